@@ -1,0 +1,8 @@
+package cli
+
+import "github.com/spf13/cobra"
+
+// placeholder until the command is written; replace this whole file.
+func newAnalyzeCmd(env Env) *cobra.Command {
+	return &cobra.Command{Use: "analyze", Short: "(not yet written)", Hidden: true}
+}

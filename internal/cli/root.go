@@ -1,0 +1,102 @@
+// Package cli holds pydepot's cobra commands. Commands parse flags and call the domain
+// packages; each stays about a screenful.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pydepot/pydepot/internal/buildinfo"
+)
+
+// Env is the process environment a command sees; tests build their own.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+// OSEnv returns the real process environment.
+func OSEnv() Env {
+	return Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+}
+
+// Logger returns a text logger on Stderr; PYDEPOT_LOG_LEVEL=debug turns on debug logs.
+func (e Env) Logger() *slog.Logger {
+	level := slog.LevelInfo
+	if e.Getenv("PYDEPOT_LOG_LEVEL") == "debug" {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// ExitError carries a specific exit status out of a command (pydepot run uses 1-4 and the
+// child's own status).
+type ExitError struct {
+	Code int
+	Err  error // printed as "pydepot: <err>" when not nil
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// NewRoot builds the command tree.
+func NewRoot(env Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "pydepot",
+		Short:         "Python package index, environment builder and package checker",
+		Long:          "pydepot hosts and mirrors Python packages, packs relocatable environments from scripts,\nand checks uploaded packages in a sandbox. Run 'pydepot help list' for the guides.",
+		Version:       buildinfo.Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	root.AddCommand(
+		newServeCmd(env),
+		newRepoCmd(env),
+		newDistributionCmd(env),
+		newUploadCmd(env),
+		newYankCmd(env),
+		newTokenCmd(env),
+		newAnalyzeCmd(env),
+		newCreateCmd(env),
+		newRunCmd(env),
+		newHelpCmd(env),
+		newVersionCmd(env),
+	)
+	return root
+}
+
+// Main runs the command line and returns the process exit status.
+func Main(ctx context.Context, args []string, env Env) int {
+	root := NewRoot(env)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		if ee.Err != nil {
+			fmt.Fprintf(env.Stderr, "pydepot: %v\n", ee.Err)
+		}
+		return ee.Code
+	}
+	fmt.Fprintf(env.Stderr, "pydepot: %v\n", err)
+	return 1
+}

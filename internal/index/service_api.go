@@ -1,0 +1,69 @@
+package index
+
+import (
+	"context"
+	"io"
+)
+
+// Blob is an open file body.
+type Blob interface {
+	io.ReadSeekCloser
+}
+
+// API is what the HTTP layer and the CLI's server side need from the index. *Service
+// implements it. Errors wrap the errs categories: ErrNotFound for a missing repository,
+// distribution, project or file; ErrConflict for a filename already stored with other
+// content or a name taken; ErrInvalid for a bad file (naming the problem); ErrTooLarge for
+// caps; ErrUnauthorized / ErrForbidden from Authenticate and Authorize.
+type API interface {
+	// Repositories.
+	CreateRepository(ctx context.Context, name, description string) (*Repository, error)
+	Repository(ctx context.Context, name string) (*Repository, error)
+	Repositories(ctx context.Context) ([]Repository, error)
+	Versions(ctx context.Context, repo string) ([]RepositoryVersion, error)
+	// Rollback makes a new version whose content equals version to.
+	Rollback(ctx context.Context, repo string, to int) (*RepositoryVersion, error)
+
+	// Distributions.
+	CreateDistribution(ctx context.Context, d Distribution) (*Distribution, error)
+	// UpdateDistribution repoints base (promotion), pins/unpins, or changes visibility.
+	UpdateDistribution(ctx context.Context, base string, d Distribution) (*Distribution, error)
+	Distribution(ctx context.Context, base string) (*Distribution, error)
+	Distributions(ctx context.Context) ([]Distribution, error)
+	DeleteDistribution(ctx context.Context, base string) error
+
+	// Reading through a distribution (the version it serves).
+	// Projects lists the projects and returns the highest serial of the distribution's view.
+	Projects(ctx context.Context, d *Distribution) ([]ProjectSummary, int64, error)
+	// Project returns a project by normalized name.
+	Project(ctx context.Context, d *Distribution, name string) (*Project, error)
+	// File finds a file of the served version by filename.
+	File(ctx context.Context, d *Distribution, filename string) (*File, error)
+	// OpenBlob opens stored bytes by sha256 (file bodies and metadata files).
+	OpenBlob(ctx context.Context, sha256 string) (Blob, int64, error)
+	// ImportCandidates lists the projects (normalized) of the distribution whose files
+	// provide the top-level import name module (or, for dotted names, its first component
+	// matched as a namespace).
+	ImportCandidates(ctx context.Context, d *Distribution, module string) ([]string, error)
+
+	// Changes; each makes a new repository version.
+	// Upload stores a file. It returns existed=true (and no new version) when the
+	// identical file is already there.
+	Upload(ctx context.Context, up Upload) (f *File, existed bool, err error)
+	// Yank marks every file of project==version yanked with reason; Unyank clears it.
+	Yank(ctx context.Context, repo, project, version, reason string) error
+	Unyank(ctx context.Context, repo, project, version string) error
+	// Remove removes one file (filename != "") or every file of a version.
+	Remove(ctx context.Context, repo, project, version, filename string) error
+
+	// Tokens.
+	// Bootstrap creates the admin token on first start: plaintext if given, else a new
+	// random one, which it returns (""  when tokens already exist).
+	Bootstrap(ctx context.Context, plaintext string) (string, error)
+	CreateToken(ctx context.Context, name string, scope Scope, repo string) (string, *Token, error)
+	// Authenticate returns the token for plaintext, comparing hashes in constant time;
+	// unknown tokens wrap errs.ErrUnauthorized.
+	Authenticate(ctx context.Context, plaintext string) (*Token, error)
+	Tokens(ctx context.Context) ([]Token, error)
+	RevokeToken(ctx context.Context, id int64) error
+}

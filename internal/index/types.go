@@ -1,0 +1,121 @@
+// Package index is the domain of the package index: repositories whose every change makes
+// a new immutable repository version, distributions (base paths) that serve the latest or a
+// pinned version, the distribution files themselves, yanking, removal, rollback, and the
+// API tokens that guard them.
+//
+// A repository version is a set of rows pointing at content-addressed blobs; nothing is
+// copied when a version is made. The Service combines a metastore.Store (rows) and a
+// blobstore.Store (bytes) and keeps them consistent: bytes are written before the rows that
+// point at them, and removed again when the transaction fails.
+package index
+
+import (
+	"time"
+
+	"github.com/pydepot/pydepot/internal/filenames"
+)
+
+// Scope is what a token may do. Each scope includes the ones before it.
+type Scope string
+
+const (
+	ScopeRead   Scope = "read"
+	ScopeUpload Scope = "upload"
+	ScopeAdmin  Scope = "admin"
+)
+
+// Token is an API token as stored (its secret is only ever kept hashed).
+type Token struct {
+	ID         int64
+	Name       string
+	Scope      Scope
+	Repository string // "" means every repository
+	CreatedAt  time.Time
+}
+
+// Allows reports whether the token grants scope on repository repo ("" = a global action).
+func (t *Token) Allows(scope Scope, repo string) bool {
+	rank := map[Scope]int{ScopeRead: 1, ScopeUpload: 2, ScopeAdmin: 3}
+	if t == nil || rank[t.Scope] < rank[scope] {
+		return false
+	}
+	return t.Repository == "" || t.Repository == repo
+}
+
+// Repository is a named, growing set of distribution files.
+type Repository struct {
+	Name        string
+	Description string
+	Latest      int // number of the latest version; 0 is the empty version made at creation
+	CreatedAt   time.Time
+}
+
+// RepositoryVersion is one immutable state of a repository.
+type RepositoryVersion struct {
+	Repository string
+	Number     int
+	CreatedAt  time.Time
+	Message    string // what made it: "upload foo-1.0.whl", "yank foo 1.0", "rollback to 3"
+	Files      int    // number of files in this version
+}
+
+// Distribution serves a repository under a base path.
+type Distribution struct {
+	BasePath   string // "main", "team/dev"
+	Repository string
+	Pinned     *int // nil serves the latest version
+	Public     bool // anonymous read allowed
+	CreatedAt  time.Time
+}
+
+// File is one distribution file as seen in a repository version.
+type File struct {
+	Filename       string
+	Project        string // PEP 503 normalized
+	ProjectName    string // as written in the metadata
+	Version        string // canonical PEP 440
+	Kind           filenames.Kind
+	SHA256         string
+	Size           int64
+	UploadTime     time.Time
+	RequiresPython string
+	Yanked         bool
+	YankReason     string
+	MetadataSHA256 string // sha256 of the core metadata file; "" when none was extracted
+	Summary        string
+	ImportNames    []string
+}
+
+// ProjectSummary is one row of the project list.
+type ProjectSummary struct {
+	Name        string // normalized
+	DisplayName string
+	Serial      int64 // last serial that touched this project
+}
+
+// Project is a project's files in one repository version.
+type Project struct {
+	Name        string // normalized
+	DisplayName string
+	Serial      int64
+	Status      string // PEP 792 project status: "active" unless set otherwise
+	Files       []File // sorted by version (PEP 440) then filename
+	Versions    []string
+}
+
+// Upload is one file to add to a repository. Content has been fully received (spooled) by
+// the caller; Service.Upload verifies and stores it or changes nothing.
+type Upload struct {
+	Repository string
+	Filename   string
+	Content    ReaderAtSize
+	SHA256     string // expected hex digest (from the form); "" skips the comparison
+	Name       string // form name, checked against the file's metadata when not ""
+	Version    string // form version, checked likewise
+}
+
+// ReaderAtSize is spooled content: an *os.File or a *bytes.Reader.
+type ReaderAtSize interface {
+	ReadAt(p []byte, off int64) (int, error)
+	Size() int64
+}
