@@ -63,6 +63,7 @@ func NewRoot(env Env) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetHelpCommand(newHelpCmd(env))
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
@@ -76,7 +77,6 @@ func NewRoot(env Env) *cobra.Command {
 		newAnalyzeCmd(env),
 		newCreateCmd(env),
 		newRunCmd(env),
-		newHelpCmd(env),
 		newVersionCmd(env),
 	)
 	return root

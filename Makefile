@@ -1,0 +1,35 @@
+# pydepot's everyday targets. `make test` is what CI runs (.ci/run).
+GO ?= go
+BIN ?= bin/pydepot
+
+.PHONY: build test test-deps lint fuzz bench serve clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/pydepot
+
+serve: build
+	$(BIN) serve
+
+test-deps:
+	./scripts/install-test-deps.sh
+
+# The whole suite: installs the real clients it drives, then every Go test.
+test: test-deps
+	$(GO) vet ./...
+	$(GO) test -p 2 -timeout 30m ./...
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+# Short runs of every fuzz target (the seed corpora under testdata/fuzz run in `make test`).
+fuzz:
+	./scripts/fuzz-all.sh 10s
+
+# Go benchmarks, then the side-by-side runs against the reference tools, printed as ratios.
+bench: test-deps build
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	./bench/run-all.sh
+
+clean:
+	rm -rf bin .bench

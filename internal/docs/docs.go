@@ -1,0 +1,163 @@
+// Package docs holds pydepot's help topics: markdown files embedded in the binary, shown by
+// `pydepot help show TOPIC` and rendered as HTML under /doc/ by the server. Each topic starts
+// with one level-1 title. Topics link to each other as [text](other.md); the terminal shows
+// the link as written and the HTML rendering points it at /doc/other.
+package docs
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+
+	"github.com/pydepot/pydepot/internal/errs"
+)
+
+//go:embed topics/*.md
+var embedded embed.FS
+
+// Topic is one help topic.
+type Topic struct {
+	Name  string // file name without .md
+	Title string // the level-1 title
+	Body  []byte // markdown
+}
+
+// Set is a loaded set of topics.
+type Set struct {
+	topics map[string]Topic
+	md     goldmark.Markdown
+}
+
+// Load reads the embedded topics. It fails when a topic does not start with exactly one
+// level-1 title.
+func Load() (*Set, error) { return LoadFS(embedded, "topics") }
+
+// LoadFS reads topics from dir of fsys (tests use their own).
+func LoadFS(fsys fs.FS, dir string) (*Set, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, fmt.Errorf("read help topics: %w", err)
+	}
+	s := &Set{topics: map[string]Topic{}, md: goldmark.New(goldmark.WithExtensions(extension.GFM))}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".md") {
+			continue
+		}
+		body, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		title, err := titleOf(body)
+		if err != nil {
+			return nil, fmt.Errorf("help topic %s: %w", e.Name(), err)
+		}
+		name := strings.TrimSuffix(e.Name(), ".md")
+		s.topics[name] = Topic{Name: name, Title: title, Body: body}
+	}
+	return s, nil
+}
+
+func titleOf(body []byte) (string, error) {
+	var title string
+	inFence := false
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "```") {
+			inFence = !inFence
+			continue
+		}
+		if inFence || !strings.HasPrefix(line, "# ") {
+			continue
+		}
+		if title != "" {
+			return "", fmt.Errorf("more than one level-1 title: %w", errs.ErrInvalid)
+		}
+		title = strings.TrimSpace(line[2:])
+	}
+	first := strings.TrimSpace(strings.SplitN(string(body), "\n", 2)[0])
+	if title == "" || !strings.HasPrefix(first, "# ") {
+		return "", fmt.Errorf("must start with a level-1 title: %w", errs.ErrInvalid)
+	}
+	return title, nil
+}
+
+// List returns the topics sorted by name.
+func (s *Set) List() []Topic {
+	out := make([]Topic, 0, len(s.topics))
+	for _, t := range s.topics {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Get returns a topic by name; the error wraps errs.ErrNotFound and lists the topics.
+func (s *Set) Get(name string) (Topic, error) {
+	t, ok := s.topics[strings.TrimSuffix(name, ".md")]
+	if !ok {
+		names := make([]string, 0, len(s.topics))
+		for _, t := range s.List() {
+			names = append(names, t.Name)
+		}
+		return Topic{}, fmt.Errorf("no help topic %q (topics: %s): %w", name, strings.Join(names, ", "), errs.ErrNotFound)
+	}
+	return t, nil
+}
+
+var mdLink = regexp.MustCompile(`href="([a-z0-9_-]+)\.md(#[^"]*)?"`)
+
+// HTML renders a topic's body, pointing links to other topics at /doc/NAME.
+func (s *Set) HTML(t Topic) (template.HTML, error) {
+	var buf bytes.Buffer
+	if err := s.md.Convert(t.Body, &buf); err != nil {
+		return "", fmt.Errorf("render %s: %w", t.Name, err)
+	}
+	out := mdLink.ReplaceAllString(buf.String(), `href="/doc/$1$2"`)
+	return template.HTML(out), nil //nolint:gosec // our own embedded markdown
+}
+
+var page = template.Must(template.New("doc").Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{{.Title}} · pydepot</title>
+<style>body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
+pre{background:#f4f4f4;padding:.7rem;overflow-x:auto}code{background:#f4f4f4}nav a{margin-right:.6rem}</style></head>
+<body><nav><a href="/doc/">pydepot help</a></nav>
+{{if .Body}}{{.Body}}{{else}}<h1>pydepot help</h1><ul>{{range .Topics}}<li><a href="/doc/{{.Name}}">{{.Title}}</a> <code>pydepot help show {{.Name}}</code></li>{{end}}</ul>{{end}}
+</body></html>`))
+
+// Handler serves /doc/ (the index) and /doc/NAME (one topic) as HTML.
+func (s *Set) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.Trim(strings.TrimPrefix(r.URL.Path, "/doc"), "/")
+		data := struct {
+			Title  string
+			Body   template.HTML
+			Topics []Topic
+		}{Title: "Help", Topics: s.List()}
+		if name != "" {
+			t, err := s.Get(name)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusNotFound)
+				return
+			}
+			body, err := s.HTML(t)
+			if err != nil {
+				http.Error(w, "cannot render topic", http.StatusInternalServerError)
+				return
+			}
+			data.Title, data.Body = t.Title, body
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if err := page.Execute(w, data); err != nil {
+			http.Error(w, "cannot render page", http.StatusInternalServerError)
+		}
+	})
+}

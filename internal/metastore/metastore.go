@@ -1,0 +1,210 @@
+// Package metastore is pydepot's metadata store: repositories and their versions, the
+// distribution files and which versions hold them, projects and their serials,
+// distributions, API tokens and import names.
+//
+// The Store interface is made of small role interfaces (RepositoryReader,
+// ContentWriter, ...) so that callers ask for what they need and a PostgreSQL
+// implementation can follow the SQLite one (package sqlite below this one is the
+// embedded default). Every change runs inside Store.InTx; a Tx reads its own writes.
+//
+// A repository version N is the set of repository_content rows with
+// version_added <= N and (version_removed IS NULL or version_removed > N). Making a
+// version therefore writes only the rows that change; nothing is copied.
+//
+// Errors wrap the internal/errs categories: ErrNotFound for a missing row, ErrConflict
+// for a unique name or filename already taken, ErrInvalid for bad arguments.
+package metastore
+
+import (
+	"context"
+	"time"
+)
+
+// Repository is a repository row.
+type Repository struct {
+	ID          int64
+	Name        string
+	Description string
+	Latest      int
+	CreatedAt   time.Time
+}
+
+// Version is a repository version row.
+type Version struct {
+	RepositoryID int64
+	Number       int
+	CreatedAt    time.Time
+	Message      string
+	Files        int
+}
+
+// File is a stored distribution file of a repository (one row per filename, for ever),
+// plus, when read through a version, its yank state in that version.
+type File struct {
+	ID             int64
+	RepositoryID   int64
+	Filename       string
+	Project        string // PEP 503 normalized
+	ProjectName    string // as written in the metadata
+	Version        string // canonical PEP 440
+	Kind           string
+	SHA256         string
+	Size           int64
+	MetadataSHA256 string
+	RequiresPython string
+	Summary        string
+	UploadTime     time.Time
+	ImportNames    []string
+
+	// Set when read through a repository version.
+	Yanked     bool
+	YankReason string
+}
+
+// ProjectSummary is a project that has at least one file in a version.
+type ProjectSummary struct {
+	Name        string // normalized
+	DisplayName string
+	Serial      int64
+	Status      string
+}
+
+// Distribution is a distribution row.
+type Distribution struct {
+	BasePath     string
+	RepositoryID int64
+	Repository   string
+	Pinned       *int
+	Public       bool
+	CreatedAt    time.Time
+}
+
+// Token is a token row; Hash is the sha256 of the secret (never the secret).
+type Token struct {
+	ID         int64
+	Name       string
+	Scope      string
+	Repository string
+	Hash       []byte
+	CreatedAt  time.Time
+}
+
+// Store is the whole metadata store.
+type Store interface {
+	Reader
+	// InTx runs fn in one serializable transaction, committing when fn returns nil and
+	// rolling back otherwise (fn's error is returned as is). fn may be retried when the
+	// backend reports a serialization failure, so it must not have other side effects.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	Close() error
+}
+
+// Tx is a transaction: every reader and writer role.
+type Tx interface {
+	Reader
+	RepositoryWriter
+	ContentWriter
+	DistributionWriter
+	TokenWriter
+}
+
+// Reader combines the read roles.
+type Reader interface {
+	RepositoryReader
+	ContentReader
+	DistributionReader
+	TokenReader
+}
+
+// RepositoryReader reads repositories and versions.
+type RepositoryReader interface {
+	// Repository returns the repository; ErrNotFound when there is none.
+	Repository(ctx context.Context, name string) (*Repository, error)
+	Repositories(ctx context.Context) ([]Repository, error)
+	// Versions lists the versions of a repository, oldest first.
+	Versions(ctx context.Context, repoID int64) ([]Version, error)
+	// Version returns one version; ErrNotFound when there is none.
+	Version(ctx context.Context, repoID int64, number int) (*Version, error)
+}
+
+// RepositoryWriter creates repositories and versions.
+type RepositoryWriter interface {
+	// CreateRepository creates a repository and its empty version 0; ErrConflict when the
+	// name is taken.
+	CreateRepository(ctx context.Context, name, description string, now time.Time) (*Repository, error)
+	// BeginVersion makes version Latest+1 the repository's latest and returns its number.
+	// Content changes for it follow; FinishVersion completes it.
+	BeginVersion(ctx context.Context, repoID int64, message string, now time.Time) (int, error)
+	// FinishVersion counts the version's files and gives every project whose content
+	// changed in it a new serial.
+	FinishVersion(ctx context.Context, repoID int64, number int, now time.Time) error
+}
+
+// ContentReader reads files and projects, always through one repository version.
+type ContentReader interface {
+	// FileByFilename finds a file row of the repository by filename, whether or not any
+	// version still holds it; ErrNotFound when the filename was never used.
+	FileByFilename(ctx context.Context, repoID int64, filename string) (*File, error)
+	// FileAt finds a file held by version; ErrNotFound otherwise.
+	FileAt(ctx context.Context, repoID int64, version int, filename string) (*File, error)
+	// ProjectFiles lists the files of project (normalized) held by version, unsorted.
+	ProjectFiles(ctx context.Context, repoID int64, version int, project string) ([]File, error)
+	// Project returns a project held by version with its serial; ErrNotFound otherwise.
+	Project(ctx context.Context, repoID int64, version int, project string) (*ProjectSummary, error)
+	// Projects lists the projects held by version (sorted by name) and the highest
+	// serial of the repository up to that version.
+	Projects(ctx context.Context, repoID int64, version int) ([]ProjectSummary, int64, error)
+	// ImportProviders lists the projects (normalized, sorted) of version whose files
+	// provide one of the import names.
+	ImportProviders(ctx context.Context, repoID int64, version int, importNames []string) ([]string, error)
+	// BlobReferenced reports whether any file row uses sha256 as its body or metadata.
+	BlobReferenced(ctx context.Context, sha256 string) (bool, error)
+}
+
+// ContentWriter changes files and content; version is always the one begun with
+// BeginVersion.
+type ContentWriter interface {
+	// AddFile inserts a file row (creating or updating its project) and adds it to
+	// version. ErrConflict when the filename is already used in the repository.
+	AddFile(ctx context.Context, f *File, version int) (int64, error)
+	// SetYanked sets the yank state of every file of project==pversion held by version;
+	// it returns how many files it matched.
+	SetYanked(ctx context.Context, repoID int64, version int, project, pversion string, yanked bool, reason string) (int, error)
+	// RemoveFiles drops from version the files of project==pversion (only filename when
+	// not ""); it returns how many it dropped.
+	RemoveFiles(ctx context.Context, repoID int64, version int, project, pversion, filename string) (int, error)
+	// RestoreContent makes version hold exactly what version `to` held.
+	RestoreContent(ctx context.Context, repoID int64, version, to int) error
+}
+
+// DistributionReader reads distributions.
+type DistributionReader interface {
+	// Distribution returns one; ErrNotFound when there is none.
+	Distribution(ctx context.Context, base string) (*Distribution, error)
+	Distributions(ctx context.Context) ([]Distribution, error)
+}
+
+// DistributionWriter changes distributions.
+type DistributionWriter interface {
+	// CreateDistribution inserts d; ErrConflict when the base path is taken.
+	CreateDistribution(ctx context.Context, d *Distribution) error
+	// UpdateDistribution overwrites repository, pin and visibility; ErrNotFound.
+	UpdateDistribution(ctx context.Context, d *Distribution) error
+	// DeleteDistribution deletes one; ErrNotFound.
+	DeleteDistribution(ctx context.Context, base string) error
+}
+
+// TokenReader reads tokens.
+type TokenReader interface {
+	// TokenByHash finds a token by the sha256 of its secret; ErrNotFound.
+	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
+	Tokens(ctx context.Context) ([]Token, error)
+}
+
+// TokenWriter creates and revokes tokens.
+type TokenWriter interface {
+	// CreateToken inserts t and sets its ID; ErrConflict when the hash exists.
+	CreateToken(ctx context.Context, t *Token) error
+	// DeleteToken revokes a token; ErrNotFound.
+	DeleteToken(ctx context.Context, id int64) error
+}
