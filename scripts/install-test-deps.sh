@@ -6,7 +6,7 @@
 set -euo pipefail
 pkgs=(python3-venv python3-pip twine pipenv python3-poetry python3-build python3-wheel
       python3-setuptools bubblewrap strace nginx-light wrk coop-computing-tools zstd
-      ca-certificates git make)
+      ca-certificates git make openmpi-bin patchelf)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

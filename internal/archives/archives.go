@@ -3,20 +3,38 @@
 // sync, install, the check sandbox) uses it:
 //
 //   - a member name must be relative, clean, and stay inside the archive root (no "..",
-//     no absolute paths, no drive letters, no backslashes, no NUL);
+//     no absolute paths, no drive letters, no backslashes, no NUL); a leading "./" in a
+//     tar member is dropped;
 //   - symbolic links, hard links, devices and FIFOs are rejected;
 //   - the number of members, each member's size, the total uncompressed size and the
 //     compression ratio are capped by Limits; sizes are enforced while reading, not trusted
 //     from headers;
-//   - duplicate member names are rejected.
+//   - duplicate member names are rejected, and so is a name used both as a file and as
+//     a directory.
+//
+// The compression ratio is checked only once more than 1 MiB has been inflated, so small,
+// very compressible files (a license text, an empty __init__.py) are not refused. For zip
+// it is checked per member and for the whole archive; a tar.gz is one compressed stream,
+// so its ratio is the whole stream's.
+//
+// A zip is read in place through its io.ReaderAt. A tar.gz is read once when opened, and
+// its regular files are copied to a spool that keeps the first 4 MiB in memory and the
+// rest in an unlinked temporary file, so memory stays bounded and nothing is left on
+// disk.
 //
 // Violations wrap errs.ErrInvalid, or errs.ErrTooLarge for the size caps.
 package archives
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pydepot/pydepot/internal/errs"
 )
 
 // Limits caps what an archive may hold.
@@ -31,6 +49,9 @@ type Limits struct {
 func DefaultLimits() Limits {
 	return Limits{MaxMembers: 100_000, MaxMemberSize: 2 << 30, MaxTotalSize: 8 << 30, MaxRatio: 200}
 }
+
+// ratioFloor is the inflated size below which the compression ratio is not checked.
+const ratioFloor = 1 << 20
 
 // Member describes one regular file or directory in an archive.
 type Member struct {
@@ -47,14 +68,177 @@ type Archive interface {
 	// ReadFile returns a member's bytes, enforcing the size caps. Errors wrap
 	// errs.ErrNotFound when the member does not exist.
 	ReadFile(name string) ([]byte, error)
+	// Open streams a regular file member, enforcing the size caps while it is read.
+	// Errors wrap errs.ErrNotFound when the member does not exist.
+	Open(name string) (io.ReadCloser, error)
 	// Extract writes every member under dir (which must exist), with modes masked to 0o755/0o644.
 	Extract(ctx context.Context, dir string) error
 	Close() error
 }
 
-// OpenZip validates and opens a zip archive.
-func OpenZip(r io.ReaderAt, size int64, lim Limits) (Archive, error) { panic("unimplemented") }
+// Verify reads every regular file of a through the caps (and, for zip, checks each CRC),
+// which proves the archive is complete and readable. Errors wrap errs.ErrInvalid or
+// errs.ErrTooLarge.
+func Verify(ctx context.Context, a Archive) error {
+	for _, m := range a.Members() {
+		if m.Dir {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rc, err := a.Open(m.Name)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, rc)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-// OpenTarGz validates and opens a gzip-compressed tar archive. It may read the stream once
-// into a bounded temporary store.
-func OpenTarGz(r io.ReaderAt, size int64, lim Limits) (Archive, error) { panic("unimplemented") }
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf("archive: %s: %w", fmt.Sprintf(format, args...), errs.ErrInvalid)
+}
+
+func tooLargef(format string, args ...any) error {
+	return fmt.Errorf("archive: %s: %w", fmt.Sprintf(format, args...), errs.ErrTooLarge)
+}
+
+// cleanName checks a member name against the rules and returns it without a trailing
+// slash, and whether the slash marked a directory.
+func cleanName(name string) (string, bool, error) {
+	switch {
+	case name == "":
+		return "", false, invalidf("member with an empty name")
+	case strings.IndexByte(name, 0) >= 0:
+		return "", false, invalidf("member name %q contains NUL", name)
+	case strings.IndexByte(name, '\\') >= 0:
+		return "", false, invalidf("member name %q contains a backslash", name)
+	case name[0] == '/':
+		return "", false, invalidf("member name %q is an absolute path", name)
+	case len(name) >= 2 && name[1] == ':' && isLetter(name[0]):
+		return "", false, invalidf("member name %q starts with a drive letter", name)
+	}
+	dir := strings.HasSuffix(name, "/")
+	n := strings.TrimSuffix(name, "/")
+	for _, el := range strings.Split(n, "/") {
+		switch el {
+		case "..":
+			return "", false, invalidf("member name %q escapes the archive root", name)
+		case "", ".":
+			return "", false, invalidf("member name %q is not a clean path", name)
+		}
+	}
+	return n, dir, nil
+}
+
+func isLetter(c byte) bool { return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') }
+
+// index records members and rejects duplicates and file/directory clashes as they are
+// added.
+type index struct {
+	members []Member
+	byName  map[string]int
+	parents map[string]bool // every directory some member lives in
+}
+
+func (ix *index) add(m Member) error {
+	if ix.byName == nil {
+		ix.byName = map[string]int{}
+		ix.parents = map[string]bool{}
+	}
+	if _, dup := ix.byName[m.Name]; dup {
+		return invalidf("duplicate member %q", m.Name)
+	}
+	if !m.Dir && ix.parents[m.Name] {
+		return invalidf("member %q is a file and the directory of another member", m.Name)
+	}
+	for p := m.Name; ; {
+		i := strings.LastIndexByte(p, '/')
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+		if ix.parents[p] {
+			break // its own parents were recorded already
+		}
+		if j, ok := ix.byName[p]; ok && !ix.members[j].Dir {
+			return invalidf("member %q is a file and the directory of %q", p, m.Name)
+		}
+		ix.parents[p] = true
+	}
+	ix.byName[m.Name] = len(ix.members)
+	ix.members = append(ix.members, m)
+	return nil
+}
+
+func (ix *index) lookup(name string) (Member, error) {
+	i, ok := ix.byName[name]
+	if !ok {
+		return Member{}, fmt.Errorf("archive: no member %q: %w", name, errs.ErrNotFound)
+	}
+	m := ix.members[i]
+	if m.Dir {
+		return Member{}, invalidf("member %q is a directory", name)
+	}
+	return m, nil
+}
+
+func (ix *index) Members() []Member { return append([]Member(nil), ix.members...) }
+
+func maskMode(m fs.FileMode, dir bool) fs.FileMode {
+	if dir || m&0o111 != 0 {
+		return 0o755
+	}
+	return 0o644
+}
+
+// extract writes the members of ix under dir, opening files through open.
+func extract(ctx context.Context, dir string, ix *index, open func(string) (io.ReadCloser, error)) error {
+	if err := checkDir(dir); err != nil {
+		return err
+	}
+	for _, m := range ix.members {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		target := filepath.Join(dir, filepath.FromSlash(m.Name))
+		if m.Dir {
+			if err := os.MkdirAll(target, 0o755); err != nil {
+				return fmt.Errorf("archive: extract: %w", err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return fmt.Errorf("archive: extract: %w", err)
+		}
+		if err := extractFile(target, m, open); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func extractFile(target string, m Member, open func(string) (io.ReadCloser, error)) error {
+	rc, err := open(m.Name)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	f, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, maskMode(m.Mode, false))
+	if err != nil {
+		return fmt.Errorf("archive: extract: %w", err)
+	}
+	if _, err := io.Copy(f, rc); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("archive: extract: %w", err)
+	}
+	return nil
+}

@@ -1,8 +1,104 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
 
-// placeholder until the command is written; replace this whole file.
+	"github.com/spf13/cobra"
+
+	"github.com/pydepot/pydepot/internal/analyze"
+	"github.com/pydepot/pydepot/internal/errs"
+)
+
 func newAnalyzeCmd(env Env) *cobra.Command {
-	return &cobra.Command{Use: "analyze", Short: "(not yet written)", Hidden: true}
+	var (
+		o        analyze.Options
+		mappings []string
+		indexURL string
+	)
+	cmd := &cobra.Command{
+		Use:   "analyze [--toplevel | --function NAME] [--pkg-mapping IMPORT=DIST]... [--extra-pkg DIST]... [--python X.Y] [--index-url URL] [--pin] SOURCE... OUT",
+		Short: "Find the distributions a Python script or project imports",
+		Long: `Find what Python code imports and which distributions provide it.
+
+SOURCE is a script, a folder (analyzed as a project) or - for standard input; OUT is
+the JSON file to write, or - for standard output. Imports inside functions, try/except
+ImportError (listed as optional) and importlib.import_module("...") / __import__("...")
+calls are found; imports under 'if TYPE_CHECKING:', the standard library of the target
+Python and the code's own modules are dropped. The target is the python3 on PATH
+unless --python says otherwise.
+
+Import names are mapped to distributions by --pkg-mapping, the installed environment
+(with --pin), the index (--index-url or $PYDEPOT_INDEX_URL), a built-in table, then
+the name itself (listed under "unresolved"). See 'pydepot help show analyze'.`,
+		Example: `  pydepot analyze script.py deps.json
+  pydepot analyze --pin --pkg-mapping mylib=my-lib-dist src/ -
+  cat job.py | pydepot analyze --python 3.12 --index-url http://depot:8080/prod/simple/ - -`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			o.Sources, o.Stdin = args[:len(args)-1], env.Stdin
+			out := args[len(args)-1]
+			o.Logger = env.Logger()
+			o.Mappings = map[string]string{}
+			for _, m := range mappings {
+				imp, dist, ok := strings.Cut(m, "=")
+				if !ok || imp == "" || dist == "" {
+					return fmt.Errorf("--pkg-mapping %q: want IMPORT=DIST: %w", m, errs.ErrInvalid)
+				}
+				o.Mappings[strings.TrimSpace(imp)] = strings.TrimSpace(dist)
+			}
+			if indexURL == "" {
+				indexURL = env.Getenv("PYDEPOT_INDEX_URL")
+			}
+			if indexURL != "" {
+				ix, err := analyze.NewHTTPIndex(indexURL, nil)
+				if err != nil {
+					return err
+				}
+				o.Index = ix
+			}
+			var err error
+			switch {
+			case o.Python == "":
+				o.Target, err = analyze.DefaultInterpreter(ctx, env.Getenv)
+			case o.Pin:
+				o.Target, err = analyze.FindInterpreter(ctx, o.Python, env.Getenv)
+			}
+			// Without --pin, --python X.Y alone decides the standard library and is
+			// written as "python"; no interpreter is needed.
+			if err != nil {
+				return err
+			}
+			res, err := analyze.Run(ctx, o)
+			if err != nil {
+				return err
+			}
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "    ")
+			if err := enc.Encode(res); err != nil {
+				return err
+			}
+			if out == "-" {
+				_, err = env.Stdout.Write(buf.Bytes())
+				return err
+			}
+			return os.WriteFile(out, buf.Bytes(), 0o644)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.TopLevel, "toplevel", false, "only imports outside of functions (those that run when the code is loaded)")
+	f.StringVar(&o.Function, "function", "", "only imports inside functions named `NAME`")
+	f.StringArrayVar(&mappings, "pkg-mapping", nil, "the import `IMPORT=DIST` is provided by distribution DIST (repeatable)")
+	f.StringArrayVar(&o.Extra, "extra-pkg", nil, "also require distribution `DIST`, even if nothing imports it (repeatable)")
+	f.StringVar(&o.Python, "python", "", "target Python `X.Y` (default: the python3 on PATH)")
+	f.StringVar(&indexURL, "index-url", "", "pydepot server or simple index `URL` that maps imports to projects")
+	f.BoolVar(&o.Pin, "pin", false, "pin each requirement to the version installed in the target interpreter")
+	cmd.MarkFlagsMutuallyExclusive("toplevel", "function")
+	return cmd
 }

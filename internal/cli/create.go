@@ -1,8 +1,94 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
 
-// placeholder until the command is written; replace this whole file.
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+
+	"github.com/pydepot/pydepot/internal/envrun"
+	"github.com/pydepot/pydepot/internal/envs"
+	"github.com/pydepot/pydepot/internal/simpleindex"
+)
+
 func newCreateCmd(env Env) *cobra.Command {
-	return &cobra.Command{Use: "create", Short: "(not yet written)", Hidden: true}
+	var (
+		indexURLs             []string
+		python, interp, fmtIn string
+		noPack, noReuse       bool
+		jobs                  int
+	)
+	cmd := &cobra.Command{
+		Use:   "create SPEC NAME",
+		Short: "Build a relocatable environment (interpreter included) and pack it as NAME.tar.gz",
+		Long: `Build a self-contained environment from SPEC and pack it as NAME.tar.gz (or .tar.zst).
+
+SPEC is the JSON written by 'pydepot analyze', a requirements.txt or a pyproject.toml
+('-' reads it from stdin). The requirements are resolved against the index (default
+$PYDEPOT_URL/simple/, else http://127.0.0.1:8080/simple/) for the chosen interpreter,
+downloaded into a shared cache, installed, and packed with a copy of the interpreter and
+its standard library, so the tarball needs nothing on the target machine but the same OS
+and architecture. The environment holds pylock.toml (PEP 751). A create whose lock is
+identical to an earlier one copies the earlier tarball. See 'pydepot help show create'.`,
+		Example: `  pydepot analyze script.py deps.json && pydepot create deps.json myenv
+  pydepot create requirements.txt myenv --python 3.12 --format zst`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := envs.ParseFormat(fmtIn)
+			if err != nil {
+				return err
+			}
+			var data []byte
+			if args[0] == "-" {
+				data, err = io.ReadAll(env.Stdin)
+			} else {
+				data, err = os.ReadFile(args[0])
+			}
+			if err != nil {
+				return fmt.Errorf("read spec: %w", err)
+			}
+			spec, err := envs.ReadSpec(args[0], data)
+			if err != nil {
+				return err
+			}
+			if len(indexURLs) == 0 && len(spec.IndexURLs) == 0 {
+				indexURLs = []string{strings.TrimRight(envOr(env, "PYDEPOT_URL", "http://127.0.0.1:8080"), "/") + "/simple/"}
+			}
+			log := env.Logger()
+			iopts := simpleindex.OptionsFromEnv(log)
+			iopts.Token = env.Getenv("PYDEPOT_TOKEN")
+			res, err := envs.Create(cmd.Context(), spec, args[1], envs.Options{
+				IndexURLs: indexURLs, Python: python, Interpreter: interp, Format: format,
+				NoPack: noPack, NoReuse: noReuse, Jobs: jobs, Index: iopts, Log: log,
+				CacheDir: envrun.DefaultCacheDir(env.Getenv),
+			})
+			if err != nil {
+				return err
+			}
+			what := "packed"
+			if res.Reused {
+				what = "reused"
+			}
+			if noPack {
+				fmt.Fprintf(env.Stdout, "created %s (Python %s, %d packages) in %s\n", res.Output, res.Interpreter.Version, len(res.Pins), res.Elapsed.Round(1e6))
+				return nil
+			}
+			fmt.Fprintf(env.Stdout, "%s %s (%s, Python %s, %d packages) in %s\n", what, res.Output,
+				humanize.IBytes(uint64(res.Size)), res.Interpreter.Version, len(res.Pins), res.Elapsed.Round(1e6))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&indexURLs, "index-url", "i", nil, "simple index URL (repeatable; default $PYDEPOT_URL/simple/)")
+	f.StringVar(&python, "python", "", "Python version to bundle (3.11 or 3.11.7); default: the spec's")
+	f.StringVar(&interp, "interpreter", "", "path of the interpreter to bundle")
+	f.StringVar(&fmtIn, "format", "gz", "tarball compression: gz or zst")
+	f.BoolVar(&noPack, "no-pack", false, "leave the environment as the directory NAME, do not pack")
+	f.BoolVar(&noReuse, "no-reuse", false, "build even when an identical earlier build is cached")
+	f.IntVarP(&jobs, "jobs", "j", 8, "parallel downloads")
+	cmd.MarkFlagsMutuallyExclusive("python", "interpreter")
+	return cmd
 }

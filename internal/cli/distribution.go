@@ -1,8 +1,158 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"fmt"
+	"strconv"
+	"text/tabwriter"
 
-// placeholder until the command is written; replace this whole file.
+	"github.com/spf13/cobra"
+
+	"github.com/pydepot/pydepot/internal/server/wire"
+)
+
 func newDistributionCmd(env Env) *cobra.Command {
-	return &cobra.Command{Use: "distribution", Short: "(not yet written)", Hidden: true}
+	cmd := &cobra.Command{
+		Use:     "distribution",
+		Aliases: []string{"dist"},
+		Short:   "List, create, repoint (promote), pin and delete distributions",
+		Long:    "A distribution serves a repository (its latest version, or a pinned one) under a base\npath such as prod or team/dev, publicly or to token holders only.",
+	}
+	complete := firstArg(completeFrom(env, distributionNames))
+	completeRepo := completeFrom(env, repositoryNames)
+
+	var (
+		repo            string
+		pin             int
+		private, public bool
+		unpin           bool
+	)
+	create := &cobra.Command{
+		Use:   "create BASE --repository NAME",
+		Short: "Create a distribution (admin on the repository)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d := wire.Distribution{BasePath: args[0], Repository: repo, Public: !private}
+			if cmd.Flags().Changed("pin") {
+				d.Pinned = &pin
+			}
+			out, err := newClient(env).CreateDistribution(cmd.Context(), d)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "created distribution %s: %s\n", out.BasePath, describeDist(*out))
+			return nil
+		},
+	}
+	create.Flags().StringVar(&repo, "repository", "main", "repository to serve")
+	create.Flags().IntVar(&pin, "pin", 0, "serve this repository version instead of the latest")
+	create.Flags().BoolVar(&private, "private", false, "readable with a token only")
+	_ = create.RegisterFlagCompletionFunc("repository", completeRepo)
+
+	update := &cobra.Command{
+		Use:               "update BASE [--repository NAME] [--pin N | --unpin] [--public | --private]",
+		Short:             "Repoint, pin, unpin or change the visibility of a distribution (admin)",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: complete,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var u wire.DistributionUpdate
+			fl := cmd.Flags()
+			if fl.Changed("repository") {
+				u.Repository = &repo
+			}
+			if fl.Changed("pin") {
+				u.Pinned = &pin
+			}
+			u.Unpin = unpin
+			if public && private {
+				return fmt.Errorf("give --public or --private, not both")
+			}
+			if public || private {
+				v := public
+				u.Public = &v
+			}
+			out, err := newClient(env).UpdateDistribution(cmd.Context(), args[0], u)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "distribution %s: %s\n", out.BasePath, describeDist(*out))
+			return nil
+		},
+	}
+	update.Flags().StringVar(&repo, "repository", "", "serve this repository instead")
+	update.Flags().IntVar(&pin, "pin", 0, "serve this repository version")
+	update.Flags().BoolVar(&unpin, "unpin", false, "serve the latest version again")
+	update.Flags().BoolVar(&public, "public", false, "allow anonymous reads")
+	update.Flags().BoolVar(&private, "private", false, "readable with a token only")
+	update.MarkFlagsMutuallyExclusive("pin", "unpin")
+	_ = update.RegisterFlagCompletionFunc("repository", completeRepo)
+
+	cmd.AddCommand(
+		&cobra.Command{
+			Use:   "list",
+			Short: "List the distributions",
+			Args:  cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				ds, err := newClient(env).Distributions(cmd.Context())
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "BASE\tREPOSITORY\tVERSION\tACCESS")
+				for _, d := range ds {
+					v := "latest"
+					if d.Pinned != nil {
+						v = strconv.Itoa(*d.Pinned)
+					}
+					access := "public"
+					if !d.Public {
+						access = "private"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.BasePath, d.Repository, v, access)
+				}
+				return tw.Flush()
+			},
+		},
+		&cobra.Command{
+			Use:               "show BASE",
+			Short:             "Show a distribution",
+			Args:              cobra.ExactArgs(1),
+			ValidArgsFunction: complete,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				d, err := newClient(env).Distribution(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "%s: %s\nindex URL: %s/%s/simple/\n", d.BasePath, describeDist(*d), newClient(env).BaseURL(), d.BasePath)
+				return nil
+			},
+		},
+		create,
+		update,
+		&cobra.Command{
+			Use:               "delete BASE",
+			Short:             "Delete a distribution (its repository stays)",
+			Args:              cobra.ExactArgs(1),
+			ValidArgsFunction: complete,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				if err := newClient(env).DeleteDistribution(cmd.Context(), args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "deleted distribution %s\n", args[0])
+				return nil
+			},
+		},
+	)
+	return cmd
+}
+
+func describeDist(d wire.Distribution) string {
+	v := "its latest version"
+	if d.Pinned != nil {
+		v = fmt.Sprintf("version %d", *d.Pinned)
+	}
+	access := "public"
+	if !d.Public {
+		access = "private"
+	}
+	return fmt.Sprintf("serves repository %s at %s, %s", d.Repository, v, access)
 }

@@ -1,8 +1,164 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
 
-// placeholder until the command is written; replace this whole file.
+	"github.com/spf13/cobra"
+
+	"github.com/pydepot/pydepot/internal/client"
+)
+
 func newRepoCmd(env Env) *cobra.Command {
-	return &cobra.Command{Use: "repo", Short: "(not yet written)", Hidden: true}
+	cmd := &cobra.Command{
+		Use:   "repo",
+		Short: "List, create and inspect repositories; roll one back",
+		Long:  "Repositories are named sets of distribution files; every change makes a new immutable\nversion. These commands talk to the server at PYDEPOT_URL with PYDEPOT_TOKEN.",
+	}
+	complete := firstArg(completeFrom(env, repositoryNames))
+	var description string
+	create := &cobra.Command{
+		Use:   "create NAME",
+		Short: "Create a repository (admin)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := newClient(env).CreateRepository(cmd.Context(), args[0], description)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "created repository %s (version %d)\n", r.Name, r.Latest)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&description, "description", "", "what the repository holds")
+	cmd.AddCommand(
+		&cobra.Command{
+			Use:   "list",
+			Short: "List the repositories",
+			Args:  cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				rs, err := newClient(env).Repositories(cmd.Context())
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "NAME\tLATEST\tCREATED\tDESCRIPTION")
+				for _, r := range rs {
+					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", r.Name, r.Latest, r.CreatedAt.Local().Format(time.DateTime), r.Description)
+				}
+				return tw.Flush()
+			},
+		},
+		create,
+		&cobra.Command{
+			Use:               "show NAME",
+			Short:             "Show a repository",
+			Args:              cobra.ExactArgs(1),
+			ValidArgsFunction: complete,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				r, err := newClient(env).Repository(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "name:         %s\nlatest:       %d\ncreated:      %s\ndescription:  %s\n", r.Name, r.Latest, r.CreatedAt.Local().Format(time.DateTime), r.Description)
+				return nil
+			},
+		},
+		&cobra.Command{
+			Use:               "versions NAME",
+			Short:             "List the versions of a repository",
+			Args:              cobra.ExactArgs(1),
+			ValidArgsFunction: complete,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				vs, err := newClient(env).Versions(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "VERSION\tFILES\tCREATED\tCHANGE")
+				for _, v := range vs {
+					fmt.Fprintf(tw, "%d\t%d\t%s\t%s\n", v.Number, v.Files, v.CreatedAt.Local().Format(time.DateTime), v.Message)
+				}
+				return tw.Flush()
+			},
+		},
+		&cobra.Command{
+			Use:               "rollback NAME VERSION",
+			Short:             "Make a new version of a repository equal to an older one (admin)",
+			Args:              cobra.ExactArgs(2),
+			ValidArgsFunction: complete,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				to, err := strconv.Atoi(args[1])
+				if err != nil || to < 0 {
+					return fmt.Errorf("version %q: want a version number (see 'pydepot repo versions %s')", args[1], args[0])
+				}
+				v, err := newClient(env).Rollback(cmd.Context(), args[0], to)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "repository %s is now at version %d (content of version %d)\n", v.Repository, v.Number, to)
+				return nil
+			},
+		},
+	)
+	return cmd
+}
+
+// newClient returns the API client the environment points at (PYDEPOT_URL, PYDEPOT_TOKEN).
+func newClient(env Env) *client.Client {
+	c := client.New(envOr(env, "PYDEPOT_URL", "http://127.0.0.1:8080"), env.Getenv("PYDEPOT_TOKEN"), &http.Client{})
+	c.Warnings = env.Stderr
+	return c
+}
+
+// completeFrom returns a cobra completion function offering names fetched from the server.
+func completeFrom(env Env, list func(ctx context.Context, c *client.Client) ([]string, error)) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		names, err := list(ctx, newClient(env))
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveError
+		}
+		var out []string
+		for _, n := range names {
+			if strings.HasPrefix(n, toComplete) {
+				out = append(out, n)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+func repositoryNames(ctx context.Context, c *client.Client) ([]string, error) {
+	rs, err := c.Repositories(ctx)
+	names := make([]string, len(rs))
+	for i, r := range rs {
+		names[i] = r.Name
+	}
+	return names, err
+}
+
+func distributionNames(ctx context.Context, c *client.Client) ([]string, error) {
+	ds, err := c.Distributions(ctx)
+	names := make([]string, len(ds))
+	for i, d := range ds {
+		names[i] = d.BasePath
+	}
+	return names, err
+}
+
+// firstArg completes only the first positional argument.
+func firstArg(f cobra.CompletionFunc) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return f(cmd, args, toComplete)
+	}
 }

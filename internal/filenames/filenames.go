@@ -1,8 +1,21 @@
 // Package filenames parses and validates distribution file names: wheels (the binary
 // distribution format spec) and sdists (name-version.tar.gz, and legacy .zip).
+//
+// Wheels are name-version(-build)?-pytag-abitag-platformtag.whl, with the name escaped
+// (runs of "-", "_", "." written as "_"; older wheels keep "."); the rules are
+// packaging.utils.parse_wheel_filename's. Sdists are name-version.tar.gz or .zip; as
+// legacy names may contain "-" in both parts, the name ends at the last "-" whose
+// suffix is a valid PEP 440 version.
 package filenames
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/names"
 	"github.com/pydepot/pydepot/internal/tags"
 	"github.com/pydepot/pydepot/internal/versions"
 )
@@ -26,7 +39,120 @@ type Dist struct {
 	Ext      string     // ".whl", ".tar.gz", ".zip"
 }
 
+// Project returns the PEP 503 normalized project name.
+func (d Dist) Project() string { return names.Normalize(d.Name) }
+
+// BuildNumber splits the build tag into its leading number and the rest, the key by
+// which wheels of the same version sort ("" sorts first, as packaging's () does).
+func (d Dist) BuildNumber() (int, string) {
+	i := 0
+	for i < len(d.Build) && d.Build[i] >= '0' && d.Build[i] <= '9' {
+		i++
+	}
+	n, _ := strconv.Atoi(d.Build[:i])
+	return n, d.Build[i:]
+}
+
+// Extensions are the file name endings Parse accepts.
+var Extensions = []string{".whl", ".tar.gz", ".zip"}
+
 // Parse parses a wheel or sdist file name. It rejects other extensions, names with path
 // separators, invalid versions and invalid tags; errors wrap errs.ErrInvalid and say which
 // part is wrong.
-func Parse(filename string) (Dist, error) { panic("unimplemented") }
+func Parse(filename string) (Dist, error) {
+	bad := func(format string, a ...any) (Dist, error) {
+		return Dist{}, fmt.Errorf("invalid distribution file name %q: %s: %w", filename, fmt.Sprintf(format, a...), errs.ErrInvalid)
+	}
+	if strings.ContainsAny(filename, "/\\") {
+		return bad("contains a path separator")
+	}
+	if strings.ContainsFunc(filename, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return bad("contains white space or a control character")
+	}
+	switch {
+	case strings.HasSuffix(filename, ".whl"):
+		return parseWheel(filename, bad)
+	case strings.HasSuffix(filename, ".tar.gz"):
+		return parseSdist(filename, ".tar.gz", bad)
+	case strings.HasSuffix(filename, ".zip"):
+		return parseSdist(filename, ".zip", bad)
+	}
+	return bad("unknown extension (want .whl, .tar.gz or .zip)")
+}
+
+func parseWheel(filename string, bad func(string, ...any) (Dist, error)) (Dist, error) {
+	stem := strings.TrimSuffix(filename, ".whl")
+	parts := strings.Split(stem, "-")
+	if len(parts) != 5 && len(parts) != 6 {
+		return bad("a wheel name has 5 or 6 '-'-separated parts, not %d", len(parts))
+	}
+	d := Dist{Filename: filename, Kind: KindWheel, Name: parts[0], Ext: ".whl"}
+	if !validWheelName(d.Name) {
+		return bad("invalid project name %q", d.Name)
+	}
+	v, err := versions.Parse(parts[1])
+	if err != nil {
+		return bad("invalid version %q", parts[1])
+	}
+	d.Version = v
+	if len(parts) == 6 {
+		d.Build = parts[2]
+		if d.Build == "" || d.Build[0] < '0' || d.Build[0] > '9' {
+			return bad("build tag %q does not start with a digit", d.Build)
+		}
+		if !digitsThenText(d.Build) {
+			return bad("invalid build tag %q", d.Build)
+		}
+	}
+	set := strings.Join(parts[len(parts)-3:], "-")
+	ts, err := tags.ParseSet(set)
+	if err != nil {
+		return bad("invalid tags %q", set)
+	}
+	d.Tags = ts
+	return d, nil
+}
+
+// digitsThenText accepts a build tag: digits (a number that fits in an int), then ASCII
+// letters, digits, "_" and "." (packaging accepts anything after the digits).
+func digitsThenText(s string) bool {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if _, err := strconv.Atoi(s[:i]); err != nil {
+		return false
+	}
+	for ; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// validWheelName accepts an escaped project name: a valid PEP 508 name made of ASCII
+// letters, digits, "_" and "." without "__" (packaging's rule, restricted to ASCII).
+func validWheelName(s string) bool {
+	return names.Valid(s) && !strings.Contains(s, "-") && !strings.Contains(s, "__")
+}
+
+func parseSdist(filename, ext string, bad func(string, ...any) (Dist, error)) (Dist, error) {
+	stem := strings.TrimSuffix(filename, ext)
+	if !strings.Contains(stem, "-") {
+		return bad("an sdist name is name-version%s", ext)
+	}
+	for i := strings.LastIndexByte(stem, '-'); i >= 0; i = strings.LastIndexByte(stem[:i], '-') {
+		v, err := versions.Parse(stem[i+1:])
+		if err != nil {
+			continue
+		}
+		name := stem[:i]
+		if !names.Valid(name) {
+			return bad("invalid project name %q", name)
+		}
+		return Dist{Filename: filename, Kind: KindSdist, Name: name, Version: v, Ext: ext}, nil
+	}
+	return bad("no valid version after a '-' in %q", stem)
+}

@@ -1,13 +1,33 @@
 // Package inspect reads what pydepot records about an uploaded or synced distribution file:
 // its parsed file name, its core metadata (the exact bytes, for PEP 658), and the top-level
 // import names it provides.
+//
+// A wheel must hold exactly one NAME-VERSION.dist-info directory at its root, matching
+// the file name (names compared normalized, versions by PEP 440 equality), with a
+// METADATA file. An sdist must hold NAME-VERSION/PKG-INFO for the file name's name and
+// version. The metadata's Name and Version must agree with the file name too.
+//
+// Import names, for a wheel: top_level.txt, else the packages and modules that RECORD
+// (or, without RECORD, the archive) installs at the top level, else the metadata's
+// Import-Name. For an sdist: Import-Name, else the top_level.txt of an .egg-info
+// directory in the source tree, else the top-level packages and modules of the tree
+// (src/ layout included) as a best effort. A package without __init__.py (a PEP 420
+// namespace such as google or azure) is reported by its dotted subpackages.
 package inspect
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"io"
+	"strings"
 
+	"github.com/pydepot/pydepot/internal/archives"
+	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/filenames"
 	"github.com/pydepot/pydepot/internal/metadata"
+	"github.com/pydepot/pydepot/internal/names"
+	"github.com/pydepot/pydepot/internal/versions"
 )
 
 // Info is what Inspect learns from a file.
@@ -20,6 +40,217 @@ type Info struct {
 
 // Inspect opens the archive named filename through the archives package, finds the metadata
 // file (NAME-VERSION.dist-info/METADATA for wheels; NAME-VERSION/PKG-INFO for sdists), parses it and
-// checks that its name and version agree with the file name. Errors wrap errs.ErrInvalid or
-// errs.ErrTooLarge and say what is wrong.
-func Inspect(filename string, r io.ReaderAt, size int64) (*Info, error) { panic("unimplemented") }
+// checks that its name and version agree with the file name. Every member is read once
+// through the archive caps (archives.Verify), so a corrupt or lying archive is refused
+// here. Errors wrap errs.ErrInvalid or errs.ErrTooLarge and say what is wrong.
+func Inspect(filename string, r io.ReaderAt, size int64) (*Info, error) {
+	return InspectLimits(filename, r, size, archives.DefaultLimits())
+}
+
+// InspectLimits is Inspect with explicit archive limits.
+func InspectLimits(filename string, r io.ReaderAt, size int64, lim archives.Limits) (*Info, error) {
+	d, err := filenames.Parse(filename)
+	if err != nil {
+		return nil, err
+	}
+	var a archives.Archive
+	switch {
+	case d.Kind == filenames.KindWheel || d.Ext == ".zip":
+		a, err = archives.OpenZip(r, size, lim)
+	default:
+		a, err = archives.OpenTarGz(r, size, lim)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filename, err)
+	}
+	defer a.Close()
+	// Read every member once: CRCs and real sizes are checked, not only the headers.
+	if err := archives.Verify(context.Background(), a); err != nil {
+		return nil, fmt.Errorf("%s: %w", filename, err)
+	}
+	info := &Info{Dist: d}
+	if d.Kind == filenames.KindWheel {
+		err = inspectWheel(info, a)
+	} else {
+		err = inspectSdist(info, a)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filename, err)
+	}
+	return info, nil
+}
+
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), errs.ErrInvalid)
+}
+
+// splitNameVersion splits "name-version" at its last "-".
+func splitNameVersion(s string) (string, string, bool) {
+	i := strings.LastIndexByte(s, '-')
+	if i <= 0 || i == len(s)-1 {
+		return "", "", false
+	}
+	return s[:i], s[i+1:], true
+}
+
+// matches reports whether "name-version" denotes d's project and version.
+func matches(nameVersion string, d filenames.Dist) bool {
+	n, v, ok := splitNameVersion(nameVersion)
+	if !ok || names.Normalize(n) != names.Normalize(d.Name) {
+		return false
+	}
+	pv, err := versions.Parse(v)
+	return err == nil && pv.Compare(d.Version) == 0
+}
+
+func topDir(name string) string {
+	top, _, _ := strings.Cut(name, "/")
+	return top
+}
+
+func inspectWheel(info *Info, a archives.Archive) error {
+	d := info.Dist
+	var dirs []string
+	seen := map[string]bool{}
+	for _, m := range a.Members() {
+		top := topDir(m.Name)
+		if strings.HasSuffix(top, ".dist-info") && !seen[top] && (m.Dir || strings.Contains(m.Name, "/")) {
+			seen[top] = true
+			dirs = append(dirs, top)
+		}
+	}
+	switch len(dirs) {
+	case 0:
+		return invalidf("wheel has no .dist-info directory")
+	case 1:
+	default:
+		return invalidf("wheel has %d .dist-info directories (%s); it must have exactly one", len(dirs), strings.Join(dirs, ", "))
+	}
+	distInfo := dirs[0]
+	if !matches(strings.TrimSuffix(distInfo, ".dist-info"), d) {
+		return invalidf("wheel's %s does not match the file name's project %s version %s", distInfo, d.Name, d.Version)
+	}
+	if err := readMetadata(info, a, distInfo+"/METADATA"); err != nil {
+		return err
+	}
+	if tl, err := readTopLevel(a, distInfo+"/top_level.txt"); err != nil {
+		return err
+	} else if len(tl) > 0 {
+		info.ImportNames = tl
+		return nil
+	}
+	paths, err := recordPaths(a, distInfo+"/RECORD")
+	if err != nil {
+		return err
+	}
+	if paths == nil {
+		for _, m := range a.Members() {
+			if !m.Dir {
+				paths = append(paths, m.Name)
+			}
+		}
+	}
+	dataDir := strings.TrimSuffix(distInfo, ".dist-info") + ".data/"
+	var installed []string
+	for _, p := range paths {
+		if rest, ok := strings.CutPrefix(p, dataDir); ok {
+			// NAME.data/purelib/... and platlib/... install at the top level.
+			scheme, sub, _ := strings.Cut(rest, "/")
+			if scheme != "purelib" && scheme != "platlib" {
+				continue
+			}
+			p = sub
+		}
+		if strings.HasSuffix(topDir(p), ".dist-info") {
+			continue
+		}
+		installed = append(installed, p)
+	}
+	info.ImportNames = topLevelNames(installed, nil)
+	if len(info.ImportNames) == 0 {
+		info.ImportNames = cleanImportNames(info.Metadata.ImportNames)
+	}
+	return nil
+}
+
+// readMetadata reads, parses and checks the metadata file at name.
+func readMetadata(info *Info, a archives.Archive, name string) error {
+	d := info.Dist
+	for _, m := range a.Members() {
+		if m.Name == name && m.Size > metadata.MaxSize {
+			return fmt.Errorf("%s is %d bytes, over the %d byte limit: %w", name, m.Size, metadata.MaxSize, errs.ErrTooLarge)
+		}
+	}
+	raw, err := a.ReadFile(name)
+	if errors.Is(err, errs.ErrNotFound) {
+		return invalidf("archive has no %s", name)
+	}
+	if err != nil {
+		return err
+	}
+	md, err := metadata.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if names.Normalize(md.Name) != names.Normalize(d.Name) {
+		return invalidf("filename says project %s but metadata says %s", d.Name, md.Name)
+	}
+	mv, err := versions.Parse(md.Version)
+	if err != nil {
+		return invalidf("metadata version %q: %v", md.Version, err)
+	}
+	if mv.Compare(d.Version) != 0 {
+		return invalidf("filename says version %s but metadata says %s", d.Version, md.Version)
+	}
+	info.Metadata = md
+	info.MetadataBytes = raw
+	return nil
+}
+
+// readTopLevel returns the names listed in a top_level.txt, nil when there is none.
+func readTopLevel(a archives.Archive, name string) ([]string, error) {
+	b, err := a.ReadFile(name)
+	if errors.Is(err, errs.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		out = append(out, strings.ReplaceAll(strings.TrimSpace(l), "/", "."))
+	}
+	return cleanImportNames(out), nil
+}
+
+// recordPaths returns the paths listed in a wheel's RECORD, nil when there is none.
+func recordPaths(a archives.Archive, name string) ([]string, error) {
+	b, err := a.ReadFile(name)
+	if errors.Is(err, errs.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimRight(l, "\r")
+		if l == "" {
+			continue
+		}
+		p := l
+		if strings.HasPrefix(l, `"`) {
+			// a quoted CSV field: "a,b.py",sha256=...,12
+			if end := strings.Index(l[1:], `"`); end >= 0 {
+				p = strings.ReplaceAll(l[1:1+end], `""`, `"`)
+			}
+		} else if i := strings.IndexByte(l, ','); i >= 0 {
+			p = l[:i]
+		}
+		out = append(out, p)
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out, nil
+}

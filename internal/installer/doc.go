@@ -32,7 +32,7 @@
 //
 // # Atomicity and concurrency
 //
-// The wheel is extracted and verified in a staging directory created next to
+// The wheel is extracted and verified in a staging directory created inside
 // Scheme.Purelib (same file system), so a tampered wheel fails before anything reaches the
 // layout, and the staging directory is removed. Only then are files renamed into place,
 // one by one, the .dist-info directory last: an error during that final phase (a full disk,
@@ -41,5 +41,24 @@
 // (rename). Several Install calls may run concurrently into one prefix as long as the
 // wheels hold distinct files (namespace package directories may be shared).
 //
+// InstallAll runs several Install calls in parallel (bounded) and stops at the first error.
+//
 // Byte-compiling is not done; the interpreter writes __pycache__ lazily.
+//
+// # API
+//
+//	Install(ctx, wheelPath, scheme, opts) (*Result, error)
+//	InstallAll(ctx, []Job{{Wheel, Options}}, scheme, parallel) ([]*Result, error)
+//	VenvScheme(prefix, "3.11") Scheme   // prefix/lib/python3.11/site-packages, prefix/bin, ...
+//	TargetScheme(dir) Scheme            // pip install --target dir (build environments)
+//	ParseRecord(data) ([]RecordEntry, error)
+//
+// # What a refused wheel leaves behind
+//
+// A wheel refused for its content (bad WHEEL, RECORD mismatch, unlisted or missing file,
+// bad entry point, unknown .data directory) leaves no file: only the scheme directories
+// that were created empty (site-packages). A crash of the process during Install may
+// leave a ".pydepot-install-*" staging directory in Scheme.Purelib; nothing imports it,
+// and it can be removed. An I/O error while files are being renamed into place (the last
+// phase) may leave some package files without a .dist-info.
 package installer

@@ -1,0 +1,284 @@
+package analyze
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/names"
+	"github.com/pydepot/pydepot/internal/pysource"
+	"github.com/pydepot/pydepot/internal/stdlib"
+)
+
+// Options says what to analyze and how.
+type Options struct {
+	Sources  []string  // files, folders (projects) and "-" (Stdin)
+	Stdin    io.Reader // read for "-"
+	TopLevel bool      // only imports outside of any def
+	Function string    // only imports inside defs with this name (and defs nested in them)
+	// Mappings are the --pkg-mapping pairs: import name (or dotted namespace key)
+	// to distribution. They come first.
+	Mappings map[string]string
+	Extra    []string // distributions added to the requirements as given
+	// Target is the interpreter whose version decides the standard library and
+	// whose environment --pin reads. Python is used when Target is nil: a "3.X"
+	// version without an interpreter (Result.Python is then "3.X").
+	Target *Interpreter
+	Python string
+	Index  Index  // nil: no index
+	Table  *Table // nil: BuiltinTable()
+	Pin    bool   // pin requirements to the versions installed in Target
+	Logger *slog.Logger
+}
+
+// Result is the JSON document analyze writes. python and modules are the keys of
+// cctools' python_package_analyze.
+type Result struct {
+	Python       string   `json:"python"`
+	Modules      []string `json:"modules"`
+	Optional     []string `json:"optional"`
+	Requirements []string `json:"requirements"`
+	Unresolved   []string `json:"unresolved"`
+	Sources      []string `json:"sources"`
+	Local        []string `json:"local"`
+}
+
+// Run analyzes the sources.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if o.TopLevel && o.Function != "" {
+		return nil, fmt.Errorf("--toplevel and --function exclude each other: %w", errs.ErrInvalid)
+	}
+	version := o.Python
+	if o.Target != nil {
+		version = o.Target.Version
+	}
+	std, err := stdlib.For(version)
+	if err != nil {
+		return nil, err
+	}
+	if o.Pin && o.Target == nil {
+		return nil, fmt.Errorf("--pin needs an interpreter of Python %s to read its installed versions: %w", version, errs.ErrNotFound)
+	}
+	table := o.Table
+	if table == nil {
+		table = BuiltinTable()
+	}
+	if len(o.Sources) == 0 {
+		o.Sources = []string{"-"}
+	}
+	files, projects, err := collect(o.Sources, o.Stdin)
+	if err != nil {
+		return nil, err
+	}
+	if err := parseAll(files); err != nil {
+		return nil, err
+	}
+	local := localNames(files, projects)
+
+	res := &Result{Python: version}
+	required, optional, localUsed := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, f := range files {
+		res.Sources = append(res.Sources, f.path)
+		if f.err != nil {
+			log.Warn("source is not valid Python; its imports are a best guess", "file", f.path, "error", f.err)
+		}
+		for _, imp := range f.imports {
+			if !wanted(imp, o) {
+				continue
+			}
+			if imp.Level > 0 {
+				continue // relative: local by definition
+			}
+			if !validModule(imp.Module) {
+				log.Debug("ignoring an import of a name that is not a module name", "file", f.path, "line", imp.Line, "name", imp.Module)
+				continue
+			}
+			top := imp.Top()
+			if std.Contains(top) || top == "__main__" {
+				continue
+			}
+			if local[top] {
+				localUsed[top] = true
+				continue
+			}
+			for _, key := range table.Key(imp.Module, imp.Names) {
+				if imp.Optional {
+					optional[key] = true
+				} else {
+					required[key] = true
+				}
+			}
+		}
+	}
+	for k := range required {
+		delete(optional, k)
+	}
+	res.Modules = sortedKeys(required)
+	res.Optional = sortedKeys(optional)
+	res.Local = sortedKeys(localUsed)
+
+	r := &resolver{o: o, table: table, log: log}
+	if o.Pin {
+		r.installed = ReadInstalled(o.Target.Path)
+	}
+	seen := map[string]bool{}
+	addReq := func(req, name string) {
+		if n := names.Normalize(name); !seen[n] {
+			seen[n] = true
+			res.Requirements = append(res.Requirements, req)
+		}
+	}
+	for _, m := range res.Modules {
+		dist, resolved := r.resolve(ctx, m)
+		if !resolved {
+			res.Unresolved = append(res.Unresolved, m)
+		}
+		addReq(r.pin(dist), dist)
+	}
+	for _, e := range o.Extra {
+		addReq(e, requirementName(e))
+	}
+	sort.SliceStable(res.Requirements, func(i, j int) bool {
+		return names.Normalize(requirementName(res.Requirements[i])) < names.Normalize(requirementName(res.Requirements[j]))
+	})
+	res.fillEmpty()
+	return res, nil
+}
+
+func (r *Result) fillEmpty() {
+	for _, l := range []*[]string{&r.Modules, &r.Optional, &r.Requirements, &r.Unresolved, &r.Sources, &r.Local} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+}
+
+// wanted applies --toplevel, --function and the TYPE_CHECKING rule.
+func wanted(imp pysource.Import, o Options) bool {
+	if imp.TypeChecking {
+		return false
+	}
+	if o.TopLevel {
+		return len(imp.Functions) == 0
+	}
+	if o.Function != "" {
+		for _, f := range imp.Functions {
+			if f == o.Function {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+func validModule(m string) bool {
+	for _, p := range strings.Split(m, ".") {
+		if !isIdentifier(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// requirementName returns the distribution name at the start of a requirement string.
+func requirementName(req string) string {
+	for i, c := range req {
+		if !(c == '-' || c == '_' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return req[:i]
+		}
+	}
+	return req
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// resolver maps import keys to distributions.
+type resolver struct {
+	o         Options
+	table     *Table
+	log       *slog.Logger
+	installed *Installed
+	indexDown bool
+}
+
+// resolve maps an import key to a distribution: --pkg-mapping, the installed
+// environment (with --pin), the index, the built-in table, then the name itself
+// (dots become dashes: google.cloud.storage -> google-cloud-storage), which is
+// reported as unresolved.
+func (r *resolver) resolve(ctx context.Context, key string) (string, bool) {
+	top, _, _ := strings.Cut(key, ".")
+	if d, ok := r.o.Mappings[key]; ok {
+		return d, true
+	}
+	if d, ok := r.o.Mappings[top]; ok {
+		return d, true
+	}
+	if r.installed != nil {
+		if ds := r.installed.Imports[key]; len(ds) > 0 {
+			return r.installed.Dists[r.pick(key, ds)].Name, true
+		}
+	}
+	if r.o.Index != nil && !r.indexDown {
+		cands, err := r.o.Index.ImportCandidates(ctx, key)
+		switch {
+		case err != nil:
+			r.log.Warn("the index cannot say which project provides an import; falling back to the built-in table", "module", key, "error", err)
+			r.indexDown = true
+		case len(cands) > 0:
+			return r.pick(key, cands), true
+		}
+	}
+	if d, ok := r.table.Lookup(key); ok {
+		return d, true
+	}
+	return strings.ReplaceAll(key, ".", "-"), false
+}
+
+// pick chooses among several candidate projects: the one named like the import or
+// like the built-in table's answer, else the first.
+func (r *resolver) pick(key string, cands []string) string {
+	if len(cands) > 1 {
+		want := []string{names.Normalize(key)}
+		if d, ok := r.table.Lookup(key); ok {
+			want = append(want, names.Normalize(d))
+		}
+		for _, w := range want {
+			for _, c := range cands {
+				if names.Normalize(c) == w {
+					return c
+				}
+			}
+		}
+		r.log.Info("several projects provide an import; taking the first", "module", key, "candidates", strings.Join(cands, ", "))
+	}
+	return cands[0]
+}
+
+// pin adds ==version for a distribution installed in the target environment.
+func (r *resolver) pin(dist string) string {
+	if r.installed == nil {
+		return dist
+	}
+	d, ok := r.installed.Dists[names.Normalize(dist)]
+	if !ok || d.Version == "" {
+		r.log.Warn("cannot pin: the distribution is not installed in the target interpreter", "distribution", dist)
+		return dist
+	}
+	return d.Name + "==" + d.Version
+}

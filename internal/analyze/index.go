@@ -1,0 +1,96 @@
+package analyze
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/server/wire"
+)
+
+// Index answers which projects provide an import name. The pydepot server answers
+// through GET /api/imports/{module}; tests may use any implementation.
+type Index interface {
+	// ImportCandidates returns the projects whose files provide module (a top-level
+	// name, or a dotted namespace key such as google.protobuf), best first. No
+	// candidates is not an error.
+	ImportCandidates(ctx context.Context, module string) ([]string, error)
+}
+
+// HTTPIndex asks a pydepot server.
+type HTTPIndex struct {
+	root         string // scheme://host[/prefix]
+	distribution string // "" = the server's default
+	client       *http.Client
+}
+
+// NewHTTPIndex builds an Index for indexURL, which is either the server's root URL
+// (http://host:8080) or a distribution's simple index URL as given to pip
+// (http://host:8080/team/dev/simple/), in which case that distribution is asked.
+// Credentials in the URL are sent as HTTP Basic authentication.
+func NewHTTPIndex(indexURL string, client *http.Client) (*HTTPIndex, error) {
+	u, err := url.Parse(indexURL)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("index URL %q: want http(s)://host[/base/simple/]: %w", indexURL, errs.ErrInvalid)
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	ix := &HTTPIndex{client: client}
+	p := strings.Trim(u.Path, "/")
+	if p == "simple" {
+		p = ""
+	} else if base, ok := strings.CutSuffix(p, "/simple"); ok {
+		ix.distribution = base
+		p = ""
+	}
+	u.Path, u.RawPath, u.RawQuery, u.Fragment = "", "", "", ""
+	ix.root = strings.TrimSuffix(u.String(), "/")
+	if p != "" {
+		ix.root += "/" + p
+	}
+	return ix, nil
+}
+
+// ImportCandidates implements Index.
+func (ix *HTTPIndex) ImportCandidates(ctx context.Context, module string) ([]string, error) {
+	u := ix.root + "/api/imports/" + url.PathEscape(module)
+	if ix.distribution != "" {
+		u += "?distribution=" + url.QueryEscape(ix.distribution)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := ix.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("asking the index which project provides %s: %w", module, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", u, err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return nil, nil
+	case resp.StatusCode != http.StatusOK:
+		return nil, fmt.Errorf("GET %s: %s: %s", u, resp.Status, strings.TrimSpace(string(body)))
+	}
+	var ans wire.ImportCandidates
+	if err := json.Unmarshal(body, &ans); err != nil {
+		// Also accept a bare list of names.
+		var list []string
+		if json.Unmarshal(body, &list) != nil {
+			return nil, fmt.Errorf("GET %s: answer is not the expected JSON: %v: %w", u, err, errs.ErrInvalid)
+		}
+		return list, nil
+	}
+	return ans.Projects, nil
+}

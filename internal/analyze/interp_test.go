@@ -1,0 +1,116 @@
+package analyze
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+const py311 = "/root/.pyenv/versions/3.11.7/bin/python3"
+
+func TestProbeAndPin(t *testing.T) {
+	ctx := context.Background()
+	in, err := Probe(ctx, py311)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Version != "3.11.7" {
+		t.Errorf("version = %s", in.Version)
+	}
+	sp := "/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages"
+	found := false
+	for _, p := range in.Path {
+		found = found || p == sp
+		if p == "" {
+			t.Errorf("sys.path keeps the empty entry")
+		}
+	}
+	if !found {
+		t.Fatalf("sys.path %v lacks %s", in.Path, sp)
+	}
+	// The expected pins come from the dist-info folders themselves.
+	want := map[string]string{}
+	for _, d := range []string{"pyyaml", "python_dateutil", "jinja2"} {
+		m, _ := filepath.Glob(filepath.Join(sp, d+"-*.dist-info"))
+		if len(m) != 1 {
+			t.Fatalf("%s: want one dist-info under %s, found %v", d, sp, m)
+		}
+		want[d] = readHeaders(filepath.Join(m[0], "METADATA")).Version
+	}
+	got, err := Run(ctx, Options{Sources: []string{"-"}, Target: in, Pin: true,
+		Stdin: strings.NewReader("import yaml\nfrom dateutil import parser\nimport jinja2\nimport not_installed_anywhere\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantReqs := []string{
+		"Jinja2==" + want["jinja2"], // the dist-info's own spelling of the name
+		"not_installed_anywhere",
+		"python-dateutil==" + want["python_dateutil"],
+		"PyYAML==" + want["pyyaml"],
+	}
+	for i := range wantReqs {
+		if i < len(got.Requirements) && strings.EqualFold(got.Requirements[i], wantReqs[i]) {
+			wantReqs[i] = got.Requirements[i]
+		}
+	}
+	if !reflect.DeepEqual(got.Requirements, wantReqs) {
+		t.Errorf("pinned requirements = %v, want %v", got.Requirements, wantReqs)
+	}
+	if got.Python != "3.11.7" {
+		t.Errorf("python = %s", got.Python)
+	}
+}
+
+func TestReadInstalledDebian(t *testing.T) {
+	in := ReadInstalled([]string{"/usr/lib/python3/dist-packages"})
+	if ds := in.Imports["yaml"]; !reflect.DeepEqual(ds, []string{"pyyaml"}) {
+		t.Errorf("yaml provided by %v, want [pyyaml]", ds)
+	}
+	if d := in.Dists["pyyaml"]; d.Name == "" || d.Version == "" {
+		t.Errorf("pyyaml dist = %+v", d)
+	}
+	// Every distribution found has a name and a version.
+	for k, d := range in.Dists {
+		if d.Name == "" || d.Version == "" {
+			t.Errorf("%s: %+v", k, d)
+		}
+	}
+	if len(in.Dists) < 20 {
+		t.Errorf("only %d distributions in /usr/lib/python3/dist-packages", len(in.Dists))
+	}
+}
+
+func TestImportPaths(t *testing.T) {
+	tests := map[string][]string{
+		"google/protobuf/message.py": {"google", "google.protobuf", "google.protobuf.message"},
+		"yaml/__init__.py":           {"yaml"},
+		"_yaml/__init__.py":          {"_yaml"},
+		"six.py":                     {"six"},
+		"numpy/core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so": {"numpy", "numpy.core", "numpy.core._multiarray_umath"},
+		"PyYAML-6.0.dist-info/RECORD":                                  nil,
+		"../../../bin/tool":                                            nil,
+		"yaml/__pycache__/x.cpython-311.pyc":                           {"yaml"},
+		"pkg/data/file.txt":                                            {"pkg", "pkg.data"},
+	}
+	for p, want := range tests {
+		if got := importPaths(p); !reflect.DeepEqual(got, want) {
+			t.Errorf("importPaths(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
+func TestDefaultInterpreterMissing(t *testing.T) {
+	empty := t.TempDir()
+	_, err := DefaultInterpreter(context.Background(), func(k string) string {
+		if k == "PATH" {
+			return empty
+		}
+		return os.Getenv(k)
+	})
+	if err == nil || !strings.Contains(err.Error(), "--python") {
+		t.Errorf("err = %v, want advice to pass --python", err)
+	}
+}

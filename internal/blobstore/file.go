@@ -1,0 +1,241 @@
+package blobstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pydepot/pydepot/internal/errs"
+)
+
+// tmpDir is the directory under a File driver's root that holds writes in progress. It
+// is on the same file system as the objects, so committing is a rename.
+const tmpDir = "_tmp"
+
+// File is a Driver on a local directory.
+type File struct {
+	root string
+}
+
+var _ Driver = (*File)(nil)
+
+// NewFile returns a File driver rooted at dir, creating it when missing. Temporary files
+// left by a crash are removed.
+func NewFile(dir string) (*File, error) {
+	if err := os.MkdirAll(filepath.Join(dir, tmpDir), 0o755); err != nil {
+		return nil, fmt.Errorf("blob directory: %w", err)
+	}
+	ents, err := os.ReadDir(filepath.Join(dir, tmpDir))
+	if err != nil {
+		return nil, fmt.Errorf("blob directory: %w", err)
+	}
+	for _, e := range ents {
+		_ = os.Remove(filepath.Join(dir, tmpDir, e.Name()))
+	}
+	return &File{root: dir}, nil
+}
+
+func (d *File) full(path string) (string, error) {
+	if err := CheckPath(path); err != nil {
+		return "", err
+	}
+	if path == tmpDir || strings.HasPrefix(path, tmpDir+"/") {
+		return "", fmt.Errorf("blob path %q is reserved: %w", path, errs.ErrInvalid)
+	}
+	return filepath.Join(d.root, filepath.FromSlash(path)), nil
+}
+
+func notFound(path string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("blob %s: %w", path, errs.ErrNotFound)
+	}
+	return fmt.Errorf("blob %s: %w", path, err)
+}
+
+// Reader implements Driver.
+func (d *File) Reader(ctx context.Context, path string) (io.ReadSeekCloser, int64, error) {
+	full, err := d.full(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	f, err := os.Open(full)
+	if err != nil {
+		return nil, 0, notFound(path, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, notFound(path, err)
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, fmt.Errorf("blob %s: %w", path, errs.ErrNotFound)
+	}
+	return f, st.Size(), nil
+}
+
+// Stat implements Driver.
+func (d *File) Stat(ctx context.Context, path string) (Info, error) {
+	full, err := d.full(path)
+	if err != nil {
+		return Info{}, err
+	}
+	st, err := os.Stat(full)
+	if err != nil {
+		return Info{}, notFound(path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return Info{}, fmt.Errorf("blob %s: %w", path, errs.ErrNotFound)
+	}
+	return Info{Path: path, Size: st.Size(), ModTime: st.ModTime()}, nil
+}
+
+// Delete implements Driver.
+func (d *File) Delete(ctx context.Context, path string) error {
+	full, err := d.full(path)
+	if err != nil {
+		return err
+	}
+	st, err := os.Lstat(full)
+	if err != nil {
+		return notFound(path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("blob %s: %w", path, errs.ErrNotFound)
+	}
+	if err := os.Remove(full); err != nil {
+		return notFound(path, err)
+	}
+	return syncDir(filepath.Dir(full))
+}
+
+// Walk implements Driver.
+func (d *File) Walk(ctx context.Context, prefix string, fn func(Info) error) error {
+	if err := checkPrefix(prefix); err != nil {
+		return err
+	}
+	prefix = strings.TrimSuffix(prefix, "/")
+	start := d.root
+	if prefix != "" {
+		start = filepath.Join(d.root, filepath.FromSlash(prefix))
+	}
+	err := filepath.WalkDir(start, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(d.root, p)
+		rel = filepath.ToSlash(rel)
+		if e.IsDir() {
+			if rel == tmpDir {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !e.Type().IsRegular() || rel == tmpDir {
+			return nil
+		}
+		st, err := e.Info()
+		if err != nil {
+			return nil // removed meanwhile
+		}
+		return fn(Info{Path: rel, Size: st.Size(), ModTime: st.ModTime()})
+	})
+	return err
+}
+
+// Writer implements Driver.
+func (d *File) Writer(ctx context.Context) (Writer, error) {
+	f, err := os.CreateTemp(filepath.Join(d.root, tmpDir), "put-*")
+	if err != nil {
+		return nil, fmt.Errorf("blob temporary file: %w", err)
+	}
+	return &fileWriter{d: d, f: f}, nil
+}
+
+type fileWriter struct {
+	d    *File
+	f    *os.File
+	n    int64
+	done bool
+}
+
+func (w *fileWriter) Write(p []byte) (int, error) {
+	if w.done {
+		return 0, fmt.Errorf("write after commit or cancel: %w", errs.ErrInvalid)
+	}
+	n, err := w.f.Write(p)
+	w.n += int64(n)
+	return n, err
+}
+
+func (w *fileWriter) Size() int64 { return w.n }
+
+func (w *fileWriter) Commit(ctx context.Context, path string) error {
+	if w.done {
+		return fmt.Errorf("commit after commit or cancel: %w", errs.ErrInvalid)
+	}
+	full, err := w.d.full(path)
+	if err != nil {
+		_ = w.Cancel(ctx)
+		return err
+	}
+	w.done = true
+	tmp := w.f.Name()
+	fail := func(err error) error {
+		w.f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("committing blob %s: %w", path, err)
+	}
+	if err := w.f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := w.f.Close(); err != nil {
+		return fail(err)
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return fail(err)
+	}
+	dir := filepath.Dir(full)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(tmp, full); err != nil {
+		return fail(err)
+	}
+	return syncDir(dir)
+}
+
+func (w *fileWriter) Cancel(ctx context.Context) error {
+	if w.done {
+		return nil
+	}
+	w.done = true
+	w.f.Close()
+	if err := os.Remove(w.f.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing blob temporary file: %w", err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("syncing %s: %w", dir, err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("syncing %s: %w", dir, err)
+	}
+	return nil
+}

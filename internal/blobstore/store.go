@@ -1,0 +1,168 @@
+package blobstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/pydepot/pydepot/internal/errs"
+)
+
+// Store is a content-addressed blob store over a Driver. Blobs live at
+// sha256/aa/bb/<hex digest>.
+type Store struct {
+	d Driver
+}
+
+// NewStore returns a Store over d.
+func NewStore(d Driver) *Store { return &Store{d: d} }
+
+// Driver returns the underlying driver.
+func (s *Store) Driver() Driver { return s.d }
+
+// Result describes a written blob.
+type Result struct {
+	SHA256 string
+	Size   int64
+	// Created is true when this call stored the bytes, false when they were already there.
+	Created bool
+}
+
+// ValidSHA256 reports whether s is a lower-case hex sha256 digest.
+func ValidSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// BlobPath is the driver path of a digest.
+func BlobPath(sha string) string {
+	return "sha256/" + sha[0:2] + "/" + sha[2:4] + "/" + sha
+}
+
+func checkDigest(sha string) error {
+	if !ValidSHA256(sha) {
+		return fmt.Errorf("sha256 digest %q: %w", sha, errs.ErrInvalid)
+	}
+	return nil
+}
+
+// Put stores r and returns its digest and size. Storing bytes that are already there
+// succeeds.
+func (s *Store) Put(ctx context.Context, r io.Reader) (string, int64, error) {
+	res, err := s.Write(ctx, r, "", -1)
+	return res.SHA256, res.Size, err
+}
+
+// PutVerified stores r only if its digest is expectedSHA and (when expectedSize >= 0) its
+// size is expectedSize; otherwise it stores nothing and returns an error wrapping
+// errs.ErrInvalid.
+func (s *Store) PutVerified(ctx context.Context, r io.Reader, expectedSHA string, expectedSize int64) (string, int64, error) {
+	if err := checkDigest(expectedSHA); err != nil {
+		return "", 0, err
+	}
+	res, err := s.Write(ctx, r, expectedSHA, expectedSize)
+	return res.SHA256, res.Size, err
+}
+
+// Write is Put and PutVerified in one, reporting whether the blob was newly created.
+// expectedSHA "" and expectedSize < 0 skip the checks.
+func (s *Store) Write(ctx context.Context, r io.Reader, expectedSHA string, expectedSize int64) (Result, error) {
+	w, err := s.d.Writer(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, h), readerCtx{ctx, r})
+	if err != nil {
+		_ = w.Cancel(ctx)
+		return Result{}, fmt.Errorf("storing blob: %w", err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if expectedSHA != "" && !strings.EqualFold(sum, expectedSHA) {
+		_ = w.Cancel(ctx)
+		return Result{}, fmt.Errorf("sha256 is %s, expected %s: %w", sum, expectedSHA, errs.ErrInvalid)
+	}
+	if expectedSize >= 0 && n != expectedSize {
+		_ = w.Cancel(ctx)
+		return Result{}, fmt.Errorf("size is %d, expected %d: %w", n, expectedSize, errs.ErrInvalid)
+	}
+	res := Result{SHA256: sum, Size: n}
+	path := BlobPath(sum)
+	if st, err := s.d.Stat(ctx, path); err == nil && st.Size == n {
+		_ = w.Cancel(ctx)
+		return res, nil // already there: success
+	}
+	if err := w.Commit(ctx, path); err != nil {
+		return Result{}, err
+	}
+	res.Created = true
+	return res, nil
+}
+
+// Open opens a blob; ErrNotFound when it is not stored.
+func (s *Store) Open(ctx context.Context, sha string) (io.ReadSeekCloser, int64, error) {
+	if err := checkDigest(sha); err != nil {
+		return nil, 0, err
+	}
+	return s.d.Reader(ctx, BlobPath(sha))
+}
+
+// Stat returns a blob's size; ErrNotFound when it is not stored.
+func (s *Store) Stat(ctx context.Context, sha string) (int64, error) {
+	if err := checkDigest(sha); err != nil {
+		return 0, err
+	}
+	st, err := s.d.Stat(ctx, BlobPath(sha))
+	return st.Size, err
+}
+
+// Exists reports whether a blob is stored.
+func (s *Store) Exists(ctx context.Context, sha string) (bool, error) {
+	_, err := s.Stat(ctx, sha)
+	if errors.Is(err, errs.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Delete removes a blob; ErrNotFound when it is not stored.
+func (s *Store) Delete(ctx context.Context, sha string) error {
+	if err := checkDigest(sha); err != nil {
+		return err
+	}
+	return s.d.Delete(ctx, BlobPath(sha))
+}
+
+// Walk calls fn with the digest and size of every stored blob.
+func (s *Store) Walk(ctx context.Context, fn func(sha string, size int64) error) error {
+	return s.d.Walk(ctx, "sha256", func(i Info) error {
+		name := i.Path[strings.LastIndexByte(i.Path, '/')+1:]
+		if !ValidSHA256(name) || BlobPath(name) != i.Path {
+			return nil
+		}
+		return fn(name, i.Size)
+	})
+}
+
+type readerCtx struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (r readerCtx) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return r.r.Read(p)
+}

@@ -1,0 +1,331 @@
+package builder
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/pydepot/pydepot/internal/archives"
+	"github.com/pydepot/pydepot/internal/errs"
+)
+
+//go:embed hooks/_pydepot_hooks.py hooks/sitecustomize.py
+var hookFiles embed.FS
+
+const (
+	defaultBackend = "setuptools.build_meta:__legacy__"
+	tailSize       = 8 << 10
+)
+
+var defaultRequires = []string{"setuptools>=40.8.0"}
+
+func build(ctx context.Context, sdistPath, outDir string, opts Options) (string, error) {
+	work, err := os.MkdirTemp(opts.WorkDir, "pydepot-build-")
+	if err != nil {
+		return "", err
+	}
+	if !opts.KeepWorkDir {
+		defer os.RemoveAll(work)
+	}
+	src := filepath.Join(work, "src")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		return "", err
+	}
+	if err := extract(ctx, sdistPath, src); err != nil {
+		return "", fmt.Errorf("sdist %s: %w", filepath.Base(sdistPath), err)
+	}
+	tree, err := sourceRoot(src)
+	if err != nil {
+		return "", fmt.Errorf("sdist %s: %w", filepath.Base(sdistPath), err)
+	}
+	return buildIn(ctx, work, tree, outDir, opts)
+}
+
+func buildTree(ctx context.Context, srcDir, outDir string, opts Options) (string, error) {
+	work, err := os.MkdirTemp(opts.WorkDir, "pydepot-build-")
+	if err != nil {
+		return "", err
+	}
+	if !opts.KeepWorkDir {
+		defer os.RemoveAll(work)
+	}
+	abs, err := filepath.Abs(srcDir)
+	if err != nil {
+		return "", err
+	}
+	return buildIn(ctx, work, abs, outDir, opts)
+}
+
+func extract(ctx context.Context, sdistPath, dir string) error {
+	f, err := os.Open(sdistPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	var arc archives.Archive
+	switch name := strings.ToLower(sdistPath); {
+	case strings.HasSuffix(name, ".tar.gz"), strings.HasSuffix(name, ".tgz"):
+		arc, err = archives.OpenTarGz(f, st.Size(), archives.DefaultLimits())
+	case strings.HasSuffix(name, ".zip"):
+		arc, err = archives.OpenZip(f, st.Size(), archives.DefaultLimits())
+	default:
+		return fmt.Errorf("not an sdist (want .tar.gz or .zip): %w", errs.ErrInvalid)
+	}
+	if err != nil {
+		return err
+	}
+	defer arc.Close()
+	return arc.Extract(ctx, dir)
+}
+
+// sourceRoot returns the single top-level directory of an extracted sdist, or dir itself.
+func sourceRoot(dir string) (string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	if len(ents) == 1 && ents[0].IsDir() {
+		return filepath.Join(dir, ents[0].Name()), nil
+	}
+	if len(ents) == 0 {
+		return "", fmt.Errorf("the archive is empty: %w", errs.ErrInvalid)
+	}
+	return dir, nil
+}
+
+func buildIn(ctx context.Context, work, tree, outDir string, opts Options) (string, error) {
+	if opts.Interpreter == "" {
+		opts.Interpreter = "python3"
+	}
+	if opts.Runner == nil {
+		opts.Runner = ExecRunner{}
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 15 * time.Minute
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	bs, err := ReadBuildSystem(tree)
+	if err != nil {
+		return "", err
+	}
+	log.Debug("build system", "backend", bs.Backend, "requires", bs.Requires, "tree", tree)
+
+	env := filepath.Join(work, "env")
+	site := filepath.Join(env, "site")
+	hooks := filepath.Join(env, "hooks")
+	for _, d := range []string{site, hooks, filepath.Join(work, "wheel")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return "", err
+		}
+	}
+	for _, n := range []string{"_pydepot_hooks.py", "sitecustomize.py"} {
+		data, _ := hookFiles.ReadFile("hooks/" + n)
+		if err := os.WriteFile(filepath.Join(hooks, n), data, 0o644); err != nil {
+			return "", err
+		}
+	}
+	installReqs := func(reqs []string) error {
+		if len(reqs) == 0 {
+			return nil
+		}
+		if opts.InstallRequirements == nil {
+			return fmt.Errorf("build requirements %v but no InstallRequirements callback: %w", reqs, errs.ErrInvalid)
+		}
+		log.Debug("installing build requirements", "requires", reqs)
+		if err := opts.InstallRequirements(ctx, reqs, site); err != nil {
+			return fmt.Errorf("installing build requirements %v: %w", reqs, err)
+		}
+		return nil
+	}
+	if err := installReqs(bs.Requires); err != nil {
+		return "", err
+	}
+	h := hookRunner{opts: opts, work: work, tree: tree, site: site, hooks: hooks, bs: bs}
+	var more []string
+	if err := h.run(ctx, "get_requires_for_build_wheel", nil, &more); err != nil {
+		return "", err
+	}
+	var extra []string
+	for _, r := range more {
+		if !slices.Contains(bs.Requires, r) {
+			extra = append(extra, r)
+		}
+	}
+	if err := installReqs(extra); err != nil {
+		return "", err
+	}
+	wheelDir := filepath.Join(work, "wheel")
+	var name string
+	if err := h.run(ctx, "build_wheel", map[string]any{"wheel_directory": wheelDir}, &name); err != nil {
+		return "", err
+	}
+	if name == "" || name != filepath.Base(name) || !strings.HasSuffix(name, ".whl") {
+		return "", fmt.Errorf("build_wheel returned %q, not a wheel file name: %w", name, errs.ErrInvalid)
+	}
+	built := filepath.Join(wheelDir, name)
+	if _, err := os.Stat(built); err != nil {
+		return "", fmt.Errorf("build_wheel returned %s but did not write it: %w", name, errs.ErrInvalid)
+	}
+	dest := filepath.Join(outDir, name)
+	if err := moveFile(built, dest); err != nil {
+		return "", err
+	}
+	log.Info("built wheel", "wheel", name)
+	return dest, nil
+}
+
+// hookRunner runs the embedded hook script.
+type hookRunner struct {
+	opts                    Options
+	work, tree, site, hooks string
+	bs                      BuildSystem
+}
+
+func (h hookRunner) run(ctx context.Context, hook string, args map[string]any, out any) error {
+	in := map[string]any{"backend": h.bs.Backend, "backend_path": h.bs.BackendPath, "config_settings": h.opts.ConfigSettings}
+	for k, v := range args {
+		in[k] = v
+	}
+	inPath := filepath.Join(h.work, hook+".in.json")
+	outPath := filepath.Join(h.work, hook+".out.json")
+	data, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(inPath, data, 0o644); err != nil {
+		return err
+	}
+	tail := &tailBuffer{max: tailSize}
+	var w io.Writer = tail
+	if h.opts.Output != nil {
+		w = io.MultiWriter(tail, h.opts.Output)
+	}
+	isolate := "1"
+	if h.opts.SystemSitePackages {
+		isolate = "0"
+	}
+	env := append(cleanEnv(os.Environ()),
+		"PYTHONPATH="+h.hooks+string(os.PathListSeparator)+h.site,
+		"PYTHONNOUSERSITE=1",
+		"_PYDEPOT_BUILD_SITE="+h.site,
+		"_PYDEPOT_BUILD_ISOLATE="+isolate,
+	)
+	env = append(env, h.opts.ExtraEnv...)
+	cmd := Command{
+		Argv:   []string{h.opts.Interpreter, filepath.Join(h.hooks, "_pydepot_hooks.py"), hook, inPath, outPath},
+		Env:    env,
+		Dir:    h.tree,
+		Stdout: w,
+		Stderr: w,
+	}
+	hctx, cancel := context.WithTimeout(ctx, h.opts.Timeout)
+	defer cancel()
+	runErr := h.opts.Runner.Run(hctx, cmd)
+	if runErr != nil {
+		if hctx.Err() != nil && ctx.Err() == nil {
+			runErr = fmt.Errorf("timed out after %s: %w", h.opts.Timeout, runErr)
+		}
+		return &BuildError{Hook: hook, Err: runErr, Tail: tail.String()}
+	}
+	raw, err := os.ReadFile(outPath)
+	if err != nil {
+		return &BuildError{Hook: hook, Err: fmt.Errorf("no result file: %w", err), Tail: tail.String()}
+	}
+	var res struct {
+		ReturnVal json.RawMessage `json:"return_val"`
+		Error     string          `json:"error"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return &BuildError{Hook: hook, Err: fmt.Errorf("unreadable result: %w", err), Tail: tail.String()}
+	}
+	if res.Error != "" {
+		return &BuildError{Hook: hook, Err: errors.New(res.Error), Tail: tail.String()}
+	}
+	if err := json.Unmarshal(res.ReturnVal, out); err != nil {
+		return &BuildError{Hook: hook, Err: fmt.Errorf("unexpected return value %s: %w", res.ReturnVal, err), Tail: tail.String()}
+	}
+	return nil
+}
+
+// cleanEnv drops variables that would break isolation.
+func cleanEnv(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "PYTHONPATH", "PYTHONHOME", "PYTHONNOUSERSITE", "PYTHONSTARTUP", "PYTHONSAFEPATH",
+			"_PYDEPOT_BUILD_SITE", "_PYDEPOT_BUILD_ISOLATE", "PIP_REQUIRE_VIRTUALENV":
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// tailBuffer keeps the last max bytes written.
+type tailBuffer struct {
+	max int
+	buf bytes.Buffer
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.buf.Write(p)
+	if over := t.buf.Len() - 2*t.max; over > 0 {
+		b := t.buf.Bytes()[t.buf.Len()-t.max:]
+		nb := bytes.Clone(b)
+		t.buf.Reset()
+		t.buf.Write(nb)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	b := t.buf.Bytes()
+	if len(b) > t.max {
+		b = b[len(b)-t.max:]
+	}
+	return string(b)
+}
+
+func moveFile(src, dst string) error {
+	err := os.Rename(src, dst)
+	if err == nil || !errors.Is(err, syscall.EXDEV) {
+		return err
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".pydepot-wheel-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, in); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
+}

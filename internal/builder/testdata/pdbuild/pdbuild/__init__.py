@@ -1,0 +1,3 @@
+def hi():
+    print("hi from pdbuild")
+    return 0

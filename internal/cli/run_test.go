@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pydepot/pydepot/internal/envs"
+)
+
+// TestRunExitStatuses drives `pydepot run` through Main: the command's status passes
+// through, and run's own failures are 1-4 with a one-line reason.
+func TestRunExitStatuses(t *testing.T) {
+	work := t.TempDir()
+	src := filepath.Join(work, "src")
+	os.MkdirAll(filepath.Join(src, "bin"), 0o755)
+	os.WriteFile(filepath.Join(src, "bin", "hello"), []byte("#!/bin/sh\necho hi \"$@\"\n"), 0o755)
+	f, err := os.Create(filepath.Join(work, "env.tar.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := envs.Pack(context.Background(), src, f, envs.Gzip); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	os.WriteFile(filepath.Join(work, "bad.tar.gz"), []byte("garbage"), 0o644)
+	os.MkdirAll(filepath.Join(work, "notenv"), 0o755)
+	tarball := filepath.Join(work, "env.tar.gz")
+	tests := []struct {
+		name   string
+		args   []string
+		status int
+		stdout string
+		stderr string
+	}{
+		{"string form", []string{"run", tarball, "hello a; exit 0"}, 0, "hi a\n", ""},
+		{"status", []string{"run", tarball, "exit 42"}, 42, "", ""},
+		{"dash form", []string{"run", "-e", tarball, "--", "hello", "-x", "y z"}, 0, "hi -x y z\n", ""},
+		{"flags after env", []string{"run", "-e", tarball, "-w", "5", "hello", "-d"}, 0, "hi -d\n", ""},
+		{"dash status", []string{"run", "-e", tarball, "--", "sh", "-c", "exit 5"}, 5, "", ""},
+		{"usage: nothing", []string{"run"}, 1, "", "usage"},
+		{"usage: no command", []string{"run", "-e", tarball}, 1, "", "no command"},
+		{"missing", []string{"run", filepath.Join(work, "nope.tar.gz"), "true"}, 2, "", "not found"},
+		{"extraction", []string{"run", filepath.Join(work, "bad.tar.gz"), "true"}, 3, "", "extraction failed"},
+		{"activation", []string{"run", filepath.Join(work, "notenv"), "true"}, 4, "", "activation failed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			env := Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
+				if k == "XDG_CACHE_HOME" {
+					return filepath.Join(work, "cache")
+				}
+				return ""
+			}}
+			got := Main(context.Background(), tt.args, env)
+			if got != tt.status || out.String() != tt.stdout && tt.stdout != "" {
+				t.Fatalf("status %d stdout %q stderr %q; want %d %q", got, out.String(), errb.String(), tt.status, tt.stdout)
+			}
+			if tt.stderr != "" {
+				if !strings.Contains(errb.String(), tt.stderr) || strings.Count(strings.TrimSpace(errb.String()), "\n") != 0 {
+					t.Errorf("stderr %q, want one line with %q", errb.String(), tt.stderr)
+				}
+			}
+		})
+	}
+}

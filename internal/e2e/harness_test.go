@@ -1,0 +1,165 @@
+// Package e2e drives a real pydepot binary with the real clients users run: twine, pip in
+// a venv, poetry, pipenv, and pydepot's own CLI. The test setup installs them from Debian
+// (scripts/install-test-deps.sh) when they are missing.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+	depsOnce  sync.Once
+	depsErr   error
+)
+
+// pydepotBin builds the binary once per test process.
+func pydepotBin(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "pydepot-e2e-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "pydepot")
+		cmd := exec.Command("go", "build", "-o", binPath, "../../cmd/pydepot")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// needTools installs the real clients if they are missing; it never skips.
+func needTools(t *testing.T) {
+	t.Helper()
+	depsOnce.Do(func() {
+		out, err := exec.Command("../../scripts/install-test-deps.sh").CombinedOutput()
+		if err != nil {
+			depsErr = fmt.Errorf("install test deps: %v\n%s", err, out)
+		}
+	})
+	if depsErr != nil {
+		t.Fatal(depsErr)
+	}
+}
+
+// server is a running `pydepot serve`.
+type server struct {
+	URL   string // http://127.0.0.1:PORT
+	Token string // the admin token
+	Data  string
+	log   *os.File
+	cmd   *exec.Cmd
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// startServer runs `pydepot serve` on a fresh data directory and waits for /simple/.
+func startServer(t *testing.T, extraEnv ...string) *server {
+	t.Helper()
+	bin := pydepotBin(t)
+	s := &server{Data: t.TempDir(), Token: "pyd_e2e-admin-token-0123456789abcdef"}
+	addr := freeAddr(t)
+	s.URL = "http://" + addr
+	logf, err := os.Create(filepath.Join(t.TempDir(), "serve.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.log = logf
+	s.cmd = exec.Command(bin, "serve")
+	s.cmd.Env = append(os.Environ(), "PYDEPOT_LISTEN="+addr, "PYDEPOT_DATA="+s.Data, "PYDEPOT_ADMIN_TOKEN="+s.Token)
+	s.cmd.Env = append(s.cmd.Env, extraEnv...)
+	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = s.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = s.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = s.cmd.Process.Kill()
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("server log:\n%s", b)
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(s.URL + "/simple/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return s
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b, _ := os.ReadFile(logf.Name())
+	t.Fatalf("server did not answer /simple/ in time; log:\n%s", b)
+	return nil
+}
+
+// run runs a command with a timeout and returns its combined output; it fails the test on
+// a non-zero exit unless allowFail.
+func run(t *testing.T, dir string, env []string, name string, args ...string) string {
+	t.Helper()
+	out, err := runErr(dir, env, name, args...)
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func runErr(dir string, env []string, name string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// venv makes a fresh venv with Debian's python3.11 and returns its bin directory.
+func venv(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "venv")
+	run(t, "", nil, "/usr/bin/python3", "-m", "venv", dir)
+	return filepath.Join(dir, "bin")
+}
+
+// pipEnv keeps pip away from any configuration or cache of the machine.
+func pipEnv(t *testing.T) []string {
+	return []string{"PIP_CONFIG_FILE=/dev/null", "PIP_NO_CACHE_DIR=1", "PIP_DISABLE_PIP_VERSION_CHECK=1", "HOME=" + t.TempDir()}
+}

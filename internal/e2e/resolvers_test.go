@@ -1,0 +1,90 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// uploadCorpus starts a server and uploads the real corpus with twine.
+func uploadCorpus(t *testing.T) (*server, corpus) {
+	t.Helper()
+	needTools(t)
+	s := startServer(t)
+	c := buildCorpus(t)
+	c.upload(t, s)
+	return s, c
+}
+
+func TestPoetryResolvesFromIndex(t *testing.T) {
+	s, _ := uploadCorpus(t)
+	dir := t.TempDir()
+	pyproject := fmt.Sprintf(`[tool.poetry]
+name = "consumer"
+version = "0.1.0"
+description = "uses the index"
+authors = ["Test <test@example.com>"]
+
+[tool.poetry.dependencies]
+python = "^3.11"
+app-one = "1.0"
+
+[[tool.poetry.source]]
+name = "pydepot"
+url = "%s/simple/"
+default = true
+
+[build-system]
+requires = ["poetry-core"]
+build-backend = "poetry.core.masonry.api"
+`, s.URL)
+	if err := os.WriteFile(filepath.Join(dir, "pyproject.toml"), []byte(pyproject), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	env := []string{"HOME=" + home, "POETRY_CACHE_DIR=" + filepath.Join(home, "cache"), "POETRY_VIRTUALENVS_CREATE=false", "POETRY_NO_INTERACTION=1"}
+	run(t, dir, env, "poetry", "lock", "--no-update")
+	lock, err := os.ReadFile(filepath.Join(dir, "poetry.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`name = "app-one"`, `name = "jinja2"`, `name = "markupsafe"`, s.URL} {
+		if !strings.Contains(strings.ToLower(string(lock)), strings.ToLower(want)) {
+			t.Errorf("poetry.lock lacks %s:\n%s", want, lock)
+		}
+	}
+}
+
+func TestPipenvResolvesFromIndex(t *testing.T) {
+	s, _ := uploadCorpus(t)
+	dir := t.TempDir()
+	pipfile := fmt.Sprintf(`[[source]]
+url = "%s/simple/"
+verify_ssl = false
+name = "pydepot"
+
+[packages]
+app-one = "==1.0"
+
+[requires]
+python_version = "3.11"
+`, s.URL)
+	if err := os.WriteFile(filepath.Join(dir, "Pipfile"), []byte(pipfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	env := []string{"HOME=" + home, "PIPENV_VENV_IN_PROJECT=1", "PIPENV_PYTHON=/usr/bin/python3", "PIPENV_NOSPIN=1",
+		"PIPENV_CACHE_DIR=" + filepath.Join(home, "cache"), "PIP_CONFIG_FILE=/dev/null", "PIPENV_YES=1", "CI=1"}
+	run(t, dir, env, "pipenv", "lock")
+	lock, err := os.ReadFile(filepath.Join(dir, "Pipfile.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"app-one"`, `"jinja2"`, `"markupsafe"`, `"sha256:`} {
+		if !strings.Contains(strings.ToLower(string(lock)), strings.ToLower(want)) {
+			t.Errorf("Pipfile.lock lacks %s:\n%s", want, lock)
+		}
+	}
+}

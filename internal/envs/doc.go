@@ -1,0 +1,20 @@
+// Package envs builds relocatable Python environments: the engine of `pydepot create`.
+//
+// Create reads a SPEC (the JSON written by pydepot analyze, a requirements.txt or a
+// pyproject.toml), chooses an interpreter found on this machine (internal/interpreters),
+// resolves the requirements against one or more PEP 691/503 indexes for that
+// interpreter's wheel tags and marker environment (internal/resolver over
+// internal/simpleindex), downloads the chosen files in parallel into a content-addressed
+// cache shared by every create (CacheDir/wheels/sha256/aa/<digest>, verified while
+// streaming), builds an sdist with internal/builder when no wheel fits (the built wheel is
+// cached by the sdist's digest and the interpreter), installs every wheel with
+// internal/installer, bundles the interpreter (interpreters.Bundle), writes pylock.toml
+// (internal/pylock) and .pydepot/env.json (envrun.Manifest), and packs NAME.tar.gz or
+// NAME.tar.zst with Pack.
+//
+// Packing is reproducible (see Pack): the same lock and interpreter give the same bytes.
+// A build is also remembered under CacheDir/builds/<key><ext>, the key being the sha256
+// of the lock digest, the interpreter (real path and version), the format and the
+// pydepot version; a later create whose key matches copies that tarball instead of
+// installing anything.
+package envs

@@ -1,0 +1,106 @@
+package index_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/pydepot/pydepot/internal/index"
+	"github.com/pydepot/pydepot/internal/metastore"
+)
+
+func BenchmarkUpload(b *testing.B) {
+	ctx := context.Background()
+	s := newService(b)
+	var size int64
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		name, data := synthWheel("bench-pkg", fmt.Sprintf("1.0.%d", i))
+		size += int64(len(data))
+		b.StartTimer()
+		if _, _, err := s.Upload(ctx, index.Upload{Repository: "main", Filename: name, Content: bytes.NewReader(data)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(size / int64(b.N))
+}
+
+// fill adds files straight through the metadata store (no blobs: the reads measured
+// never open them): projects × perProject files in one version.
+func fill(b *testing.B, s *index.Service, projects, perProject int) {
+	ctx := context.Background()
+	st := s.Store()
+	err := st.InTx(ctx, func(tx metastore.Tx) error {
+		r, err := tx.Repository(ctx, "main")
+		if err != nil {
+			return err
+		}
+		n, err := tx.BeginVersion(ctx, r.ID, "fill", time.Now())
+		if err != nil {
+			return err
+		}
+		for p := range projects {
+			name := fmt.Sprintf("project-%05d", p)
+			for v := range perProject {
+				ver := fmt.Sprintf("%d.%d.%d", v/100, (v/10)%10, v%10)
+				f := &metastore.File{
+					RepositoryID: r.ID, Filename: fmt.Sprintf("project_%05d-%s-py3-none-any.whl", p, ver), Project: name, ProjectName: name,
+					Version: ver, Kind: "bdist_wheel", SHA256: fmt.Sprintf("%064x", p*perProject+v), Size: 1000,
+					MetadataSHA256: fmt.Sprintf("%064x", 1<<40+p*perProject+v), RequiresPython: ">=3.8", Summary: "benchmark", UploadTime: time.Now(),
+					ImportNames: []string{fmt.Sprintf("project_%05d", p)},
+				}
+				if _, err := tx.AddFile(ctx, f, n); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.FinishVersion(ctx, r.ID, n, time.Now())
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+func BenchmarkProject500Files(b *testing.B) {
+	ctx := context.Background()
+	s := newService(b)
+	fill(b, s, 1, 500)
+	d := mainDist(b, s)
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := s.Project(ctx, d, "project-00000")
+		if err != nil || len(p.Files) != 500 || len(p.Versions) != 500 {
+			b.Fatalf("%v %v", p, err)
+		}
+	}
+}
+
+func BenchmarkProjects10000(b *testing.B) {
+	ctx := context.Background()
+	s := newService(b)
+	fill(b, s, 10000, 1)
+	d := mainDist(b, s)
+	b.ReportAllocs()
+	for b.Loop() {
+		ps, _, err := s.Projects(ctx, d)
+		if err != nil || len(ps) != 10000 {
+			b.Fatalf("%d %v", len(ps), err)
+		}
+	}
+}
+
+func BenchmarkImportCandidates(b *testing.B) {
+	ctx := context.Background()
+	s := newService(b)
+	fill(b, s, 10000, 1)
+	d := mainDist(b, s)
+	for b.Loop() {
+		got, err := s.ImportCandidates(ctx, d, "project_05000.sub")
+		if err != nil || len(got) != 1 {
+			b.Fatalf("%v %v", got, err)
+		}
+	}
+}

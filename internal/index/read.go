@@ -1,0 +1,184 @@
+package index
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/filenames"
+	"github.com/pydepot/pydepot/internal/metastore"
+	"github.com/pydepot/pydepot/internal/names"
+	"github.com/pydepot/pydepot/internal/versions"
+)
+
+// view resolves the repository and version a distribution serves, reading the current
+// state (d may be stale).
+func (s *Service) view(ctx context.Context, d *Distribution) (int64, int, error) {
+	if d == nil {
+		return 0, 0, fmt.Errorf("no distribution: %w", errs.ErrNotFound)
+	}
+	r, err := s.store.Repository(ctx, d.Repository)
+	if err != nil {
+		return 0, 0, err
+	}
+	n := r.Latest
+	if d.Pinned != nil {
+		if *d.Pinned < 0 || *d.Pinned > r.Latest {
+			return 0, 0, fmt.Errorf("repository %s has no version %d: %w", r.Name, *d.Pinned, errs.ErrNotFound)
+		}
+		n = *d.Pinned
+	}
+	return r.ID, n, nil
+}
+
+func fileOut(f *metastore.File) File {
+	return File{
+		Filename: f.Filename, Project: f.Project, ProjectName: f.ProjectName, Version: f.Version,
+		Kind: filenames.Kind(f.Kind), SHA256: f.SHA256, Size: f.Size, UploadTime: f.UploadTime,
+		RequiresPython: f.RequiresPython, Yanked: f.Yanked, YankReason: f.YankReason,
+		MetadataSHA256: f.MetadataSHA256, Summary: f.Summary, ImportNames: f.ImportNames,
+	}
+}
+
+// Projects implements API.
+func (s *Service) Projects(ctx context.Context, d *Distribution) ([]ProjectSummary, int64, error) {
+	repoID, n, err := s.view(ctx, d)
+	if err != nil {
+		return nil, 0, err
+	}
+	ps, serial, err := s.store.Projects(ctx, repoID, n)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]ProjectSummary, len(ps))
+	for i, p := range ps {
+		out[i] = ProjectSummary{Name: p.Name, DisplayName: p.DisplayName, Serial: p.Serial}
+	}
+	return out, serial, nil
+}
+
+// Project implements API. name is normalized first, so callers may pass any spelling.
+func (s *Service) Project(ctx context.Context, d *Distribution, name string) (*Project, error) {
+	repoID, n, err := s.view(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	norm := names.Normalize(name)
+	p, err := s.store.Project(ctx, repoID, n, norm)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.store.ProjectFiles(ctx, repoID, n, norm)
+	if err != nil {
+		return nil, err
+	}
+	out := &Project{Name: p.Name, DisplayName: p.DisplayName, Serial: p.Serial, Status: p.Status, Files: make([]File, len(rows))}
+	if out.Status == "" {
+		out.Status = "active"
+	}
+	for i := range rows {
+		out.Files[i] = fileOut(&rows[i])
+	}
+	sortFiles(out.Files)
+	for _, f := range out.Files {
+		if len(out.Versions) == 0 || out.Versions[len(out.Versions)-1] != f.Version {
+			out.Versions = append(out.Versions, f.Version)
+		}
+	}
+	return out, nil
+}
+
+// compareVersions orders PEP 440 versions; strings that do not parse sort after the
+// ones that do, by string.
+func compareVersions(a, b string) int {
+	if a == b {
+		return 0
+	}
+	va, ea := versions.Parse(a)
+	vb, eb := versions.Parse(b)
+	switch {
+	case ea == nil && eb == nil:
+		if c := va.Compare(vb); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	case ea == nil:
+		return -1
+	case eb == nil:
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
+// sortFiles sorts by PEP 440 version, then filename. Versions are parsed once each.
+func sortFiles(fs []File) {
+	type key struct {
+		v  versions.Version
+		ok bool
+	}
+	parsed := map[string]key{}
+	for _, f := range fs {
+		if _, seen := parsed[f.Version]; !seen {
+			v, err := versions.Parse(f.Version)
+			parsed[f.Version] = key{v, err == nil}
+		}
+	}
+	slices.SortStableFunc(fs, func(a, b File) int {
+		if a.Version != b.Version {
+			ka, kb := parsed[a.Version], parsed[b.Version]
+			switch {
+			case ka.ok && kb.ok:
+				if c := ka.v.Compare(kb.v); c != 0 {
+					return c
+				}
+			case ka.ok:
+				return -1
+			case kb.ok:
+				return 1
+			}
+			if c := strings.Compare(a.Version, b.Version); c != 0 {
+				return c
+			}
+		}
+		return cmp.Compare(a.Filename, b.Filename)
+	})
+}
+
+// File implements API.
+func (s *Service) File(ctx context.Context, d *Distribution, filename string) (*File, error) {
+	repoID, n, err := s.view(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.store.FileAt(ctx, repoID, n, filename)
+	if err != nil {
+		return nil, err
+	}
+	out := fileOut(f)
+	return &out, nil
+}
+
+// OpenBlob implements API.
+func (s *Service) OpenBlob(ctx context.Context, sha256 string) (Blob, int64, error) {
+	return s.blobs.Open(ctx, sha256)
+}
+
+// ImportCandidates implements API.
+func (s *Service) ImportCandidates(ctx context.Context, d *Distribution, module string) ([]string, error) {
+	repoID, n, err := s.view(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	module = strings.TrimSpace(module)
+	if module == "" {
+		return nil, fmt.Errorf("empty module name: %w", errs.ErrInvalid)
+	}
+	cands := []string{module}
+	if i := strings.IndexByte(module, '.'); i > 0 {
+		cands = append(cands, module[:i])
+	}
+	return s.store.ImportProviders(ctx, repoID, n, cands)
+}

@@ -1,0 +1,152 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pydepot/pydepot/internal/blobstore"
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/metastore"
+	"github.com/pydepot/pydepot/internal/metastore/sqlite"
+)
+
+// Service implements API over a metadata store and a blob store.
+type Service struct {
+	store metastore.Store
+	blobs *blobstore.Store
+	log   *slog.Logger
+	now   func() time.Time
+	locks keyedMutex
+}
+
+var _ API = (*Service)(nil)
+
+// New returns a Service. log may be nil.
+func New(store metastore.Store, blobs *blobstore.Store, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, blobs: blobs, log: log, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Open opens the embedded default backends under dataDir: SQLite at dataDir/pydepot.db and
+// file blobs under dataDir/blobs, creating them when missing. The returned function
+// closes them.
+func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Service, func() error, error) {
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("data directory: %w", err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(dataDir, "pydepot.db"), log)
+	if err != nil {
+		return nil, nil, err
+	}
+	drv, err := blobstore.NewFile(filepath.Join(dataDir, "blobs"))
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return New(st, blobstore.NewStore(drv), log), st.Close, nil
+}
+
+// Store returns the metadata store.
+func (s *Service) Store() metastore.Store { return s.store }
+
+// Blobs returns the blob store.
+func (s *Service) Blobs() *blobstore.Store { return s.blobs }
+
+// DefaultName is the repository and distribution made on first start.
+const DefaultName = "main"
+
+// EnsureDefaults creates repository "main" and the public distribution "main" serving
+// its latest version when they do not exist. It is idempotent.
+func (s *Service) EnsureDefaults(ctx context.Context) error {
+	return s.store.InTx(ctx, func(tx metastore.Tx) error {
+		repo, err := tx.Repository(ctx, DefaultName)
+		if errors.Is(err, errs.ErrNotFound) {
+			repo, err = tx.CreateRepository(ctx, DefaultName, "default repository", s.now())
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Distribution(ctx, DefaultName)
+		if errors.Is(err, errs.ErrNotFound) {
+			return tx.CreateDistribution(ctx, &metastore.Distribution{
+				BasePath: DefaultName, RepositoryID: repo.ID, Repository: repo.Name, Public: true, CreatedAt: s.now(),
+			})
+		}
+		return err
+	})
+}
+
+var (
+	repoNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$`)
+	baseSegRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$`)
+)
+
+// reservedBases are first path segments the HTTP layer routes itself.
+var reservedBases = map[string]bool{
+	"simple": true, "legacy": true, "pypi": true, "project": true, "api": true, "doc": true,
+	"static": true, "files": true, "ui": true, "health": true, "healthz": true, "metrics": true, "client": true,
+}
+
+// ValidRepositoryName reports whether name is usable for a repository: lower-case letters,
+// digits, '.', '_' and '-', starting and ending with a letter or digit, at most 64 long.
+func ValidRepositoryName(name string) bool { return repoNameRE.MatchString(name) }
+
+// ValidBasePath reports whether base is usable for a distribution: one to four segments
+// like repository names, separated by '/', not starting with a reserved word.
+func ValidBasePath(base string) bool {
+	segs := strings.Split(base, "/")
+	if len(segs) > 4 || reservedBases[segs[0]] {
+		return false
+	}
+	for _, s := range segs {
+		if !baseSegRE.MatchString(s) || s == "simple" {
+			return false
+		}
+	}
+	return true
+}
+
+// keyedMutex serializes work on one key (a blob digest) within this process.
+type keyedMutex struct {
+	mu sync.Mutex
+	m  map[string]*keyedEntry
+}
+
+type keyedEntry struct {
+	mu   sync.Mutex
+	refs int
+}
+
+func (k *keyedMutex) lock(key string) func() {
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = map[string]*keyedEntry{}
+	}
+	e := k.m[key]
+	if e == nil {
+		e = &keyedEntry{}
+		k.m[key] = e
+	}
+	e.refs++
+	k.mu.Unlock()
+	e.mu.Lock()
+	return func() {
+		e.mu.Unlock()
+		k.mu.Lock()
+		e.refs--
+		if e.refs == 0 {
+			delete(k.m, key)
+		}
+		k.mu.Unlock()
+	}
+}

@@ -1,0 +1,292 @@
+package index
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/inspect"
+	"github.com/pydepot/pydepot/internal/metastore"
+	"github.com/pydepot/pydepot/internal/names"
+	"github.com/pydepot/pydepot/internal/versions"
+)
+
+// Messages of the upload conflicts, as PyPI words them.
+const (
+	msgFileExists   = "File already exists"
+	msgFilenameUsed = "This filename has already been used, use a different version"
+)
+
+// existing decides what an upload of filename with digest sum means when the filename is
+// already used in the repository: the identical live file is success (existed), anything
+// else a conflict.
+func existing(ctx context.Context, r metastore.Reader, repoID int64, latest int, old *metastore.File, sum string) (*File, error) {
+	if old.SHA256 != sum {
+		return nil, fmt.Errorf("%s: %s has other content (sha256 %s): %w", msgFileExists, old.Filename, old.SHA256, errs.ErrConflict)
+	}
+	live, err := r.FileAt(ctx, repoID, latest, old.Filename)
+	if errors.Is(err, errs.ErrNotFound) {
+		return nil, fmt.Errorf("%s: %s was removed: %w", msgFilenameUsed, old.Filename, errs.ErrConflict)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := fileOut(live)
+	return &out, nil
+}
+
+// Upload implements API. It hashes and inspects the content, stores the file and its
+// metadata as blobs, then records them in one transaction that makes a new version. On
+// any failure the repository is left as it was and blobs this call created are removed.
+func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
+	if up.Content == nil {
+		return nil, false, fmt.Errorf("upload has no content: %w", errs.ErrInvalid)
+	}
+	if up.Filename == "" || strings.ContainsAny(up.Filename, "/\\\x00") {
+		return nil, false, fmt.Errorf("filename %q: %w", up.Filename, errs.ErrInvalid)
+	}
+	repo, err := s.store.Repository(ctx, up.Repository)
+	if err != nil {
+		return nil, false, err
+	}
+	size := up.Content.Size()
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(up.Content, 0, size)); err != nil {
+		return nil, false, fmt.Errorf("reading upload: %w", err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if up.SHA256 != "" && !strings.EqualFold(strings.TrimSpace(up.SHA256), sum) {
+		return nil, false, fmt.Errorf("sha256_digest does not match: the file's sha256 is %s: %w", sum, errs.ErrInvalid)
+	}
+	// Cheap answer for re-uploads (twine --skip-existing, retries) before inspecting.
+	if old, err := s.store.FileByFilename(ctx, repo.ID, up.Filename); err == nil {
+		f, err := existing(ctx, s.store, repo.ID, repo.Latest, old, sum)
+		if err != nil {
+			return nil, false, err
+		}
+		return f, true, nil
+	} else if !errors.Is(err, errs.ErrNotFound) {
+		return nil, false, err
+	}
+
+	info, err := inspect.Inspect(up.Filename, up.Content, size)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := checkForm(up, info); err != nil {
+		return nil, false, err
+	}
+
+	row := &metastore.File{
+		RepositoryID:   repo.ID,
+		Filename:       up.Filename,
+		Project:        names.Normalize(info.Metadata.Name),
+		ProjectName:    info.Metadata.Name,
+		Version:        info.Dist.Version.String(),
+		Kind:           string(info.Dist.Kind),
+		SHA256:         sum,
+		Size:           size,
+		RequiresPython: info.Metadata.RequiresPython,
+		Summary:        info.Metadata.Summary,
+		UploadTime:     s.now(),
+		ImportNames:    info.ImportNames,
+	}
+
+	// Blobs first, rows after; the digest locks keep a concurrent cleanup from deleting a
+	// blob another upload is about to reference.
+	var created []string
+	unlock := s.locks.lock(sum)
+	defer unlock()
+	res, err := s.blobs.Write(ctx, io.NewSectionReader(up.Content, 0, size), sum, size)
+	if err != nil {
+		return nil, false, fmt.Errorf("storing %s: %w", up.Filename, err)
+	}
+	if res.Created {
+		created = append(created, res.SHA256)
+	}
+	if len(info.MetadataBytes) > 0 {
+		msum := sha256.Sum256(info.MetadataBytes)
+		mhex := hex.EncodeToString(msum[:])
+		if mhex != sum {
+			unlockMeta := s.locks.lock(mhex)
+			defer unlockMeta()
+		}
+		mres, err := s.blobs.Write(ctx, bytes.NewReader(info.MetadataBytes), mhex, int64(len(info.MetadataBytes)))
+		if err != nil {
+			s.cleanup(ctx, created)
+			return nil, false, fmt.Errorf("storing metadata of %s: %w", up.Filename, err)
+		}
+		if mres.Created {
+			created = append(created, mhex)
+		}
+		row.MetadataSHA256 = mhex
+	}
+
+	var out *File
+	existed := false
+	err = s.store.InTx(ctx, func(tx metastore.Tx) error {
+		out, existed = nil, false
+		r, err := tx.Repository(ctx, up.Repository)
+		if err != nil {
+			return err
+		}
+		if old, err := tx.FileByFilename(ctx, r.ID, up.Filename); err == nil {
+			out, err = existing(ctx, tx, r.ID, r.Latest, old, sum)
+			existed = err == nil
+			return err
+		} else if !errors.Is(err, errs.ErrNotFound) {
+			return err
+		}
+		n, err := tx.BeginVersion(ctx, r.ID, "upload "+up.Filename, row.UploadTime)
+		if err != nil {
+			return err
+		}
+		if row.ID, err = tx.AddFile(ctx, row, n); err != nil {
+			return err
+		}
+		if err := tx.FinishVersion(ctx, r.ID, n, row.UploadTime); err != nil {
+			return err
+		}
+		f := fileOut(row)
+		out = &f
+		return nil
+	})
+	if err != nil || existed {
+		s.cleanup(ctx, created)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if !existed {
+		s.log.Info("file uploaded", "repository", up.Repository, "filename", up.Filename, "sha256", sum, "size", size)
+	}
+	return out, existed, nil
+}
+
+// checkForm compares the form's name and version with the file's metadata.
+func checkForm(up Upload, info *inspect.Info) error {
+	if up.Name != "" && names.Normalize(up.Name) != names.Normalize(info.Metadata.Name) {
+		return fmt.Errorf("form name %q does not match the file's metadata name %q: %w", up.Name, info.Metadata.Name, errs.ErrInvalid)
+	}
+	if up.Version != "" {
+		fv, err := versions.Parse(up.Version)
+		if err != nil {
+			return fmt.Errorf("form version %q: %w", up.Version, err)
+		}
+		mv, err := versions.Parse(info.Metadata.Version)
+		if err != nil {
+			return fmt.Errorf("metadata version %q: %w", info.Metadata.Version, err)
+		}
+		if fv.Compare(mv) != 0 || fv.String() != mv.String() {
+			return fmt.Errorf("form version %q does not match the file's metadata version %q: %w", up.Version, info.Metadata.Version, errs.ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// cleanup deletes blobs this call created when no row references them. The caller
+// holds their digest locks.
+func (s *Service) cleanup(ctx context.Context, created []string) {
+	ctx = context.WithoutCancel(ctx)
+	for _, sha := range created {
+		used, err := s.store.BlobReferenced(ctx, sha)
+		if err != nil || used {
+			continue
+		}
+		if err := s.blobs.Delete(ctx, sha); err != nil {
+			s.log.Warn("removing unreferenced blob", "sha256", sha, "err", err)
+		}
+	}
+}
+
+// change runs fn in a transaction that makes a new version of repo with message; fn
+// returns how many files it touched, and 0 means ErrNotFound (nothing is changed).
+func (s *Service) change(ctx context.Context, repo, message, what string, fn func(tx metastore.Tx, repoID int64, n int) (int, error)) error {
+	err := s.store.InTx(ctx, func(tx metastore.Tx) error {
+		r, err := tx.Repository(ctx, repo)
+		if err != nil {
+			return err
+		}
+		n, err := tx.BeginVersion(ctx, r.ID, message, s.now())
+		if err != nil {
+			return err
+		}
+		count, err := fn(tx, r.ID, n)
+		if err != nil {
+			return err
+		}
+		if count == 0 {
+			return fmt.Errorf("repository %s has no %s: %w", repo, what, errs.ErrNotFound)
+		}
+		return tx.FinishVersion(ctx, r.ID, n, s.now())
+	})
+	if err == nil {
+		s.log.Info("repository changed", "repository", repo, "change", message)
+	}
+	return err
+}
+
+func canonicalVersion(v string) (string, error) {
+	pv, err := versions.Parse(v)
+	if err != nil {
+		return "", err
+	}
+	return pv.String(), nil
+}
+
+// Yank implements API.
+func (s *Service) Yank(ctx context.Context, repo, project, version, reason string) error {
+	return s.setYanked(ctx, repo, project, version, true, reason)
+}
+
+// Unyank implements API.
+func (s *Service) Unyank(ctx context.Context, repo, project, version string) error {
+	return s.setYanked(ctx, repo, project, version, false, "")
+}
+
+func (s *Service) setYanked(ctx context.Context, repo, project, version string, yanked bool, reason string) error {
+	v, err := canonicalVersion(version)
+	if err != nil {
+		return err
+	}
+	p := names.Normalize(project)
+	verb := "unyank"
+	if yanked {
+		verb = "yank"
+	}
+	return s.change(ctx, repo, fmt.Sprintf("%s %s %s", verb, p, v), fmt.Sprintf("files of %s %s", p, v),
+		func(tx metastore.Tx, repoID int64, n int) (int, error) {
+			return tx.SetYanked(ctx, repoID, n, p, v, yanked, reason)
+		})
+}
+
+// Remove implements API. With filename set, project and version may be "" (when given they
+// must match the file).
+func (s *Service) Remove(ctx context.Context, repo, project, version, filename string) error {
+	p, v := "", ""
+	if project != "" {
+		p = names.Normalize(project)
+	}
+	if version != "" {
+		var err error
+		if v, err = canonicalVersion(version); err != nil {
+			return err
+		}
+	}
+	if filename == "" && (p == "" || v == "") {
+		return fmt.Errorf("remove needs a filename, or a project and a version: %w", errs.ErrInvalid)
+	}
+	msg, what := fmt.Sprintf("remove %s %s", p, v), fmt.Sprintf("files of %s %s", p, v)
+	if filename != "" {
+		msg, what = "remove "+filename, "file "+filename
+	}
+	return s.change(ctx, repo, msg, what, func(tx metastore.Tx, repoID int64, n int) (int, error) {
+		return tx.RemoveFiles(ctx, repoID, n, p, v, filename)
+	})
+}

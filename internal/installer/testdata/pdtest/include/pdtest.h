@@ -1,0 +1,1 @@
+#define PDTEST 1

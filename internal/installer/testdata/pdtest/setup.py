@@ -1,0 +1,3 @@
+from setuptools import setup
+
+setup(scripts=["scripts/pdtest-raw"], headers=["include/pdtest.h"])

@@ -1,0 +1,320 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/metastore"
+)
+
+// live is the condition "content row rc is in version ?" (the argument twice).
+const live = `rc.version_added <= ? AND (rc.version_removed IS NULL OR rc.version_removed > ?)`
+
+const fileCols = `f.id, f.repository_id, f.filename, p.name, f.project_name, f.version, f.kind, f.sha256, f.size,
+	f.metadata_sha256, f.requires_python, f.summary, f.upload_time,
+	COALESCE((SELECT group_concat(i.name, ' ') FROM import_names i WHERE i.file_id = f.id), '')`
+
+func scanFile(sc interface{ Scan(...any) error }, withYank bool) (*metastore.File, error) {
+	var f metastore.File
+	var up int64
+	var imports string
+	dest := []any{&f.ID, &f.RepositoryID, &f.Filename, &f.Project, &f.ProjectName, &f.Version, &f.Kind, &f.SHA256, &f.Size,
+		&f.MetadataSHA256, &f.RequiresPython, &f.Summary, &up, &imports}
+	if withYank {
+		dest = append(dest, &f.Yanked, &f.YankReason)
+	}
+	if err := sc.Scan(dest...); err != nil {
+		return nil, err
+	}
+	f.UploadTime = fromMicros(up)
+	if imports != "" {
+		f.ImportNames = strings.Fields(imports)
+	}
+	return &f, nil
+}
+
+// FileByFilename implements metastore.ContentReader.
+func (q queries) FileByFilename(ctx context.Context, repoID int64, filename string) (*metastore.File, error) {
+	f, err := scanFile(q.q.QueryRowContext(ctx, `SELECT `+fileCols+` FROM files f JOIN projects p ON p.id = f.project_id
+		WHERE f.repository_id = ? AND f.filename = ?`, repoID, filename), false)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("file %q: %w", filename, errs.ErrNotFound)
+	}
+	return f, err
+}
+
+// FileAt implements metastore.ContentReader.
+func (q queries) FileAt(ctx context.Context, repoID int64, version int, filename string) (*metastore.File, error) {
+	f, err := scanFile(q.q.QueryRowContext(ctx, `SELECT `+fileCols+`, rc.yanked, rc.yank_reason
+		FROM files f JOIN projects p ON p.id = f.project_id
+		JOIN repository_content rc ON rc.repository_id = f.repository_id AND rc.file_id = f.id
+		WHERE f.repository_id = ? AND f.filename = ? AND `+live, repoID, filename, version, version), true)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("file %q: %w", filename, errs.ErrNotFound)
+	}
+	return f, err
+}
+
+// ProjectFiles implements metastore.ContentReader.
+func (q queries) ProjectFiles(ctx context.Context, repoID int64, version int, project string) ([]metastore.File, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+fileCols+`, rc.yanked, rc.yank_reason
+		FROM projects p
+		JOIN repository_content rc ON rc.repository_id = ? AND rc.project_id = p.id
+		JOIN files f ON f.id = rc.file_id
+		WHERE p.name = ? AND `+live, repoID, project, version, version)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []metastore.File
+	for rows.Next() {
+		f, err := scanFile(rows, true)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *f)
+	}
+	return out, rows.Err()
+}
+
+// Project implements metastore.ContentReader.
+func (q queries) Project(ctx context.Context, repoID int64, version int, project string) (*metastore.ProjectSummary, error) {
+	var p metastore.ProjectSummary
+	var serial sql.NullInt64
+	err := q.q.QueryRowContext(ctx, `SELECT p.name, p.display_name, p.status,
+		(SELECT MAX(s.serial) FROM serials s WHERE s.repository_id = ? AND s.project_id = p.id AND s.version <= ?)
+		FROM projects p WHERE p.name = ? AND EXISTS (
+			SELECT 1 FROM repository_content rc WHERE rc.repository_id = ? AND rc.project_id = p.id AND `+live+`)`,
+		repoID, version, project, repoID, version, version).Scan(&p.Name, &p.DisplayName, &p.Status, &serial)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("project %q: %w", project, errs.ErrNotFound)
+	}
+	p.Serial = serial.Int64
+	return &p, err
+}
+
+// Projects implements metastore.ContentReader. It runs two index-only queries (the
+// projects held, the serials up to the version) and merges them: one query with a
+// correlated serial lookup per project is several times slower on 10,000 projects.
+func (q queries) Projects(ctx context.Context, repoID int64, version int) ([]metastore.ProjectSummary, int64, error) {
+	serials := map[string]int64{}
+	var last int64
+	srows, err := q.q.QueryContext(ctx, `SELECT p.name, s.serial FROM
+		(SELECT project_id, MAX(serial) AS serial FROM serials WHERE repository_id = ? AND version <= ? GROUP BY project_id) s
+		JOIN projects p ON p.id = s.project_id`, repoID, version)
+	if err != nil {
+		return nil, 0, err
+	}
+	for srows.Next() {
+		var name string
+		var serial int64
+		if err := srows.Scan(&name, &serial); err != nil {
+			srows.Close()
+			return nil, 0, err
+		}
+		serials[name] = serial
+		last = max(last, serial)
+	}
+	srows.Close()
+	if err := srows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows, err := q.q.QueryContext(ctx, `SELECT p.name, p.display_name, p.status FROM projects p
+		WHERE EXISTS (SELECT 1 FROM repository_content rc WHERE rc.repository_id = ? AND rc.project_id = p.id AND `+live+`)
+		ORDER BY p.name`, repoID, version, version)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []metastore.ProjectSummary
+	for rows.Next() {
+		var p metastore.ProjectSummary
+		if err := rows.Scan(&p.Name, &p.DisplayName, &p.Status); err != nil {
+			return nil, 0, err
+		}
+		p.Serial = serials[p.Name]
+		out = append(out, p)
+	}
+	return out, last, rows.Err()
+}
+
+// ImportProviders implements metastore.ContentReader.
+func (q queries) ImportProviders(ctx context.Context, repoID int64, version int, importNames []string) ([]string, error) {
+	if len(importNames) == 0 {
+		return nil, nil
+	}
+	args := []any{repoID, version, version}
+	for _, n := range importNames {
+		args = append(args, n)
+	}
+	// CROSS JOIN keeps SQLite's planner on the import_names(name) index.
+	rows, err := q.q.QueryContext(ctx, `SELECT DISTINCT p.name FROM import_names i
+		CROSS JOIN repository_content rc ON rc.file_id = i.file_id
+		JOIN projects p ON p.id = rc.project_id
+		WHERE rc.repository_id = ? AND `+live+` AND i.name IN (?`+strings.Repeat(", ?", len(importNames)-1)+`)
+		ORDER BY p.name`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// BlobReferenced implements metastore.ContentReader.
+func (q queries) BlobReferenced(ctx context.Context, sha256 string) (bool, error) {
+	var n int
+	err := q.q.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM (SELECT 1 FROM files WHERE sha256 = ? LIMIT 1) a) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM files WHERE metadata_sha256 = ? LIMIT 1) b)`, sha256, sha256).Scan(&n)
+	return n > 0, err
+}
+
+// AddFile implements metastore.ContentWriter.
+func (q queries) AddFile(ctx context.Context, f *metastore.File, version int) (int64, error) {
+	var pid int64
+	if err := q.q.QueryRowContext(ctx, `INSERT INTO projects (name, display_name) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET display_name = excluded.display_name RETURNING id`,
+		f.Project, f.ProjectName).Scan(&pid); err != nil {
+		return 0, err
+	}
+	var id int64
+	err := q.q.QueryRowContext(ctx, `INSERT INTO files (repository_id, project_id, filename, project_name, version, kind,
+		sha256, size, metadata_sha256, requires_python, summary, upload_time)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		f.RepositoryID, pid, f.Filename, f.ProjectName, f.Version, f.Kind, f.SHA256, f.Size,
+		f.MetadataSHA256, f.RequiresPython, f.Summary, micros(f.UploadTime)).Scan(&id)
+	if isUnique(err) {
+		return 0, fmt.Errorf("file %q already exists: %w", f.Filename, errs.ErrConflict)
+	}
+	if err != nil {
+		return 0, err
+	}
+	for _, n := range f.ImportNames {
+		if n == "" || strings.ContainsAny(n, " \t\n") {
+			continue
+		}
+		if _, err := q.q.ExecContext(ctx, `INSERT INTO import_names (file_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, n); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := q.q.ExecContext(ctx, `INSERT INTO repository_content (repository_id, project_id, file_id, yanked, yank_reason, version_added)
+		VALUES (?, ?, ?, ?, ?, ?)`, f.RepositoryID, pid, id, f.Yanked, f.YankReason, version); err != nil {
+		return 0, err
+	}
+	f.ID = id
+	return id, nil
+}
+
+// current selects the content rows of the latest state matching a project, version and
+// filename ("" = any); it returns the SQL condition and its arguments.
+func current(repoID int64, project, pversion, filename string) (string, []any) {
+	cond := `rc.repository_id = ? AND rc.version_removed IS NULL`
+	args := []any{repoID}
+	if filename != "" {
+		cond += ` AND f.filename = ?`
+		args = append(args, filename)
+	}
+	if project != "" {
+		cond += ` AND p.name = ?`
+		args = append(args, project)
+	}
+	if pversion != "" {
+		cond += ` AND f.version = ?`
+		args = append(args, pversion)
+	}
+	return cond, args
+}
+
+func (q queries) currentIDs(ctx context.Context, repoID int64, project, pversion, filename string) ([]int64, error) {
+	cond, args := current(repoID, project, pversion, filename)
+	rows, err := q.q.QueryContext(ctx, `SELECT rc.id FROM repository_content rc
+		JOIN files f ON f.id = rc.file_id JOIN projects p ON p.id = rc.project_id WHERE `+cond, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// SetYanked implements metastore.ContentWriter.
+func (q queries) SetYanked(ctx context.Context, repoID int64, version int, project, pversion string, yanked bool, reason string) (int, error) {
+	if !yanked {
+		reason = ""
+	}
+	ids, err := q.currentIDs(ctx, repoID, project, pversion, "")
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		// Rows added by this very version change in place; older ones are closed and
+		// reopened with the new state, so that earlier versions keep theirs.
+		res, err := q.q.ExecContext(ctx, `UPDATE repository_content SET yanked = ?, yank_reason = ? WHERE id = ? AND version_added = ?`,
+			yanked, reason, id, version)
+		if err != nil {
+			return 0, err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			continue
+		}
+		if _, err := q.q.ExecContext(ctx, `INSERT INTO repository_content (repository_id, project_id, file_id, yanked, yank_reason, version_added)
+			SELECT repository_id, project_id, file_id, ?, ?, ? FROM repository_content WHERE id = ?`, yanked, reason, version, id); err != nil {
+			return 0, err
+		}
+		if _, err := q.q.ExecContext(ctx, `UPDATE repository_content SET version_removed = ? WHERE id = ?`, version, id); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// RemoveFiles implements metastore.ContentWriter.
+func (q queries) RemoveFiles(ctx context.Context, repoID int64, version int, project, pversion, filename string) (int, error) {
+	ids, err := q.currentIDs(ctx, repoID, project, pversion, filename)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		if _, err := q.q.ExecContext(ctx, `UPDATE repository_content SET version_removed = ? WHERE id = ?`, version, id); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// RestoreContent implements metastore.ContentWriter.
+func (q queries) RestoreContent(ctx context.Context, repoID int64, version, to int) error {
+	if to >= version {
+		return fmt.Errorf("restore version %d into version %d: %w", to, version, errs.ErrInvalid)
+	}
+	// Reopen what `to` held and was dropped since.
+	if _, err := q.q.ExecContext(ctx, `INSERT INTO repository_content (repository_id, project_id, file_id, yanked, yank_reason, version_added)
+		SELECT repository_id, project_id, file_id, yanked, yank_reason, ? FROM repository_content
+		WHERE repository_id = ? AND version_added <= ? AND version_removed IS NOT NULL AND version_removed > ? AND version_removed < ?
+		ORDER BY id`, version, repoID, to, to, version); err != nil {
+		return err
+	}
+	// Close what came after `to`.
+	_, err := q.q.ExecContext(ctx, `UPDATE repository_content SET version_removed = ?
+		WHERE repository_id = ? AND version_removed IS NULL AND version_added > ? AND version_added < ?`, version, repoID, to, version)
+	return err
+}

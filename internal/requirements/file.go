@@ -1,0 +1,340 @@
+package requirements
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/pydepot/pydepot/internal/errs"
+)
+
+// File is a parsed requirements.txt.
+type File struct {
+	Requirements []Requirement
+	IndexURLs    []string // --index-url / -i, then --extra-index-url, in order
+	Constraints  []Requirement
+	// NoIndex is set by --no-index.
+	NoIndex bool
+	// FindLinks lists -f / --find-links values.
+	FindLinks []string
+	// Pre is set by --pre.
+	Pre bool
+}
+
+// maxIncludeDepth bounds -r/-c nesting.
+const maxIncludeDepth = 20
+
+var commentRe = regexp.MustCompile(`(^|\s+)#.*$`)
+
+// ParseFile parses requirements.txt text: comments, line continuations, -r/-c includes
+// (resolved through open, relative to the including file), --index-url, --extra-index-url,
+// and hash options (ignored). Errors name the line.
+//
+// Editable requirements (-e), local paths, archive file names and bare URLs are
+// rejected: pydepot resolves names against an index. Options that only tune pip
+// (--trusted-host, --prefer-binary, --only-binary, --no-binary, --require-hashes,
+// --use-feature, --config-settings, --global-option) are accepted and ignored.
+// Errors wrap errs.ErrInvalid, or the error of open.
+func ParseFile(name string, data []byte, open func(name string) ([]byte, error)) (*File, error) {
+	st := &fileState{open: open}
+	if err := st.parse(name, data, false, []string{name}); err != nil {
+		return nil, err
+	}
+	f := &st.f
+	if st.index != "" {
+		f.IndexURLs = append([]string{st.index}, f.IndexURLs...)
+	}
+	return f, nil
+}
+
+type fileState struct {
+	f     File
+	index string // last --index-url
+	open  func(string) ([]byte, error)
+}
+
+type logicalLine struct {
+	num  int
+	text string
+}
+
+// joinLines applies pip's rules: a line ending in a backslash continues on the next
+// one, unless it is a comment line.
+func joinLines(data []byte) []logicalLine {
+	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	text = strings.TrimPrefix(text, "\ufeff")
+	raw := strings.Split(text, "\n")
+	var out []logicalLine
+	var cur []string
+	first := 0
+	for i, l := range raw {
+		n := i + 1
+		isComment := commentRe.MatchString(l) && strings.HasPrefix(strings.TrimLeft(l, " \t"), "#")
+		if !strings.HasSuffix(l, `\`) || isComment {
+			if isComment {
+				l = " " + l
+			}
+			if cur != nil {
+				cur = append(cur, l)
+				out = append(out, logicalLine{first, strings.Join(cur, "")})
+				cur = nil
+			} else {
+				out = append(out, logicalLine{n, l})
+			}
+			continue
+		}
+		if cur == nil {
+			first = n
+		}
+		cur = append(cur, strings.TrimRight(strings.TrimLeft(l, `\`), `\`))
+	}
+	if cur != nil {
+		out = append(out, logicalLine{first, strings.Join(cur, "")})
+	}
+	return out
+}
+
+func (st *fileState) parse(name string, data []byte, constraint bool, stack []string) error {
+	for _, ll := range joinLines(data) {
+		line := strings.TrimSpace(commentRe.ReplaceAllString(ll.text, ""))
+		if line == "" {
+			continue
+		}
+		if err := st.line(name, ll.num, line, constraint, stack); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func lineErr(name string, num int, format string, args ...any) error {
+	return fmt.Errorf("%s:%d: %s: %w", name, num, fmt.Sprintf(format, args...), errs.ErrInvalid)
+}
+
+// splitArgsOptions splits a line at the first space-separated token starting with "-",
+// as pip does.
+func splitArgsOptions(line string) (args, opts string) {
+	tokens := strings.Split(line, " ")
+	for i, t := range tokens {
+		if strings.HasPrefix(t, "-") {
+			return strings.Join(tokens[:i], " "), strings.Join(tokens[i:], " ")
+		}
+	}
+	return line, ""
+}
+
+func (st *fileState) line(name string, num int, line string, constraint bool, stack []string) error {
+	args, opts := splitArgsOptions(line)
+	if args != "" {
+		if err := checkRequirementOptions(opts); err != nil {
+			return lineErr(name, num, "%v", err)
+		}
+		r, err := parseRequirementArg(args)
+		if err != nil {
+			return fmt.Errorf("%s:%d: %w", name, num, err)
+		}
+		if constraint {
+			st.f.Constraints = append(st.f.Constraints, r)
+		} else {
+			st.f.Requirements = append(st.f.Requirements, r)
+		}
+		return nil
+	}
+	toks, err := shellSplit(opts)
+	if err != nil {
+		return lineErr(name, num, "%v", err)
+	}
+	for i := 0; i < len(toks); i++ {
+		opt, val, hasVal := toks[i], "", false
+		// --long=value, -rfile, -r file
+		if strings.HasPrefix(opt, "--") {
+			if k, v, ok := strings.Cut(opt, "="); ok {
+				opt, val, hasVal = k, v, true
+			}
+		} else if len(opt) > 2 {
+			opt, val, hasVal = opt[:2], strings.TrimPrefix(opt[2:], "="), true
+		}
+		takes, known := optionArity[opt]
+		if !known {
+			return lineErr(name, num, "unknown option %s", opt)
+		}
+		if takes && !hasVal {
+			if i+1 >= len(toks) {
+				return lineErr(name, num, "option %s needs a value", opt)
+			}
+			i++
+			val = toks[i]
+		}
+		if !takes && hasVal {
+			return lineErr(name, num, "option %s takes no value", opt)
+		}
+		switch opt {
+		case "-e", "--editable":
+			return lineErr(name, num, "editable requirements (-e %s) are not supported; publish the project to an index and require it by name", val)
+		case "-r", "--requirement", "-c", "--constraint":
+			if err := st.include(name, num, val, constraint || opt == "-c" || opt == "--constraint", stack); err != nil {
+				return err
+			}
+		case "-i", "--index-url":
+			st.index = val
+		case "--extra-index-url":
+			if !slices.Contains(st.f.IndexURLs, val) {
+				st.f.IndexURLs = append(st.f.IndexURLs, val)
+			}
+		case "--no-index":
+			st.f.NoIndex = true
+		case "-f", "--find-links":
+			st.f.FindLinks = append(st.f.FindLinks, val)
+		case "--pre":
+			st.f.Pre = true
+		case "--hash":
+			return lineErr(name, num, "--hash must follow a requirement on the same line")
+		}
+	}
+	return nil
+}
+
+// optionArity lists the accepted options and whether each takes a value.
+var optionArity = map[string]bool{
+	"-r": true, "--requirement": true,
+	"-c": true, "--constraint": true,
+	"-e": true, "--editable": true,
+	"-i": true, "--index-url": true,
+	"--extra-index-url": true,
+	"--no-index":        false,
+	"-f":                true, "--find-links": true,
+	"--pre":            false,
+	"--trusted-host":   true,
+	"--prefer-binary":  false,
+	"--only-binary":    true,
+	"--no-binary":      true,
+	"--require-hashes": false,
+	"--use-feature":    true,
+	"--hash":           true,
+}
+
+// checkRequirementOptions accepts the per-requirement options pip allows after a
+// requirement; their values are ignored.
+func checkRequirementOptions(opts string) error {
+	if opts == "" {
+		return nil
+	}
+	toks, err := shellSplit(opts)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < len(toks); i++ {
+		k, _, hasVal := strings.Cut(toks[i], "=")
+		switch k {
+		case "--hash", "--config-settings", "--global-option", "--install-option":
+			if !hasVal {
+				i++
+				if i >= len(toks) {
+					return fmt.Errorf("option %s needs a value", k)
+				}
+			}
+		default:
+			return fmt.Errorf("option %s is not allowed after a requirement", k)
+		}
+	}
+	return nil
+}
+
+var archiveSuffixes = []string{".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".tar"}
+
+// parseRequirementArg parses the requirement part of a line, rejecting what pip would
+// treat as a path or a bare URL.
+func parseRequirementArg(s string) (Requirement, error) {
+	notByName := func(what string) error {
+		return fmt.Errorf("%s %q is not supported; require the project by name (NAME @ URL for a direct URL): %w", what, s, errs.ErrInvalid)
+	}
+	r, err := Parse(s)
+	if err != nil {
+		switch {
+		case strings.Contains(s, "://") && !strings.Contains(s, "@"):
+			return r, notByName("a bare URL")
+		case strings.HasPrefix(s, ".") || strings.HasPrefix(s, "/") || strings.HasPrefix(s, "~") ||
+			strings.Contains(s, `\`) || (strings.Contains(s, "/") && !strings.Contains(s, "@")):
+			return r, notByName("a local path")
+		}
+		return r, err
+	}
+	if len(r.Specifiers) == 0 && r.URL == "" {
+		low := strings.ToLower(r.Name)
+		for _, suf := range archiveSuffixes {
+			if strings.HasSuffix(low, suf) {
+				return r, notByName("an archive file name")
+			}
+		}
+	}
+	return r, nil
+}
+
+func (st *fileState) include(parent string, num int, target string, constraint bool, stack []string) error {
+	if len(stack) > maxIncludeDepth {
+		return lineErr(parent, num, "includes nested more than %d deep", maxIncludeDepth)
+	}
+	full := target
+	if !strings.Contains(target, "://") && !path.IsAbs(target) {
+		full = path.Join(path.Dir(parent), target)
+	}
+	if slices.Contains(stack, full) {
+		return lineErr(parent, num, "include cycle: %s includes %s again", parent, full)
+	}
+	if st.open == nil {
+		return lineErr(parent, num, "cannot include %s: no way to open included files", target)
+	}
+	data, err := st.open(full)
+	if err != nil {
+		return fmt.Errorf("%s:%d: include %s: %w", parent, num, full, err)
+	}
+	return st.parse(full, data, constraint, append(slices.Clone(stack), full))
+}
+
+// shellSplit splits s into words like POSIX shlex: spaces separate, single and double
+// quotes group, a backslash escapes the next character outside single quotes.
+func shellSplit(s string) ([]string, error) {
+	var out []string
+	var cur strings.Builder
+	inWord := false
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			} else if c == '\\' && quote == '"' && i+1 < len(s) && (s[i+1] == '"' || s[i+1] == '\\') {
+				i++
+				cur.WriteByte(s[i])
+			} else {
+				cur.WriteByte(c)
+			}
+		case c == '\'' || c == '"':
+			quote = c
+			inWord = true
+		case c == '\\' && i+1 < len(s):
+			i++
+			cur.WriteByte(s[i])
+			inWord = true
+		case c == ' ' || c == '\t':
+			if inWord {
+				out = append(out, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unterminated quote")
+	}
+	if inWord {
+		out = append(out, cur.String())
+	}
+	return out, nil
+}

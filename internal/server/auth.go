@@ -1,0 +1,65 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/index"
+)
+
+// credentials returns the API token a request carries: the password of HTTP Basic (the
+// username is "__token__" by convention and not checked, as pip may send another one from
+// netrc) or an "Authorization: Bearer" token. ok is false without credentials.
+func credentials(r *http.Request) (token string, ok bool) {
+	if _, pw, ok := r.BasicAuth(); ok {
+		return pw, pw != ""
+	}
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		t := strings.TrimSpace(h[7:])
+		return t, t != ""
+	}
+	return "", false
+}
+
+// token authenticates the request; nil (and no error) when it carries no credentials.
+func (s *server) token(r *http.Request) (*index.Token, error) {
+	plain, ok := credentials(r)
+	if !ok {
+		return nil, nil
+	}
+	t, err := s.api.Authenticate(r.Context(), plain)
+	if err != nil {
+		return nil, fmt.Errorf("the API token is not valid: %w", err)
+	}
+	return t, nil
+}
+
+// authorize demands a token that grants scope on repo ("" for a global action): 401
+// without one, 403 when it does not grant the action.
+func (s *server) authorize(r *http.Request, scope index.Scope, repo string) error {
+	t, err := s.token(r)
+	if err != nil {
+		return err
+	}
+	return allow(t, scope, repo)
+}
+
+func allow(t *index.Token, scope index.Scope, repo string) error {
+	if t == nil {
+		return fmt.Errorf("an API token is required (HTTP Basic with user __token__, or Authorization: Bearer): %w", errs.ErrUnauthorized)
+	}
+	if !t.Allows(scope, repo) {
+		what := "every repository"
+		if repo != "" {
+			what = "repository " + repo
+		}
+		if scope == index.ScopeAdmin && repo == "" {
+			what = "this server"
+		}
+		return fmt.Errorf("token %q (scope %s) does not grant %s on %s: %w", t.Name, t.Scope, scope, what, errs.ErrForbidden)
+	}
+	return nil
+}

@@ -1,0 +1,362 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/index"
+	"github.com/pydepot/pydepot/internal/metadata"
+	"github.com/pydepot/pydepot/internal/names"
+	"github.com/pydepot/pydepot/internal/versions"
+)
+
+// pypiFile is one file in the PyPI JSON API.
+type pypiFile struct {
+	CommentText       string            `json:"comment_text"`
+	Digests           map[string]string `json:"digests"`
+	Downloads         int               `json:"downloads"`
+	Filename          string            `json:"filename"`
+	HasSig            bool              `json:"has_sig"`
+	PackageType       string            `json:"packagetype"`
+	PythonVersion     string            `json:"python_version"`
+	RequiresPython    *string           `json:"requires_python"`
+	Size              int64             `json:"size"`
+	UploadTime        string            `json:"upload_time"`
+	UploadTimeISO8601 string            `json:"upload_time_iso_8601"`
+	URL               string            `json:"url"`
+	Yanked            bool              `json:"yanked"`
+	YankedReason      *string           `json:"yanked_reason"`
+}
+
+// pypiInfo is the "info" object; fields the metadata lacks stay null or empty as on PyPI.
+type pypiInfo struct {
+	Author                 string            `json:"author"`
+	AuthorEmail            string            `json:"author_email"`
+	Classifiers            []string          `json:"classifiers"`
+	Description            string            `json:"description"`
+	DescriptionContentType *string           `json:"description_content_type"`
+	DownloadURL            string            `json:"download_url"`
+	HomePage               string            `json:"home_page"`
+	Keywords               string            `json:"keywords"`
+	License                string            `json:"license"`
+	LicenseExpression      *string           `json:"license_expression"`
+	Maintainer             string            `json:"maintainer"`
+	MaintainerEmail        string            `json:"maintainer_email"`
+	Name                   string            `json:"name"`
+	PackageURL             string            `json:"package_url"`
+	Platform               *string           `json:"platform"`
+	ProjectURL             string            `json:"project_url"`
+	ProjectURLs            map[string]string `json:"project_urls"`
+	ReleaseURL             string            `json:"release_url"`
+	RequiresDist           []string          `json:"requires_dist"`
+	RequiresPython         *string           `json:"requires_python"`
+	Summary                string            `json:"summary"`
+	Version                string            `json:"version"`
+	Yanked                 bool              `json:"yanked"`
+	YankedReason           *string           `json:"yanked_reason"`
+}
+
+type pypiProject struct {
+	Info            pypiInfo              `json:"info"`
+	LastSerial      int64                 `json:"last_serial"`
+	Releases        map[string][]pypiFile `json:"releases,omitempty"`
+	URLs            []pypiFile            `json:"urls"`
+	Vulnerabilities []any                 `json:"vulnerabilities"`
+}
+
+func (s *server) pypiProject(w http.ResponseWriter, r *http.Request) error {
+	return s.pypiJSON(w, r, false)
+}
+
+func (s *server) pypiRelease(w http.ResponseWriter, r *http.Request) error {
+	return s.pypiJSON(w, r, true)
+}
+
+// pypiJSON answers /pypi/{project}/json and /pypi/{project}/{version}/json.
+func (s *server) pypiJSON(w http.ResponseWriter, r *http.Request, perVersion bool) error {
+	dr := distOf(r)
+	name := r.PathValue("project")
+	if norm := names.Normalize(name); norm != name {
+		rest := "/json"
+		if perVersion {
+			rest = "/" + url.PathEscape(r.PathValue("version")) + "/json"
+		}
+		return redirectNormalized(w, r, dr.prefix+"/pypi/"+url.PathEscape(norm)+rest)
+	}
+	p, err := s.api.Project(r.Context(), dr.served(), name)
+	if err != nil {
+		return err
+	}
+	version := ""
+	if perVersion {
+		version, err = findVersion(p, r.PathValue("version"))
+		if err != nil {
+			return err
+		}
+	} else {
+		version = latestVersion(p)
+	}
+	base := s.externalBase(r) + dr.prefix
+	out := pypiProject{LastSerial: p.Serial, URLs: []pypiFile{}, Vulnerabilities: []any{}}
+	if !perVersion {
+		out.Releases = map[string][]pypiFile{}
+		for _, v := range p.Versions {
+			out.Releases[v] = []pypiFile{}
+		}
+	}
+	var infoFile *index.File
+	for i := range p.Files {
+		f := &p.Files[i]
+		pf := toPyPIFile(f, base)
+		if !perVersion {
+			out.Releases[f.Version] = append(out.Releases[f.Version], pf)
+		}
+		if f.Version == version {
+			out.URLs = append(out.URLs, pf)
+			if infoFile == nil || (infoFile.MetadataSHA256 == "" && f.MetadataSHA256 != "") {
+				infoFile = f
+			}
+		}
+	}
+	out.Info = s.pypiInfo(r, p, version, infoFile, base)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-PyPI-Last-Serial", fmt.Sprint(p.Serial))
+	enc := json.NewEncoder(w)
+	return enc.Encode(out)
+}
+
+func findVersion(p *index.Project, want string) (string, error) {
+	wv, err := versions.Parse(want)
+	if err != nil {
+		return "", fmt.Errorf("version %q of %s: %w", want, p.Name, errs.ErrNotFound)
+	}
+	for _, v := range p.Versions {
+		if pv, err := versions.Parse(v); err == nil && pv.Compare(wv) == 0 {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("%s has no version %s: %w", p.Name, want, errs.ErrNotFound)
+}
+
+// latestVersion is the highest final release with a file not yanked, else the highest
+// version with such a file, else the highest version.
+func latestVersion(p *index.Project) string {
+	live := map[string]bool{}
+	for _, f := range p.Files {
+		if !f.Yanked {
+			live[f.Version] = true
+		}
+	}
+	best, bestPre := "", ""
+	var bv, bp versions.Version
+	for _, v := range p.Versions {
+		pv, err := versions.Parse(v)
+		if err != nil || !live[v] {
+			continue
+		}
+		if pv.IsPrerelease() {
+			if bestPre == "" || pv.Compare(bp) > 0 {
+				bestPre, bp = v, pv
+			}
+			continue
+		}
+		if best == "" || pv.Compare(bv) > 0 {
+			best, bv = v, pv
+		}
+	}
+	switch {
+	case best != "":
+		return best
+	case bestPre != "":
+		return bestPre
+	case len(p.Versions) > 0:
+		return p.Versions[len(p.Versions)-1]
+	}
+	return ""
+}
+
+func toPyPIFile(f *index.File, base string) pypiFile {
+	pf := pypiFile{
+		Digests:           map[string]string{"sha256": f.SHA256},
+		Filename:          f.Filename,
+		PackageType:       string(f.Kind),
+		PythonVersion:     pythonTag(f),
+		Size:              f.Size,
+		UploadTime:        f.UploadTime.UTC().Format("2006-01-02T15:04:05"),
+		UploadTimeISO8601: isoTime(f.UploadTime),
+		URL:               base + "/files/" + f.SHA256 + "/" + url.PathEscape(f.Filename),
+		Yanked:            f.Yanked,
+	}
+	if f.RequiresPython != "" {
+		rp := f.RequiresPython
+		pf.RequiresPython = &rp
+	}
+	if f.Yanked {
+		reason := f.YankReason
+		pf.YankedReason = &reason
+	}
+	return pf
+}
+
+// pythonTag is PyPI's python_version: the wheel's python tag, or "source".
+func pythonTag(f *index.File) string {
+	if !strings.HasSuffix(f.Filename, ".whl") {
+		return "source"
+	}
+	parts := strings.Split(strings.TrimSuffix(f.Filename, ".whl"), "-")
+	if len(parts) < 5 {
+		return ""
+	}
+	return parts[len(parts)-3]
+}
+
+// pypiInfo fills "info" from the core metadata of one file of the version.
+func (s *server) pypiInfo(r *http.Request, p *index.Project, version string, f *index.File, base string) pypiInfo {
+	info := pypiInfo{
+		Name:        displayName(p.DisplayName, p.Name),
+		Version:     version,
+		Classifiers: []string{},
+		ProjectURLs: map[string]string{},
+		PackageURL:  base + "/project/" + p.Name + "/",
+		ProjectURL:  base + "/project/" + p.Name + "/",
+		ReleaseURL:  base + "/project/" + p.Name + "/" + version + "/",
+	}
+	if f == nil {
+		return info
+	}
+	info.Summary = f.Summary
+	if f.RequiresPython != "" {
+		rp := f.RequiresPython
+		info.RequiresPython = &rp
+	}
+	info.Yanked = f.Yanked
+	if f.Yanked {
+		reason := f.YankReason
+		info.YankedReason = &reason
+	}
+	if f.MetadataSHA256 == "" {
+		return info
+	}
+	m, err := s.readMetadata(r, f.MetadataSHA256)
+	if err != nil {
+		s.log.Warn("read core metadata", "file", f.Filename, "err", err)
+		return info
+	}
+	info.Author, info.AuthorEmail = m.Author, m.AuthorEmail
+	info.Maintainer, info.MaintainerEmail = m.Maintainer, m.MaintainerEmail
+	info.Description, info.Keywords, info.License = m.Description, m.Keywords, m.License
+	info.HomePage, info.DownloadURL = m.HomePage, m.DownloadURL
+	if m.DescriptionContentType != "" {
+		info.DescriptionContentType = &m.DescriptionContentType
+	}
+	if m.LicenseExpression != "" {
+		info.LicenseExpression = &m.LicenseExpression
+	}
+	if m.Summary != "" {
+		info.Summary = m.Summary
+	}
+	if len(m.Classifiers) > 0 {
+		info.Classifiers = m.Classifiers
+	}
+	info.RequiresDist = m.RequiresDist
+	for _, pu := range m.ProjectURLs {
+		label, u, ok := strings.Cut(pu, ",")
+		if ok {
+			info.ProjectURLs[strings.TrimSpace(label)] = strings.TrimSpace(u)
+		}
+	}
+	return info
+}
+
+// readMetadata reads and parses a core metadata blob (capped at 4 MiB).
+func (s *server) readMetadata(r *http.Request, sha string) (*metadata.Metadata, error) {
+	blob, _, err := s.api.OpenBlob(r.Context(), sha)
+	if err != nil {
+		return nil, err
+	}
+	defer blob.Close()
+	data, err := io.ReadAll(io.LimitReader(blob, 4<<20))
+	if err != nil {
+		return nil, err
+	}
+	return metadata.Parse(data)
+}
+
+// externalBase is the scheme and host clients reach this server at.
+func (s *server) externalBase(r *http.Request) string {
+	if s.cfg.BaseURL != "" {
+		return s.cfg.BaseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	return scheme + "://" + r.Host
+}
+
+// projectPage is a plain HTML page about a project (or one of its versions).
+func (s *server) projectPage(w http.ResponseWriter, r *http.Request) error {
+	dr := distOf(r)
+	name, version := r.PathValue("project"), r.PathValue("version")
+	if norm := names.Normalize(name); norm != name {
+		target := dr.prefix + "/project/" + url.PathEscape(norm) + "/"
+		if version != "" {
+			target += url.PathEscape(version) + "/"
+		}
+		return redirectNormalized(w, r, target)
+	}
+	p, err := s.api.Project(r.Context(), dr.served(), name)
+	if err != nil {
+		return err
+	}
+	if version != "" {
+		if version, err = findVersion(p, version); err != nil {
+			return err
+		}
+	} else {
+		version = latestVersion(p)
+	}
+	var b bytes.Buffer
+	title := html.EscapeString(displayName(p.DisplayName, p.Name) + " " + version)
+	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>%s</title></head>\n<body>\n<h1>%s</h1>\n", title, title)
+	var summary string
+	for _, f := range p.Files {
+		if f.Version == version && f.Summary != "" {
+			summary = f.Summary
+		}
+	}
+	if summary != "" {
+		fmt.Fprintf(&b, "<p>%s</p>\n", html.EscapeString(summary))
+	}
+	fmt.Fprintf(&b, "<pre>pip install --index-url %s %s==%s</pre>\n", html.EscapeString(s.externalBase(r)+dr.prefix+"/simple/"), html.EscapeString(p.Name), html.EscapeString(version))
+	b.WriteString("<h2>Files</h2>\n<ul>\n")
+	for _, f := range p.Files {
+		if f.Version != version {
+			continue
+		}
+		fmt.Fprintf(&b, "<li><a href=\"%s\">%s</a> (%d bytes, sha256 %s)", html.EscapeString(dr.prefix+"/files/"+f.SHA256+"/"+url.PathEscape(f.Filename)), html.EscapeString(f.Filename), f.Size, f.SHA256)
+		if f.Yanked {
+			fmt.Fprintf(&b, " <strong>yanked</strong> %s", html.EscapeString(f.YankReason))
+		}
+		b.WriteString("</li>\n")
+	}
+	b.WriteString("</ul>\n<h2>Versions</h2>\n<ul>\n")
+	for i := len(p.Versions) - 1; i >= 0; i-- {
+		v := p.Versions[i]
+		fmt.Fprintf(&b, "<li><a href=\"%s\">%s</a></li>\n", html.EscapeString(dr.prefix+"/project/"+url.PathEscape(p.Name)+"/"+url.PathEscape(v)+"/"), html.EscapeString(v))
+	}
+	b.WriteString("</ul>\n</body>\n</html>\n")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, err = w.Write(b.Bytes())
+	return err
+}

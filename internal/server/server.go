@@ -1,0 +1,270 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pydepot/pydepot/internal/buildinfo"
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/index"
+	"github.com/pydepot/pydepot/internal/server/wire"
+)
+
+// DefaultDistribution is the distribution served without a base path.
+const DefaultDistribution = "main"
+
+// Config tunes the server. The zero value is usable.
+type Config struct {
+	// MaxUpload caps an upload request body in bytes (413 over it); 0 means 1 GiB.
+	MaxUpload int64
+	// TempDir receives spooled uploads; "" means os.TempDir().
+	TempDir string
+	// Docs serves /doc/ (the rendered help topics); nil leaves /doc/ unanswered (404).
+	Docs http.Handler
+	// BaseURL is the external URL ("https://pypi.example.com") used for the absolute links
+	// of the PyPI JSON API; "" derives it from each request.
+	BaseURL string
+	// StateTTL is how long the list of distributions and the latest version of each
+	// repository are trusted before being read again (changes made through this server are
+	// seen at once). 0 means one second; a negative value reads them on every request.
+	StateTTL time.Duration
+	// PageCacheBytes caps the memory of rendered simple pages; 0 means 64 MiB.
+	PageCacheBytes int64
+	// ClientBinary is the path of a pydepot binary offered at /api/client; "" means the
+	// running executable.
+	ClientBinary string
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxUpload <= 0 {
+		c.MaxUpload = 1 << 30
+	}
+	if c.TempDir == "" {
+		c.TempDir = os.TempDir()
+	}
+	if c.StateTTL == 0 {
+		c.StateTTL = time.Second
+	}
+	if c.PageCacheBytes <= 0 {
+		c.PageCacheBytes = 64 << 20
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	return c
+}
+
+// server holds the handlers' shared state.
+type server struct {
+	api   index.API
+	cfg   Config
+	log   *slog.Logger
+	ew    *errorWriter
+	pages *pageCache
+	dist  *http.ServeMux // routes below a distribution's base path
+
+	stateMu sync.Mutex // serializes reloads
+	state   atomic.Pointer[snapshot]
+}
+
+// snapshot is the routing state: the distributions and each repository's latest version.
+type snapshot struct {
+	at     time.Time
+	dists  map[string]index.Distribution
+	latest map[string]int
+}
+
+// New returns pydepot's HTTP handler over api.
+func New(api index.API, cfg Config, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &server{
+		api:   api,
+		cfg:   cfg.withDefaults(),
+		log:   log,
+		ew:    &errorWriter{log: log, ids: newRequestIDs()},
+		pages: newPageCache(cfg.withDefaults().PageCacheBytes),
+	}
+	s.dist = s.distRoutes()
+	mux := http.NewServeMux()
+	s.apiRoutes(mux)
+	if s.cfg.Docs != nil {
+		mux.Handle("/doc/", s.cfg.Docs)
+		mux.Handle("GET /doc", http.RedirectHandler("/doc/", http.StatusMovedPermanently))
+	}
+	mux.Handle("/", s.ew.wrap(s.routeDistribution, false))
+	return versionHeader(mux)
+}
+
+// versionHeader stamps every response with the server's version.
+func versionHeader(next http.Handler) http.Handler {
+	v := []string{buildinfo.Version}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()[wire.VersionHeader] = v
+		next.ServeHTTP(w, r)
+	})
+}
+
+// snapshot returns the routing state, reloading it when older than the TTL.
+func (s *server) snapshot(ctx context.Context) (*snapshot, error) {
+	if sn := s.state.Load(); sn != nil && s.cfg.StateTTL > 0 && time.Since(sn.at) < s.cfg.StateTTL {
+		return sn, nil
+	}
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	if sn := s.state.Load(); sn != nil && s.cfg.StateTTL > 0 && time.Since(sn.at) < s.cfg.StateTTL {
+		return sn, nil
+	}
+	dists, err := s.api.Distributions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list distributions: %w", err)
+	}
+	repos, err := s.api.Repositories(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list repositories: %w", err)
+	}
+	sn := &snapshot{at: time.Now(), dists: make(map[string]index.Distribution, len(dists)), latest: make(map[string]int, len(repos))}
+	for _, d := range dists {
+		sn.dists[d.BasePath] = d
+	}
+	for _, r := range repos {
+		sn.latest[r.Name] = r.Latest
+	}
+	s.state.Store(sn)
+	return sn, nil
+}
+
+// changed forgets the routing state after a change made through this server.
+func (s *server) changed() { s.state.Store(nil) }
+
+// distKey is the context key of the distribution a request addresses.
+type distKey struct{}
+
+// distRequest is what routeDistribution found.
+type distRequest struct {
+	d       index.Distribution
+	version int    // the repository version the distribution serves now
+	prefix  string // URL path prefix of the distribution: "" or "/team/dev"
+}
+
+func distOf(r *http.Request) *distRequest { return r.Context().Value(distKey{}).(*distRequest) }
+
+// routeDistribution finds the longest known base path that prefixes the URL (or the default
+// distribution) and hands the rest of the path to the distribution routes.
+func (s *server) routeDistribution(w http.ResponseWriter, r *http.Request) error {
+	sn, err := s.snapshot(r.Context())
+	if err != nil {
+		return err
+	}
+	p := r.URL.Path
+	var (
+		d      index.Distribution
+		found  bool
+		prefix string
+		rest   = p
+	)
+	// Try the longest prefix first: "/a/b/c/simple/x/" tries a/b/c/simple/x, ..., a.
+	for end := strings.LastIndexByte(p, '/'); end > 0; end = strings.LastIndexByte(p[:end], '/') {
+		if cand, ok := sn.dists[p[1:end]]; ok {
+			d, found, prefix, rest = cand, true, p[:end], p[end:]
+			break
+		}
+	}
+	if !found {
+		if p == "/" {
+			return s.landing(w, r, sn)
+		}
+		d, found = sn.dists[DefaultDistribution]
+		if !found {
+			return fmt.Errorf("no distribution serves %s: %w", p, errs.ErrNotFound)
+		}
+	}
+	dr := &distRequest{d: d, prefix: prefix}
+	dr.version = sn.latest[d.Repository]
+	if d.Pinned != nil {
+		dr.version = *d.Pinned
+	}
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && !d.Public {
+		if err := s.authorize(r, index.ScopeRead, d.Repository); err != nil {
+			return err
+		}
+	}
+	r2 := r.WithContext(context.WithValue(r.Context(), distKey{}, dr))
+	u := *r.URL
+	u.Path, u.RawPath = rest, ""
+	r2.URL = &u
+	s.dist.ServeHTTP(w, r2)
+	return nil
+}
+
+// distRoutes are the routes below a base path.
+func (s *server) distRoutes() *http.ServeMux {
+	m := http.NewServeMux()
+	plain := func(h handler) http.Handler { return s.ew.wrap(h, false) }
+	m.Handle("GET /simple/{$}", plain(s.simpleIndex))
+	m.Handle("GET /simple", plain(s.addSlash))
+	m.Handle("GET /simple/{project}/{$}", plain(s.simpleProject))
+	m.Handle("GET /simple/{project}", plain(s.addSlash))
+	m.Handle("GET /files/{sha256}/{filename}", plain(s.serveFile))
+	m.Handle("GET /pypi/{project}/json", plain(s.pypiProject))
+	m.Handle("GET /pypi/{project}/{version}/json", plain(s.pypiRelease))
+	m.Handle("GET /project/{project}/{$}", plain(s.projectPage))
+	m.Handle("GET /project/{project}", plain(s.addSlash))
+	m.Handle("GET /project/{project}/{version}/{$}", plain(s.projectPage))
+	m.Handle("GET /project/{project}/{version}", plain(s.addSlash))
+	m.Handle("POST /legacy/{$}", plain(s.legacyUpload))
+	m.Handle("/legacy", plain(func(w http.ResponseWriter, r *http.Request) error {
+		http.Redirect(w, r, distOf(r).prefix+"/legacy/", http.StatusPermanentRedirect)
+		return nil
+	}))
+	m.Handle("/", plain(func(w http.ResponseWriter, r *http.Request) error {
+		return fmt.Errorf("%s: no such page: %w", r.URL.Path, errs.ErrNotFound)
+	}))
+	return m
+}
+
+// addSlash redirects a directory-like URL given without its trailing slash.
+func (s *server) addSlash(w http.ResponseWriter, r *http.Request) error {
+	target := distOf(r).prefix + r.URL.Path + "/"
+	if r.URL.RawQuery != "" {
+		target += "?" + r.URL.RawQuery
+	}
+	http.Redirect(w, r, target, http.StatusMovedPermanently)
+	return nil
+}
+
+// landing is the root page: where the indexes are.
+func (s *server) landing(w http.ResponseWriter, r *http.Request, sn *snapshot) error {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return fmt.Errorf("%s /: %w", r.Method, errs.ErrNotFound)
+	}
+	bases := make([]string, 0, len(sn.dists))
+	for b, d := range sn.dists {
+		if d.Public {
+			bases = append(bases, b)
+		}
+	}
+	slices.Sort(bases)
+	var b strings.Builder
+	b.WriteString("<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>pydepot</title></head>\n<body>\n<h1>pydepot " + buildinfo.Version + "</h1>\n<ul>\n")
+	if _, ok := sn.dists[DefaultDistribution]; ok {
+		b.WriteString("<li><a href=\"/simple/\">/simple/</a> (distribution main)</li>\n")
+	}
+	for _, base := range bases {
+		p := html.EscapeString("/" + base + "/simple/")
+		b.WriteString("<li><a href=\"" + p + "\">" + p + "</a></li>\n")
+	}
+	b.WriteString("</ul>\n<p><a href=\"/doc/\">Documentation</a></p>\n</body>\n</html>\n")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,333 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pydepot/pydepot/internal/index"
+	"github.com/pydepot/pydepot/internal/names"
+)
+
+// apiVersion is the simple repository API version served (JSON; the HTML form is frozen
+// at 1.4 too).
+const apiVersion = "1.4"
+
+// chooseFormat applies ?format= then Accept; a 406 error when nothing fits.
+func chooseFormat(r *http.Request) (offer, error) {
+	if f := r.URL.Query().Get("format"); f != "" {
+		// An unescaped "+" in the query arrives as a space.
+		f = strings.ReplaceAll(f, " ", "+")
+		if o, ok := formatOverride(f); ok {
+			return o, nil
+		}
+		return offer{}, &httpError{status: http.StatusNotAcceptable, msg: fmt.Sprintf("format %q is not offered; use %s, %s or %s", f, mediaJSONv1, mediaHTMLv1, mediaTextHTML)}
+	}
+	if o, ok := negotiate(r.Header.Get("Accept")); ok {
+		return o, nil
+	}
+	return offer{}, &httpError{status: http.StatusNotAcceptable, msg: fmt.Sprintf("none of the media types in Accept is offered; this page is available as %s, %s or %s", mediaJSONv1, mediaHTMLv1, mediaTextHTML)}
+}
+
+// served returns the distribution pinned at the version this request reads, so that what
+// is rendered matches the cache key exactly.
+func (dr *distRequest) served() *index.Distribution {
+	d := dr.d
+	v := dr.version
+	d.Pinned = &v
+	return &d
+}
+
+func (s *server) simpleIndex(w http.ResponseWriter, r *http.Request) error {
+	o, err := chooseFormat(r)
+	if err != nil {
+		return err
+	}
+	dr := distOf(r)
+	key := pageKey{base: dr.d.BasePath, json: o.json}
+	p, err := s.pages.get(key, dr.d.Repository, dr.version, func() (*page, error) {
+		projects, serial, err := s.api.Projects(r.Context(), dr.served())
+		if err != nil {
+			return nil, err
+		}
+		var body []byte
+		if o.json {
+			body, err = renderIndexJSON(projects, serial)
+		} else {
+			body = renderIndexHTML(projects)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return newPage(dr.d.Repository, dr.version, body, serial), nil
+	})
+	if err != nil {
+		return err
+	}
+	s.writePage(w, r, p, o, dr.d.Public)
+	return nil
+}
+
+func (s *server) simpleProject(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("project")
+	norm := names.Normalize(name)
+	dr := distOf(r)
+	if norm != name {
+		return redirectNormalized(w, r, dr.prefix+"/simple/"+url.PathEscape(norm)+"/")
+	}
+	o, err := chooseFormat(r)
+	if err != nil {
+		return err
+	}
+	key := pageKey{base: dr.d.BasePath, project: norm, json: o.json}
+	p, err := s.pages.get(key, dr.d.Repository, dr.version, func() (*page, error) {
+		proj, err := s.api.Project(r.Context(), dr.served(), norm)
+		if err != nil {
+			return nil, err
+		}
+		var body []byte
+		if o.json {
+			body, err = renderProjectJSON(proj)
+		} else {
+			body = renderProjectHTML(proj)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return newPage(dr.d.Repository, dr.version, body, proj.Serial), nil
+	})
+	if err != nil {
+		return err
+	}
+	s.writePage(w, r, p, o, dr.d.Public)
+	return nil
+}
+
+func redirectNormalized(w http.ResponseWriter, r *http.Request, target string) error {
+	if r.URL.RawQuery != "" {
+		target += "?" + r.URL.RawQuery
+	}
+	http.Redirect(w, r, target, http.StatusMovedPermanently)
+	return nil
+}
+
+var (
+	varyAccept      = []string{"Accept, Accept-Encoding"}
+	cacheRevalidate = []string{"max-age=0, must-revalidate"}
+	cachePrivate    = []string{"private, max-age=0, must-revalidate"}
+	encodingGzip    = []string{"gzip"}
+)
+
+// writePage writes a cached page, answering 304 when the client holds it already.
+func (s *server) writePage(w http.ResponseWriter, r *http.Request, p *page, o offer, public bool) {
+	h := w.Header()
+	body, etag := p.body, p.etag
+	if len(body) > 1024 && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		body, etag = p.gzipped()
+		h["Content-Encoding"] = encodingGzip
+	}
+	h["Content-Type"] = o.hdr
+	h["Etag"] = etag
+	h["Vary"] = varyAccept
+	h["X-Pypi-Last-Serial"] = p.serial
+	if public {
+		h["Cache-Control"] = cacheRevalidate
+	} else {
+		h["Cache-Control"] = cachePrivate
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, etag[0]) {
+		delete(h, "Content-Type")
+		delete(h, "Content-Encoding")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// acceptsGzip reports whether an Accept-Encoding header allows gzip.
+func acceptsGzip(ae string) bool {
+	if ae == "" {
+		return false
+	}
+	for part := range strings.SplitSeq(ae, ",") {
+		coding, params, _ := strings.Cut(part, ";")
+		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			continue
+		}
+		k, v, _ := strings.Cut(strings.TrimSpace(params), "=")
+		return !(strings.TrimSpace(k) == "q" && parseQ(strings.TrimSpace(v)) == 0)
+	}
+	return false
+}
+
+// etagMatches implements the weak comparison of If-None-Match.
+func etagMatches(inm, etag string) bool {
+	for part := range strings.SplitSeq(inm, ",") {
+		t := strings.TrimPrefix(strings.TrimSpace(part), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}
+
+func renderIndexHTML(projects []index.ProjectSummary) []byte {
+	var b bytes.Buffer
+	b.Grow(200 + len(projects)*64)
+	b.WriteString("<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"" + apiVersion + "\">\n    <title>Simple index</title>\n  </head>\n  <body>\n")
+	for _, p := range projects {
+		b.WriteString("    <a href=\"")
+		b.WriteString(html.EscapeString(url.PathEscape(p.Name)))
+		b.WriteString("/\">")
+		b.WriteString(html.EscapeString(displayName(p.DisplayName, p.Name)))
+		b.WriteString("</a><br>\n")
+	}
+	b.WriteString("  </body>\n</html>\n")
+	return b.Bytes()
+}
+
+func displayName(display, norm string) string {
+	if display != "" {
+		return display
+	}
+	return norm
+}
+
+type jsonMeta struct {
+	APIVersion string `json:"api-version"`
+	LastSerial int64  `json:"_last-serial"`
+}
+
+type jsonIndexProject struct {
+	Name       string `json:"name"`
+	LastSerial int64  `json:"_last-serial"`
+}
+
+func renderIndexJSON(projects []index.ProjectSummary, serial int64) ([]byte, error) {
+	out := struct {
+		Meta     jsonMeta           `json:"meta"`
+		Projects []jsonIndexProject `json:"projects"`
+	}{Meta: jsonMeta{APIVersion: apiVersion, LastSerial: serial}, Projects: make([]jsonIndexProject, len(projects))}
+	for i, p := range projects {
+		out.Projects[i] = jsonIndexProject{Name: displayName(p.DisplayName, p.Name), LastSerial: p.Serial}
+	}
+	return json.Marshal(out)
+}
+
+// fileURL is a file's content-addressed URL relative to a project page.
+func fileURL(f *index.File) string {
+	return "../../files/" + f.SHA256 + "/" + url.PathEscape(f.Filename)
+}
+
+func projectStatus(p *index.Project) string {
+	if p.Status == "" {
+		return "active"
+	}
+	return p.Status
+}
+
+func renderProjectHTML(p *index.Project) []byte {
+	var b bytes.Buffer
+	b.Grow(400 + len(p.Files)*300)
+	title := html.EscapeString("Links for " + displayName(p.DisplayName, p.Name))
+	b.WriteString("<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"" + apiVersion + "\">\n")
+	b.WriteString("    <meta name=\"pypi:project-status\" content=\"" + html.EscapeString(projectStatus(p)) + "\">\n")
+	b.WriteString("    <title>" + title + "</title>\n  </head>\n  <body>\n    <h1>" + title + "</h1>\n")
+	for i := range p.Files {
+		f := &p.Files[i]
+		b.WriteString("    <a href=\"")
+		b.WriteString(html.EscapeString(fileURL(f) + "#sha256=" + f.SHA256))
+		b.WriteString("\"")
+		if f.RequiresPython != "" {
+			b.WriteString(" data-requires-python=\"" + html.EscapeString(f.RequiresPython) + "\"")
+		}
+		if f.MetadataSHA256 != "" {
+			b.WriteString(" data-dist-info-metadata=\"sha256=" + f.MetadataSHA256 + "\" data-core-metadata=\"sha256=" + f.MetadataSHA256 + "\"")
+		}
+		if f.Yanked {
+			b.WriteString(" data-yanked=\"" + html.EscapeString(f.YankReason) + "\"")
+		}
+		b.WriteString(">" + html.EscapeString(f.Filename) + "</a><br>\n")
+	}
+	b.WriteString("  </body>\n</html>\n")
+	return b.Bytes()
+}
+
+type jsonFile struct {
+	Filename         string            `json:"filename"`
+	URL              string            `json:"url"`
+	Hashes           map[string]string `json:"hashes"`
+	RequiresPython   *string           `json:"requires-python,omitempty"`
+	CoreMetadata     any               `json:"core-metadata"`
+	DistInfoMetadata any               `json:"dist-info-metadata"`
+	Yanked           any               `json:"yanked"`
+	Size             int64             `json:"size"`
+	UploadTime       string            `json:"upload-time,omitempty"`
+}
+
+type jsonStatus struct {
+	Status string `json:"status"`
+}
+
+func renderProjectJSON(p *index.Project) ([]byte, error) {
+	out := struct {
+		Meta          jsonMeta   `json:"meta"`
+		Name          string     `json:"name"`
+		ProjectStatus jsonStatus `json:"project-status"`
+		Versions      []string   `json:"versions"`
+		Files         []jsonFile `json:"files"`
+	}{
+		Meta:          jsonMeta{APIVersion: apiVersion, LastSerial: p.Serial},
+		Name:          p.Name,
+		ProjectStatus: jsonStatus{Status: projectStatus(p)},
+		Versions:      p.Versions,
+		Files:         make([]jsonFile, len(p.Files)),
+	}
+	if out.Versions == nil {
+		out.Versions = []string{}
+	}
+	for i := range p.Files {
+		f := &p.Files[i]
+		jf := jsonFile{
+			Filename: f.Filename,
+			URL:      fileURL(f),
+			Hashes:   map[string]string{"sha256": f.SHA256},
+			Size:     f.Size,
+			Yanked:   false,
+		}
+		if f.RequiresPython != "" {
+			rp := f.RequiresPython
+			jf.RequiresPython = &rp
+		}
+		if f.MetadataSHA256 != "" {
+			m := map[string]string{"sha256": f.MetadataSHA256}
+			jf.CoreMetadata, jf.DistInfoMetadata = m, m
+		} else {
+			jf.CoreMetadata, jf.DistInfoMetadata = false, false
+		}
+		if f.Yanked {
+			jf.Yanked = true
+			if f.YankReason != "" {
+				jf.Yanked = f.YankReason
+			}
+		}
+		if !f.UploadTime.IsZero() {
+			jf.UploadTime = f.UploadTime.UTC().Format("2006-01-02T15:04:05.000000Z")
+		}
+		out.Files[i] = jf
+	}
+	return json.Marshal(out)
+}
+
+// isoTime formats a time as PyPI does in its JSON API.
+func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }

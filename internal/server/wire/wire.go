@@ -1,0 +1,138 @@
+// Package wire holds the JSON shapes of pydepot's management API (/api/), shared by the
+// server that writes them and the client that reads them, with conversions from the index
+// types.
+package wire
+
+import (
+	"time"
+
+	"github.com/pydepot/pydepot/internal/index"
+)
+
+// VersionHeader carries the pydepot version of the sender on every request and response.
+const VersionHeader = "X-Pydepot-Version"
+
+// Error is the body of every JSON error response.
+type Error struct {
+	Status int    `json:"status"`
+	Error  string `json:"error"`
+}
+
+// Version is GET /api/version.
+type Version struct {
+	Version string `json:"version"`
+}
+
+// Repository is one repository.
+type Repository struct {
+	Name        string    `json:"name"`
+	Description string    `json:"description,omitempty"`
+	Latest      int       `json:"latest_version"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// RepositoryCreate is the body of POST /api/repositories.
+type RepositoryCreate struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+}
+
+// RepositoryVersion is one immutable repository version.
+type RepositoryVersion struct {
+	Repository string    `json:"repository"`
+	Number     int       `json:"number"`
+	CreatedAt  time.Time `json:"created_at"`
+	Message    string    `json:"message,omitempty"`
+	Files      int       `json:"files"`
+}
+
+// Rollback is the body of POST /api/repositories/{name}/rollback.
+type Rollback struct {
+	To int `json:"to"`
+}
+
+// Distribution is a base path serving a repository.
+type Distribution struct {
+	BasePath   string    `json:"base_path"`
+	Repository string    `json:"repository"`
+	Pinned     *int      `json:"pinned_version"` // null serves the latest version
+	Public     bool      `json:"public"`
+	CreatedAt  time.Time `json:"created_at,omitzero"`
+}
+
+// DistributionUpdate is the body of PATCH /api/distributions/{base}: absent fields keep
+// their value; Unpin serves the latest version again.
+type DistributionUpdate struct {
+	Repository *string `json:"repository,omitempty"`
+	Pinned     *int    `json:"pinned_version,omitempty"`
+	Unpin      bool    `json:"unpin,omitempty"`
+	Public     *bool   `json:"public,omitempty"`
+}
+
+// Yank is the body of POST .../yank.
+type Yank struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// Token is an API token as listed (never with its secret).
+type Token struct {
+	ID         int64     `json:"id"`
+	Name       string    `json:"name"`
+	Scope      string    `json:"scope"`
+	Repository string    `json:"repository,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// TokenCreate is the body of POST /api/tokens.
+type TokenCreate struct {
+	Name       string `json:"name"`
+	Scope      string `json:"scope"`
+	Repository string `json:"repository,omitempty"`
+}
+
+// TokenCreated answers POST /api/tokens: the secret, shown this once.
+type TokenCreated struct {
+	Token  string `json:"token"`
+	Stored Token  `json:"stored"`
+}
+
+// ImportCandidates answers GET /api/imports/{module}.
+type ImportCandidates struct {
+	Module       string   `json:"module"`
+	Distribution string   `json:"distribution"`
+	Projects     []string `json:"projects"`
+}
+
+// UploadResult answers an upload through /api/repositories/{name}/upload.
+type UploadResult struct {
+	Filename string `json:"filename"`
+	Project  string `json:"project"`
+	Version  string `json:"version"`
+	SHA256   string `json:"sha256"`
+	Existed  bool   `json:"existed"`
+}
+
+// FromRepository converts an index repository.
+func FromRepository(r index.Repository) Repository {
+	return Repository{Name: r.Name, Description: r.Description, Latest: r.Latest, CreatedAt: r.CreatedAt}
+}
+
+// FromVersion converts an index repository version.
+func FromVersion(v index.RepositoryVersion) RepositoryVersion {
+	return RepositoryVersion{Repository: v.Repository, Number: v.Number, CreatedAt: v.CreatedAt, Message: v.Message, Files: v.Files}
+}
+
+// FromDistribution converts an index distribution.
+func FromDistribution(d index.Distribution) Distribution {
+	return Distribution{BasePath: d.BasePath, Repository: d.Repository, Pinned: d.Pinned, Public: d.Public, CreatedAt: d.CreatedAt}
+}
+
+// ToDistribution converts back to the index type.
+func (d Distribution) ToDistribution() index.Distribution {
+	return index.Distribution{BasePath: d.BasePath, Repository: d.Repository, Pinned: d.Pinned, Public: d.Public}
+}
+
+// FromToken converts an index token.
+func FromToken(t index.Token) Token {
+	return Token{ID: t.ID, Name: t.Name, Scope: string(t.Scope), Repository: t.Repository, CreatedAt: t.CreatedAt}
+}

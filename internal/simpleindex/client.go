@@ -1,0 +1,321 @@
+package simpleindex
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/names"
+)
+
+// Client reads projects, metadata and files from one or more simple indexes. It is safe
+// for concurrent use; project pages are cached in memory for the Client's lifetime.
+type Client struct {
+	bases []*url.URL
+	hc    *http.Client
+	opts  Options
+	log   *slog.Logger
+	netrc []netrcEntry
+
+	mu    sync.Mutex
+	pages map[string]*pageEntry
+}
+
+type pageEntry struct {
+	once sync.Once
+	page *ProjectPage
+	err  error
+}
+
+// New returns a client over baseURLs (each the "simple" root; a trailing slash is added).
+// httpClient nil means http.DefaultClient. Errors wrap errs.ErrInvalid for a bad URL or
+// an unreadable netrc.
+func New(baseURLs []string, httpClient *http.Client, opts Options) (*Client, error) {
+	if len(baseURLs) == 0 {
+		return nil, fmt.Errorf("simpleindex: %w: no index URL", errs.ErrInvalid)
+	}
+	if httpClient == nil {
+		httpClient = http.DefaultClient
+	}
+	c := &Client{hc: httpClient, opts: opts, log: opts.Logger, pages: map[string]*pageEntry{}}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.opts.MaxPageSize <= 0 {
+		c.opts.MaxPageSize = 64 << 20
+	}
+	if c.opts.MaxMetadataSize <= 0 {
+		c.opts.MaxMetadataSize = 16 << 20
+	}
+	if c.opts.MaxFileSize <= 0 {
+		c.opts.MaxFileSize = 8 << 30
+	}
+	if c.opts.UserAgent == "" {
+		c.opts.UserAgent = "pydepot"
+	}
+	for _, s := range baseURLs {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("simpleindex: %w: bad index URL %q", errs.ErrInvalid, redact(s))
+		}
+		if !strings.HasSuffix(u.Path, "/") {
+			u.Path += "/"
+		}
+		c.bases = append(c.bases, u)
+	}
+	if opts.NetrcPath != "" {
+		data, err := os.ReadFile(opts.NetrcPath)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("simpleindex: reading netrc: %w: %v", errs.ErrInvalid, err)
+		}
+		c.netrc = parseNetrc(string(data))
+	}
+	return c, nil
+}
+
+// OptionsFromEnv returns Options with Token from PYDEPOT_TOKEN and NetrcPath from NETRC or
+// ~/.netrc.
+func OptionsFromEnv(logger *slog.Logger) Options {
+	o := Options{Logger: logger, Token: os.Getenv("PYDEPOT_TOKEN"), NetrcPath: os.Getenv("NETRC")}
+	if o.NetrcPath == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			o.NetrcPath = filepath.Join(home, ".netrc")
+		}
+	}
+	return o
+}
+
+// BaseURLs returns the index URLs without their credentials.
+func (c *Client) BaseURLs() []string {
+	out := make([]string, len(c.bases))
+	for i, b := range c.bases {
+		out[i] = redact(b.String())
+	}
+	return out
+}
+
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	u.User = nil
+	return u.String()
+}
+
+// authorize adds credentials for u: the userinfo of the base URL on the same host, else
+// the token for a base URL host, else netrc.
+func (c *Client) authorize(req *http.Request) {
+	u := req.URL
+	if u.User != nil {
+		pw, _ := u.User.Password()
+		req.SetBasicAuth(u.User.Username(), pw)
+		u.User = nil
+		return
+	}
+	for _, b := range c.bases {
+		if b.Host != u.Host {
+			continue
+		}
+		if b.User != nil {
+			pw, _ := b.User.Password()
+			req.SetBasicAuth(b.User.Username(), pw)
+			return
+		}
+		if c.opts.Token != "" {
+			req.SetBasicAuth("__token__", c.opts.Token)
+			return
+		}
+	}
+	if login, pw, ok := netrcLookup(c.netrc, u.Hostname()); ok {
+		req.SetBasicAuth(login, pw)
+	}
+}
+
+func (c *Client) get(ctx context.Context, rawURL, accept string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: bad URL %q", errs.ErrInvalid, redact(rawURL))
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	req.Header.Set("User-Agent", c.opts.UserAgent)
+	c.authorize(req)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", redact(rawURL), err)
+	}
+	if resp.StatusCode == http.StatusOK {
+		return resp, nil
+	}
+	resp.Body.Close()
+	var cat error
+	switch resp.StatusCode {
+	case http.StatusNotFound, http.StatusGone:
+		cat = errs.ErrNotFound
+	case http.StatusUnauthorized:
+		cat = errs.ErrUnauthorized
+	case http.StatusForbidden:
+		cat = errs.ErrForbidden
+	default:
+		return nil, fmt.Errorf("GET %s: HTTP %s", redact(rawURL), resp.Status)
+	}
+	return nil, fmt.Errorf("GET %s: HTTP %s: %w", redact(rawURL), resp.Status, cat)
+}
+
+func readCapped(r io.Reader, limit int64, what string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", what, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: %w: over %d bytes", what, errs.ErrTooLarge, limit)
+	}
+	return data, nil
+}
+
+// Project returns the files of project name (normalized before asking) over every base
+// URL, merged. A project absent from every index wraps errs.ErrNotFound.
+func (c *Client) Project(ctx context.Context, name string) (*ProjectPage, error) {
+	norm := names.Normalize(name)
+	c.mu.Lock()
+	e, ok := c.pages[norm]
+	if !ok {
+		e = &pageEntry{}
+		c.pages[norm] = e
+	}
+	c.mu.Unlock()
+	e.once.Do(func() { e.page, e.err = c.fetchProject(ctx, norm) })
+	if e.err != nil && ctx.Err() == nil && errors.Is(e.err, context.Canceled) {
+		// The first caller was cancelled; do not keep its failure.
+		c.mu.Lock()
+		delete(c.pages, norm)
+		c.mu.Unlock()
+		return c.Project(ctx, name)
+	}
+	return e.page, e.err
+}
+
+func (c *Client) fetchProject(ctx context.Context, norm string) (*ProjectPage, error) {
+	merged := &ProjectPage{}
+	seen := map[string]bool{}
+	seenV := map[string]bool{}
+	found := false
+	for _, b := range c.bases {
+		page, err := c.fetchPage(ctx, b, norm)
+		if errors.Is(err, errs.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		found = true
+		if merged.Name == "" {
+			merged.Name = page.Name
+		}
+		if merged.APIVersion == "" {
+			merged.APIVersion = page.APIVersion
+		}
+		for _, v := range page.Versions {
+			if !seenV[v] {
+				seenV[v] = true
+				merged.Versions = append(merged.Versions, v)
+			}
+		}
+		for _, f := range page.Files {
+			if seen[f.Filename] {
+				continue
+			}
+			seen[f.Filename] = true
+			f.Index = redact(b.String())
+			merged.Files = append(merged.Files, f)
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("project %s: %w on %s", norm, errs.ErrNotFound, strings.Join(c.BaseURLs(), ", "))
+	}
+	return merged, nil
+}
+
+func (c *Client) fetchPage(ctx context.Context, base *url.URL, norm string) (*ProjectPage, error) {
+	u := base.ResolveReference(&url.URL{Path: norm + "/"})
+	u.User = base.User
+	resp, err := c.get(ctx, u.String(), Accept)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := readCapped(resp.Body, c.opts.MaxPageSize, "project page "+redact(u.String()))
+	if err != nil {
+		return nil, err
+	}
+	pageURL := *resp.Request.URL
+	pageURL.User = nil
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	c.log.Debug("fetched project page", "url", pageURL.String(), "content_type", ct, "bytes", len(data))
+	switch {
+	case ct == "application/vnd.pypi.simple.v1+json" || ct == "application/json":
+		return ParseJSON(data, &pageURL)
+	case ct == "application/vnd.pypi.simple.v1+html" || ct == "text/html":
+		return ParseHTML(data, &pageURL)
+	case strings.HasPrefix(strings.TrimSpace(string(data)), "{"):
+		return ParseJSON(data, &pageURL)
+	default:
+		return ParseHTML(data, &pageURL)
+	}
+}
+
+// hashingWriter counts and hashes what passes through.
+type hashingWriter struct {
+	n int64
+	h interface {
+		io.Writer
+		Sum([]byte) []byte
+	}
+}
+
+func (w *hashingWriter) Write(p []byte) (int, error) {
+	w.n += int64(len(p))
+	return w.h.Write(p)
+}
+
+// Download streams f into dst, capped by Options.MaxFileSize, and then checks its sha256
+// (and size, when the index gave them). On a mismatch dst has received bad bytes: the
+// caller must discard them. The error wraps errs.ErrInvalid and names both digests.
+func (c *Client) Download(ctx context.Context, f File, dst io.Writer) error {
+	resp, err := c.get(ctx, f.URL, "")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	hw := &hashingWriter{h: sha256.New()}
+	n, err := io.Copy(io.MultiWriter(dst, hw), io.LimitReader(resp.Body, c.opts.MaxFileSize+1))
+	if err != nil {
+		return fmt.Errorf("downloading %s: %w", f.Filename, err)
+	}
+	if n > c.opts.MaxFileSize {
+		return fmt.Errorf("downloading %s: %w: over %d bytes", f.Filename, errs.ErrTooLarge, c.opts.MaxFileSize)
+	}
+	if f.Size >= 0 && n != f.Size {
+		return fmt.Errorf("downloading %s: %w: got %d bytes, the index says %d", f.Filename, errs.ErrInvalid, n, f.Size)
+	}
+	if want := f.SHA256(); want != "" {
+		if got := hex.EncodeToString(hw.h.Sum(nil)); got != want {
+			return fmt.Errorf("downloading %s: %w: sha256 %s, the index says %s", f.Filename, errs.ErrInvalid, got, want)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,251 @@
+package simpleindex
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"github.com/pydepot/pydepot/internal/errs"
+)
+
+type jsonPage struct {
+	Meta struct {
+		APIVersion string `json:"api-version"`
+	} `json:"meta"`
+	Name     string     `json:"name"`
+	Versions []string   `json:"versions"`
+	Files    []jsonFile `json:"files"`
+}
+
+type jsonFile struct {
+	Filename       string            `json:"filename"`
+	URL            string            `json:"url"`
+	Hashes         map[string]string `json:"hashes"`
+	RequiresPython *string           `json:"requires-python"`
+	CoreMetadata   json.RawMessage   `json:"core-metadata"`
+	DistInfoMeta   json.RawMessage   `json:"dist-info-metadata"`
+	Yanked         json.RawMessage   `json:"yanked"`
+	Size           *int64            `json:"size"`
+	UploadTime     *string           `json:"upload-time"`
+}
+
+// ParseJSON parses a PEP 691 JSON project page fetched from pageURL (against which file
+// URLs are resolved). Errors wrap errs.ErrInvalid.
+func ParseJSON(data []byte, pageURL *url.URL) (*ProjectPage, error) {
+	var jp jsonPage
+	if err := json.Unmarshal(data, &jp); err != nil {
+		return nil, fmt.Errorf("project page %s: %w: bad JSON: %v", pageURL, errs.ErrInvalid, err)
+	}
+	if major, _, _ := strings.Cut(jp.Meta.APIVersion, "."); major != "1" {
+		return nil, fmt.Errorf("project page %s: %w: unsupported api-version %q", pageURL, errs.ErrInvalid, jp.Meta.APIVersion)
+	}
+	page := &ProjectPage{Name: jp.Name, APIVersion: jp.Meta.APIVersion, Versions: jp.Versions}
+	for _, jf := range jp.Files {
+		if jf.Filename == "" || strings.ContainsAny(jf.Filename, "/\\") {
+			return nil, fmt.Errorf("project page %s: %w: bad filename %q", pageURL, errs.ErrInvalid, jf.Filename)
+		}
+		u, err := resolveURL(pageURL, jf.URL)
+		if err != nil {
+			return nil, fmt.Errorf("project page %s: file %s: %w", pageURL, jf.Filename, err)
+		}
+		f := File{Filename: jf.Filename, URL: u, Hashes: lowerHashes(jf.Hashes), Size: -1}
+		if jf.RequiresPython != nil {
+			f.RequiresPython = strings.TrimSpace(*jf.RequiresPython)
+		}
+		if jf.Size != nil {
+			f.Size = *jf.Size
+		}
+		if jf.UploadTime != nil && *jf.UploadTime != "" {
+			t, err := time.Parse(time.RFC3339Nano, *jf.UploadTime)
+			if err != nil {
+				return nil, fmt.Errorf("project page %s: file %s: %w: bad upload-time %q", pageURL, jf.Filename, errs.ErrInvalid, *jf.UploadTime)
+			}
+			f.UploadTime = t
+		}
+		if f.Yanked, f.YankedReason, err = boolOrString(jf.Yanked); err != nil {
+			return nil, fmt.Errorf("project page %s: file %s: %w: bad yanked value", pageURL, jf.Filename, errs.ErrInvalid)
+		}
+		meta := jf.CoreMetadata
+		if len(meta) == 0 {
+			meta = jf.DistInfoMeta
+		}
+		if f.CoreMetadata, f.CoreMetadataHashes, err = boolOrHashes(meta); err != nil {
+			return nil, fmt.Errorf("project page %s: file %s: %w: bad core-metadata value", pageURL, jf.Filename, errs.ErrInvalid)
+		}
+		page.Files = append(page.Files, f)
+	}
+	return page, nil
+}
+
+func lowerHashes(h map[string]string) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		out[strings.ToLower(k)] = strings.ToLower(v)
+	}
+	return out
+}
+
+func boolOrString(raw json.RawMessage) (bool, string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return false, "", nil
+	}
+	var b bool
+	if err := json.Unmarshal(raw, &b); err == nil {
+		return b, "", nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return false, "", err
+	}
+	return true, s, nil
+}
+
+func boolOrHashes(raw json.RawMessage) (bool, map[string]string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return false, nil, nil
+	}
+	var b bool
+	if err := json.Unmarshal(raw, &b); err == nil {
+		return b, nil, nil
+	}
+	var h map[string]string
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return false, nil, err
+	}
+	return true, lowerHashes(h), nil
+}
+
+func resolveURL(base *url.URL, ref string) (string, error) {
+	r, err := url.Parse(strings.TrimSpace(ref))
+	if err != nil {
+		return "", fmt.Errorf("%w: bad URL %q", errs.ErrInvalid, ref)
+	}
+	u := base.ResolveReference(r)
+	u.Fragment, u.RawFragment = "", ""
+	return u.String(), nil
+}
+
+// ParseHTML parses a PEP 503 HTML project page fetched from pageURL. Each <a> is a file:
+// its text the filename (else the last path segment of href), "#<algo>=<hex>" in href its
+// hash, and the data-requires-python, data-yanked, data-core-metadata (or
+// data-dist-info-metadata) attributes as PEP 503/592/658/714 say. Errors wrap errs.ErrInvalid.
+func ParseHTML(data []byte, pageURL *url.URL) (*ProjectPage, error) {
+	doc, err := html.Parse(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("project page %s: %w: bad HTML: %v", pageURL, errs.ErrInvalid, err)
+	}
+	page := &ProjectPage{APIVersion: "1.0"}
+	base := pageURL
+	var walk func(n *html.Node) error
+	walk = func(n *html.Node) error {
+		if n.Type == html.ElementNode {
+			switch n.Data {
+			case "base":
+				if href, ok := attr(n, "href"); ok {
+					if u, err := url.Parse(href); err == nil {
+						base = pageURL.ResolveReference(u)
+					}
+				}
+			case "meta":
+				if name, _ := attr(n, "name"); name == "pypi:repository-version" {
+					page.APIVersion, _ = attr(n, "content")
+				}
+			case "title":
+				if n.FirstChild != nil && n.FirstChild.Type == html.TextNode {
+					page.Name = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(n.FirstChild.Data), "Links for"))
+				}
+			case "a":
+				f, ok, err := htmlFile(n, base)
+				if err != nil {
+					return fmt.Errorf("project page %s: %w", pageURL, err)
+				}
+				if ok {
+					page.Files = append(page.Files, f)
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if err := walk(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(doc); err != nil {
+		return nil, err
+	}
+	if major, _, _ := strings.Cut(page.APIVersion, "."); major != "1" {
+		return nil, fmt.Errorf("project page %s: %w: unsupported repository version %q", pageURL, errs.ErrInvalid, page.APIVersion)
+	}
+	return page, nil
+}
+
+func attr(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Namespace == "" && strings.EqualFold(a.Key, key) {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+func text(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return strings.TrimSpace(b.String())
+}
+
+func htmlFile(n *html.Node, base *url.URL) (File, bool, error) {
+	href, ok := attr(n, "href")
+	if !ok || strings.TrimSpace(href) == "" {
+		return File{}, false, nil
+	}
+	ref, err := url.Parse(strings.TrimSpace(href))
+	if err != nil {
+		return File{}, false, fmt.Errorf("%w: bad href %q", errs.ErrInvalid, href)
+	}
+	u := base.ResolveReference(ref)
+	f := File{Hashes: map[string]string{}, Size: -1}
+	if algo, hex, ok := strings.Cut(u.Fragment, "="); ok && algo != "" && hex != "" {
+		f.Hashes[strings.ToLower(algo)] = strings.ToLower(hex)
+	}
+	u.Fragment, u.RawFragment = "", ""
+	f.URL = u.String()
+	f.Filename = text(n)
+	if f.Filename == "" {
+		f.Filename = u.Path[strings.LastIndex(u.Path, "/")+1:]
+	}
+	if f.Filename == "" || strings.ContainsAny(f.Filename, "/\\") {
+		return File{}, false, fmt.Errorf("%w: bad filename %q", errs.ErrInvalid, f.Filename)
+	}
+	f.RequiresPython, _ = attr(n, "data-requires-python")
+	f.RequiresPython = strings.TrimSpace(f.RequiresPython)
+	if reason, ok := attr(n, "data-yanked"); ok {
+		f.Yanked, f.YankedReason = true, reason
+	}
+	meta, ok := attr(n, "data-core-metadata")
+	if !ok {
+		meta, ok = attr(n, "data-dist-info-metadata")
+	}
+	if ok && meta != "false" {
+		f.CoreMetadata = true
+		if algo, hex, ok := strings.Cut(meta, "="); ok && algo != "" && hex != "" {
+			f.CoreMetadataHashes = map[string]string{strings.ToLower(algo): strings.ToLower(hex)}
+		}
+	}
+	return f, true, nil
+}

@@ -1,0 +1,94 @@
+package stdlib
+
+import (
+	"errors"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pydepot/pydepot/internal/errs"
+)
+
+func TestContains(t *testing.T) {
+	tests := []struct {
+		version, module string
+		want            bool
+	}{
+		{"3.11", "antigravity", true},
+		{"3.8", "antigravity", true},
+		{"3.14", "antigravity", true},
+		{"3.11", "distutils", true},
+		{"3.11.7", "distutils.core", true},
+		{"3.12", "distutils", false},
+		{"3.13", "distutils", false},
+		{"3.12", "asynchat", false},
+		{"3.11", "asynchat", true},
+		{"3.8", "zoneinfo", false},
+		{"3.9", "zoneinfo", true},
+		{"3.8", "_dummy_thread", true},
+		{"3.9", "graphlib", true},
+		{"3.12", "cgi", true},
+		{"3.13", "cgi", false},
+		{"3.13", "telnetlib", false},
+		{"3.14", "annotationlib", true},
+		{"3.13", "annotationlib", false},
+		{"3.14", "compression", true},
+		{"3.11", "tomllib", true},
+		{"3.10", "tomllib", false},
+		{"3.11", "sys", true},
+		{"3.11", "os.path", true},
+		{"3.11", "winreg", true},
+		{"3.9", "msvcrt", true},
+		{"3.11", "yaml", false},
+		{"3.11", "numpy", false},
+		{"3.11", "test", false},
+		{"3.9", "_testcapi", false},
+		{"3.9", "xxsubtype", false},
+		{"3.11", "__future__", true},
+	}
+	for _, tt := range tests {
+		s, err := For(tt.version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Contains(tt.module); got != tt.want {
+			t.Errorf("For(%q).Contains(%q) = %v, want %v", tt.version, tt.module, got, tt.want)
+		}
+	}
+}
+
+func TestUnknownVersion(t *testing.T) {
+	for _, v := range []string{"2.7", "3.7", "3", "", "4.0"} {
+		if _, err := For(v); !errors.Is(err, errs.ErrInvalid) {
+			t.Errorf("For(%q) err = %v, want ErrInvalid", v, err)
+		}
+	}
+	if got := strings.Join(Versions(), " "); got != "3.8 3.9 3.10 3.11 3.12 3.13 3.14" {
+		t.Errorf("Versions() = %s", got)
+	}
+}
+
+// TestMatchesInterpreters checks the embedded lists against sys.stdlib_module_names
+// of every installed pyenv interpreter that has it.
+func TestMatchesInterpreters(t *testing.T) {
+	pys, _ := filepath.Glob("/root/.pyenv/versions/3.1[0-9].*/bin/python3")
+	if len(pys) == 0 {
+		t.Fatal("no pyenv interpreters 3.10+ under /root/.pyenv/versions")
+	}
+	for _, py := range pys {
+		out, err := exec.Command(py, "-c", "import sys; print('\\n'.join(sorted(sys.stdlib_module_names))); print(sys.version_info[0], sys.version_info[1])").Output()
+		if err != nil {
+			t.Fatalf("%s: %v", py, err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		ver := strings.Replace(lines[len(lines)-1], " ", ".", 1)
+		s, err := For(ver)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := strings.Join(s.Names(), ","), strings.Join(lines[:len(lines)-1], ","); got != want {
+			t.Errorf("%s: embedded list differs from the interpreter's", ver)
+		}
+	}
+}
