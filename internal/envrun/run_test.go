@@ -17,7 +17,9 @@ import (
 )
 
 // fakeEnv writes a tiny environment (bin/hello) and packs it; returns the tarball path.
-func fakeEnv(t *testing.T, dir string) string {
+func fakeEnv(t *testing.T, dir string) string { return fakeEnvB(t, dir) }
+
+func fakeEnvB(t testing.TB, dir string) string {
 	t.Helper()
 	src := filepath.Join(t.TempDir(), "src")
 	os.MkdirAll(filepath.Join(src, "bin"), 0o755)
@@ -26,17 +28,23 @@ func fakeEnv(t *testing.T, dir string) string {
 	if err := envrun.WriteManifest(src, envrun.Manifest{Format: 1, Prefix: src, Relocate: []string{"bin/where.txt"}}); err != nil {
 		t.Fatal(err)
 	}
+	packDirFormat(t, src, filepath.Join(dir, "fakez.tar.zst"), envs.Zstd)
 	return packDir(t, src, filepath.Join(dir, "fake.tar.gz"))
 }
 
-func packDir(t *testing.T, src, out string) string {
+func packDir(t testing.TB, src, out string) string {
+	t.Helper()
+	return packDirFormat(t, src, out, envs.Gzip)
+}
+
+func packDirFormat(t testing.TB, src, out string, format envs.Format) string {
 	t.Helper()
 	f, err := os.Create(out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := envs.Pack(context.Background(), src, f, envs.Gzip); err != nil {
+	if err := envs.Pack(context.Background(), src, f, format); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -59,6 +67,8 @@ func TestRunExitCodes(t *testing.T) {
 	}{
 		{"ok", tarball, "hello world", nil, 0, 0, "hello world"},
 		{"by name", "fake", "hello", nil, 0, 0, "hello"},
+		{"zstd", filepath.Join(work, "fakez.tar.zst"), "hello z", nil, 0, 0, "hello z"},
+		{"zstd by name", "fakez", "hello", nil, 0, 0, "hello"},
 		{"status passes", tarball, "exit 7", nil, 7, 0, ""},
 		{"argv", tarball, "", []string{"hello", "a b"}, 0, 0, "hello a b"},
 		{"argv status", tarball, "", []string{"sh", "-c", "exit 3"}, 3, 0, ""},

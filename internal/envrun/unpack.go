@@ -132,6 +132,10 @@ func unpack(ctx context.Context, tarball, unpackDir, cache string, wait time.Dur
 		os.RemoveAll(tmp)
 		return "", fail(ExitActivate, "activation failed: relocate %s: %v", tarball, err)
 	}
+	if err := os.MkdirAll(filepath.Join(tmp, filepath.Dir(unpackedPath)), 0o755); err != nil {
+		os.RemoveAll(tmp)
+		return "", fail(ExitExtract, "extraction failed: %v", err)
+	}
 	if err := os.WriteFile(filepath.Join(tmp, unpackedPath), []byte(digest+"\n"), 0o644); err != nil {
 		os.RemoveAll(tmp)
 		return "", fail(ExitExtract, "extraction failed: %v", err)
@@ -307,5 +311,8 @@ func relocate(ctx context.Context, tmp, target string) error {
 			}
 		}
 	}
-	return interpreters.SetTimes(ctx, tmp)
+	if err := interpreters.SetTimes(ctx, tmp); err != nil {
+		return err
+	}
+	return interpreters.LinkWrappers(filepath.Join(tmp, "bin"))
 }

@@ -225,6 +225,9 @@ func Create(ctx context.Context, spec *Spec, name string, o Options) (*Result, e
 	}
 
 	if o.NoPack {
+		if err := interpreters.LinkWrappers(bundled.BinDir); err != nil {
+			return nil, err
+		}
 		if err := os.Rename(work, final); err != nil {
 			return nil, err
 		}
@@ -356,5 +359,3 @@ func replaceIn(p, old, new string) error {
 	}
 	return os.WriteFile(p, bytes.ReplaceAll(data, []byte(old), []byte(new)), st.Mode().Perm())
 }
-
-

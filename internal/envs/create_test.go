@@ -97,7 +97,10 @@ func testOptions(t *testing.T, url string) Options {
 
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 func TestCreateEndToEnd(t *testing.T) {
 	ctx := context.Background()

@@ -38,8 +38,12 @@ func (c *creator) request(reqs, constraints []requirements.Requirement, pre, noS
 		Target: &c.in.Target, Prereleases: pre, NoSdist: noSdist, Logger: c.log}
 }
 
+func (c *creator) provider() resolver.Provider {
+	return depsCache{Provider: resolver.NewIndexProvider(c.client, c.log), dir: filepath.Join(c.o.CacheDir, "metadata")}
+}
+
 func (c *creator) resolve(ctx context.Context, spec *Spec) (*resolver.Result, error) {
-	p := resolver.NewIndexProvider(c.client, c.log)
+	p := c.provider()
 	return resolver.Resolve(ctx, p, c.request(spec.Requirements, spec.Constraints, spec.Pre, false))
 }
 
@@ -145,7 +149,7 @@ func (c *creator) installBuildRequirements(ctx context.Context, reqs []string, t
 		}
 		parsed = append(parsed, r)
 	}
-	res, err := resolver.Resolve(ctx, resolver.NewIndexProvider(c.client, c.log), c.request(parsed, nil, false, true))
+	res, err := resolver.Resolve(ctx, c.provider(), c.request(parsed, nil, false, true))
 	if err != nil {
 		return fmt.Errorf("resolve build requirements %s: %w", strings.Join(reqs, ", "), err)
 	}

@@ -65,7 +65,7 @@ func TestYankRemoveRollback(t *testing.T) {
 		msgs = append(msgs, v.Message)
 	}
 	wantMsgs := []string{"create", "upload demo_pkg-1.9-py3-none-any.whl", "upload demo_pkg-1.10-py3-none-any.whl", "upload demo_pkg-1.10.tar.gz",
-		"yank demo-pkg 1.10", "unyank demo-pkg 1.10", "remove demo_pkg-1.10.tar.gz", "remove demo-pkg 1.9"}
+		"yank demo-pkg 1.10.0", "unyank demo-pkg 1.10", "remove demo_pkg-1.10.tar.gz", "remove demo-pkg 1.9"}
 	if !slices.Equal(msgs, wantMsgs) {
 		t.Errorf("version messages %q", msgs)
 	}

@@ -91,28 +91,6 @@ func (s *Service) Project(ctx context.Context, d *Distribution, name string) (*P
 	return out, nil
 }
 
-// compareVersions orders PEP 440 versions; strings that do not parse sort after the
-// ones that do, by string.
-func compareVersions(a, b string) int {
-	if a == b {
-		return 0
-	}
-	va, ea := versions.Parse(a)
-	vb, eb := versions.Parse(b)
-	switch {
-	case ea == nil && eb == nil:
-		if c := va.Compare(vb); c != 0 {
-			return c
-		}
-		return strings.Compare(a, b)
-	case ea == nil:
-		return -1
-	case eb == nil:
-		return 1
-	}
-	return strings.Compare(a, b)
-}
-
 // sortFiles sorts by PEP 440 version, then filename. Versions are parsed once each.
 func sortFiles(fs []File) {
 	type key struct {

@@ -34,7 +34,7 @@ func New(store metastore.Store, blobs *blobstore.Store, log *slog.Logger) *Servi
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, blobs: blobs, log: log, now: func() time.Time { return time.Now().UTC() }}
+	return &Service{store: store, blobs: blobs, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
 // Open opens the embedded default backends under dataDir: SQLite at dataDir/pydepot.db and

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/pydepot/pydepot/internal/errs"
@@ -183,7 +184,7 @@ func checkForm(up Upload, info *inspect.Info) error {
 		if err != nil {
 			return fmt.Errorf("metadata version %q: %w", info.Metadata.Version, err)
 		}
-		if fv.Compare(mv) != 0 || fv.String() != mv.String() {
+		if fv.Compare(mv) != 0 { // PEP 440 equality: 1.10 == 1.10.0, as PyPI compares canonical forms
 			return fmt.Errorf("form version %q does not match the file's metadata version %q: %w", up.Version, info.Metadata.Version, errs.ErrInvalid)
 		}
 	}
@@ -240,6 +241,49 @@ func canonicalVersion(v string) (string, error) {
 	return pv.String(), nil
 }
 
+// storedVersions returns the version strings of project's current files that equal v
+// under PEP 440 (1.10 == 1.10.0), so a change can name a version in any spelling.
+func storedVersions(ctx context.Context, tx metastore.Tx, repoID int64, latest int, project, v string) ([]string, error) {
+	want, err := versions.Parse(v)
+	if err != nil {
+		return nil, err
+	}
+	files, err := tx.ProjectFiles(ctx, repoID, latest, project)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range files {
+		if slices.Contains(out, f.Version) {
+			continue
+		}
+		if fv, err := versions.Parse(f.Version); err == nil && fv.Compare(want) == 0 {
+			out = append(out, f.Version)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{v} // matches nothing; the caller reports ErrNotFound
+	}
+	return out, nil
+}
+
+// eachVersion runs fn for every stored spelling of project==v and sums the counts.
+func eachVersion(ctx context.Context, tx metastore.Tx, repoID int64, n int, project, v string, fn func(stored string) (int, error)) (int, error) {
+	vs, err := storedVersions(ctx, tx, repoID, n-1, project, v)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, sv := range vs {
+		c, err := fn(sv)
+		if err != nil {
+			return 0, err
+		}
+		total += c
+	}
+	return total, nil
+}
+
 // Yank implements API.
 func (s *Service) Yank(ctx context.Context, repo, project, version, reason string) error {
 	return s.setYanked(ctx, repo, project, version, true, reason)
@@ -262,7 +306,9 @@ func (s *Service) setYanked(ctx context.Context, repo, project, version string, 
 	}
 	return s.change(ctx, repo, fmt.Sprintf("%s %s %s", verb, p, v), fmt.Sprintf("files of %s %s", p, v),
 		func(tx metastore.Tx, repoID int64, n int) (int, error) {
-			return tx.SetYanked(ctx, repoID, n, p, v, yanked, reason)
+			return eachVersion(ctx, tx, repoID, n, p, v, func(sv string) (int, error) {
+				return tx.SetYanked(ctx, repoID, n, p, sv, yanked, reason)
+			})
 		})
 }
 
@@ -287,6 +333,11 @@ func (s *Service) Remove(ctx context.Context, repo, project, version, filename s
 		msg, what = "remove "+filename, "file "+filename
 	}
 	return s.change(ctx, repo, msg, what, func(tx metastore.Tx, repoID int64, n int) (int, error) {
-		return tx.RemoveFiles(ctx, repoID, n, p, v, filename)
+		if v == "" || p == "" {
+			return tx.RemoveFiles(ctx, repoID, n, p, v, filename)
+		}
+		return eachVersion(ctx, tx, repoID, n, p, v, func(sv string) (int, error) {
+			return tx.RemoveFiles(ctx, repoID, n, p, sv, filename)
+		})
 	})
 }

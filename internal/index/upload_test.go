@@ -105,7 +105,7 @@ func TestUploadBuiltSortsByPEP440(t *testing.T) {
 	slices.Sort(names) // string order, which is not the order Project must return
 	for _, n := range names {
 		data, _ := os.ReadFile(dists[n])
-		f, _, err := s.Upload(ctx, index.Upload{Repository: "main", Filename: n, Content: bytes.NewReader(data), Name: "Demo-Pkg", Version: strings.Split(n, "-")[1]})
+		f, _, err := s.Upload(ctx, index.Upload{Repository: "main", Filename: n, Content: bytes.NewReader(data), Name: "Demo-Pkg", Version: strings.TrimSuffix(strings.Split(n, "-")[1], ".tar.gz")})
 		if err != nil {
 			t.Fatalf("Upload(%s): %v", n, err)
 		}

@@ -3,6 +3,8 @@ package installer
 import (
 	"archive/zip"
 	"bytes"
+	"crypto/sha256"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -231,3 +233,20 @@ func cleanEnv() []string {
 	}
 	return out
 }
+
+// hashFile returns the digest of path under newHash, and its size.
+func hashFile(path string, newHash func() hash.Hash) ([]byte, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	h := newHash()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	return h.Sum(nil), n, nil
+}
+
+func sha256New() hash.Hash { return sha256.New() }

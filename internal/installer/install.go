@@ -3,12 +3,15 @@ package installer
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -84,10 +87,7 @@ func install(ctx context.Context, wheelPath string, scheme Scheme, opts Options)
 	if err := os.Mkdir(tree, 0o755); err != nil {
 		return nil, err
 	}
-	if err := arc.Extract(ctx, tree); err != nil {
-		return nil, fmt.Errorf("wheel %s: %w", filepath.Base(wheelPath), err)
-	}
-	files, err := w.verify(ctx, tree)
+	files, err := w.extract(ctx, arc, tree)
 	if err != nil {
 		return nil, fmt.Errorf("wheel %s: %w", filepath.Base(wheelPath), err)
 	}
@@ -99,10 +99,13 @@ func install(ctx context.Context, wheelPath string, scheme Scheme, opts Options)
 	if err != nil {
 		return nil, fmt.Errorf("wheel %s: %w", filepath.Base(wheelPath), err)
 	}
-	plan = append(plan, gen...)
 	for _, p := range gen {
+		if slices.Contains(scripts, p.dest) {
+			return nil, fmt.Errorf("wheel %s: entry point %s clashes with a script in .data/scripts: %w", filepath.Base(wheelPath), filepath.Base(p.dest), errs.ErrInvalid)
+		}
 		scripts = append(scripts, p.dest)
 	}
+	plan = append(plan, gen...)
 
 	// The .dist-info: extra files, then the new RECORD, all staged under tree/<distinfo>.
 	di := filepath.Join(tree, filepath.FromSlash(w.distInfo))
@@ -128,11 +131,6 @@ func install(ctx context.Context, wheelPath string, scheme Scheme, opts Options)
 	}
 	rec = append(rec, RecordEntry{Path: w.distInfo + "/RECORD", Size: -1})
 	sort.Slice(rec, func(i, j int) bool { return rec[i].Path < rec[j].Path })
-	for _, sig := range []string{"RECORD.jws", "RECORD.p7s"} { // they sign the wheel's RECORD, not ours
-		if err := os.Remove(filepath.Join(di, sig)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, err
-		}
-	}
 	if err := os.WriteFile(filepath.Join(di, "RECORD"), writeRecord(rec), 0o644); err != nil {
 		return nil, err
 	}
@@ -260,54 +258,57 @@ func (w *wheel) unhashed(name string) bool {
 	return false
 }
 
-// verify checks every extracted member against RECORD and returns the members to
-// install, with their verified hashes.
-func (w *wheel) verify(ctx context.Context, tree string) (map[string]RecordEntry, error) {
+// extract writes every member under tree, hashing it on the way, and checks it against
+// RECORD; it returns the members to install with their verified sha256 and size. A
+// member missing from RECORD is refused before it is written.
+func (w *wheel) extract(ctx context.Context, arc archives.Archive, tree string) (map[string]RecordEntry, error) {
 	files := make(map[string]RecordEntry, len(w.members))
+	dirs := map[string]bool{tree: true}
+	present := make(map[string]bool, len(w.members))
 	for _, m := range w.members {
+		present[m.Name] = true
 		if m.Dir {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if w.unhashed(m.Name) {
-			continue
-		}
-		e, ok := w.record[m.Name]
-		if !ok {
+		e, listed := w.record[m.Name]
+		switch {
+		case w.unhashed(m.Name):
+			if m.Name != w.distInfo+"/RECORD" {
+				continue // signatures are not installed
+			}
+		case !listed:
 			return nil, fmt.Errorf("%s is not listed in RECORD: %w", m.Name, errs.ErrInvalid)
-		}
-		if e.Hash == "" {
+		case e.Hash == "":
 			return nil, fmt.Errorf("RECORD has no hash for %s: %w", m.Name, errs.ErrInvalid)
+		}
+		target := filepath.Join(tree, filepath.FromSlash(m.Name))
+		if dir := filepath.Dir(target); !dirs[dir] {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, err
+			}
+			dirs[dir] = true
+		}
+		if w.unhashed(m.Name) { // RECORD itself: rewritten later, only its place is made
+			continue
 		}
 		newHash, want, err := decodeHash(e.Hash)
 		if err != nil {
 			return nil, err
 		}
-		got, size, err := hashFile(filepath.Join(tree, filepath.FromSlash(m.Name)), newHash)
+		sum, sum256, size, err := writeMember(arc, m, target, newHash)
 		if err != nil {
 			return nil, err
 		}
-		if !bytes.Equal(got, want) {
+		if !bytes.Equal(sum, want) {
 			return nil, fmt.Errorf("%s does not match its RECORD hash: %w", m.Name, errs.ErrInvalid)
 		}
 		if e.Size >= 0 && e.Size != size {
 			return nil, fmt.Errorf("%s is %d bytes, RECORD says %d: %w", m.Name, size, e.Size, errs.ErrInvalid)
 		}
-		if !strings.HasPrefix(e.Hash, "sha256=") {
-			sum, _, err := hashFile(filepath.Join(tree, filepath.FromSlash(m.Name)), sha256New)
-			if err != nil {
-				return nil, err
-			}
-			e.Hash = encodeSHA256(sum)
-		}
-		e.Size = size
-		files[m.Name] = e
-	}
-	present := make(map[string]bool, len(w.members))
-	for _, m := range w.members {
-		present[m.Name] = true
+		files[m.Name] = RecordEntry{Path: m.Name, Hash: encodeSHA256(sum256), Size: size}
 	}
 	for p, e := range w.record {
 		if !present[p] && e.Hash != "" && !w.unhashed(p) {
@@ -315,6 +316,44 @@ func (w *wheel) verify(ctx context.Context, tree string) (map[string]RecordEntry
 		}
 	}
 	return files, nil
+}
+
+// writeMember copies member m to target, returning its digest under newHash, its
+// sha256 (the same slice when newHash is sha256) and its size.
+func writeMember(arc archives.Archive, m archives.Member, target string, newHash func() hash.Hash) (sum, sum256 []byte, size int64, err error) {
+	rc, err := arc.Open(m.Name)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	defer rc.Close()
+	mode := os.FileMode(0o644)
+	if m.Mode&0o111 != 0 {
+		mode = 0o755
+	}
+	f, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	h := newHash()
+	var h256 hash.Hash
+	ws := []io.Writer{f, h}
+	if h.Size() != sha256.Size { // sha384 or sha512: the new RECORD still says sha256
+		h256 = sha256.New()
+		ws = append(ws, h256)
+	}
+	size, err = io.Copy(io.MultiWriter(ws...), rc)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("extracting %s: %w", m.Name, err)
+	}
+	sum = h.Sum(nil)
+	sum256 = sum
+	if h256 != nil {
+		sum256 = h256.Sum(nil)
+	}
+	return sum, sum256, size, nil
 }
 
 // place maps verified members to their destinations, rewriting #!python scripts.
@@ -362,6 +401,9 @@ func (w *wheel) place(tree string, files map[string]RecordEntry, s Scheme, root,
 			scripts = append(scripts, p.dest)
 		default:
 			return nil, nil, fmt.Errorf("%s: unknown .data directory %q (want purelib, platlib, scripts, data or headers): %w", name, kind, errs.ErrInvalid)
+		}
+		if destDI := filepath.Join(root, filepath.FromSlash(w.distInfo)); p.dest == destDI || isUnder(p.dest, destDI) {
+			return nil, nil, fmt.Errorf("%s: a .data entry may not install into the .dist-info directory: %w", name, errs.ErrInvalid)
 		}
 		plan = append(plan, p)
 	}

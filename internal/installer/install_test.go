@@ -405,3 +405,16 @@ func TestInstallOptions(t *testing.T) {
 		t.Errorf("incomplete scheme: %v", err)
 	}
 }
+
+// BenchmarkInstallPip installs Debian's pip wheel (the largest at hand) into a fresh prefix.
+func BenchmarkInstallPip(b *testing.B) {
+	whl := "/usr/share/python-wheels/pip-23.0.1-py3-none-any.whl"
+	if _, err := os.Stat(whl); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Install(context.Background(), whl, VenvScheme(b.TempDir(), "3.11"), Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -31,8 +31,9 @@ func VenvScheme(prefix, pyMajorMinor string) Scheme {
 	}
 }
 
-// TargetScheme returns the layout of `pip install --target dir`: modules in dir, scripts
-// in dir/bin, data in dir, headers in dir/include. Build environments use it.
+// TargetScheme returns a layout like `pip install --target dir`: modules in dir, scripts
+// in dir/bin, data in dir, headers in dir/include/<name> (pip puts them in
+// dir/include/site/pythonX.Y/<name>). Build environments use it.
 func TargetScheme(dir string) Scheme {
 	return Scheme{
 		Purelib: dir,

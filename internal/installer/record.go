@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -100,21 +99,6 @@ func encodeSHA256(sum []byte) string {
 	return "sha256=" + base64.RawURLEncoding.EncodeToString(sum)
 }
 
-// hashFile returns the digest of path under newHash, and its size.
-func hashFile(path string, newHash func() hash.Hash) ([]byte, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer f.Close()
-	h := newHash()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return nil, 0, err
-	}
-	return h.Sum(nil), n, nil
-}
-
 // writeRecord renders entries as RECORD CSV.
 func writeRecord(entries []RecordEntry) []byte {
 	var b bytes.Buffer
@@ -129,8 +113,6 @@ func writeRecord(entries []RecordEntry) []byte {
 	w.Flush()
 	return b.Bytes()
 }
-
-func sha256New() hash.Hash { return sha256.New() }
 
 func sha256Sum(b []byte) []byte {
 	s := sha256.Sum256(b)

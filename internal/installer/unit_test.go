@@ -3,6 +3,8 @@ package installer
 import (
 	"archive/zip"
 	"context"
+	"crypto/sha512"
+	"encoding/base64"
 	"errors"
 	"os"
 	"path/filepath"
@@ -16,6 +18,11 @@ import (
 
 // makeWheel writes a wheel holding files plus a correct RECORD.
 func makeWheel(t *testing.T, filename string, files map[string]string) string {
+	t.Helper()
+	return makeWheelHash(t, filename, files, func(b []byte) string { return encodeSHA256(sha256Sum(b)) })
+}
+
+func makeWheelHash(t *testing.T, filename string, files map[string]string, hash func([]byte) string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), filename)
 	f, err := os.Create(path)
@@ -36,7 +43,7 @@ func makeWheel(t *testing.T, filename string, files map[string]string) string {
 			t.Fatal(err)
 		}
 		w.Write([]byte(files[n]))
-		record.WriteString(n + "," + encodeSHA256(sha256Sum([]byte(files[n]))) + "," + strconv.Itoa(len(files[n])) + "\n")
+		record.WriteString(n + "," + hash([]byte(files[n])) + "," + strconv.Itoa(len(files[n])) + "\n")
 		if top, _, _ := strings.Cut(n, "/"); strings.HasSuffix(top, ".dist-info") {
 			di = top
 		}
@@ -136,6 +143,9 @@ func TestBadWheels(t *testing.T) {
 		want           string
 	}{
 		{"unknown data dir", "x-1-py3-none-any.whl", with("x-1.data/lib/y.py", "y"), `unknown .data directory "lib"`},
+		{"data into dist-info", "x-1-py3-none-any.whl", with("x-1.data/purelib/x-1.dist-info/entry_points.txt", "[console_scripts]\nx = x:y\n"), "may not install into the .dist-info"},
+		{"script clash", "x-1-py3-none-any.whl", map[string]string{"x-1.data/scripts/x": "#!python\n", "x-1.dist-info/WHEEL": base["x-1.dist-info/WHEEL"],
+			"x-1.dist-info/entry_points.txt": "[console_scripts]\nx = x:main\n"}, "clashes with a script"},
 		{"data file at data root", "x-1-py3-none-any.whl", with("x-1.data/purelib", "y"), "must be inside one of"},
 		{"file name mismatch", "y-1-py3-none-any.whl", base, "does not match the .dist-info"},
 		{"no purelib flag", "x-1-py3-none-any.whl", with("x-1.dist-info/WHEEL", "Wheel-Version: 1.0\n"), "no Root-Is-Purelib"},
@@ -167,6 +177,25 @@ func TestBadWheels(t *testing.T) {
 	whl = makeWheel(t, "0123abcd", base)
 	if _, err := Install(context.Background(), whl, VenvScheme(t.TempDir(), "3.11"), Options{}); err != nil {
 		t.Errorf("cache path: %v", err)
+	}
+	// sha512 in RECORD is verified, and the new RECORD says sha256.
+	whl512 := makeWheelHash(t, "x-1-py3-none-any.whl", base, func(b []byte) string {
+		s := sha512.Sum512(b)
+		return "sha512=" + base64.RawURLEncoding.EncodeToString(s[:])
+	})
+	res, err := Install(context.Background(), whl512, VenvScheme(t.TempDir(), "3.11"), Options{})
+	if err != nil {
+		t.Fatalf("sha512 RECORD: %v", err)
+	}
+	if e := readRecord(t, filepath.Join(res.DistInfo, "RECORD"))["x-1.dist-info/WHEEL"]; e.Hash != encodeSHA256(sha256Sum([]byte(base["x-1.dist-info/WHEEL"]))) {
+		t.Errorf("new RECORD entry %+v", e)
+	}
+	bad512 := makeWheelHash(t, "x-1-py3-none-any.whl", base, func(b []byte) string {
+		s := sha512.Sum512(append(b, 'x'))
+		return "sha512=" + base64.RawURLEncoding.EncodeToString(s[:])
+	})
+	if _, err := Install(context.Background(), bad512, VenvScheme(t.TempDir(), "3.11"), Options{}); !errors.Is(err, errs.ErrInvalid) {
+		t.Errorf("wrong sha512: %v", err)
 	}
 	// Canceled context.
 	ctx, cancel := context.WithCancel(context.Background())

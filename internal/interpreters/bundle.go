@@ -134,7 +134,7 @@ func Bundle(ctx context.Context, in *Interpreter, dir string) (*Bundled, error) 
 		if w == exeName {
 			continue
 		}
-		script := "#!/bin/sh\nexec \"${0%/*}/" + exeName + "\" \"$@\"\n"
+		script := wrapperPrefix + exeName + "\" \"$@\"\n"
 		if err := os.WriteFile(filepath.Join(b.BinDir, w), []byte(script), 0o755); err != nil {
 			return nil, err
 		}
@@ -319,6 +319,35 @@ func SetTimes(ctx context.Context, dir string) error {
 	}
 	for i := len(dirs) - 1; i >= 0; i-- {
 		if err := os.Chtimes(dirs[i], Epoch, Epoch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wrapperPrefix starts the python3 and python wrappers Bundle writes.
+const wrapperPrefix = "#!/bin/sh\nexec \"${0%/*}/"
+
+// LinkWrappers replaces the python3/python wrapper scripts in binDir by symbolic links to
+// the interpreter they exec, saving one /bin/sh per start. Use it on a tree that will not
+// be packed (an unpacked or --no-pack environment): packed trees hold no links.
+func LinkWrappers(binDir string) error {
+	for _, w := range []string{"python3", "python"} {
+		p := filepath.Join(binDir, w)
+		data, err := os.ReadFile(p)
+		if err != nil || len(data) > 256 || !strings.HasPrefix(string(data), wrapperPrefix) {
+			continue
+		}
+		target, _, ok := strings.Cut(strings.TrimPrefix(string(data), wrapperPrefix), "\"")
+		if !ok || strings.Contains(target, "/") || target == "" {
+			continue
+		}
+		tmp := p + ".tmp-link"
+		os.Remove(tmp)
+		if err := os.Symlink(target, tmp); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, p); err != nil {
 			return err
 		}
 	}

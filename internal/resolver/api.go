@@ -85,8 +85,7 @@ type Request struct {
 	Prereleases bool
 	// NoSdist refuses sdists (only wheels are acceptable).
 	NoSdist bool
-	// PreferSdist is not supported; wheels always win when one fits.
-	Logger *slog.Logger
+	Logger  *slog.Logger
 }
 
 // Pin is one chosen distribution.

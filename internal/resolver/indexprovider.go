@@ -4,18 +4,26 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/pydepot/pydepot/internal/filenames"
 	"github.com/pydepot/pydepot/internal/metadata"
 	"github.com/pydepot/pydepot/internal/requirements"
 	"github.com/pydepot/pydepot/internal/simpleindex"
+	"github.com/pydepot/pydepot/internal/versions"
 )
 
 // IndexProvider is a Provider over a simpleindex.Client. Files whose names do not parse
 // are skipped (logged at Debug). Dependencies are read from each file's core metadata,
 // cached by URL.
 type IndexProvider struct {
+	// SdistMetadata, when set, is asked for the core metadata of an sdist whose PKG-INFO
+	// does not reliably list its dependencies (Metadata-Version below 2.2, or Requires-Dist
+	// marked Dynamic, PEP 643): typically a PEP 517 prepare_metadata_for_build_wheel run.
+	// When nil, PKG-INFO is used as it is (logged at Debug).
+	SdistMetadata func(ctx context.Context, f simpleindex.File) ([]byte, error)
+
 	c   *simpleindex.Client
 	log *slog.Logger
 
@@ -127,6 +135,18 @@ func (p *IndexProvider) metadata(ctx context.Context, f File) (parsedMetadata, e
 	if err != nil {
 		return pm, &UnusableError{Reason: fmt.Sprintf("has invalid metadata (%v)", err)}
 	}
+	if f.Sdist && !staticDependencies(md) {
+		if p.SdistMetadata == nil {
+			p.log.Debug("sdist dependencies may be incomplete", "file", f.Filename, "metadata_version", md.MetadataVersion)
+		} else {
+			if data, err = p.SdistMetadata(ctx, sf); err != nil {
+				return pm, fmt.Errorf("metadata of %s: %w", f.Filename, err)
+			}
+			if md, err = metadata.Parse(data); err != nil {
+				return pm, &UnusableError{Reason: fmt.Sprintf("has invalid built metadata (%v)", err)}
+			}
+		}
+	}
 	pm.requiresPython = md.RequiresPython
 	pm.reqs, err = md.Requirements()
 	if err != nil {
@@ -136,4 +156,19 @@ func (p *IndexProvider) metadata(ctx context.Context, f File) (parsedMetadata, e
 	p.deps[f.URL] = pm
 	p.mu.Unlock()
 	return pm, nil
+}
+
+// staticDependencies reports whether an sdist's PKG-INFO can be trusted for Requires-Dist
+// and Requires-Python (PEP 643: metadata 2.2 or later, and neither field Dynamic).
+func staticDependencies(md *metadata.Metadata) bool {
+	v, err := versions.Parse(md.MetadataVersion)
+	if err != nil || v.Compare(versions.MustParse("2.2")) < 0 {
+		return false
+	}
+	for _, d := range md.Dynamic {
+		if d = strings.ToLower(d); d == "requires-dist" || d == "requires-python" {
+			return false
+		}
+	}
+	return true
 }

@@ -229,6 +229,15 @@ func fileURL(f *index.File) string {
 	return "../../files/" + f.SHA256 + "/" + url.PathEscape(f.Filename)
 }
 
+// offeredFiles are the files a simple page lists: none for a quarantined project (PEP 792:
+// the index must not offer its files).
+func offeredFiles(p *index.Project) []index.File {
+	if projectStatus(p) == "quarantined" {
+		return nil
+	}
+	return p.Files
+}
+
 func projectStatus(p *index.Project) string {
 	if p.Status == "" {
 		return "active"
@@ -243,8 +252,9 @@ func renderProjectHTML(p *index.Project) []byte {
 	b.WriteString("<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"" + apiVersion + "\">\n")
 	b.WriteString("    <meta name=\"pypi:project-status\" content=\"" + html.EscapeString(projectStatus(p)) + "\">\n")
 	b.WriteString("    <title>" + title + "</title>\n  </head>\n  <body>\n    <h1>" + title + "</h1>\n")
-	for i := range p.Files {
-		f := &p.Files[i]
+	files := offeredFiles(p)
+	for i := range files {
+		f := &files[i]
 		b.WriteString("    <a href=\"")
 		b.WriteString(html.EscapeString(fileURL(f) + "#sha256=" + f.SHA256))
 		b.WriteString("\"")
@@ -264,15 +274,17 @@ func renderProjectHTML(p *index.Project) []byte {
 }
 
 type jsonFile struct {
-	Filename         string            `json:"filename"`
-	URL              string            `json:"url"`
-	Hashes           map[string]string `json:"hashes"`
-	RequiresPython   *string           `json:"requires-python,omitempty"`
-	CoreMetadata     any               `json:"core-metadata"`
-	DistInfoMetadata any               `json:"dist-info-metadata"`
-	Yanked           any               `json:"yanked"`
-	Size             int64             `json:"size"`
-	UploadTime       string            `json:"upload-time,omitempty"`
+	Filename       string            `json:"filename"`
+	URL            string            `json:"url"`
+	Hashes         map[string]string `json:"hashes"`
+	RequiresPython *string           `json:"requires-python,omitempty"`
+	// CoreMetadata is PEP 714's key. The older "dist-info-metadata" key is left out of
+	// JSON on purpose: pip 22.3 to 23.1 (Debian 12 ships 23.0.1) crash on its dict form,
+	// which is why PEP 714 renamed it. HTML keeps both attributes.
+	CoreMetadata any    `json:"core-metadata"`
+	Yanked       any    `json:"yanked"`
+	Size         int64  `json:"size"`
+	UploadTime   string `json:"upload-time,omitempty"`
 }
 
 type jsonStatus struct {
@@ -291,12 +303,12 @@ func renderProjectJSON(p *index.Project) ([]byte, error) {
 		Name:          p.Name,
 		ProjectStatus: jsonStatus{Status: projectStatus(p)},
 		Versions:      p.Versions,
-		Files:         make([]jsonFile, len(p.Files)),
+		Files:         make([]jsonFile, len(offeredFiles(p))),
 	}
 	if out.Versions == nil {
 		out.Versions = []string{}
 	}
-	for i := range p.Files {
+	for i := range out.Files {
 		f := &p.Files[i]
 		jf := jsonFile{
 			Filename: f.Filename,
@@ -311,9 +323,9 @@ func renderProjectJSON(p *index.Project) ([]byte, error) {
 		}
 		if f.MetadataSHA256 != "" {
 			m := map[string]string{"sha256": f.MetadataSHA256}
-			jf.CoreMetadata, jf.DistInfoMetadata = m, m
+			jf.CoreMetadata = m
 		} else {
-			jf.CoreMetadata, jf.DistInfoMetadata = false, false
+			jf.CoreMetadata = false
 		}
 		if f.Yanked {
 			jf.Yanked = true

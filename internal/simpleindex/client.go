@@ -145,6 +145,12 @@ func (c *Client) authorize(req *http.Request) {
 }
 
 func (c *Client) get(ctx context.Context, rawURL, accept string) (*http.Response, error) {
+	return c.getIfNoneMatch(ctx, rawURL, accept, "")
+}
+
+// getIfNoneMatch is get with an If-None-Match header when etag is not ""; it then also
+// returns 304 responses.
+func (c *Client) getIfNoneMatch(ctx context.Context, rawURL, accept, etag string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: bad URL %q", errs.ErrInvalid, redact(rawURL))
@@ -152,13 +158,16 @@ func (c *Client) get(ctx context.Context, rawURL, accept string) (*http.Response
 	if accept != "" {
 		req.Header.Set("Accept", accept)
 	}
+	if etag != "" {
+		req.Header.Set("If-None-Match", etag)
+	}
 	req.Header.Set("User-Agent", c.opts.UserAgent)
 	c.authorize(req)
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", redact(rawURL), err)
 	}
-	if resp.StatusCode == http.StatusOK {
+	if resp.StatusCode == http.StatusOK || (etag != "" && resp.StatusCode == http.StatusNotModified) {
 		return resp, nil
 	}
 	resp.Body.Close()
@@ -253,19 +262,37 @@ func (c *Client) fetchProject(ctx context.Context, norm string) (*ProjectPage, e
 func (c *Client) fetchPage(ctx context.Context, base *url.URL, norm string) (*ProjectPage, error) {
 	u := base.ResolveReference(&url.URL{Path: norm + "/"})
 	u.User = base.User
-	resp, err := c.get(ctx, u.String(), Accept)
+	cached, _ := c.loadCachedPage(u)
+	etag := ""
+	if cached != nil {
+		etag = cached.ETag
+	}
+	resp, err := c.getIfNoneMatch(ctx, u.String(), Accept, etag)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	data, err := readCapped(resp.Body, c.opts.MaxPageSize, "project page "+redact(u.String()))
-	if err != nil {
-		return nil, err
-	}
+	var data []byte
+	var ct string
 	pageURL := *resp.Request.URL
 	pageURL.User = nil
-	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	c.log.Debug("fetched project page", "url", pageURL.String(), "content_type", ct, "bytes", len(data))
+	if resp.StatusCode == http.StatusNotModified {
+		data, ct = cached.Body, cached.ContentType
+		if p, err := url.Parse(cached.URL); err == nil {
+			pageURL = *p
+		}
+		c.log.Debug("project page not modified", "url", pageURL.String())
+	} else {
+		data, err = readCapped(resp.Body, c.opts.MaxPageSize, "project page "+redact(u.String()))
+		if err != nil {
+			return nil, err
+		}
+		ct, _, _ = mime.ParseMediaType(resp.Header.Get("Content-Type"))
+		c.log.Debug("fetched project page", "url", pageURL.String(), "content_type", ct, "bytes", len(data))
+		if etag := resp.Header.Get("ETag"); etag != "" {
+			c.storeCachedPage(u, &cachedPage{ETag: etag, ContentType: ct, URL: pageURL.String(), Body: data})
+		}
+	}
 	switch {
 	case ct == "application/vnd.pypi.simple.v1+json" || ct == "application/json":
 		return ParseJSON(data, &pageURL)

@@ -246,3 +246,27 @@ func TestHTTPErrors(t *testing.T) {
 		t.Errorf("bad base URL: %v", err)
 	}
 }
+
+func TestPageCacheETag(t *testing.T) {
+	paths := realWheels(t)
+	for _, htmlOnly := range []bool{false, true} {
+		srv := indextest.New(t, paths, indextest.Options{HTML: htmlOnly})
+		dir := t.TempDir()
+		first, _ := simpleindex.New([]string{srv.SimpleURL}, nil, simpleindex.Options{CacheDir: dir})
+		want, err := first.Project(context.Background(), "pip")
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, _ := simpleindex.New([]string{srv.SimpleURL}, nil, simpleindex.Options{CacheDir: dir})
+		got, err := second.Project(context.Background(), "pip")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if srv.NotModified.Load() != 1 {
+			t.Errorf("html=%v: %d 304 answers, want 1", htmlOnly, srv.NotModified.Load())
+		}
+		if len(got.Files) != 1 || got.Files[0].URL != want.Files[0].URL || got.Files[0].SHA256() != want.Files[0].SHA256() {
+			t.Errorf("html=%v: cached page %+v, want %+v", htmlOnly, got.Files, want.Files)
+		}
+	}
+}

@@ -18,8 +18,8 @@
 // an HTML link becomes a hash. When several base URLs are given, the files of all of
 // them are merged; a filename seen on an earlier index wins.
 //
-// Project pages are cached in memory for the Client's lifetime (one resolve); there is no
-// ETag revalidation yet. Package indextest serves real files as such an index for tests.
+// Project pages are cached in memory for the Client's lifetime (one resolve) and, with
+// Options.CacheDir, on disk with their ETag, revalidated by If-None-Match. Package indextest serves real files as such an index for tests.
 //
 // Errors: a project missing from every index wraps errs.ErrNotFound; 401 wraps
 // errs.ErrUnauthorized, 403 errs.ErrForbidden; malformed pages wrap errs.ErrInvalid; a

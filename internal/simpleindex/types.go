@@ -52,6 +52,9 @@ type Options struct {
 	MaxMetadataSize int64
 	// MaxFileSize caps a downloaded distribution file (default 8 GiB).
 	MaxFileSize int64
+	// CacheDir, when set, keeps project pages that came with an ETag and revalidates
+	// them with If-None-Match (a 304 reuses the stored page).
+	CacheDir string
 	// TempDir is where Metadata spools a distribution file when no PEP 658 metadata exists
 	// ("" = os.TempDir()).
 	TempDir string

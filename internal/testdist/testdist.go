@@ -213,7 +213,7 @@ dependencies = [%s]
 
 [project.scripts]
 %s-hello = "%s:main"
-`, name, version, name, strings.Join(quoted, ", "), mod, mod),
+`, name, version, name, strings.Join(quoted, ", "), normalize(name), mod),
 		mod + "/__init__.py": fmt.Sprintf("VERSION = %q\n\ndef main():\n    print(%q)\n", version, name+" "+version),
 	}
 }

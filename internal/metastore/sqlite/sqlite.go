@@ -86,9 +86,10 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	return &Store{queries: queries{q: r}, write: w, read: r, log: log}, nil
 }
 
-// Close closes both pools.
+// Close updates the planner's statistics (PRAGMA optimize) and closes both pools.
 func (s *Store) Close() error {
-	return errors.Join(s.read.Close(), s.write.Close())
+	_, err := s.write.Exec(`PRAGMA optimize`)
+	return errors.Join(err, s.read.Close(), s.write.Close())
 }
 
 // InTx implements metastore.Store. It retries fn when SQLite reports the database busy.

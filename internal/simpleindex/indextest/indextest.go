@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
@@ -48,9 +49,11 @@ type Server struct {
 	*httptest.Server
 	SimpleURL string // the simple root, ending in "/simple/"
 	Requests  atomic.Int64
-	opts      Options
-	projects  map[string][]*file
-	files     map[string]*file
+	// NotModified counts the 304 answers to If-None-Match (pages carry an ETag).
+	NotModified atomic.Int64
+	opts        Options
+	projects    map[string][]*file
+	files       map[string]*file
 }
 
 type file struct {
@@ -189,11 +192,30 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 			list = append(list, j)
 		}
 		out["files"] = list
-		w.Header().Set("Content-Type", "application/vnd.pypi.simple.v1+json")
-		json.NewEncoder(w).Encode(out)
+		body, _ := json.Marshal(out)
+		s.writePage(w, r, "application/vnd.pypi.simple.v1+json", body)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	var b bytes.Buffer
+	s.htmlPage(&b, project, files)
+	s.writePage(w, r, "text/html; charset=utf-8", b.Bytes())
+}
+
+func (s *Server) writePage(w http.ResponseWriter, r *http.Request, ct string, body []byte) {
+	sum := sha256.Sum256(append([]byte(ct), body...))
+	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Vary", "Accept")
+	if r.Header.Get("If-None-Match") == etag {
+		s.NotModified.Add(1)
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Write(body)
+}
+
+func (s *Server) htmlPage(w io.Writer, project string, files []*file) {
 	fmt.Fprintf(w, "<!DOCTYPE html>\n<html><head><meta name=\"pypi:repository-version\" content=\"1.0\"><title>Links for %s</title></head><body>\n<h1>Links for %s</h1>\n", project, project)
 	for _, f := range files {
 		attrs := ""

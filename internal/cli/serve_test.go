@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func testEnv(vars map[string]string) (Env, *syncBuffer, *syncBuffer) {
+	out, errb := &syncBuffer{}, &syncBuffer{}
+	return Env{Stdin: strings.NewReader(""), Stdout: out, Stderr: errb, Getenv: func(k string) string { return vars[k] }}, out, errb
+}
+
+// TestServeAndClientCommands starts `pydepot serve` on a free port, drives it with the
+// client commands, and stops it through its context.
+func TestServeAndClientCommands(t *testing.T) {
+	data := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	senv, sout, serr := testEnv(map[string]string{"PYDEPOT_DATA": data, "PYDEPOT_LISTEN": "127.0.0.1:0"})
+	done := make(chan int, 1)
+	go func() { done <- Main(ctx, []string{"serve"}, senv) }()
+
+	urlRE := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)/`)
+	tokRE := regexp.MustCompile(`\n  (\S+)\n`)
+	var base, admin string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if m := urlRE.FindStringSubmatch(serr.String()); m != nil {
+			base = m[1]
+			break
+		}
+	}
+	if base == "" {
+		t.Fatalf("server did not start: %s", serr.String())
+	}
+	if m := tokRE.FindStringSubmatch(sout.String()); m != nil {
+		admin = m[1]
+	} else {
+		t.Fatalf("no admin token printed: %q", sout.String())
+	}
+
+	run := func(args ...string) (int, string, string) {
+		env, out, errb := testEnv(map[string]string{"PYDEPOT_URL": base, "PYDEPOT_TOKEN": admin})
+		root := NewRoot(env)
+		root.AddCommand(newUnyankCmd(env), newRemoveCmd(env)) // until root.go registers them
+		root.SetArgs(args)
+		code := 0
+		if err := root.ExecuteContext(ctx); err != nil {
+			code = 1
+			errb.Write([]byte(err.Error()))
+		}
+		return code, out.String(), errb.String()
+	}
+	whl := "/usr/share/python-wheels/wheel-0.38.4-py3-none-any.whl"
+	steps := []struct {
+		args []string
+		code int
+		out  string // expected in stdout (or stderr on failure)
+	}{
+		{[]string{"repo", "list"}, 0, "main"},
+		{[]string{"repo", "create", "team", "--description", "the team"}, 0, "created repository team"},
+		{[]string{"repo", "create", "team"}, 1, "409"},
+		{[]string{"upload", "-r", "team", whl}, 0, "uploaded wheel-0.38.4-py3-none-any.whl to team"},
+		{[]string{"upload", "-r", "team", whl}, 0, "already in team"},
+		{[]string{"upload", "-d", "main", whl}, 0, "uploaded"},
+		{[]string{"upload", "/etc/passwd"}, 1, "not a wheel or sdist"},
+		{[]string{"repo", "show", "team"}, 0, "latest:       1"},
+		{[]string{"yank", "-r", "team", "wheel", "0.38.4", "--reason", "bad"}, 0, "yanked wheel 0.38.4 in team"},
+		{[]string{"unyank", "-r", "team", "wheel", "0.38.4"}, 0, "unyanked"},
+		{[]string{"remove", "-r", "team", "wheel", "0.38.4"}, 0, "removed wheel 0.38.4"},
+		{[]string{"repo", "versions", "team"}, 0, "remove"},
+		{[]string{"repo", "rollback", "team", "1"}, 0, "now at version 5"},
+		{[]string{"repo", "rollback", "team", "x"}, 1, "want a version number"},
+		{[]string{"distribution", "create", "team/dev", "--repository", "team", "--private"}, 0, "private"},
+		{[]string{"distribution", "update", "team/dev", "--pin", "1", "--public"}, 0, "version 1, public"},
+		{[]string{"distribution", "show", "team/dev"}, 0, "/team/dev/simple/"},
+		{[]string{"distribution", "list"}, 0, "team/dev"},
+		{[]string{"distribution", "delete", "team/dev"}, 0, "deleted"},
+		{[]string{"token", "create", "ci", "--scope", "upload", "-r", "team"}, 0, "pyd"},
+		{[]string{"token", "list"}, 0, "ci"},
+		{[]string{"token", "revoke", "2"}, 0, "revoked token 2"},
+		{[]string{"__complete", "repo", "show", "t"}, 0, "team"},
+		{[]string{"__complete", "distribution", "delete", ""}, 0, "main"},
+	}
+	for _, s := range steps {
+		code, out, errs := run(s.args...)
+		if code != s.code || !strings.Contains(out+errs, s.out) {
+			t.Errorf("pydepot %s: exit %d (want %d)\nstdout: %s\nstderr: %s\nwant %q", strings.Join(s.args, " "), code, s.code, out, errs, s.out)
+		}
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d: %s", code, serr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+	// A second start keeps the data and prints no new token.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	senv2, sout2, serr2 := testEnv(map[string]string{"PYDEPOT_DATA": data, "PYDEPOT_LISTEN": "127.0.0.1:0"})
+	go func() { done <- Main(ctx2, []string{"serve"}, senv2) }()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !urlRE.MatchString(serr2.String()); time.Sleep(50 * time.Millisecond) {
+	}
+	cancel2()
+	<-done
+	if strings.Contains(sout2.String(), "Admin token") {
+		t.Errorf("second start printed a token: %s", sout2.String())
+	}
+}
+
+func TestServeFlagsFromEnv(t *testing.T) {
+	env, _, _ := testEnv(map[string]string{"PYDEPOT_LISTEN": "127.0.0.1:9999", "PYDEPOT_DATA": "/x", "PYDEPOT_MAX_UPLOAD": "200MB"})
+	cmd := newServeCmd(env)
+	for flag, want := range map[string]string{"listen": "127.0.0.1:9999", "data": "/x", "max-upload": "200MB"} {
+		if got := cmd.Flags().Lookup(flag).Value.String(); got != want {
+			t.Errorf("--%s default %q, want %q", flag, got, want)
+		}
+	}
+	env, _, _ = testEnv(map[string]string{})
+	cmd = newServeCmd(env)
+	if got := cmd.Flags().Lookup("listen").Value.String(); got != "127.0.0.1:8080" {
+		t.Errorf("default listen %q", got)
+	}
+	if got := cmd.Flags().Lookup("data").Value.String(); got != "./pydepot-data" {
+		t.Errorf("default data %q", got)
+	}
+}

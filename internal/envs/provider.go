@@ -1,0 +1,114 @@
+package envs
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pydepot/pydepot/internal/requirements"
+	"github.com/pydepot/pydepot/internal/resolver"
+)
+
+// depsCache is a resolver.Provider that remembers the dependencies of every file by its
+// sha256 under dir (a file's metadata never changes for a given digest), so that a later
+// create resolves without fetching metadata again.
+type depsCache struct {
+	resolver.Provider
+	dir string
+}
+
+func (p depsCache) path(sha string) string {
+	return filepath.Join(p.dir, sha[:2], sha+".txt")
+}
+
+// Dependencies answers from the cache, else asks the wrapped provider and remembers.
+func (p depsCache) Dependencies(ctx context.Context, c resolver.Candidate, f resolver.File) ([]requirements.Requirement, error) {
+	if len(f.SHA256) != 64 {
+		return p.Provider.Dependencies(ctx, c, f)
+	}
+	if data, err := os.ReadFile(p.path(f.SHA256)); err == nil {
+		if reqs, ok := parseLines(string(data)); ok {
+			return reqs, nil
+		}
+	}
+	reqs, err := p.Provider.Dependencies(ctx, c, f)
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.WriteString("# requirements of " + f.Filename + "\n")
+	for _, r := range reqs {
+		b.WriteString(r.String() + "\n")
+	}
+	if _, ok := parseLines(b.String()); ok { // only keep what reads back
+		file := p.path(f.SHA256)
+		if os.MkdirAll(filepath.Dir(file), 0o755) == nil {
+			if tmp, err := os.CreateTemp(filepath.Dir(file), ".deps-"); err == nil {
+				tmp.WriteString(b.String())
+				tmp.Close()
+				if os.Rename(tmp.Name(), file) != nil {
+					os.Remove(tmp.Name())
+				}
+			}
+		}
+	}
+	return reqs, nil
+}
+
+func parseLines(s string) ([]requirements.Requirement, bool) {
+	reqs := []requirements.Requirement{}
+	for _, line := range strings.Split(s, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		r, err := requirements.Parse(line)
+		if err != nil {
+			return nil, false
+		}
+		reqs = append(reqs, r)
+	}
+	return reqs, true
+}
+
+// Prefetch forwards to the wrapped provider when it can prefetch.
+func (p depsCache) Prefetch(ctx context.Context, names []string) {
+	if pf, ok := p.Provider.(resolver.Prefetcher); ok {
+		pf.Prefetch(ctx, names)
+	}
+}
+
+// RequiresPython answers from the cache, else from the wrapped provider's metadata
+// (no requirement when it cannot tell).
+func (p depsCache) RequiresPython(ctx context.Context, c resolver.Candidate, f resolver.File) (string, error) {
+	mp, ok := p.Provider.(resolver.MetadataPython)
+	if !ok {
+		return "", nil
+	}
+	if len(f.SHA256) != 64 {
+		return mp.RequiresPython(ctx, c, f)
+	}
+	file := p.path(f.SHA256) + ".requires-python"
+	if data, err := os.ReadFile(file); err == nil {
+		return string(data), nil
+	}
+	rp, err := mp.RequiresPython(ctx, c, f)
+	if err != nil {
+		return "", err
+	}
+	if os.MkdirAll(filepath.Dir(file), 0o755) == nil {
+		if tmp, err := os.CreateTemp(filepath.Dir(file), ".rp-"); err == nil {
+			tmp.WriteString(rp)
+			tmp.Close()
+			if os.Rename(tmp.Name(), file) != nil {
+				os.Remove(tmp.Name())
+			}
+		}
+	}
+	return rp, nil
+}
+
+var (
+	_ resolver.Prefetcher     = depsCache{}
+	_ resolver.MetadataPython = depsCache{}
+)
