@@ -15,7 +15,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/pydepot/pydepot/internal/index"
 )
@@ -46,29 +49,31 @@ func run(ctx context.Context, data string, projects, perProject, big int) error 
 		return err
 	}
 	start := time.Now()
-	n := 0
-	upload := func(name, version string) error {
-		whl, filename := wheel(name, version)
-		_, _, err := svc.Upload(ctx, index.Upload{Repository: index.DefaultName, Filename: filename, Content: bytes.NewReader(whl)})
-		n++
-		if n%5000 == 0 {
-			fmt.Fprintf(os.Stderr, "seed: %d files in %s\n", n, time.Since(start).Round(time.Second))
-		}
-		return err
+	var n atomic.Int64
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(8) // blob writes (with their fsyncs) overlap; the SQLite writer serializes the rows
+	upload := func(name, version string) {
+		g.Go(func() error {
+			whl, filename := wheel(name, version)
+			_, _, err := svc.Upload(ctx, index.Upload{Repository: index.DefaultName, Filename: filename, Content: bytes.NewReader(whl)})
+			if c := n.Add(1); c%5000 == 0 {
+				fmt.Fprintf(os.Stderr, "seed: %d files in %s\n", c, time.Since(start).Round(time.Second))
+			}
+			return err
+		})
 	}
 	for i := 0; i < big; i++ {
-		if err := upload("bigproject", fmt.Sprintf("1.%d.%d", i/10, i%10)); err != nil {
-			return err
-		}
+		upload("bigproject", fmt.Sprintf("1.%d.%d", i/10, i%10))
 	}
 	for p := 0; p < projects; p++ {
 		for f := 0; f < perProject; f++ {
-			if err := upload(fmt.Sprintf("project-%05d", p), fmt.Sprintf("1.0.%d", f)); err != nil {
-				return err
-			}
+			upload(fmt.Sprintf("project-%05d", p), fmt.Sprintf("1.0.%d", f))
 		}
 	}
-	fmt.Fprintf(os.Stderr, "seed: %d files in %s\n", n, time.Since(start).Round(time.Millisecond))
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "seed: %d files in %s\n", n.Load(), time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

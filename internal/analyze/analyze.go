@@ -82,6 +82,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	local := localNames(files, projects)
+	if o.Function != "" && !defines(files, o.Function) {
+		return nil, fmt.Errorf("--function %s: no function of that name in the sources: %w", o.Function, errs.ErrNotFound)
+	}
 
 	res := &Result{Python: version}
 	required, optional, localUsed := map[string]bool{}, map[string]bool{}, map[string]bool{}
@@ -143,6 +146,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		addReq(r.pin(dist), dist)
 	}
+	if len(res.Unresolved) > 0 {
+		log.Info("no mapping confirmed these imports; their distribution names are guesses (use --pkg-mapping IMPORT=DIST to correct one)",
+			"imports", strings.Join(res.Unresolved, ", "))
+	}
 	for _, e := range o.Extra {
 		addReq(e, requirementName(e))
 	}
@@ -159,6 +166,17 @@ func (r *Result) fillEmpty() {
 			*l = []string{}
 		}
 	}
+}
+
+func defines(files []*file, name string) bool {
+	for _, f := range files {
+		for _, fn := range f.funcs {
+			if fn == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // wanted applies --toplevel, --function and the TYPE_CHECKING rule.

@@ -242,6 +242,7 @@ func TestErrors(t *testing.T) {
 		{Sources: []string{"/nonexistent/x.py"}, Python: "3.11"},
 		{Sources: []string{"-"}, Python: "2.7", Stdin: strings.NewReader("")},
 		{Sources: []string{"-"}, Python: "3.11", Stdin: strings.NewReader(""), TopLevel: true, Function: "f"},
+		{Sources: []string{"-"}, Python: "3.11", Stdin: strings.NewReader("def g(): import x\n"), Function: "f"},
 	} {
 		if _, err := Run(context.Background(), o); err == nil {
 			t.Errorf("Run(%+v) succeeded", o)

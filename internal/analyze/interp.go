@@ -26,8 +26,9 @@ const probeScript = `import sys, json; print(json.dumps({"version": "%d.%d.%d" %
 
 // Probe runs the interpreter once to learn its version and sys.path.
 func Probe(ctx context.Context, executable string) (*Interpreter, error) {
+	// It runs in the current folder, so that a pyenv shim picks the version a
+	// .python-version there asks for; the folder enters sys.path as "", dropped below.
 	cmd := exec.CommandContext(ctx, executable, "-c", probeScript)
-	cmd.Dir = os.TempDir() // keep the caller's folder out of sys.path
 	out, err := cmd.Output()
 	if err != nil {
 		msg := err.Error()
@@ -45,7 +46,7 @@ func Probe(ctx context.Context, executable string) (*Interpreter, error) {
 	}
 	in := &Interpreter{Executable: executable, Version: ans.Version}
 	for _, p := range ans.Path {
-		if p != "" && p != cmd.Dir {
+		if p != "" {
 			in.Path = append(in.Path, p)
 		}
 	}

@@ -26,7 +26,8 @@ type file struct {
 	path    string // as given or found by the walk; "-" for stdin
 	src     []byte
 	imports []pysource.Import
-	err     error // a syntax error: the imports are best effort
+	funcs   []string // names of its defs
+	err     error    // a syntax error: the imports are best effort
 }
 
 // collect expands the SOURCE arguments: "-" is stdin, a directory is every .py file
@@ -108,7 +109,7 @@ func parseAll(files []*file) error {
 					f.src = b
 				}
 				m, err := pysource.Parse(f.src)
-				f.imports, f.err = pysource.Imports(m), err
+				f.imports, f.funcs, f.err = pysource.Imports(m), pysource.FunctionNames(m), err
 				f.src = nil
 			}
 		}()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pydepot/pydepot/internal/envrun"
 	"github.com/pydepot/pydepot/internal/envs"
+	"github.com/pydepot/pydepot/internal/interpreters"
 	"github.com/pydepot/pydepot/internal/simpleindex"
 )
 
@@ -63,7 +64,8 @@ identical to an earlier one copies the earlier tarball. See 'pydepot help show c
 			res, err := envs.Create(cmd.Context(), spec, args[1], envs.Options{
 				IndexURLs: indexURLs, Python: python, Interpreter: interp, Format: format,
 				NoPack: noPack, NoReuse: noReuse, Jobs: jobs, Index: iopts, Log: log,
-				CacheDir: envrun.DefaultCacheDir(env.Getenv),
+				CacheDir:  envrun.DefaultCacheDir(env.Getenv),
+				Discovery: interpreters.Options{Getenv: env.Getenv},
 			})
 			if err != nil {
 				return err

@@ -73,6 +73,8 @@ func NewRoot(env Env) *cobra.Command {
 		newDistributionCmd(env),
 		newUploadCmd(env),
 		newYankCmd(env),
+		newUnyankCmd(env),
+		newRemoveCmd(env),
 		newTokenCmd(env),
 		newAnalyzeCmd(env),
 		newCreateCmd(env),

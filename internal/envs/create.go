@@ -228,6 +228,9 @@ func Create(ctx context.Context, spec *Spec, name string, o Options) (*Result, e
 		if err := interpreters.LinkWrappers(bundled.BinDir); err != nil {
 			return nil, err
 		}
+		if err := os.Chmod(work, 0o755); err != nil { // MkdirTemp made it 0700
+			return nil, err
+		}
 		if err := os.Rename(work, final); err != nil {
 			return nil, err
 		}

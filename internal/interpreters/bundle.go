@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -116,6 +117,9 @@ func Bundle(ctx context.Context, in *Interpreter, dir string) (*Bundled, error) 
 		return nil, fmt.Errorf("bundle %s: %w", in, err)
 	}
 
+	if err := stripDebug(ctx, jobs); err != nil {
+		return nil, err
+	}
 	if len(libDirs) > 0 {
 		newLib := filepath.Join(dir, "lib")
 		for _, j := range jobs {
@@ -292,6 +296,46 @@ func relocRunPath(libDirs []string, fileDir, newLib string) func(string) (string
 		}
 		return strings.Join(parts, ":"), changed
 	}
+}
+
+// isELFJob reports whether a copied file may be an ELF object (the binary, libpython,
+// extension modules).
+func isELFJob(j copyJob) bool {
+	base := filepath.Base(j.dst)
+	return filepath.Base(filepath.Dir(j.dst)) == "bin" || strings.HasSuffix(base, ".so") || strings.Contains(base, ".so.")
+}
+
+// stripDebug removes the debug sections of the copied ELF files that have them (pyenv's
+// builds keep them: libpython3.11.so is 23 MB with them, 4 MB without) with
+// `strip --strip-debug`, when binutils' strip is installed; symbols stay. Without strip
+// the files are kept as they are.
+func stripDebug(ctx context.Context, jobs []copyJob) error {
+	var files []string
+	for _, j := range jobs {
+		if !isELFJob(j) {
+			continue
+		}
+		f, err := elf.Open(j.dst)
+		if err != nil {
+			continue
+		}
+		if f.Section(".debug_info") != nil {
+			files = append(files, j.dst)
+		}
+		f.Close()
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	strip, err := exec.LookPath("strip")
+	if err != nil {
+		return nil
+	}
+	out, err := exec.CommandContext(ctx, strip, append([]string{"--strip-debug"}, files...)...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("strip --strip-debug: %v: %s", err, out)
+	}
+	return nil
 }
 
 // SetTimes sets the access and modification time of every file and directory under dir

@@ -26,6 +26,10 @@
 // never longer than an absolute path; it is NUL-padded). So no LD_LIBRARY_PATH is needed
 // at activation, and running the bundled python3 directly works too.
 //
+// ELF files that carry debug sections (pyenv builds do: libpython3.11.so is 23 MB with
+// them, 4 MB without) are stripped of them with binutils' `strip --strip-debug` when it
+// is installed; symbols are kept.
+//
 // No pyvenv.cfg is written: the bundled interpreter is the environment's base
 // interpreter, sys.prefix is ENV, and packages go to the site directory the interpreter
 // itself reads (ENV/lib/pythonX.Y/site-packages, or dist-packages for Debian's build);

@@ -366,7 +366,7 @@ func unescape(s string) string {
 			b.WriteRune(rune(v))
 			i = j - 1
 		case 'N':
-			if end := strings.IndexByte(s[i:], '}'); i+1 < len(s) && s[i+1] == '{' && end > 0 {
+			if end := strings.IndexByte(s[i:min(len(s), i+256)], '}'); i+1 < len(s) && s[i+1] == '{' && end > 0 {
 				b.WriteString("\uFFFD") // named characters are not looked up
 				i += end
 				continue
@@ -378,4 +378,22 @@ func unescape(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// FunctionNames returns the names of every def and async def in m, at any depth.
+func FunctionNames(m *Module) []string {
+	var out []string
+	var walk func([]*Stmt)
+	walk = func(body []*Stmt) {
+		for _, s := range body {
+			if s.Kind == Def && s.Name != "" {
+				out = append(out, s.Name)
+			}
+			for _, c := range s.Clauses {
+				walk(c.Body)
+			}
+		}
+	}
+	walk(m.Body)
+	return out
 }

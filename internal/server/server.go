@@ -87,12 +87,13 @@ func New(api index.API, cfg Config, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	cfg = cfg.withDefaults()
 	s := &server{
 		api:   api,
-		cfg:   cfg.withDefaults(),
+		cfg:   cfg,
 		log:   log,
 		ew:    &errorWriter{log: log, ids: newRequestIDs()},
-		pages: newPageCache(cfg.withDefaults().PageCacheBytes),
+		pages: newPageCache(cfg.PageCacheBytes),
 	}
 	s.dist = s.distRoutes()
 	mux := http.NewServeMux()

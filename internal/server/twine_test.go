@@ -73,3 +73,23 @@ func TestTwineUpload(t *testing.T) {
 		t.Fatalf("repository after refusals: %s", st)
 	}
 }
+
+// TestTwineTooLarge: twine sees the 413 rather than a reset connection.
+func TestTwineTooLarge(t *testing.T) {
+	tw := twine(t)
+	e := newEnv(t, Config{MaxUpload: 512 << 10})
+	dir := t.TempDir()
+	whl := filepath.Join(dir, "pip-23.0.1-py3-none-any.whl")
+	if err := os.WriteFile(whl, readFile(t, "/usr/share/python-wheels/pip-23.0.1-py3-none-any.whl"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(tw, "upload", "--non-interactive", "--disable-progress-bar", "--repository-url", e.srv.URL+"/legacy/", "-u", "__token__", "-p", adminSecret, whl)
+	cmd.Env = append(os.Environ(), "HOME="+dir)
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "413") {
+		t.Fatalf("twine upload over the limit: %v\n%s", err, out)
+	}
+	if st := e.state("main"); len(st.files) != 0 {
+		t.Fatalf("repository changed: %s", st)
+	}
+}
