@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
 FILES_100K=${FILES_100K:-100000}
 work=$(mktemp -d /tmp/pydepot-bench-index.XXXXXX)
+chmod 755 "$work"  # nginx workers (www-data) read the static copies
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
@@ -88,6 +89,7 @@ http {
   }
 }
 NGINX
+chmod -R a+rX "$work/static"
 nginx -c "$work/nginx.conf" -g 'daemon off;' &
 pids+=("$!")
 sleep 0.5
@@ -95,6 +97,9 @@ for case in "index_html /simple/ /simple/ text/html" \
             "project500_html /simple/bigproject/ /simple/bigproject/ text/html" \
             "project500_json /simple/bigproject/ /simple/bigproject/json application/vnd.pypi.simple.v1+json"; do
   set -- $case
+  for u in "http://127.0.0.1:$p$2" "http://127.0.0.1:$np$3"; do
+    echo "  $u: $(curl -s -o /dev/null -H "Accept: $4" -w '%{http_code} %{size_download} bytes %{content_type}' "$u")"
+  done
   ours=$(rps "http://127.0.0.1:$p$2" "$4")
   theirs=$(rps "http://127.0.0.1:$np$3" "$4")
   r=$(ratio "$ours" "$theirs")

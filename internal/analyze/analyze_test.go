@@ -237,6 +237,21 @@ func TestFileInsidePackage(t *testing.T) {
 	}
 }
 
+func TestGeneratedSiblingFallback(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"pkg/__init__.py": "",
+		"pkg/Parser.py":   "",
+		"pkg/Listener.py": "from antlr4 import X\nif \".\" in __name__:\n    from .Parser import Parser\nelse:\n    from Parser import Parser\nimport yaml\n",
+	})
+	got, err := Run(context.Background(), Options{Sources: []string{filepath.Join(dir, "pkg/Listener.py")}, Python: "3.11"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"antlr4", "yaml"}; !reflect.DeepEqual(got.Modules, want) {
+		t.Errorf("modules = %v, want %v", got.Modules, want)
+	}
+}
+
 func TestErrors(t *testing.T) {
 	for _, o := range []Options{
 		{Sources: []string{"/nonexistent/x.py"}, Python: "3.11"},

@@ -9,7 +9,11 @@
 //     same module is also imported unguarded;
 //   - relative imports are local; so are the modules and packages in a script's
 //     folder, the top-level package enclosing a file that sits inside a package, and
-//     the top-level modules and packages of a project folder (and of its src/);
+//     the top-level modules and packages of a project folder (and of its src/); an
+//     absolute import of a name the same file also imports relatively from its own
+//     package (`from .Parser import P` … `from Parser import P`, as ANTLR writes) is
+//     local too; code read from stdin has no folder, so only relative imports are
+//     local there;
 //   - TopLevel keeps imports outside of any def (class bodies and module-level
 //     if/try/with blocks run at import and count as top level; cctools looked only at
 //     the statements directly in the module body); Function keeps imports inside any

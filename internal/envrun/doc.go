@@ -8,8 +8,9 @@
 // target (flock(2), waited for up to Options.Wait) serialises them, and the archive is
 // extracted into a temporary directory beside the target that is renamed into place only
 // once complete, so a target is never seen half-made. A file .pydepot/unpacked inside the
-// target records the digest it holds. The digest of a tarball is remembered per (path,
-// size, mtime, inode) under CacheDir/envs/keys, so a later run does not hash the tarball
+// target records the digest it holds. The digest of a tarball is remembered per (device,
+// inode, size, mtime) under CacheDir/envs/keys (so hard and symbolic links to one cached
+// copy, as Work Queue makes in each task sandbox, count as the same tarball), so a later run does not hash the tarball
 // again: the overhead of a run on an unpacked environment is a few stats and one exec.
 //
 // Extraction goes through internal/archives (safe names, no links, size caps).

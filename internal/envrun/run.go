@@ -119,7 +119,10 @@ func Prepare(ctx context.Context, o Options) (*Prepared, error) {
 }
 
 // Run prepares the environment and runs the command in it, returning the command's exit
-// status. Errors are *Error (run's own failures) or a failure to start the command.
+// status. ctx bounds the preparation (the wait for another run's unpack, the
+// extraction); once started, the command runs until it exits, and signals sent to this
+// process are passed on to it (SIGINT excepted, see below). Errors are *Error (run's own
+// failures) or a failure to start the command.
 func Run(ctx context.Context, o Options) (int, error) {
 	if (o.Shell == "") == (len(o.Argv) == 0) {
 		return ExitUsage, fail(ExitUsage, "give either a command string or a command after --")
@@ -144,6 +147,9 @@ func Run(ctx context.Context, o Options) (int, error) {
 	}
 	cmd := &exec.Cmd{Path: path, Args: argv, Env: p.Environ, Dir: o.Dir,
 		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr}
+	// SIGTERM, SIGHUP, SIGQUIT and SIGUSR1/2 sent to pydepot (by a batch system) are
+	// passed on. SIGINT is caught but not passed on: a terminal sends it to the whole
+	// foreground process group, the command included, which must not get it twice.
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
 	defer signal.Stop(sigs)
@@ -155,15 +161,9 @@ func Run(ctx context.Context, o Options) (int, error) {
 		for {
 			select {
 			case s := <-sigs:
-				_ = cmd.Process.Signal(s)
-			case <-ctx.Done():
-				_ = cmd.Process.Signal(syscall.SIGTERM)
-				select {
-				case <-done:
-				case <-time.After(5 * time.Second):
-					_ = cmd.Process.Kill()
+				if s != syscall.SIGINT {
+					_ = cmd.Process.Signal(s)
 				}
-				return
 			case <-done:
 				return
 			}

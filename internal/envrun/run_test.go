@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/pydepot/pydepot/internal/envrun"
 	"github.com/pydepot/pydepot/internal/envs"
@@ -239,5 +241,60 @@ func TestRunBundledPython(t *testing.T) {
 	}
 	if !strings.HasPrefix(strings.TrimSpace(out.String()), filepath.Join(work, "c", "envs")) {
 		t.Errorf("sys.prefix %q", out.String())
+	}
+}
+
+// TestDigestRememberedAcrossLinks: a hard link and a symbolic link to the same tarball
+// (as a Work Queue worker makes in each sandbox) reuse the remembered digest.
+func TestDigestRememberedAcrossLinks(t *testing.T) {
+	work := t.TempDir()
+	tarball := fakeEnv(t, work)
+	cache := filepath.Join(work, "c")
+	hard := filepath.Join(work, "sandbox1", "env.tar.gz")
+	soft := filepath.Join(work, "sandbox2", "env.tar.gz")
+	os.MkdirAll(filepath.Dir(hard), 0o755)
+	os.MkdirAll(filepath.Dir(soft), 0o755)
+	if err := os.Link(tarball, hard); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(tarball, soft); err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, p := range []string{tarball, hard, soft} {
+		pr, err := envrun.Prepare(context.Background(), envrun.Options{Env: p, CacheDir: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, pr.Dir)
+	}
+	keys, _ := os.ReadDir(filepath.Join(cache, "envs", "keys"))
+	if len(keys) != 1 || dirs[0] != dirs[1] || dirs[1] != dirs[2] {
+		t.Errorf("keys %d, dirs %v", len(keys), dirs)
+	}
+}
+
+// TestSignalForwarded: SIGTERM sent to the running process reaches the command, whose
+// status (143) is returned.
+func TestSignalForwarded(t *testing.T) {
+	work := t.TempDir()
+	tarball := fakeEnv(t, work)
+	done := make(chan struct{})
+	var status int
+	var err error
+	go func() {
+		defer close(done)
+		status, err = envrun.Run(context.Background(), envrun.Options{Env: tarball, CacheDir: filepath.Join(work, "c"),
+			Shell: "exec sleep 30", Environ: []string{"PATH=/usr/bin:/bin"}})
+	}()
+	time.Sleep(1500 * time.Millisecond)
+	syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("command not stopped by the forwarded SIGTERM")
+	}
+	if err != nil || status != 143 {
+		t.Fatalf("status %d err %v", status, err)
 	}
 }

@@ -187,18 +187,20 @@ func lockFile(ctx context.Context, path string, wait time.Duration, log *slog.Lo
 	}
 }
 
-// tarballDigest returns the sha256 of the tarball, remembered per path, size, mtime and
-// inode under cache/envs/keys.
+// tarballDigest returns the sha256 of the tarball, remembered per device, inode, size and
+// mtime under cache/envs/keys (os.Stat follows symbolic links).
 func tarballDigest(path, cache string) (string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return "", err
 	}
-	var ino uint64
+	// Keyed by the file itself (device, inode, size, mtime), not by its path: Work Queue
+	// and TaskVine link one cached copy into every task's sandbox under another path.
+	var dev, ino uint64
 	if s, ok := st.Sys().(*syscall.Stat_t); ok {
-		ino = s.Ino
+		dev, ino = uint64(s.Dev), s.Ino
 	}
-	k := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%d\x00%d", path, st.Size(), st.ModTime().UnixNano(), ino))
+	k := sha256.Sum256(fmt.Appendf(nil, "v2\x00%d\x00%d\x00%d\x00%d", dev, ino, st.Size(), st.ModTime().UnixNano()))
 	keyFile := filepath.Join(cache, "envs", "keys", hex.EncodeToString(k[:16]))
 	if b, err := os.ReadFile(keyFile); err == nil && len(bytes.TrimSpace(b)) == 64 {
 		return string(bytes.TrimSpace(b)), nil

@@ -182,3 +182,39 @@ func TestQueryCached(t *testing.T) {
 		t.Errorf("cached answer differs: %+v vs %+v", a, b)
 	}
 }
+
+func TestRewriteRunPath(t *testing.T) {
+	src := "/root/.pyenv/versions/3.12.1/bin/python3.12"
+	needFile(t, src)
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		newPath string
+		want    string
+		wantErr bool
+	}{
+		{"shorter", "$ORIGIN/../lib", "$ORIGIN/../lib", false},
+		{"same length", "/root/.pyenv/versions/3.12.1/lib", "/root/.pyenv/versions/3.12.1/lib", false},
+		{"longer", "/root/.pyenv/versions/3.12.1/lib/and/more", "/root/.pyenv/versions/3.12.1/lib", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "python3.12")
+			os.WriteFile(p, data, 0o755)
+			_, err := RewriteRunPath(p, func(string) (string, bool) { return tt.newPath, true })
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v", err)
+			}
+			rps, _ := RunPaths(p)
+			if len(rps) != 1 || rps[0] != tt.want {
+				t.Errorf("runpath %q, want %q", rps, tt.want)
+			}
+			if st, _ := os.Stat(p); st.Size() != int64(len(data)) {
+				t.Error("size changed")
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package pysource
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -98,5 +99,23 @@ func TestStringValue(t *testing.T) {
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("StringValue(%q) = %q, %v; want %q, %v", tt.lit, got, ok, tt.want, tt.ok)
 		}
+	}
+}
+
+// TestPython314 covers syntax newer than the installed interpreters: t-strings
+// (PEP 750) and except without parentheses (PEP 758).
+func TestPython314(t *testing.T) {
+	src := "t = t\"{__import__('in_tstring')}\"\ntry:\n    import opt\nexcept ValueError, ImportError:\n    pass\n"
+	m, err := Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, i := range Imports(m) {
+		got = append(got, fmt.Sprintf("%s dyn=%v opt=%v", i.Module, i.Dynamic, i.Optional))
+	}
+	want := "in_tstring dyn=true opt=false|opt dyn=false opt=true"
+	if strings.Join(got, "|") != want {
+		t.Errorf("got %s, want %s", strings.Join(got, "|"), want)
 	}
 }

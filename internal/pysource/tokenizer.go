@@ -67,7 +67,7 @@ type tokenizer struct {
 // every token it could read.
 func Tokenize(src []byte) ([]Token, error) {
 	t := &tokenizer{src: string(src), line: 1, lineStart: true, indents: []int{0}}
-	t.toks = make([]Token, 0, len(src)/6+16)
+	t.toks = make([]Token, 0, len(src)/4+16)
 	if strings.HasPrefix(t.src, "\ufeff") {
 		t.pos = 3
 	}
