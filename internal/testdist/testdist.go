@@ -112,7 +112,7 @@ func Rebuild(distInfo, outDir string) (string, error) {
 	}
 	sort.Strings(files)
 	escaped := strings.ReplaceAll(nonAlnum.ReplaceAllString(meta["Name"][0], "_"), "-", "_")
-	name := fmt.Sprintf("%s-%s-%s.whl", escaped, meta["Version"][0], wheel["Tag"][0])
+	name := fmt.Sprintf("%s-%s-%s.whl", escaped, meta["Version"][0], compressTags(wheel["Tag"]))
 	path := filepath.Join(outDir, name)
 	out, err := os.Create(path)
 	if err != nil {
@@ -148,6 +148,42 @@ func Rebuild(distInfo, outDir string) (string, error) {
 		return "", err
 	}
 	return path, out.Close()
+}
+
+// compressTags turns the WHEEL file's Tag lines into the file name's compressed tag set
+// ("py2-none-any" + "py3-none-any" → "py2.py3-none-any"). When the tags are not a full
+// product of their parts, the triples sharing the first tag's ABI and platform are kept.
+func compressTags(tags []string) string {
+	type part struct {
+		values []string
+		seen   map[string]bool
+	}
+	parts := [3]*part{{seen: map[string]bool{}}, {seen: map[string]bool{}}, {seen: map[string]bool{}}}
+	triples := map[string]bool{}
+	for _, t := range tags {
+		fields := strings.Split(t, "-")
+		if len(fields) != 3 {
+			continue
+		}
+		triples[t] = true
+		for i, f := range fields {
+			if !parts[i].seen[f] {
+				parts[i].seen[f] = true
+				parts[i].values = append(parts[i].values, f)
+			}
+		}
+	}
+	if len(parts[0].values)*len(parts[1].values)*len(parts[2].values) == len(triples) {
+		return strings.Join(parts[0].values, ".") + "-" + strings.Join(parts[1].values, ".") + "-" + strings.Join(parts[2].values, ".")
+	}
+	first := strings.Split(tags[0], "-")
+	var keep []string
+	for _, in := range parts[0].values {
+		if triples[in+"-"+first[1]+"-"+first[2]] {
+			keep = append(keep, in)
+		}
+	}
+	return strings.Join(keep, ".") + "-" + first[1] + "-" + first[2]
 }
 
 // BuildProject writes files (relative path → content) into a fresh folder under workDir and

@@ -48,3 +48,19 @@ func TestBuildProject(t *testing.T) {
 		t.Fatalf("unexpected names %s %s", whl, sdist)
 	}
 }
+
+func TestCompressTags(t *testing.T) {
+	for _, c := range []struct {
+		tags []string
+		want string
+	}{
+		{[]string{"py2-none-any", "py3-none-any"}, "py2.py3-none-any"},
+		{[]string{"cp311-cp311-manylinux_2_17_x86_64", "cp311-cp311-manylinux2014_x86_64"}, "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"},
+		{[]string{"py3-none-any"}, "py3-none-any"},
+		{[]string{"cp311-cp311-linux_x86_64", "py3-none-any"}, "cp311-cp311-linux_x86_64"},
+	} {
+		if got := compressTags(c.tags); got != c.want {
+			t.Errorf("compressTags(%v) = %q, want %q", c.tags, got, c.want)
+		}
+	}
+}
