@@ -1,28 +1,28 @@
 // Package docs holds pydepot's help topics: markdown files embedded in the binary, shown by
-// `pydepot help show TOPIC` and rendered as HTML under /doc/ by the server. Each topic starts
+// `pydepot help show TOPIC` and served as HTML under /doc/ by the server. Each topic starts
 // with one level-1 title. Topics link to each other as [text](other.md); the terminal shows
-// the link as written and the HTML rendering points it at /doc/other.
+// the link as written and the HTML points it at /doc/other.
+//
+// The HTML is rendered from the same markdown by goldmark at `go generate` time
+// (internal/docs/markdown) and embedded beside it; a test fails when the two disagree.
 package docs
 
+//go:generate go run ./gen
+
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
-
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/extension"
 
 	"github.com/pydepot/pydepot/internal/errs"
 )
 
-//go:embed topics/*.md
+//go:embed topics/*.md rendered/*.html
 var embedded embed.FS
 
 // Topic is one help topic.
@@ -30,25 +30,26 @@ type Topic struct {
 	Name  string // file name without .md
 	Title string // the level-1 title
 	Body  []byte // markdown
+	HTML  []byte // the rendered fragment; nil when none was generated
 }
 
 // Set is a loaded set of topics.
 type Set struct {
 	topics map[string]Topic
-	md     goldmark.Markdown
 }
 
 // Load reads the embedded topics. It fails when a topic does not start with exactly one
 // level-1 title.
-func Load() (*Set, error) { return LoadFS(embedded, "topics") }
+func Load() (*Set, error) { return LoadFS(embedded, "topics", "rendered") }
 
-// LoadFS reads topics from dir of fsys (tests use their own).
-func LoadFS(fsys fs.FS, dir string) (*Set, error) {
+// LoadFS reads the markdown topics in dir of fsys and their HTML in htmlDir (tests use
+// their own).
+func LoadFS(fsys fs.FS, dir, htmlDir string) (*Set, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("read help topics: %w", err)
 	}
-	s := &Set{topics: map[string]Topic{}, md: goldmark.New(goldmark.WithExtensions(extension.GFM))}
+	s := &Set{topics: map[string]Topic{}}
 	for _, e := range entries {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".md") {
 			continue
@@ -62,7 +63,8 @@ func LoadFS(fsys fs.FS, dir string) (*Set, error) {
 			return nil, fmt.Errorf("help topic %s: %w", e.Name(), err)
 		}
 		name := strings.TrimSuffix(e.Name(), ".md")
-		s.topics[name] = Topic{Name: name, Title: title, Body: body}
+		html, _ := fs.ReadFile(fsys, path.Join(htmlDir, name+".html"))
+		s.topics[name] = Topic{Name: name, Title: title, Body: body, HTML: html}
 	}
 	return s, nil
 }
@@ -113,16 +115,12 @@ func (s *Set) Get(name string) (Topic, error) {
 	return t, nil
 }
 
-var mdLink = regexp.MustCompile(`href="([a-z0-9_-]+)\.md(#[^"]*)?"`)
-
-// HTML renders a topic's body, pointing links to other topics at /doc/NAME.
+// HTML returns a topic's rendered body.
 func (s *Set) HTML(t Topic) (template.HTML, error) {
-	var buf bytes.Buffer
-	if err := s.md.Convert(t.Body, &buf); err != nil {
-		return "", fmt.Errorf("render %s: %w", t.Name, err)
+	if t.HTML == nil {
+		return "", fmt.Errorf("help topic %s has no rendered HTML: run 'go generate ./internal/docs'", t.Name)
 	}
-	out := mdLink.ReplaceAllString(buf.String(), `href="/doc/$1$2"`)
-	return template.HTML(out), nil //nolint:gosec // our own embedded markdown
+	return template.HTML(t.HTML), nil //nolint:gosec // generated from our own embedded markdown
 }
 
 var page = template.Must(template.New("doc").Parse(`<!DOCTYPE html>

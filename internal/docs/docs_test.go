@@ -1,6 +1,7 @@
 package docs
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -9,8 +10,25 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/pydepot/pydepot/internal/docs/markdown"
 	"github.com/pydepot/pydepot/internal/errs"
 )
+
+func TestRenderedHTMLIsUpToDate(t *testing.T) {
+	set, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, topic := range set.List() {
+		want, err := markdown.Render(topic.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(topic.HTML, want) {
+			t.Errorf("rendered/%s.html is stale or missing: run 'go generate ./internal/docs'", topic.Name)
+		}
+	}
+}
 
 func TestEmbeddedTopicsLoadAndLinksResolve(t *testing.T) {
 	set, err := Load()
@@ -38,12 +56,12 @@ func TestTitleRules(t *testing.T) {
 		"h2 only": "## Sub\n",
 	} {
 		fsys := fstest.MapFS{"t/x.md": {Data: []byte(body)}}
-		if _, err := LoadFS(fsys, "t"); !errors.Is(err, errs.ErrInvalid) {
+		if _, err := LoadFS(fsys, "t", "t"); !errors.Is(err, errs.ErrInvalid) {
 			t.Errorf("%s: want ErrInvalid, got %v", name, err)
 		}
 	}
 	fsys := fstest.MapFS{"t/x.md": {Data: []byte("# Title\n```sh\n# a shell comment\n```\n")}}
-	set, err := LoadFS(fsys, "t")
+	set, err := LoadFS(fsys, "t", "t")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +78,14 @@ func TestHandlerRendersTopicsAndRewritesLinks(t *testing.T) {
 		"t/a.md": {Data: []byte("# Alpha\n\nSee [b](b.md#part).\n")},
 		"t/b.md": {Data: []byte("# Beta\n")},
 	}
-	set, err := LoadFS(fsys, "t")
+	for _, name := range []string{"a", "b"} {
+		html, err := markdown.Render(fsys["t/"+name+".md"].Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys["h/"+name+".html"] = &fstest.MapFile{Data: html}
+	}
+	set, err := LoadFS(fsys, "t", "h")
 	if err != nil {
 		t.Fatal(err)
 	}
