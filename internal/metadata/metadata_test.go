@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pydepot/pydepot/internal/testdist"
+
 	"github.com/pydepot/pydepot/internal/errs"
 )
 
@@ -48,24 +50,13 @@ type oracleMeta struct {
 	Body          string   `json:"body"`
 }
 
-func oraclePython(t *testing.T) string {
-	for _, py := range []string{"/root/.pyenv/versions/3.13.0/bin/python3", "/usr/bin/python3"} {
-		if exec.Command(py, "-c", "from pip._vendor.packaging.version import Version").Run() == nil ||
-			exec.Command(py, "-c", "from packaging.version import Version").Run() == nil {
-			return py
-		}
-	}
-	t.Fatal("no Python with packaging for the oracle")
-	return ""
-}
-
 func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // TestInstalled parses every installed METADATA and compares with Python's email parser.
 func TestInstalled(t *testing.T) {
 	files := installedMetadata(t)
 	in, _ := json.Marshal(files)
-	cmd := exec.Command(oraclePython(t), "testdata/oracle.py")
+	cmd := exec.Command(testdist.PackagingOracle(t), "testdata/oracle.py")
 	cmd.Stdin = bytes.NewReader(in)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

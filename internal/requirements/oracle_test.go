@@ -11,33 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pydepot/pydepot/internal/testdist"
+
 	"github.com/pydepot/pydepot/internal/versions"
 )
-
-// findOracle returns a Python interpreter whose packaging library (pip's vendored copy or
-// Debian's python3-packaging) serves as the reference implementation.
-func findOracle(t *testing.T) string {
-	t.Helper()
-	probe := func(py string) bool {
-		if _, err := os.Stat(py); err != nil {
-			return false
-		}
-		cmd := exec.Command(py, "-c", "try:\n from pip._vendor.packaging import _parser\nexcept ImportError:\n from packaging import _parser")
-		return cmd.Run() == nil
-	}
-	for _, py := range []string{"/root/.pyenv/versions/3.13.0/bin/python3", "/usr/bin/python3"} {
-		if probe(py) {
-			return py
-		}
-	}
-	if out, err := exec.Command("apt-get", "install", "-y", "python3-packaging").CombinedOutput(); err != nil {
-		t.Fatalf("installing python3-packaging for the oracle: %v\n%s", err, out)
-	}
-	if !probe("/usr/bin/python3") {
-		t.Fatal("no Python with packaging >= 22 available as an oracle")
-	}
-	return "/usr/bin/python3"
-}
 
 type oracleReq struct {
 	OK     bool     `json:"ok"`
@@ -52,7 +29,7 @@ type oracleReq struct {
 func runOracle(t *testing.T, reqs []string) []oracleReq {
 	t.Helper()
 	in, _ := json.Marshal(reqs)
-	cmd := exec.Command(findOracle(t), "testdata/oracle.py")
+	cmd := exec.Command(testdist.PackagingOracle(t), "testdata/oracle.py")
 	cmd.Stdin = bytes.NewReader(in)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

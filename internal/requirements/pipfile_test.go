@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 type pipFileResult struct {
@@ -54,7 +56,7 @@ func realRequirementFiles(t *testing.T) []string {
 // TestPipOracle compares ParseFile with pip's parser: every file whose requirements are
 // all named must parse to the same names; a file with an editable or a path must fail.
 func TestPipOracle(t *testing.T) {
-	py := findOracle(t)
+	py := testdist.PackagingOracle(t)
 	if exec.Command(py, "-c", "import pip._internal.req.req_file").Run() != nil {
 		py = "/usr/bin/python3"
 	}

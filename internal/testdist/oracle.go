@@ -1,0 +1,34 @@
+package testdist
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// PackagingOracle returns a Python interpreter whose `packaging` library (pip's vendored
+// copy in pyenv's 3.13, packaging 24, or Debian's python3-packaging) serves tests as the
+// reference implementation of the packaging standards. It installs python3-packaging
+// when nothing else is there, and fails the test when even that does not help.
+func PackagingOracle(t testing.TB) string {
+	t.Helper()
+	probe := func(py string) bool {
+		if _, err := os.Stat(py); err != nil {
+			return false
+		}
+		cmd := exec.Command(py, "-c", "try:\n from pip._vendor.packaging import _parser\nexcept ImportError:\n from packaging import _parser")
+		return cmd.Run() == nil
+	}
+	for _, py := range []string{"/root/.pyenv/versions/3.13.0/bin/python3", "/usr/bin/python3"} {
+		if probe(py) {
+			return py
+		}
+	}
+	if out, err := exec.Command("apt-get", "install", "-y", "python3-packaging").CombinedOutput(); err != nil {
+		t.Fatalf("installing python3-packaging for the oracle: %v\n%s", err, out)
+	}
+	if !probe("/usr/bin/python3") {
+		t.Fatal("no Python with packaging >= 22 available as an oracle")
+	}
+	return "/usr/bin/python3"
+}
