@@ -24,6 +24,10 @@ const (
 	msgFilenameUsed = "This filename has already been used, use a different version"
 )
 
+// ErrFilenameReused is the conflict of an upload whose filename was used by a file since
+// removed: PyPI never lets a filename come back. It wraps errs.ErrConflict.
+var ErrFilenameReused = fmt.Errorf("filename reused after removal: %w", errs.ErrConflict)
+
 // existing decides what an upload of filename with digest sum means when the filename is
 // already used in the repository: the identical live file is success (existed), anything
 // else a conflict.
@@ -33,7 +37,7 @@ func existing(ctx context.Context, r metastore.Reader, repoID int64, latest int,
 	}
 	live, err := r.FileAt(ctx, repoID, latest, old.Filename)
 	if errors.Is(err, errs.ErrNotFound) {
-		return nil, fmt.Errorf("%s: %s was removed: %w", msgFilenameUsed, old.Filename, errs.ErrConflict)
+		return nil, fmt.Errorf("%s: %s was removed: %w", msgFilenameUsed, old.Filename, ErrFilenameReused)
 	}
 	if err != nil {
 		return nil, err

@@ -240,7 +240,7 @@ func (s *server) legacyUpload(w http.ResponseWriter, r *http.Request) error {
 		if errors.Is(err, errs.ErrConflict) {
 			// PyPI answers 400 here, and twine --skip-existing relies on the text.
 			msg := fileExists
-			if strings.Contains(err.Error(), "has already been used") {
+			if errors.Is(err, index.ErrFilenameReused) {
 				msg = filenameUsed
 			}
 			return &httpError{status: http.StatusBadRequest, msg: msg}
