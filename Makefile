@@ -13,10 +13,16 @@ serve: build
 test-deps:
 	./scripts/install-test-deps.sh
 
-# The whole suite: installs the real clients it drives, then every Go test.
+# Packages whose code runs concurrently; `make test` runs them again under the race detector.
+RACE_PKGS = ./internal/index/ ./internal/blobstore/... ./internal/metastore/... ./internal/server/ \
+	./internal/envrun/ ./internal/installer/ ./internal/envs/ ./internal/resolver/ ./internal/simpleindex/
+
+# The whole suite: installs the real clients it drives, then every Go test, then the
+# concurrent packages under -race.
 test: test-deps
 	$(GO) vet ./...
 	$(GO) test -p 2 -timeout 30m ./...
+	$(GO) test -race -short -p 2 -timeout 20m $(RACE_PKGS)
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
