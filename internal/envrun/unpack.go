@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
-	"github.com/klauspost/pgzip"
 
 	"github.com/pydepot/pydepot/internal/archives"
 	"github.com/pydepot/pydepot/internal/interpreters"
@@ -227,66 +226,27 @@ func tarballDigest(path, cache string) (string, error) {
 	return digest, nil
 }
 
-// extract unpacks a .tar.gz or .tar.zst (by content) into dir through internal/archives.
+// extract unpacks a .tar.gz or .tar.zst (told apart by content) into dir in one pass,
+// through internal/archives' streaming readers, which enforce every archive rule.
 func extract(ctx context.Context, tarball, dir string) error {
 	f, err := os.Open(tarball)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
 	var magic [4]byte
 	if _, err := f.ReadAt(magic[:], 0); err != nil {
 		return fmt.Errorf("not a tarball: %w", err)
 	}
-	var ra io.ReaderAt = f
-	size := st.Size()
-	if magic == [4]byte{0x28, 0xb5, 0x2f, 0xfd} {
-		// archives reads gzip only: re-compress the zstd stream quickly into a spool file.
-		spool, n, err := zstdToGzip(f, dir)
-		if err != nil {
-			return err
-		}
-		defer spool.Close()
-		ra, size = spool, n
+	if magic != [4]byte{0x28, 0xb5, 0x2f, 0xfd} {
+		return archives.ExtractTarGz(ctx, f, dir, extractLimits())
 	}
-	a, err := archives.OpenTarGz(ra, size, extractLimits())
+	dec, err := zstd.NewReader(f)
 	if err != nil {
-		return err
-	}
-	defer a.Close()
-	return a.Extract(ctx, dir)
-}
-
-func zstdToGzip(r io.Reader, dir string) (*os.File, int64, error) {
-	dec, err := zstd.NewReader(r)
-	if err != nil {
-		return nil, 0, err
+		return fmt.Errorf("open zstd stream: %w", err)
 	}
 	defer dec.Close()
-	spool, err := os.CreateTemp(filepath.Dir(dir), ".spool-*.tar.gz")
-	if err != nil {
-		return nil, 0, err
-	}
-	os.Remove(spool.Name())
-	zw, _ := pgzip.NewWriterLevel(spool, pgzip.BestSpeed)
-	if _, err := io.Copy(zw, dec); err != nil {
-		spool.Close()
-		return nil, 0, fmt.Errorf("decompress zstd: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		spool.Close()
-		return nil, 0, err
-	}
-	n, err := spool.Seek(0, io.SeekCurrent)
-	if err != nil {
-		spool.Close()
-		return nil, 0, err
-	}
-	return spool, n, nil
+	return archives.ExtractTar(ctx, dec, dir, extractLimits())
 }
 
 // relocate prepares the unpacked tree in tmp to live at target: mtimes back to
