@@ -24,9 +24,13 @@ test: test-deps
 	$(GO) test -p 2 -timeout 30m ./...
 	$(GO) test -race -short -p 2 -timeout 20m $(RACE_PKGS)
 
+STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
+
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
+	test -x $(STATICCHECK) || $(GO) install honnef.co/go/tools/cmd/staticcheck@latest
+	$(STATICCHECK) ./...
 
 # Short runs of every fuzz target (the seed corpora under testdata/fuzz run in `make test`).
 fuzz:

@@ -56,7 +56,7 @@ failed), 4 (activation failed). See 'pydepot help show run'.`,
 			case len(args) > 2:
 				o.Env, o.Argv = args[0], args[1:]
 			default:
-				return &ExitError{Code: envrun.ExitUsage, Err: errors.New(`usage: pydepot run ENV "COMMAND STRING" or pydepot run -e ENV -- CMD ARGS...`)}
+				return &ExitError{Code: envrun.ExitUsage, Err: errors.New(`usage: pydepot run ENV "COMMAND STRING", or pydepot run -e ENV -- CMD ARGS`)}
 			}
 			if wait < 0 {
 				return &ExitError{Code: envrun.ExitUsage, Err: fmt.Errorf("--wait-for-lock must be >= 0, not %d", wait)}

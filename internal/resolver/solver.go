@@ -37,15 +37,6 @@ type incompat struct {
 	missing bool
 }
 
-func (ic *incompat) term(pkg string) (term, bool) {
-	for _, t := range ic.terms {
-		if t.pkg == pkg {
-			return t, true
-		}
-	}
-	return term{}, false
-}
-
 type assignment struct {
 	term     term
 	level    int

@@ -77,22 +77,6 @@ func (b bitset) or(c bitset) bitset {
 	return out
 }
 
-func (b bitset) equal(c bitset) bool {
-	for i := range max(len(b), len(c)) {
-		var x, y uint64
-		if i < len(b) {
-			x = b[i]
-		}
-		if i < len(c) {
-			y = c[i]
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
-}
-
 // term is "pkg is selected with a version in set" (pos) or its negation "pkg is not
 // selected, or selected with a version outside set" (!pos).
 type term struct {
