@@ -23,7 +23,9 @@
 // disk. ExtractTarGz and ExtractTar apply the same rules to a stream and write it out in
 // one pass, without the spool. Verify reads every member of an opened archive once.
 //
-// Violations wrap errs.ErrInvalid, or errs.ErrTooLarge for the size caps.
+// Violations wrap errs.ErrInvalid, or errs.ErrTooLarge for the member-count and size caps.
+// A compression ratio over the cap is a decompression bomb: a hostile archive, not a large
+// one, so it wraps errs.ErrInvalid (HTTP 400), not ErrTooLarge (413).
 package archives
 
 import (

@@ -37,7 +37,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// ratioReader reports ErrTooLarge once the inflated stream outgrows the ratio cap.
+// ratioReader reports ErrInvalid (a decompression bomb) once the inflated stream outgrows the ratio cap.
 type ratioReader struct {
 	r        io.Reader
 	in       *countingReader
@@ -49,7 +49,7 @@ func (r *ratioReader) Read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
 	r.out += int64(n)
 	if r.out > ratioFloor && float64(r.out) > r.maxRatio*float64(max(r.in.n, 1)) {
-		return n, tooLargef("compression ratio is over the limit of %.0f", r.maxRatio)
+		return n, invalidf("compression ratio is over the limit of %.0f: a decompression bomb", r.maxRatio)
 	}
 	return n, err
 }

@@ -57,7 +57,7 @@ func OpenZip(r io.ReaderAt, size int64, lim Limits) (Archive, error) {
 			return nil, tooLargef("member %q is %d bytes, over the limit of %d", f.Name, f.UncompressedSize64, lim.MaxMemberSize)
 		}
 		if f.UncompressedSize64 > ratioFloor && float64(f.UncompressedSize64) > lim.MaxRatio*float64(max(f.CompressedSize64, 1)) {
-			return nil, tooLargef("member %q compression ratio %.0f is over the limit of %.0f", f.Name,
+			return nil, invalidf("member %q compression ratio %.0f is over the limit of %.0f (a decompression bomb)", f.Name,
 				float64(f.UncompressedSize64)/float64(max(f.CompressedSize64, 1)), lim.MaxRatio)
 		}
 		total += f.UncompressedSize64
@@ -72,7 +72,7 @@ func OpenZip(r io.ReaderAt, size int64, lim Limits) (Archive, error) {
 		}
 	}
 	if total > ratioFloor && float64(total) > lim.MaxRatio*float64(max(size, 1)) {
-		return nil, tooLargef("overall compression ratio %.0f is over the limit of %.0f", float64(total)/float64(size), lim.MaxRatio)
+		return nil, invalidf("overall compression ratio %.0f is over the limit of %.0f (a decompression bomb)", float64(total)/float64(size), lim.MaxRatio)
 	}
 	return a, nil
 }
@@ -125,7 +125,7 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 	case c.n > c.declared:
 		return n, invalidf("member %q holds more than its declared %d bytes", c.name, c.declared)
 	case c.n > ratioFloor && float64(c.n) > c.lim.MaxRatio*float64(max(c.compressed, 1)):
-		return n, tooLargef("member %q compression ratio is over the limit of %.0f", c.name, c.lim.MaxRatio)
+		return n, invalidf("member %q compression ratio is over the limit of %.0f (a decompression bomb)", c.name, c.lim.MaxRatio)
 	}
 	if err != nil && err != io.EOF {
 		return n, fmt.Errorf("archive: member %q: %v: %w", c.name, err, errs.ErrInvalid)
