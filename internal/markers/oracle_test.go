@@ -3,9 +3,7 @@ package markers
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,19 +20,8 @@ type oracleResult struct {
 
 func runOracle(t *testing.T, ms []string, envs []Env) []oracleResult {
 	t.Helper()
-	in, _ := json.Marshal(map[string]any{"markers": ms, "envs": envs})
-	cmd := exec.Command(testdist.PackagingOracle(t), "testdata/oracle.py")
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("oracle: %v\n%s", err, stderr.String())
-	}
 	var res []oracleResult
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatal(err)
-	}
+	testdist.RunPython(t, testdist.PackagingOracle(t), "testdata/oracle.py", map[string]any{"markers": ms, "envs": envs}, &res)
 	if len(res) != len(ms) {
 		t.Fatalf("oracle returned %d results for %d markers", len(res), len(ms))
 	}

@@ -1,11 +1,8 @@
 package metadata
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -55,19 +52,8 @@ func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
 // TestInstalled parses every installed METADATA and compares with Python's email parser.
 func TestInstalled(t *testing.T) {
 	files := installedMetadata(t)
-	in, _ := json.Marshal(files)
-	cmd := exec.Command(testdist.PackagingOracle(t), "testdata/oracle.py")
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("oracle: %v\n%s", err, stderr.String())
-	}
 	var want []oracleMeta
-	if err := json.Unmarshal(out, &want); err != nil {
-		t.Fatal(err)
-	}
+	testdist.RunPython(t, testdist.PackagingOracle(t), "testdata/oracle.py", files, &want)
 	parsed, reqs := 0, 0
 	for i, f := range files {
 		data, err := os.ReadFile(f)

@@ -3,9 +3,7 @@ package requirements
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -28,19 +26,8 @@ type oracleReq struct {
 
 func runOracle(t *testing.T, reqs []string) []oracleReq {
 	t.Helper()
-	in, _ := json.Marshal(reqs)
-	cmd := exec.Command(testdist.PackagingOracle(t), "testdata/oracle.py")
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("oracle: %v\n%s", err, stderr.String())
-	}
 	var res []oracleReq
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatal(err)
-	}
+	testdist.RunPython(t, testdist.PackagingOracle(t), "testdata/oracle.py", reqs, &res)
 	if len(res) != len(reqs) {
 		t.Fatalf("oracle returned %d results for %d inputs", len(res), len(reqs))
 	}

@@ -1,8 +1,6 @@
 package requirements
 
 import (
-	"bytes"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,19 +59,8 @@ func TestPipOracle(t *testing.T) {
 		py = "/usr/bin/python3"
 	}
 	files := realRequirementFiles(t)
-	in, _ := json.Marshal(files)
-	cmd := exec.Command(py, "testdata/pipfile_oracle.py")
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("pip oracle: %v\n%s", err, stderr.String())
-	}
 	var res []pipFileResult
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatal(err)
-	}
+	testdist.RunPython(t, py, "testdata/pipfile_oracle.py", files, &res)
 	open := func(name string) ([]byte, error) { return os.ReadFile(name) }
 	compared := 0
 	for i, path := range files {

@@ -1,6 +1,8 @@
 package testdist
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"testing"
@@ -31,4 +33,26 @@ func PackagingOracle(t testing.TB) string {
 		t.Fatal("no Python with packaging >= 22 available as an oracle")
 	}
 	return "/usr/bin/python3"
+}
+
+// RunPython runs script with the interpreter py, sends in as JSON on its standard input and
+// decodes its standard output as JSON into out. It fails the test with the script's
+// standard error when the script fails.
+func RunPython(t testing.TB, py, script string, in, out any) {
+	t.Helper()
+	data, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(py, script)
+	cmd.Stdin = bytes.NewReader(data)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", py, script, err, stderr.String())
+	}
+	if err := json.Unmarshal(stdout, out); err != nil {
+		t.Fatalf("%s %s: output is not the expected JSON: %v", py, script, err)
+	}
 }

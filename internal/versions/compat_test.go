@@ -1,34 +1,18 @@
 package versions
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 // referencePython returns a Python whose pip vendors packaging >= 22 (the PEP 440-only
 // releases). The test fails, rather than skips, when none is installed.
-func referencePython(t *testing.T) string {
-	t.Helper()
-	cands, _ := filepath.Glob("/root/.pyenv/versions/3.1[3-9]*/bin/python3")
-	cands = append(cands, "python3")
-	check := `from pip._vendor import packaging; import sys; sys.exit(int(packaging.__version__.split(".")[0]) < 22)`
-	for _, c := range cands {
-		if exec.Command(c, "-c", check).Run() == nil {
-			return c
-		}
-	}
-	t.Fatalf("no python with pip vendoring packaging >= 22 among %v", cands)
-	return ""
-}
-
 // installedVersions returns the versions in the names of installed .dist-info and
 // .egg-info directories.
 func installedVersions(t *testing.T) []string {
@@ -117,21 +101,8 @@ type packagingAnswer struct {
 
 func askPackaging(t *testing.T, req any) packagingAnswer {
 	t.Helper()
-	body, err := json.Marshal(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(referencePython(t), "testdata/packaging_ref.py")
-	cmd.Stdin = bytes.NewReader(body)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("reference python: %v", err)
-	}
 	var ans packagingAnswer
-	if err := json.Unmarshal(out, &ans); err != nil {
-		t.Fatal(err)
-	}
+	testdist.RunPython(t, testdist.PackagingOracle(t), "testdata/packaging_ref.py", req, &ans)
 	return ans
 }
 
