@@ -263,6 +263,27 @@ func (s *server) readableDistribution(r *http.Request, base string) (*index.Dist
 	return d, t, nil
 }
 
+// administeredDistribution returns the distribution base and the request's token when
+// that token is admin on the distribution's repository: 401 without a token (before the
+// distribution is even looked up), 404 when it does not exist, 403 otherwise.
+func (s *server) administeredDistribution(r *http.Request, base string) (*index.Token, *index.Distribution, error) {
+	t, err := s.token(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	if t == nil {
+		return nil, nil, allow(nil, index.ScopeAdmin, "")
+	}
+	d, err := s.api.Distribution(r.Context(), base)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := allow(t, index.ScopeAdmin, d.Repository); err != nil {
+		return nil, nil, err
+	}
+	return t, d, nil
+}
+
 func (s *server) getDistribution(w http.ResponseWriter, r *http.Request) error {
 	d, _, err := s.readableDistribution(r, r.PathValue("base"))
 	if err != nil {
@@ -293,22 +314,12 @@ func (s *server) createDistribution(w http.ResponseWriter, r *http.Request) erro
 
 func (s *server) updateDistribution(w http.ResponseWriter, r *http.Request) error {
 	base := r.PathValue("base")
-	t, err := s.token(r)
+	t, cur, err := s.administeredDistribution(r, base)
 	if err != nil {
 		return err
 	}
 	var in wire.DistributionUpdate
 	if err := readJSON(w, r, &in); err != nil {
-		return err
-	}
-	if t == nil {
-		return allow(nil, index.ScopeAdmin, "")
-	}
-	cur, err := s.api.Distribution(r.Context(), base)
-	if err != nil {
-		return err
-	}
-	if err := allow(t, index.ScopeAdmin, cur.Repository); err != nil {
 		return err
 	}
 	next := *cur
@@ -340,18 +351,7 @@ func (s *server) updateDistribution(w http.ResponseWriter, r *http.Request) erro
 
 func (s *server) deleteDistribution(w http.ResponseWriter, r *http.Request) error {
 	base := r.PathValue("base")
-	t, err := s.token(r)
-	if err != nil {
-		return err
-	}
-	if t == nil {
-		return allow(nil, index.ScopeAdmin, "")
-	}
-	cur, err := s.api.Distribution(r.Context(), base)
-	if err != nil {
-		return err
-	}
-	if err := allow(t, index.ScopeAdmin, cur.Repository); err != nil {
+	if _, _, err := s.administeredDistribution(r, base); err != nil {
 		return err
 	}
 	if err := s.api.DeleteDistribution(r.Context(), base); err != nil {
