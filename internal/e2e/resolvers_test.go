@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,6 +91,54 @@ python_version = "3.11"
 	for _, want := range []string{`"app-one"`, `"jinja2"`, `"markupsafe"`, `"sha256:`} {
 		if !strings.Contains(strings.ToLower(string(lock)), strings.ToLower(want)) {
 			t.Errorf("Pipfile.lock lacks %s:\n%s", want, lock)
+		}
+	}
+}
+
+// TestPoetryBuildAndPublish: a project built by poetry is published with `poetry publish`
+// through the legacy upload API and then listed on the simple page.
+func TestPoetryBuildAndPublish(t *testing.T) {
+	needTools(t)
+	s := startServer(t)
+	dir := t.TempDir()
+	pyproject := `[tool.poetry]
+name = "poetry-made"
+version = "0.3.0"
+description = "built and published by poetry"
+authors = ["Test <test@example.com>"]
+packages = [{include = "poetry_made"}]
+
+[tool.poetry.dependencies]
+python = "^3.7"
+
+[build-system]
+requires = ["poetry-core"]
+build-backend = "poetry.core.masonry.api"
+`
+	for name, body := range map[string]string{"pyproject.toml": pyproject, "poetry_made/__init__.py": "X = 1\n"} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	home := t.TempDir()
+	env := []string{"HOME=" + home, "POETRY_CACHE_DIR=" + filepath.Join(home, "cache"), "POETRY_NO_INTERACTION=1",
+		"POETRY_REPOSITORIES_PYDEPOT_URL=" + s.URL + "/legacy/"}
+	run(t, dir, env, "poetry", "build")
+	run(t, dir, env, "poetry", "publish", "--repository", "pydepot", "--username", "__token__", "--password", s.Token)
+	resp, err := http.Get(s.URL + "/simple/poetry-made/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	out := string(body)
+	for _, want := range []string{"poetry_made-0.3.0-py3-none-any.whl", "poetry_made-0.3.0.tar.gz"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("simple page lacks %s:\n%s", want, out)
 		}
 	}
 }
