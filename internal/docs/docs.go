@@ -18,6 +18,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/pydepot/pydepot/internal/errs"
 )
@@ -123,13 +124,18 @@ func (s *Set) HTML(t Topic) (template.HTML, error) {
 	return template.HTML(t.HTML), nil //nolint:gosec // generated from our own embedded markdown
 }
 
-var page = template.Must(template.New("doc").Parse(`<!DOCTYPE html>
+// page is parsed on first use rather than at every start of the binary.
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("doc").Parse(pageHTML))
+})
+
+const pageHTML = `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{{.Title}} · pydepot</title>
 <style>body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
 pre{background:#f4f4f4;padding:.7rem;overflow-x:auto}code{background:#f4f4f4}nav a{margin-right:.6rem}</style></head>
 <body><nav><a href="/doc/">pydepot help</a></nav>
 {{if .Body}}{{.Body}}{{else}}<h1>pydepot help</h1><ul>{{range .Topics}}<li><a href="/doc/{{.Name}}">{{.Title}}</a> <code>pydepot help show {{.Name}}</code></li>{{end}}</ul>{{end}}
-</body></html>`))
+</body></html>`
 
 // Handler serves /doc/ (the index) and /doc/NAME (one topic) as HTML.
 func (s *Set) Handler() http.Handler {
@@ -154,7 +160,7 @@ func (s *Set) Handler() http.Handler {
 			data.Title, data.Body = t.Title, body
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		if err := page.Execute(w, data); err != nil {
+		if err := page().Execute(w, data); err != nil {
 			http.Error(w, "cannot render page", http.StatusInternalServerError)
 		}
 	})

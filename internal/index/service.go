@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -86,10 +85,21 @@ func (s *Service) EnsureDefaults(ctx context.Context) error {
 	})
 }
 
-var (
-	repoNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$`)
-	baseSegRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$`)
-)
+// validName reports whether s is 1 to 64 of [a-z0-9._-], starting and ending with a
+// letter or digit. (Written out rather than as a regexp: `{0,62}` compiles to a program
+// 62 states long at every start of the binary, which `pydepot run` pays on every task.)
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	alnum := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !alnum(c) && c != '.' && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return alnum(s[0]) && alnum(s[len(s)-1])
+}
 
 // reservedBases are first path segments the HTTP layer routes itself.
 var reservedBases = map[string]bool{
@@ -99,7 +109,7 @@ var reservedBases = map[string]bool{
 
 // ValidRepositoryName reports whether name is usable for a repository: lower-case letters,
 // digits, '.', '_' and '-', starting and ending with a letter or digit, at most 64 long.
-func ValidRepositoryName(name string) bool { return repoNameRE.MatchString(name) }
+func ValidRepositoryName(name string) bool { return validName(name) }
 
 // ValidBasePath reports whether base is usable for a distribution: one to four segments
 // like repository names, separated by '/', not starting with a reserved word.
@@ -109,7 +119,7 @@ func ValidBasePath(base string) bool {
 		return false
 	}
 	for _, s := range segs {
-		if !baseSegRE.MatchString(s) || s == "simple" {
+		if !validName(s) || s == "simple" {
 			return false
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pydepot/pydepot/internal/errs"
 )
@@ -26,7 +27,8 @@ type File struct {
 // maxIncludeDepth bounds -r/-c nesting.
 const maxIncludeDepth = 20
 
-var commentRe = regexp.MustCompile(`(^|\s+)#.*$`)
+// commentRe is compiled on first use, not at every start of the binary.
+var commentRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|\s+)#.*$`) })
 
 // ParseFile parses requirements.txt text: comments, line continuations, -r/-c includes
 // (resolved through open, relative to the including file), --index-url, --extra-index-url,
@@ -71,7 +73,7 @@ func joinLines(data []byte) []logicalLine {
 	first := 0
 	for i, l := range raw {
 		n := i + 1
-		isComment := commentRe.MatchString(l) && strings.HasPrefix(strings.TrimLeft(l, " \t"), "#")
+		isComment := commentRe().MatchString(l) && strings.HasPrefix(strings.TrimLeft(l, " \t"), "#")
 		if !strings.HasSuffix(l, `\`) || isComment {
 			if isComment {
 				l = " " + l
@@ -98,7 +100,7 @@ func joinLines(data []byte) []logicalLine {
 
 func (st *fileState) parse(name string, data []byte, constraint bool, stack []string) error {
 	for _, ll := range joinLines(data) {
-		line := strings.TrimSpace(commentRe.ReplaceAllString(ll.text, ""))
+		line := strings.TrimSpace(commentRe().ReplaceAllString(ll.text, ""))
 		if line == "" {
 			continue
 		}

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/markers"
@@ -40,13 +41,21 @@ const (
 	localRe = `(?:\+[a-z0-9]+(?:[-_\.][a-z0-9]+)*)?`
 )
 
-var (
-	clauseArbitrary = regexp.MustCompile(`^\s*[^\s;)]*`)
-	clauseEquality  = regexp.MustCompile(`(?i)^\s*v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*(?:\.\*|` + preRe + postRe + devRe + localRe + `)?`)
-	clauseCompat    = regexp.MustCompile(`(?i)^\s*v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)+` + preRe + postRe + devRe)
-	clauseOrdered   = regexp.MustCompile(`(?i)^\s*v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*` + preRe + postRe + devRe)
-	localTrail      = regexp.MustCompile(`^\+[a-z0-9]+(?:[-_\.][a-z0-9]+)*`)
-)
+// clausePatterns are compiled on first use, not at every start of the binary (`pydepot
+// run` starts once per cluster task and never parses a requirement).
+type clausePatterns struct {
+	arbitrary, equality, compat, ordered, localTrail *regexp.Regexp
+}
+
+var patterns = sync.OnceValue(func() *clausePatterns {
+	return &clausePatterns{
+		arbitrary:  regexp.MustCompile(`^\s*[^\s;)]*`),
+		equality:   regexp.MustCompile(`(?i)^\s*v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*(?:\.\*|` + preRe + postRe + devRe + localRe + `)?`),
+		compat:     regexp.MustCompile(`(?i)^\s*v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)+` + preRe + postRe + devRe),
+		ordered:    regexp.MustCompile(`(?i)^\s*v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*` + preRe + postRe + devRe),
+		localTrail: regexp.MustCompile(`^\+[a-z0-9]+(?:[-_\.][a-z0-9]+)*`),
+	}
+})
 
 // Parse parses a PEP 508 string such as `requests[socks]>=2; python_version>"3.7"`.
 // Errors wrap errs.ErrInvalid.
@@ -285,7 +294,7 @@ func (p *rparser) specifier() (string, error) {
 		if strings.HasPrefix(p.s[p.pos:], ".*") {
 			return "", p.errorf(".* suffix can only be used with == or != operators")
 		}
-		if localTrail.MatchString(p.s[p.pos:]) {
+		if patterns().localTrail.MatchString(p.s[p.pos:]) {
 			return "", p.errorf("local version label can only be used with == or != operators")
 		}
 		p.ws()
@@ -313,16 +322,15 @@ func (p *rparser) clause() int {
 		if !strings.HasPrefix(rest, op) {
 			continue
 		}
-		var re *regexp.Regexp
+		pat := patterns()
+		re := pat.ordered
 		switch op {
 		case "===":
-			re = clauseArbitrary
+			re = pat.arbitrary
 		case "==", "!=":
-			re = clauseEquality
+			re = pat.equality
 		case "~=":
-			re = clauseCompat
-		default:
-			re = clauseOrdered
+			re = pat.compat
 		}
 		if loc := re.FindStringIndex(rest[len(op):]); loc != nil {
 			return len(op) + loc[1]
