@@ -71,7 +71,14 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 	}
 	// Cheap answer for re-uploads (twine --skip-existing, retries) before inspecting.
 	if old, err := s.store.FileByFilename(ctx, repo.ID, up.Filename); err == nil {
-		f, err := existing(ctx, s.store, repo.ID, repo.Latest, old, sum)
+		// Read the latest version again, after the file: a concurrent upload of the same
+		// bytes may have added it in a version newer than the one read above, and judging
+		// it against that stale version would call it removed.
+		cur, err := s.store.Repository(ctx, up.Repository)
+		if err != nil {
+			return nil, false, err
+		}
+		f, err := existing(ctx, s.store, cur.ID, cur.Latest, old, sum)
 		if err != nil {
 			return nil, false, err
 		}
