@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -228,5 +227,5 @@ func TestRunThroughWorkQueueWithMakeflow(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "hello world 2024") {
 		t.Fatalf("out.txt = %q (%v)\n%s", out, err, mfOut.String())
 	}
-	fmt.Fprintln(os.Stderr, "makeflow ran the environment on a Work Queue worker")
+	t.Log("makeflow ran the environment on a Work Queue worker")
 }
