@@ -1,10 +1,6 @@
 package markers
 
 import (
-	"bufio"
-	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -26,53 +22,6 @@ func runOracle(t *testing.T, ms []string, envs []Env) []oracleResult {
 		t.Fatalf("oracle returned %d results for %d markers", len(res), len(ms))
 	}
 	return res
-}
-
-// installedMetadata returns the METADATA / PKG-INFO files of the distributions installed
-// on this machine.
-func installedMetadata(t *testing.T) []string {
-	t.Helper()
-	var files []string
-	for _, pat := range []string{
-		"/root/.pyenv/versions/*/lib/python*/site-packages/*.dist-info/METADATA",
-		"/usr/lib/python3/dist-packages/*.dist-info/METADATA",
-		"/usr/lib/python3/dist-packages/*.egg-info/PKG-INFO",
-	} {
-		m, _ := filepath.Glob(pat)
-		files = append(files, m...)
-	}
-	if len(files) < 50 {
-		t.Fatalf("only %d installed METADATA files found", len(files))
-	}
-	return files
-}
-
-// installedRequiresDist returns every Requires-Dist value of the installed distributions.
-func installedRequiresDist(t *testing.T) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, f := range installedMetadata(t) {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			if line == "" {
-				break
-			}
-			if v, ok := strings.CutPrefix(line, "Requires-Dist:"); ok {
-				v = strings.TrimSpace(v)
-				if !seen[v] {
-					seen[v] = true
-					out = append(out, v)
-				}
-			}
-		}
-	}
-	return out
 }
 
 var oracleEnvs = []Env{
@@ -171,7 +120,7 @@ var oracleMarkers = []string{
 
 func TestOracle(t *testing.T) {
 	ms := append([]string(nil), oracleMarkers...)
-	for _, rd := range installedRequiresDist(t) {
+	for _, rd := range testdist.InstalledRequiresDist(t) {
 		if _, m, ok := strings.Cut(rd, ";"); ok {
 			ms = append(ms, m)
 		}

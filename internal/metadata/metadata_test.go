@@ -3,7 +3,6 @@ package metadata
 import (
 	"errors"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,30 +11,6 @@ import (
 
 	"github.com/pydepot/pydepot/internal/errs"
 )
-
-// installedMetadata returns the METADATA / PKG-INFO files of the distributions installed
-// on this machine.
-func installedMetadata(t *testing.T) []string {
-	t.Helper()
-	var files []string
-	for _, pat := range []string{
-		"/root/.pyenv/versions/*/lib/python*/site-packages/*.dist-info/METADATA",
-		"/usr/lib/python3/dist-packages/*.dist-info/METADATA",
-		"/usr/lib/python3/dist-packages/*.egg-info/PKG-INFO",
-		"/usr/lib/python3/dist-packages/*.egg-info",
-	} {
-		m, _ := filepath.Glob(pat)
-		for _, f := range m {
-			if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() {
-				files = append(files, f)
-			}
-		}
-	}
-	if len(files) < 50 {
-		t.Fatalf("only %d installed metadata files found", len(files))
-	}
-	return files
-}
 
 type oracleMeta struct {
 	Name          string   `json:"name"`
@@ -51,7 +26,7 @@ func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // TestInstalled parses every installed METADATA and compares with Python's email parser.
 func TestInstalled(t *testing.T) {
-	files := installedMetadata(t)
+	files := testdist.InstalledMetadata(t)
 	var want []oracleMeta
 	testdist.RunPython(t, testdist.PackagingOracle(t), "testdata/oracle.py", files, &want)
 	parsed, reqs := 0, 0

@@ -1,10 +1,6 @@
 package requirements
 
 import (
-	"bufio"
-	"bytes"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -32,47 +28,6 @@ func runOracle(t *testing.T, reqs []string) []oracleReq {
 		t.Fatalf("oracle returned %d results for %d inputs", len(res), len(reqs))
 	}
 	return res
-}
-
-// installedRequiresDist returns every Requires-Dist value of the distributions installed
-// on this machine.
-func installedRequiresDist(t *testing.T) []string {
-	t.Helper()
-	var files []string
-	for _, pat := range []string{
-		"/root/.pyenv/versions/*/lib/python*/site-packages/*.dist-info/METADATA",
-		"/usr/lib/python3/dist-packages/*.dist-info/METADATA",
-	} {
-		m, _ := filepath.Glob(pat)
-		files = append(files, m...)
-	}
-	if len(files) < 50 {
-		t.Fatalf("only %d installed METADATA files found", len(files))
-	}
-	seen := map[string]bool{}
-	var out []string
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			if line == "" {
-				break
-			}
-			if v, ok := strings.CutPrefix(line, "Requires-Dist:"); ok {
-				v = strings.TrimSpace(v)
-				if !seen[v] {
-					seen[v] = true
-					out = append(out, v)
-				}
-			}
-		}
-	}
-	return out
 }
 
 var oracleInputs = []string{
@@ -169,7 +124,7 @@ func sortedCanonical(t *testing.T, clauses []string) []string {
 }
 
 func TestOracle(t *testing.T) {
-	inputs := append(append([]string(nil), oracleInputs...), installedRequiresDist(t)...)
+	inputs := append(append([]string(nil), oracleInputs...), testdist.InstalledRequiresDist(t)...)
 	res := runOracle(t, inputs)
 	valid := 0
 	for i, s := range inputs {
