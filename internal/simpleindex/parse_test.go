@@ -137,20 +137,7 @@ func FuzzParseJSON(f *testing.F) {
 	f.Add([]byte(`{`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		page, err := ParseJSON(data, pageURL)
-		if err != nil {
-			if !errors.Is(err, errs.ErrInvalid) {
-				t.Fatalf("error does not wrap ErrInvalid: %v", err)
-			}
-			return
-		}
-		for _, fl := range page.Files {
-			if fl.Filename == "" {
-				t.Fatal("empty filename accepted")
-			}
-			if _, err := url.Parse(fl.URL); err != nil {
-				t.Fatalf("unparsable URL %q", fl.URL)
-			}
-		}
+		checkParsed(t, page, err)
 	})
 }
 
@@ -160,21 +147,28 @@ func FuzzParseHTML(f *testing.F) {
 	f.Add([]byte(`<meta name="pypi:repository-version" content="1.0"><title>Links for a</title>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		page, err := ParseHTML(data, pageURL)
-		if err != nil {
-			if !errors.Is(err, errs.ErrInvalid) {
-				t.Fatalf("error does not wrap ErrInvalid: %v", err)
-			}
-			return
-		}
-		for _, fl := range page.Files {
-			if fl.Filename == "" {
-				t.Fatal("empty filename accepted")
-			}
-			if _, err := url.Parse(fl.URL); err != nil {
-				t.Fatalf("unparsable URL %q", fl.URL)
-			}
-		}
+		checkParsed(t, page, err)
 	})
+}
+
+// checkParsed holds what both page parsers promise on any input: an error wrapping
+// ErrInvalid, or files with a name and a parsable URL.
+func checkParsed(t *testing.T, page *ProjectPage, err error) {
+	t.Helper()
+	if err != nil {
+		if !errors.Is(err, errs.ErrInvalid) {
+			t.Fatalf("error does not wrap ErrInvalid: %v", err)
+		}
+		return
+	}
+	for _, fl := range page.Files {
+		if fl.Filename == "" {
+			t.Fatal("empty filename accepted")
+		}
+		if _, err := url.Parse(fl.URL); err != nil {
+			t.Fatalf("unparsable URL %q", fl.URL)
+		}
+	}
 }
 
 func TestParseNetrc(t *testing.T) {
