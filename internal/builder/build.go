@@ -67,30 +67,31 @@ func buildTree(ctx context.Context, srcDir, outDir string, opts Options) (string
 	return buildIn(ctx, work, abs, outDir, opts)
 }
 
+// extract unpacks an sdist into dir through internal/archives: a tar.gz in one streaming
+// pass, a zip in place.
 func extract(ctx context.Context, sdistPath, dir string) error {
 	f, err := os.Open(sdistPath)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	var arc archives.Archive
-	switch name := strings.ToLower(sdistPath); {
+	name := strings.ToLower(sdistPath)
+	switch {
 	case strings.HasSuffix(name, ".tar.gz"), strings.HasSuffix(name, ".tgz"):
-		arc, err = archives.OpenTarGz(f, st.Size(), archives.DefaultLimits())
+		return archives.ExtractTarGz(ctx, f, dir, archives.DefaultLimits())
 	case strings.HasSuffix(name, ".zip"):
-		arc, err = archives.OpenZip(f, st.Size(), archives.DefaultLimits())
-	default:
-		return fmt.Errorf("not an sdist (want .tar.gz or .zip): %w", errs.ErrInvalid)
+		st, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		arc, err := archives.OpenZip(f, st.Size(), archives.DefaultLimits())
+		if err != nil {
+			return err
+		}
+		defer arc.Close()
+		return arc.Extract(ctx, dir)
 	}
-	if err != nil {
-		return err
-	}
-	defer arc.Close()
-	return arc.Extract(ctx, dir)
+	return fmt.Errorf("not an sdist (want .tar.gz or .zip): %w", errs.ErrInvalid)
 }
 
 // sourceRoot returns the single top-level directory of an extracted sdist, or dir itself.
