@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pydepot/pydepot/internal/testdist"
+
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/installer"
 	"github.com/pydepot/pydepot/internal/names"
@@ -22,23 +24,11 @@ import (
 // python3-wheel) and python3-build; isolation must hide the first two from the backend.
 const debianPython = "/usr/bin/python3.11"
 
-// ensureDebian installs the Debian packages when glob matches nothing.
-func ensureDebian(t *testing.T, glob string, pkgs ...string) {
-	t.Helper()
-	if m, _ := filepath.Glob(glob); len(m) > 0 {
-		return
-	}
-	out, err := exec.Command("apt-get", append([]string{"install", "-y", "--no-install-recommends"}, pkgs...)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("apt-get install %v: %v\n%s", pkgs, err, out)
-	}
-}
-
 // sdist makes an sdist of testdata/<project> with `python3 -m build --sdist --no-isolation`.
 func sdist(t *testing.T, project string) string {
 	t.Helper()
-	ensureDebian(t, "/usr/lib/python3/dist-packages/build/__init__.py", "python3-build", "python3-setuptools", "python3-wheel")
-	ensureDebian(t, "/usr/share/python-wheels/wheel-*.whl", "python3-setuptools-whl", "python3-wheel-whl")
+	testdist.EnsureDebian(t, "/usr/lib/python3/dist-packages/build/__init__.py", "python3-build", "python3-setuptools", "python3-wheel")
+	testdist.EnsureDebian(t, "/usr/share/python-wheels/wheel-*.whl", "python3-setuptools-whl", "python3-wheel-whl")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src")
 	if err := os.CopyFS(src, os.DirFS(filepath.Join("testdata", project))); err != nil {

@@ -14,12 +14,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 // systemWheels are the real wheels Debian ships.
 func systemWheels(t *testing.T) map[string]string {
 	t.Helper()
-	ensureDebian(t, "/usr/share/python-wheels/wheel-*.whl", "python3-pip-whl", "python3-setuptools-whl", "python3-wheel-whl")
+	testdist.EnsureDebian(t, "/usr/share/python-wheels/wheel-*.whl", "python3-pip-whl", "python3-setuptools-whl", "python3-wheel-whl")
 	out := map[string]string{}
 	for _, n := range []string{"pip", "setuptools", "wheel"} {
 		m, _ := filepath.Glob("/usr/share/python-wheels/" + n + "-*.whl")
@@ -29,18 +31,6 @@ func systemWheels(t *testing.T) map[string]string {
 		out[n] = m[0]
 	}
 	return out
-}
-
-// ensureDebian installs the Debian packages when glob matches nothing.
-func ensureDebian(t *testing.T, glob string, pkgs ...string) {
-	t.Helper()
-	if m, _ := filepath.Glob(glob); len(m) > 0 {
-		return
-	}
-	out, err := exec.Command("apt-get", append([]string{"install", "-y", "--no-install-recommends"}, pkgs...)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("apt-get install %v: %v\n%s", pkgs, err, out)
-	}
 }
 
 // debianPython is the interpreter that has python3-build installed.
@@ -57,7 +47,7 @@ var (
 // per test binary and returns the wheel's path.
 func pdtestWheel(t *testing.T) string {
 	t.Helper()
-	ensureDebian(t, "/usr/lib/python3/dist-packages/build/__init__.py", "python3-build", "python3-setuptools", "python3-wheel", "python3-venv")
+	testdist.EnsureDebian(t, "/usr/lib/python3/dist-packages/build/__init__.py", "python3-build", "python3-setuptools", "python3-wheel", "python3-venv")
 	fixtureOnce.Do(func() {
 		fixtureDir, fixtureErr = os.MkdirTemp("", "pydepot-installer-fixture-")
 		if fixtureErr != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -54,5 +55,18 @@ func RunPython(t testing.TB, py, script string, in, out any) {
 	}
 	if err := json.Unmarshal(stdout, out); err != nil {
 		t.Fatalf("%s %s: output is not the expected JSON: %v", py, script, err)
+	}
+}
+
+// EnsureDebian installs the Debian packages pkgs when glob matches nothing, so a test that
+// needs a tool gets it instead of skipping.
+func EnsureDebian(t testing.TB, glob string, pkgs ...string) {
+	t.Helper()
+	if m, _ := filepath.Glob(glob); len(m) > 0 {
+		return
+	}
+	out, err := exec.Command("apt-get", append([]string{"install", "-y", "--no-install-recommends"}, pkgs...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("apt-get install %v: %v\n%s", pkgs, err, out)
 	}
 }
