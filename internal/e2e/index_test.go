@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pydepot/pydepot/internal/server/wire"
+
 	"github.com/pydepot/pydepot/internal/testdist"
 )
 
@@ -216,15 +218,12 @@ func repoVersions(t *testing.T, s *server) int {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var repo map[string]any
+	var repo wire.Repository
 	if err := json.NewDecoder(resp.Body).Decode(&repo); err != nil {
 		t.Fatalf("decode /api/repositories/main: %v", err)
 	}
-	for _, k := range []string{"latest", "latest_version", "Latest"} {
-		if v, ok := repo[k].(float64); ok {
-			return int(v)
-		}
+	if repo.Name != "main" {
+		t.Fatalf("/api/repositories/main answered %+v", repo)
 	}
-	t.Fatalf("no latest version in %v", repo)
-	return 0
+	return repo.Latest
 }
