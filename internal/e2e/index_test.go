@@ -135,8 +135,9 @@ func TestTwineSkipExistingAndConflict(t *testing.T) {
 	if out, err := twineUpload(t, s, s.Token, whl1); err != nil {
 		t.Fatalf("upload: %v\n%s", err, out)
 	}
-	out, err := twineUpload(t, s, s.Token, whl2)
-	if err == nil || !strings.Contains(out, "400") {
+	// --verbose makes twine print the response body, where the text --skip-existing reads is.
+	out, err := twineUpload(t, s, s.Token, "--verbose", whl2)
+	if err == nil || !strings.Contains(out, "400") || !strings.Contains(out, "File already exists") {
 		t.Fatalf("same filename with other content: want 400 File already exists, got err=%v\n%s", err, out)
 	}
 	args := []string{"upload", "--skip-existing", "--non-interactive", "--disable-progress-bar", "--repository-url", s.URL + "/legacy/", "-u", "__token__", "-p", s.Token, whl2}
