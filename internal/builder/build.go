@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pydepot/pydepot/internal/atomicfile"
+
 	"github.com/pydepot/pydepot/internal/archives"
 	"github.com/pydepot/pydepot/internal/errs"
 )
@@ -311,22 +313,5 @@ func moveFile(src, dst string) error {
 	if err == nil || !errors.Is(err, syscall.EXDEV) {
 		return err
 	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".pydepot-wheel-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, in); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
+	return atomicfile.Copy(src, dst, 0o644)
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/pydepot/pydepot/internal/atomicfile"
+
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/resolver"
 	"github.com/pydepot/pydepot/internal/simpleindex"
@@ -67,32 +69,6 @@ func (c fileCache) fetch(ctx context.Context, client *simpleindex.Client, f reso
 	return p, digest, false, nil
 }
 
-// copyFile copies src to dst through a temporary file beside dst and a rename.
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, in); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
-}
-
 // linkOrCopy hard-links src to dst (replacing dst), falling back to a copy.
 func linkOrCopy(src, dst string) error {
 	tmp := dst + ".tmp-link"
@@ -100,5 +76,5 @@ func linkOrCopy(src, dst string) error {
 	if err := os.Link(src, tmp); err == nil {
 		return os.Rename(tmp, dst)
 	}
-	return copyFile(src, dst)
+	return atomicfile.Copy(src, dst, 0o644)
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pydepot/pydepot/internal/atomicfile"
+
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pydepot/pydepot/internal/buildinfo"
@@ -152,7 +154,7 @@ func Create(ctx context.Context, spec *Spec, name string, o Options) (*Result, e
 	cached := filepath.Join(o.CacheDir, "builds", key+o.Format.Ext())
 	if !o.NoPack && !o.NoReuse {
 		if st, err := os.Stat(cached); err == nil {
-			if err := copyFile(cached, final); err != nil {
+			if err := atomicfile.Copy(cached, final, 0o644); err != nil {
 				return nil, fmt.Errorf("copy the cached build: %w", err)
 			}
 			r.Reused, r.Size, r.Elapsed = true, st.Size(), time.Since(start)
