@@ -4,6 +4,7 @@
 package atomicfile
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"path/filepath"
@@ -46,4 +47,12 @@ func Copy(src, dst string, perm os.FileMode) error {
 		perm = st.Mode().Perm()
 	}
 	return Write(dst, in, perm)
+}
+
+// WriteFile writes data to path with Write, creating path's directory first.
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return Write(path, bytes.NewReader(data), perm)
 }

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pydepot/pydepot/internal/atomicfile"
+
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/pydepot/pydepot/internal/archives"
@@ -214,15 +216,7 @@ func tarballDigest(path, cache string) (string, error) {
 		return "", err
 	}
 	digest := hex.EncodeToString(h.Sum(nil))
-	if err := os.MkdirAll(filepath.Dir(keyFile), 0o755); err == nil {
-		if tmp, err := os.CreateTemp(filepath.Dir(keyFile), ".key-"); err == nil {
-			tmp.WriteString(digest + "\n")
-			tmp.Close()
-			if os.Rename(tmp.Name(), keyFile) != nil {
-				os.Remove(tmp.Name())
-			}
-		}
-	}
+	_ = atomicfile.WriteFile(keyFile, []byte(digest+"\n"), 0o644) // a cache: failing to keep it only costs a re-hash
 	return digest, nil
 }
 

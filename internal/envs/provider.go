@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/pydepot/pydepot/internal/atomicfile"
+
 	"github.com/pydepot/pydepot/internal/requirements"
 	"github.com/pydepot/pydepot/internal/resolver"
 )
@@ -42,16 +44,7 @@ func (p depsCache) Dependencies(ctx context.Context, c resolver.Candidate, f res
 		b.WriteString(r.String() + "\n")
 	}
 	if _, ok := parseLines(b.String()); ok { // only keep what reads back
-		file := p.path(f.SHA256)
-		if os.MkdirAll(filepath.Dir(file), 0o755) == nil {
-			if tmp, err := os.CreateTemp(filepath.Dir(file), ".deps-"); err == nil {
-				tmp.WriteString(b.String())
-				tmp.Close()
-				if os.Rename(tmp.Name(), file) != nil {
-					os.Remove(tmp.Name())
-				}
-			}
-		}
+		_ = atomicfile.WriteFile(p.path(f.SHA256), []byte(b.String()), 0o644) // best effort: a cache
 	}
 	return reqs, nil
 }
@@ -96,15 +89,7 @@ func (p depsCache) RequiresPython(ctx context.Context, c resolver.Candidate, f r
 	if err != nil {
 		return "", err
 	}
-	if os.MkdirAll(filepath.Dir(file), 0o755) == nil {
-		if tmp, err := os.CreateTemp(filepath.Dir(file), ".rp-"); err == nil {
-			tmp.WriteString(rp)
-			tmp.Close()
-			if os.Rename(tmp.Name(), file) != nil {
-				os.Remove(tmp.Name())
-			}
-		}
-	}
+	_ = atomicfile.WriteFile(file, []byte(rp), 0o644) // best effort: a cache
 	return rp, nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+
+	"github.com/pydepot/pydepot/internal/atomicfile"
 )
 
 // cachedPage is a project page kept under Options.CacheDir with its ETag, revalidated
@@ -52,23 +54,7 @@ func (c *Client) storeCachedPage(u *url.URL, p *cachedPage) {
 	}
 	data, err := json.Marshal(p)
 	if err == nil {
-		err = os.MkdirAll(filepath.Dir(path), 0o755)
-	}
-	var tmp *os.File
-	if err == nil {
-		tmp, err = os.CreateTemp(filepath.Dir(path), ".page-*")
-	}
-	if err == nil {
-		_, err = tmp.Write(data)
-		if cerr := tmp.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Rename(tmp.Name(), path)
-		}
-		if err != nil {
-			os.Remove(tmp.Name())
-		}
+		err = atomicfile.WriteFile(path, data, 0o644)
 	}
 	if err != nil {
 		c.log.Debug("page cache write failed", "err", err)
