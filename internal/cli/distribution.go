@@ -20,18 +20,20 @@ func newDistributionCmd(env Env) *cobra.Command {
 	complete := firstArg(completeFrom(env, distributionNames))
 	completeRepo := completeFrom(env, repositoryNames)
 
+	// create and update each own their flag variables: a variable shared by two flag
+	// sets takes the default of the last one registered ("" from update's --repository).
 	var (
-		repo            string
-		pin             int
-		private, public bool
-		unpin           bool
+		createRepo, updateRepo string
+		pin                    int
+		private, public        bool
+		unpin                  bool
 	)
 	create := &cobra.Command{
-		Use:   "create BASE --repository NAME",
+		Use:   "create BASE [--repository NAME] [--pin N] [--private]",
 		Short: "Create a distribution (admin on the repository)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d := wire.Distribution{BasePath: args[0], Repository: repo, Public: !private}
+			d := wire.Distribution{BasePath: args[0], Repository: createRepo, Public: !private}
 			if cmd.Flags().Changed("pin") {
 				d.Pinned = &pin
 			}
@@ -43,7 +45,7 @@ func newDistributionCmd(env Env) *cobra.Command {
 			return nil
 		},
 	}
-	create.Flags().StringVar(&repo, "repository", "main", "repository to serve")
+	create.Flags().StringVar(&createRepo, "repository", "main", "repository to serve")
 	create.Flags().IntVar(&pin, "pin", 0, "serve this repository version instead of the latest")
 	create.Flags().BoolVar(&private, "private", false, "readable with a token only")
 	_ = create.RegisterFlagCompletionFunc("repository", completeRepo)
@@ -57,7 +59,7 @@ func newDistributionCmd(env Env) *cobra.Command {
 			var u wire.DistributionUpdate
 			fl := cmd.Flags()
 			if fl.Changed("repository") {
-				u.Repository = &repo
+				u.Repository = &updateRepo
 			}
 			if fl.Changed("pin") {
 				u.Pinned = &pin
@@ -78,7 +80,7 @@ func newDistributionCmd(env Env) *cobra.Command {
 			return nil
 		},
 	}
-	update.Flags().StringVar(&repo, "repository", "", "serve this repository instead")
+	update.Flags().StringVar(&updateRepo, "repository", "", "serve this repository instead")
 	update.Flags().IntVar(&pin, "pin", 0, "serve this repository version")
 	update.Flags().BoolVar(&unpin, "unpin", false, "serve the latest version again")
 	update.Flags().BoolVar(&public, "public", false, "allow anonymous reads")

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -81,7 +82,42 @@ func NewRoot(env Env) *cobra.Command {
 		newRunCmd(env),
 		newVersionCmd(env),
 	)
+	// The completion command is made here rather than at Execute so that the loop below
+	// covers it too.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		strictGroups(c)
+	}
 	return root
+}
+
+// strictGroups makes every command group under c (a command with subcommands and no action
+// of its own) refuse an unknown subcommand as the root does, with cobra's suggestions,
+// instead of printing its help and exiting 0; with no argument it still prints its help.
+func strictGroups(c *cobra.Command) {
+	if c.HasSubCommands() && !c.Runnable() {
+		c.Args = unknownSubcommand
+		c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+	}
+	for _, sub := range c.Commands() {
+		strictGroups(sub)
+	}
+}
+
+// unknownSubcommand refuses any argument of a command group, naming the closest
+// subcommands.
+func unknownSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2 // cobra's default, set lazily by its own check
+	}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+	}
+	return fmt.Errorf("%s\n\nRun '%s --help' for usage", msg, cmd.CommandPath())
 }
 
 // Main runs the command line and returns the process exit status.
