@@ -26,6 +26,7 @@ func (s *server) apiRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /api/repositories", j(s.createRepository))
 	mux.Handle("GET /api/repositories/{name}", j(s.getRepository))
 	mux.Handle("GET /api/repositories/{name}/versions", j(s.listVersions))
+	mux.Handle("GET /api/repositories/{name}/projects", j(s.listProjects))
 	mux.Handle("POST /api/repositories/{name}/rollback", j(s.rollback))
 	mux.Handle("POST /api/repositories/{name}/upload", j(s.apiUpload))
 	mux.Handle("POST /api/repositories/{name}/projects/{project}/versions/{version}/yank", j(s.yank))
@@ -153,6 +154,24 @@ func (s *server) listVersions(w http.ResponseWriter, r *http.Request) error {
 	out := make([]wire.RepositoryVersion, len(vs))
 	for i, v := range vs {
 		out[i] = wire.FromVersion(v)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// listProjects lists the projects of a repository's latest version (the CLI completes
+// project names from it).
+func (s *server) listProjects(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	if err := s.authorize(r, index.ScopeRead, name); err != nil {
+		return err
+	}
+	ps, _, err := s.api.Projects(r.Context(), &index.Distribution{Repository: name})
+	if err != nil {
+		return err
+	}
+	out := make([]wire.Project, len(ps))
+	for i, p := range ps {
+		out[i] = wire.Project{Name: p.Name, DisplayName: p.DisplayName}
 	}
 	return writeJSON(w, http.StatusOK, out)
 }

@@ -6,11 +6,12 @@ package wire
 import (
 	"time"
 
+	"github.com/pydepot/pydepot/internal/buildinfo"
 	"github.com/pydepot/pydepot/internal/index"
 )
 
 // VersionHeader carries the pydepot version of the sender on every request and response.
-const VersionHeader = "X-Pydepot-Version"
+const VersionHeader = buildinfo.VersionHeader
 
 // Error is the body of every JSON error response.
 type Error struct {
@@ -44,6 +45,12 @@ type RepositoryVersion struct {
 	CreatedAt  time.Time `json:"created_at"`
 	Message    string    `json:"message,omitempty"`
 	Files      int       `json:"files"`
+}
+
+// Project is one project of a repository (GET /api/repositories/{name}/projects).
+type Project struct {
+	Name        string `json:"name"`         // PEP 503 normalized
+	DisplayName string `json:"display_name"` // as its metadata writes it
 }
 
 // Rollback is the body of POST /api/repositories/{name}/rollback.
