@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pydepot/pydepot/internal/buildinfo"
+	"github.com/pydepot/pydepot/internal/errs"
 )
 
 // Env is the process environment a command sees; tests build their own.
@@ -131,10 +132,16 @@ func Main(ctx context.Context, args []string, env Env) int {
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		if ee.Err != nil {
-			fmt.Fprintf(env.Stderr, "pydepot: %v\n", ee.Err)
+			printError(env, ee.Err)
 		}
 		return ee.Code
 	}
-	fmt.Fprintf(env.Stderr, "pydepot: %v\n", err)
+	printError(env, err)
 	return 1
+}
+
+// printError prints err for a person: without the trailing error category that wrapping
+// appends (": invalid"), which says nothing the message does not.
+func printError(env Env, err error) {
+	fmt.Fprintf(env.Stderr, "pydepot: %s\n", errs.Message(err))
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/pydepot/pydepot/internal/client"
 )
 
 func newUploadCmd(env Env) *cobra.Command {
@@ -25,17 +27,18 @@ not an error; a file name already stored with other content is.`,
 			failed := 0
 			for _, path := range args {
 				if dist != "" {
-					if err := c.UploadLegacy(cmd.Context(), dist, path); err != nil {
-						fmt.Fprintf(env.Stderr, "pydepot: %v\n", err)
+					p, err := c.Publish(cmd.Context(), dist, path)
+					if err != nil {
+						printError(env, err)
 						failed++
 						continue
 					}
-					fmt.Fprintf(env.Stdout, "uploaded %s to distribution %s\n", path, dist)
+					reportPublished(env, p)
 					continue
 				}
 				res, err := c.Upload(cmd.Context(), repo, path)
 				if err != nil {
-					fmt.Fprintf(env.Stderr, "pydepot: %v\n", err)
+					printError(env, err)
 					failed++
 					continue
 				}
@@ -56,4 +59,26 @@ not an error; a file name already stored with other content is.`,
 	_ = cmd.RegisterFlagCompletionFunc("repository", completeFrom(env, repositoryNames))
 	_ = cmd.RegisterFlagCompletionFunc("distribution", completeFrom(env, distributionNames))
 	return cmd
+}
+
+// reportPublished says what an upload through a distribution did: whether the file was
+// new, and whether the distribution serves it now (a pinned one may not).
+func reportPublished(env Env, p *client.Published) {
+	d := p.Distribution
+	if p.Existed {
+		fmt.Fprintf(env.Stdout, "%s already in repository %s (identical), nothing uploaded\n", p.Filename, d.Repository)
+	} else {
+		fmt.Fprintf(env.Stdout, "uploaded %s to repository %s (now at version %d) through distribution %s\n", p.Filename, d.Repository, p.Latest, d.BasePath)
+	}
+	switch {
+	case p.Served:
+		if p.Existed {
+			fmt.Fprintf(env.Stdout, "distribution %s serves it\n", d.BasePath)
+		}
+	case d.Pinned != nil:
+		fmt.Fprintf(env.Stderr, "pydepot: warning: distribution %s does not serve %s: it is pinned to version %d of repository %s, which does not hold it; serve it with 'pydepot distribution update %s --pin %d' (or --unpin)\n",
+			d.BasePath, p.Filename, *d.Pinned, d.Repository, d.BasePath, p.Latest)
+	default:
+		fmt.Fprintf(env.Stderr, "pydepot: warning: distribution %s does not list %s (see 'pydepot repo versions %s')\n", d.BasePath, p.Filename, d.Repository)
+	}
 }

@@ -40,6 +40,12 @@ func (c *Client) Versions(ctx context.Context, repo string) ([]wire.RepositoryVe
 	return out, c.call(ctx, http.MethodGet, "/api/repositories/"+esc(repo)+"/versions", nil, &out)
 }
 
+// Projects lists the projects of a repository's latest version.
+func (c *Client) Projects(ctx context.Context, repo string) ([]wire.Project, error) {
+	var out []wire.Project
+	return out, c.call(ctx, http.MethodGet, "/api/repositories/"+esc(repo)+"/projects", nil, &out)
+}
+
 // Rollback makes a new version of repo whose content equals version to.
 func (c *Client) Rollback(ctx context.Context, repo string, to int) (*wire.RepositoryVersion, error) {
 	var out wire.RepositoryVersion

@@ -11,10 +11,11 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
+	"syscall"
 
 	"github.com/pydepot/pydepot/internal/buildinfo"
 	"github.com/pydepot/pydepot/internal/errs"
@@ -23,22 +24,63 @@ import (
 
 // Client talks to one pydepot server.
 type Client struct {
-	base  string
-	token string
-	hc    *http.Client
+	base   string
+	urlErr error // a base URL that is not a server's root: every call returns it
+	token  string
+	hc     *http.Client
 
 	// Warnings receives the one-time version mismatch warning; nil discards it.
 	Warnings io.Writer
-	warnOnce sync.Once
+	versions buildinfo.VersionCheck
 }
 
 // New returns a client of the server at baseURL ("http://127.0.0.1:8080") that
-// authenticates with token ("" for none). httpClient nil means http.DefaultClient.
+// authenticates with token ("" for none). httpClient nil means http.DefaultClient. A
+// baseURL that ParseServerURL refuses makes every call return its error.
 func New(baseURL, token string, httpClient *http.Client) *Client {
 	if httpClient == nil {
 		httpClient = http.DefaultClient
 	}
-	return &Client{base: strings.TrimRight(baseURL, "/"), token: token, hc: httpClient}
+	base, err := ParseServerURL(baseURL)
+	if err != nil {
+		base = strings.TrimRight(baseURL, "/")
+	}
+	return &Client{base: base, urlErr: err, token: token, hc: httpClient}
+}
+
+// ParseServerURL checks the URL of a pydepot server as PYDEPOT_URL gives it and returns
+// it without a trailing slash. It must have an http or https scheme and a host, and be
+// the server's root rather than one of its index, upload or API URLs (/simple/,
+// /BASE/simple/, /legacy/, /api/). Errors wrap errs.ErrInvalid and say what to set.
+func ParseServerURL(raw string) (string, error) {
+	bad := func(why, suggest string) error {
+		return fmt.Errorf("PYDEPOT_URL %q %s: set PYDEPOT_URL to the server's root URL, such as %s: %w", raw, why, suggest, errs.ErrInvalid)
+	}
+	if !strings.Contains(raw, "://") {
+		// "127.0.0.1:8080" does not parse; "localhost:8080" parses with the scheme "localhost".
+		return "", bad("has no http:// or https:// scheme", "http://"+strings.TrimLeft(raw, "/"))
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", bad("is not a URL", "http://127.0.0.1:8080")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", bad(fmt.Sprintf("has the scheme %q, not http or https", u.Scheme), "http://127.0.0.1:8080")
+	}
+	if u.Host == "" {
+		return "", bad("has no host", "http://127.0.0.1:8080")
+	}
+	root := u.Scheme + "://" + u.Host
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", bad("has a query or fragment", root)
+	}
+	for _, seg := range strings.Split(strings.Trim(u.Path, "/"), "/") {
+		switch seg {
+		case "simple", "legacy", "api", "pypi":
+			return "", bad(fmt.Sprintf("is the server's %s URL, not its root", "/"+seg+"/"), root)
+		}
+	}
+	return strings.TrimRight(u.String(), "/"), nil
 }
 
 // BaseURL returns the server's URL as given to New (without a trailing slash).
@@ -49,10 +91,15 @@ func (c *Client) BaseURL() string { return c.base }
 type Error struct {
 	Status  int
 	Message string
+	Hint    string // what the user can do about it, "" when nothing useful is known
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("server answered %d %s: %s", e.Status, http.StatusText(e.Status), e.Message)
+	msg := fmt.Sprintf("server answered %d %s: %s", e.Status, http.StatusText(e.Status), e.Message)
+	if e.Hint != "" {
+		msg += "; " + e.Hint
+	}
+	return msg
 }
 
 // Unwrap returns the errs category of the status.
@@ -76,12 +123,14 @@ func (e *Error) Unwrap() error {
 
 // newRequest builds a request to path (starting with "/") with the client's headers.
 func (c *Client) newRequest(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {
+	if c.urlErr != nil {
+		return nil, c.urlErr
+	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	req.Header.Set("User-Agent", buildinfo.UserAgent())
-	req.Header.Set(wire.VersionHeader, buildinfo.Version)
+	buildinfo.SetHeaders(req.Header)
 	req.Header.Set("Accept", "application/json")
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
@@ -93,12 +142,12 @@ func (c *Client) newRequest(ctx context.Context, method, path string, body io.Re
 func (c *Client) do(req *http.Request, out any) error {
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", req.Method, req.URL.Redacted(), err)
+		return c.transportError(req, err)
 	}
 	defer resp.Body.Close()
 	c.checkVersion(resp)
 	if resp.StatusCode >= 300 {
-		return readError(resp)
+		return c.readError(resp)
 	}
 	if out == nil {
 		_, _ = io.Copy(io.Discard, resp.Body)
@@ -108,6 +157,47 @@ func (c *Client) do(req *http.Request, out any) error {
 		return fmt.Errorf("%s %s: decode answer: %w", req.Method, req.URL.Redacted(), err)
 	}
 	return nil
+}
+
+// transportError is a request that got no answer, with a hint when the cause is a
+// server that is not there.
+func (c *Client) transportError(req *http.Request, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // it repeats the method and URL said below
+	}
+	msg := fmt.Sprintf("%s %s: %v", req.Method, req.URL.Redacted(), err)
+	var dns *net.DNSError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		msg += fmt.Sprintf("; is 'pydepot serve' running at %s? (PYDEPOT_URL sets the server's URL)", c.base)
+	case errors.As(err, &dns) && dns.IsNotFound:
+		msg += "; check the host in PYDEPOT_URL"
+	}
+	return &transportErr{msg: msg, err: err}
+}
+
+// transportErr keeps the cause (a context's end, a refused connection) for errors.Is.
+type transportErr struct {
+	msg string
+	err error
+}
+
+func (e *transportErr) Error() string { return e.msg }
+func (e *transportErr) Unwrap() error { return e.err }
+
+// readError turns an error response into *Error, with a hint for a missing or refused
+// token.
+func (c *Client) readError(resp *http.Response) error {
+	err := readError(resp)
+	if e, ok := err.(*Error); ok && e.Status == http.StatusUnauthorized {
+		if c.token == "" {
+			e.Hint = "set PYDEPOT_TOKEN to an API token (see 'pydepot help show tokens')"
+		} else {
+			e.Hint = "the server does not accept the token in PYDEPOT_TOKEN: ask an admin for a valid one ('pydepot token create')"
+		}
+	}
+	return err
 }
 
 // readError turns an error response into *Error.
@@ -128,14 +218,10 @@ func readError(resp *http.Response) error {
 
 // checkVersion warns once when the server's version differs from the client's.
 func (c *Client) checkVersion(resp *http.Response) {
-	sv := resp.Header.Get(wire.VersionHeader)
-	if sv == "" || sv == buildinfo.Version || c.Warnings == nil {
+	if c.Warnings == nil {
 		return
 	}
-	c.warnOnce.Do(func() {
-		fmt.Fprintf(c.Warnings, "pydepot: warning: this client is version %s but the server at %s runs %s; get the matching client with:\n  curl -fsSL -o pydepot %s/api/client && chmod +x pydepot\n",
-			buildinfo.Version, c.base, sv, c.base)
-	})
+	c.versions.Check(resp.Header, c.base, func(msg string) { fmt.Fprintf(c.Warnings, "pydepot: warning: %s\n", msg) })
 }
 
 // call sends a JSON request (in may be nil) and decodes the answer into out.

@@ -77,6 +77,12 @@ func TestClientAgainstServer(t *testing.T) {
 	if res, err := c.Upload(ctx, "team", whl); err != nil || !res.Existed {
 		t.Fatalf("re-Upload: %+v %v", res, err)
 	}
+	if ps, err := c.Projects(ctx, "team"); err != nil || len(ps) != 1 || ps[0].Name != "wheel" {
+		t.Fatalf("Projects: %+v %v", ps, err)
+	}
+	if _, err := c.Projects(ctx, "nope"); !IsNotFound(err) {
+		t.Fatalf("Projects of a missing repository: %v", err)
+	}
 	if err := c.UploadLegacy(ctx, "", whl); err != nil {
 		t.Fatalf("UploadLegacy: %v", err)
 	}
@@ -131,6 +137,9 @@ func TestClientAgainstServer(t *testing.T) {
 		t.Fatalf("CreateToken: %+v %v", tok, err)
 	}
 	scoped := New(srv.URL, tok.Token, srv.Client())
+	if _, err := scoped.Projects(ctx, "main"); !errors.Is(err, errs.ErrForbidden) {
+		t.Fatalf("projects with a token for another repository: %v", err)
+	}
 	if _, err := scoped.Upload(ctx, "main", whl); !errors.Is(err, errs.ErrForbidden) {
 		t.Fatalf("upload with a token for another repository: %v", err)
 	}
@@ -186,6 +195,10 @@ func TestClientErrors(t *testing.T) {
 	}
 	if _, err := New(srv.URL, "", nil).Upload(t.Context(), "main", "/nonexistent/foo-1.0.tar.gz"); err == nil {
 		t.Fatal("upload of a missing file succeeded")
+	}
+	// A missing file is missing, whatever its name: not a file name error.
+	if _, err := New(srv.URL, "", nil).Upload(t.Context(), "main", "missing.whl"); !errors.Is(err, os.ErrNotExist) || strings.Contains(err.Error(), "file name") {
+		t.Fatalf("upload of a missing badly named file: %v", err)
 	}
 	if _, err := New(srv.URL, "", nil).Upload(t.Context(), "main", "/etc/passwd"); err == nil || !strings.Contains(err.Error(), "not a wheel or sdist") {
 		t.Fatalf("upload of a non-distribution: %v", err)

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -15,8 +16,11 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/filenames"
+	"github.com/pydepot/pydepot/internal/names"
 	"github.com/pydepot/pydepot/internal/server/wire"
+	"github.com/pydepot/pydepot/internal/simpleindex"
 )
 
 // Upload uploads a wheel or sdist into repository repo through the management API and
@@ -58,14 +62,16 @@ func (c *Client) UploadLegacy(ctx context.Context, base, path string) error {
 // the body then streams from the file between a small form prefix and suffix, with an
 // exact Content-Length, so nothing of the file is held in memory.
 func (c *Client) uploadRequest(ctx context.Context, path, file string) (*http.Request, error) {
-	filename := filepath.Base(file)
-	dist, err := filenames.Parse(filename)
-	if err != nil {
-		return nil, fmt.Errorf("%s is not a wheel or sdist file name: %w", filename, err)
-	}
+	// Open first: a missing file is reported as missing, whatever its name.
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
+	}
+	filename := filepath.Base(file)
+	dist, err := filenames.Parse(filename)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a wheel or sdist file name: %w", filename, err)
 	}
 	sh, mh := sha256.New(), md5.New()
 	size, err := io.Copy(io.MultiWriter(sh, mh), f)
@@ -137,3 +143,98 @@ type fileBody struct {
 }
 
 func (b *fileBody) Close() error { return b.f.Close() }
+
+// Published is what an upload through a distribution did.
+type Published struct {
+	Filename     string
+	Distribution wire.Distribution // as it was after the upload
+	Existed      bool              // the identical file was already in the repository: nothing changed
+	Latest       int               // the repository's latest version after the upload
+	Served       bool              // the distribution lists the file now
+}
+
+// Publish uploads a file through the legacy API of distribution base, as UploadLegacy,
+// and reports what happened: whether the repository already had the file (its latest
+// version did not move) and whether the distribution serves it (a pinned distribution
+// does not serve what came after its version). A change made by someone else between the
+// upload and the check may be taken for this upload's.
+func (c *Client) Publish(ctx context.Context, base, path string) (*Published, error) {
+	d, err := c.Distribution(ctx, base)
+	if err != nil {
+		if IsNotFound(err) {
+			return nil, fmt.Errorf("upload %s: no distribution %q (see 'pydepot distribution list'): %w", filepath.Base(path), base, errs.ErrNotFound)
+		}
+		return nil, err
+	}
+	before, err := c.Repository(ctx, d.Repository)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.UploadLegacy(ctx, base, path); err != nil {
+		return nil, err
+	}
+	p := &Published{Filename: filepath.Base(path)}
+	after, err := c.Repository(ctx, d.Repository)
+	if err != nil {
+		return nil, err
+	}
+	p.Latest, p.Existed = after.Latest, after.Latest == before.Latest
+	if d, err = c.Distribution(ctx, base); err != nil {
+		return nil, err
+	}
+	p.Distribution = *d
+	if p.Served, err = c.Serves(ctx, base, p.Filename); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Serves reports whether distribution base lists filename on its simple project page.
+func (c *Client) Serves(ctx context.Context, base, filename string) (bool, error) {
+	dist, err := filenames.Parse(filename)
+	if err != nil {
+		return false, err
+	}
+	req, err := c.newRequest(ctx, http.MethodGet, "/"+escPath(base)+"/simple/"+esc(names.Normalize(dist.Name))+"/", nil)
+	if err != nil {
+		return false, err
+	}
+	req.Header.Set("Accept", simpleindex.Accept)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return false, c.transportError(req, err)
+	}
+	defer resp.Body.Close()
+	c.checkVersion(resp)
+	if resp.StatusCode == http.StatusNotFound {
+		return false, nil
+	}
+	if resp.StatusCode != http.StatusOK {
+		return false, readError(resp)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxPage+1))
+	if err != nil {
+		return false, fmt.Errorf("GET %s: %w", req.URL.Redacted(), err)
+	}
+	if len(data) > maxPage {
+		return false, fmt.Errorf("GET %s: %w: over %d bytes", req.URL.Redacted(), errs.ErrTooLarge, maxPage)
+	}
+	var page *simpleindex.ProjectPage
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); strings.HasSuffix(mt, "json") {
+		page, err = simpleindex.ParseJSON(data, resp.Request.URL)
+	} else {
+		page, err = simpleindex.ParseHTML(data, resp.Request.URL)
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, f := range page.Files {
+		if f.Filename == filename {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// maxPage caps a project page read by Serves.
+const maxPage = 64 << 20

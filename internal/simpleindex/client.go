@@ -15,7 +15,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
+	"github.com/pydepot/pydepot/internal/buildinfo"
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/names"
 )
@@ -28,6 +30,8 @@ type Client struct {
 	opts  Options
 	log   *slog.Logger
 	netrc []netrcEntry
+
+	versions buildinfo.VersionCheck
 
 	mu    sync.Mutex
 	pages map[string]*pageEntry
@@ -44,7 +48,7 @@ type pageEntry struct {
 // an unreadable netrc.
 func New(baseURLs []string, httpClient *http.Client, opts Options) (*Client, error) {
 	if len(baseURLs) == 0 {
-		return nil, fmt.Errorf("simpleindex: %w: no index URL", errs.ErrInvalid)
+		return nil, fmt.Errorf("simpleindex: no index URL: %w", errs.ErrInvalid)
 	}
 	if httpClient == nil {
 		httpClient = http.DefaultClient
@@ -62,13 +66,10 @@ func New(baseURLs []string, httpClient *http.Client, opts Options) (*Client, err
 	if c.opts.MaxFileSize <= 0 {
 		c.opts.MaxFileSize = 8 << 30
 	}
-	if c.opts.UserAgent == "" {
-		c.opts.UserAgent = "pydepot"
-	}
 	for _, s := range baseURLs {
 		u, err := url.Parse(s)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("simpleindex: %w: bad index URL %q", errs.ErrInvalid, redact(s))
+			return nil, fmt.Errorf("index URL %q: want http:// or https://, a host and the simple root, such as http://127.0.0.1:8080/simple/: %w", redact(s), errs.ErrInvalid)
 		}
 		if !strings.HasSuffix(u.Path, "/") {
 			u.Path += "/"
@@ -78,7 +79,7 @@ func New(baseURLs []string, httpClient *http.Client, opts Options) (*Client, err
 	if opts.NetrcPath != "" {
 		data, err := os.ReadFile(opts.NetrcPath)
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("simpleindex: reading netrc: %w: %v", errs.ErrInvalid, err)
+			return nil, fmt.Errorf("simpleindex: reading netrc: %v: %w", err, errs.ErrInvalid)
 		}
 		c.netrc = parseNetrc(string(data))
 	}
@@ -161,28 +162,70 @@ func (c *Client) getIfNoneMatch(ctx context.Context, rawURL, accept, etag string
 	if etag != "" {
 		req.Header.Set("If-None-Match", etag)
 	}
-	req.Header.Set("User-Agent", c.opts.UserAgent)
+	buildinfo.SetHeaders(req.Header)
+	if c.opts.UserAgent != "" {
+		req.Header.Set("User-Agent", c.opts.UserAgent)
+	}
 	c.authorize(req)
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", redact(rawURL), err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // it repeats the method and URL said here
+		}
+		hint := ""
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			hint = fmt.Sprintf(" (is 'pydepot serve' running at %s? PYDEPOT_URL or --index-url sets the index)", serverRoot(req.URL))
+		}
+		return nil, &getError{msg: fmt.Sprintf("GET %s: %v%s", redact(rawURL), err, hint), err: err}
 	}
+	c.checkVersion(resp)
 	if resp.StatusCode == http.StatusOK || (etag != "" && resp.StatusCode == http.StatusNotModified) {
 		return resp, nil
 	}
 	resp.Body.Close()
 	var cat error
+	hint := ""
 	switch resp.StatusCode {
 	case http.StatusNotFound, http.StatusGone:
 		cat = errs.ErrNotFound
 	case http.StatusUnauthorized:
 		cat = errs.ErrUnauthorized
+		if req.Header.Get("Authorization") == "" {
+			hint = fmt.Sprintf(" (the index wants credentials: set PYDEPOT_TOKEN to an API token, or add 'machine %s login __token__ password TOKEN' to ~/.netrc)", req.URL.Hostname())
+		} else {
+			hint = " (the index refused the credentials sent, from the URL, PYDEPOT_TOKEN or ~/.netrc in that order: check them)"
+		}
 	case http.StatusForbidden:
 		cat = errs.ErrForbidden
 	default:
 		return nil, fmt.Errorf("GET %s: HTTP %s", redact(rawURL), resp.Status)
 	}
-	return nil, fmt.Errorf("GET %s: HTTP %s: %w", redact(rawURL), resp.Status, cat)
+	return nil, fmt.Errorf("GET %s: HTTP %s%s: %w", redact(rawURL), resp.Status, hint, cat)
+}
+
+// getError is a request that got no answer; it keeps the cause for errors.Is.
+type getError struct {
+	msg string
+	err error
+}
+
+func (e *getError) Error() string { return e.msg }
+func (e *getError) Unwrap() error { return e.err }
+
+// serverRoot is the scheme and host of u: where a pydepot server answers /api/.
+func serverRoot(u *url.URL) string { return u.Scheme + "://" + u.Host }
+
+// checkVersion warns once when a pydepot server answers with another version than this
+// client's (other indexes send no version and are ignored).
+func (c *Client) checkVersion(resp *http.Response) {
+	c.versions.Check(resp.Header, serverRoot(resp.Request.URL), func(msg string) {
+		if c.opts.Warnings != nil {
+			fmt.Fprintf(c.opts.Warnings, "pydepot: warning: %s\n", msg)
+			return
+		}
+		c.log.Warn("the index runs another pydepot version", "detail", msg)
+	})
 }
 
 func readCapped(r io.Reader, limit int64, what string) ([]byte, error) {

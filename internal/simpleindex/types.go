@@ -1,6 +1,7 @@
 package simpleindex
 
 import (
+	"io"
 	"log/slog"
 	"time"
 )
@@ -44,8 +45,12 @@ type Options struct {
 	Token string
 	// NetrcPath is a netrc file consulted for hosts without other credentials ("" = none).
 	NetrcPath string
-	// UserAgent overrides the default "pydepot".
+	// UserAgent overrides the default "pydepot/VERSION". Every request also carries
+	// X-Pydepot-Version, as the CLI's requests do.
 	UserAgent string
+	// Warnings receives the one-time warning that a pydepot index runs another version
+	// than this client; nil logs it on Logger instead.
+	Warnings io.Writer
 	// MaxPageSize caps a project page body (default 64 MiB).
 	MaxPageSize int64
 	// MaxMetadataSize caps a metadata file (default 16 MiB).
