@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
@@ -56,11 +55,16 @@ identical to an earlier one copies the earlier tarball. See 'pydepot help show c
 				return err
 			}
 			if len(indexURLs) == 0 && len(spec.IndexURLs) == 0 {
-				indexURLs = []string{strings.TrimRight(envOr(env, "PYDEPOT_URL", "http://127.0.0.1:8080"), "/") + "/simple/"}
+				u, err := defaultIndexURL(env)
+				if err != nil {
+					return err
+				}
+				indexURLs = []string{u}
 			}
 			log := env.Logger()
 			iopts := simpleindex.OptionsFromEnv(log)
 			iopts.Token = env.Getenv("PYDEPOT_TOKEN")
+			iopts.Warnings = env.Stderr
 			res, err := envs.Create(cmd.Context(), spec, args[1], envs.Options{
 				IndexURLs: indexURLs, Python: python, Interpreter: interp, Format: format,
 				NoPack: noPack, NoReuse: noReuse, Jobs: jobs, Index: iopts, Log: log,
@@ -88,6 +92,7 @@ identical to an earlier one copies the earlier tarball. See 'pydepot help show c
 	f.StringVar(&python, "python", "", "Python version to bundle (3.11 or 3.11.7); default: the spec's")
 	f.StringVar(&interp, "interpreter", "", "path of the interpreter to bundle")
 	f.StringVar(&fmtIn, "format", "gz", "tarball compression: gz or zst")
+	_ = cmd.RegisterFlagCompletionFunc("format", completeFormats)
 	f.BoolVar(&noPack, "no-pack", false, "leave the environment as the directory NAME, do not pack")
 	f.BoolVar(&noReuse, "no-reuse", false, "build even when an identical earlier build is cached")
 	f.IntVarP(&jobs, "jobs", "j", 8, "parallel downloads")

@@ -91,7 +91,7 @@ func newRepoCmd(env Env) *cobra.Command {
 			Use:               "rollback NAME VERSION",
 			Short:             "Make a new version of a repository equal to an older one (admin)",
 			Args:              cobra.ExactArgs(2),
-			ValidArgsFunction: complete,
+			ValidArgsFunction: completeRollback(env),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				to, err := strconv.Atoi(args[1])
 				if err != nil || to < 0 {
@@ -109,11 +109,26 @@ func newRepoCmd(env Env) *cobra.Command {
 	return cmd
 }
 
+// defaultServerURL is the server the commands talk to without PYDEPOT_URL.
+const defaultServerURL = "http://127.0.0.1:8080"
+
 // newClient returns the API client the environment points at (PYDEPOT_URL, PYDEPOT_TOKEN).
+// A PYDEPOT_URL that is not a server's root makes every call fail with a message saying
+// what to set.
 func newClient(env Env) *client.Client {
-	c := client.New(envOr(env, "PYDEPOT_URL", "http://127.0.0.1:8080"), env.Getenv("PYDEPOT_TOKEN"), &http.Client{})
+	c := client.New(envOr(env, "PYDEPOT_URL", defaultServerURL), env.Getenv("PYDEPOT_TOKEN"), &http.Client{})
 	c.Warnings = env.Stderr
 	return c
+}
+
+// defaultIndexURL is the simple index of the server at PYDEPOT_URL, checked as newClient
+// checks it.
+func defaultIndexURL(env Env) (string, error) {
+	root, err := client.ParseServerURL(envOr(env, "PYDEPOT_URL", defaultServerURL))
+	if err != nil {
+		return "", err
+	}
+	return root + "/simple/", nil
 }
 
 // completeFrom returns a cobra completion function offering names fetched from the server.

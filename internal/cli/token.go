@@ -64,9 +64,10 @@ func newTokenCmd(env Env) *cobra.Command {
 			},
 		},
 		&cobra.Command{
-			Use:   "revoke ID",
-			Short: "Revoke a token",
-			Args:  cobra.ExactArgs(1),
+			Use:               "revoke ID",
+			Short:             "Revoke a token",
+			Args:              cobra.ExactArgs(1),
+			ValidArgsFunction: completeTokenIDs(env),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				id, err := strconv.ParseInt(args[0], 10, 64)
 				if err != nil {

@@ -16,6 +16,7 @@ func releaseCmd(env Env, use, short string, args cobra.PositionalArgs, run func(
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return run(cmd, repo, args)
 		},
+		ValidArgsFunction: completeReleaseProject(env),
 	}
 	cmd.Flags().StringVarP(&repo, "repository", "r", "main", "repository holding the project")
 	_ = cmd.RegisterFlagCompletionFunc("repository", completeFrom(env, repositoryNames))

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pydepot/pydepot/internal/client"
+)
+
+// Completion functions that ask the server; completeFrom (repo.go) filters by prefix and
+// keeps each call under a few seconds. A value may carry a description after a tab.
+
+// completeFormats offers the tarball formats of 'create --format'.
+var completeFormats = cobra.FixedCompletions([]string{"gz\tgzip (default)", "zst\tzstd: smaller and faster to unpack"}, cobra.ShellCompDirectiveNoFileComp)
+
+// completeReleaseProject offers, as the first argument of yank, unyank and remove, the
+// projects of the repository named by --repository.
+func completeReleaseProject(env Env) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		repo, _ := cmd.Flags().GetString("repository")
+		return completeFrom(env, func(ctx context.Context, c *client.Client) ([]string, error) {
+			ps, err := c.Projects(ctx, repo)
+			names := make([]string, len(ps))
+			for i, p := range ps {
+				names[i] = p.Name
+			}
+			return names, err
+		})(cmd, args, toComplete)
+	}
+}
+
+// completeTokenIDs offers the ids of the tokens, each described by its name and scope.
+func completeTokenIDs(env Env) cobra.CompletionFunc {
+	return firstArg(completeFrom(env, func(ctx context.Context, c *client.Client) ([]string, error) {
+		ts, err := c.Tokens(ctx)
+		out := make([]string, len(ts))
+		for i, t := range ts {
+			where := "every repository"
+			if t.Repository != "" {
+				where = t.Repository
+			}
+			out[i] = strconv.FormatInt(t.ID, 10) + "\t" + t.Name + " (" + t.Scope + " on " + where + ")"
+		}
+		return out, err
+	}))
+}
+
+// completeRollback offers a repository, then the numbers of its versions, each described
+// by its change.
+func completeRollback(env Env) cobra.CompletionFunc {
+	repos := completeFrom(env, repositoryNames)
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		switch len(args) {
+		case 0:
+			return repos(cmd, args, toComplete)
+		case 1:
+			return completeFrom(env, func(ctx context.Context, c *client.Client) ([]string, error) {
+				vs, err := c.Versions(ctx, args[0])
+				out := make([]string, len(vs))
+				for i, v := range vs {
+					out[i] = strconv.Itoa(v.Number) + "\t" + v.Message
+				}
+				return out, err
+			})(cmd, args, toComplete)
+		}
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+}
