@@ -59,3 +59,22 @@ func TestClosest(t *testing.T) {
 		t.Errorf("closest of a 1 MiB word took %v", d)
 	}
 }
+
+// TestWorkflowTopic: the add/yank/remove workflow has a guide that covers each command of
+// it and links to the API topic.
+func TestWorkflowTopic(t *testing.T) {
+	code, out, errb := cliRun(t, "", "", "help", "show", "workflow")
+	if code != 0 {
+		t.Fatalf("help show workflow: exit %d: %s", code, errb)
+	}
+	for _, want := range []string{"(api.md)", "pydepot upload", "pydepot yank", "pydepot unyank", "pydepot remove",
+		"pydepot repo versions", "pydepot repo rollback", "pydepot distribution update prod --pin", "--unpin"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the workflow topic does not mention %q", want)
+		}
+	}
+	code, out, _ = cliRun(t, "", "", "help", "list")
+	if code != 0 || !strings.Contains(out, "workflow") {
+		t.Errorf("help list: %s", out)
+	}
+}
