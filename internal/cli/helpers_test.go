@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -18,6 +19,12 @@ const testAdmin = "cli-test-admin-token"
 // returns its URL; the admin token is testAdmin.
 func startServer(t *testing.T) string {
 	t.Helper()
+	return startServerWrapped(t, nil)
+}
+
+// startServerWrapped is startServer with its handler wrapped by wrap (nil for none).
+func startServerWrapped(t *testing.T, wrap func(http.Handler) http.Handler) string {
+	t.Helper()
 	ctx := context.Background()
 	svc, closeFn, err := index.Open(ctx, t.TempDir(), nil)
 	if err != nil {
@@ -30,7 +37,11 @@ func startServer(t *testing.T) string {
 	if _, err := svc.Bootstrap(ctx, testAdmin); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(svc, server.Config{TempDir: t.TempDir()}, nil))
+	var h http.Handler = server.New(svc, server.Config{TempDir: t.TempDir()}, nil)
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
