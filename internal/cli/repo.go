@@ -134,7 +134,11 @@ func defaultIndexURL(env Env) (string, error) {
 // completeFrom returns a cobra completion function offering names fetched from the server.
 func completeFrom(env Env, list func(ctx context.Context, c *client.Client) ([]string, error)) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		parent := cmd.Context()
+		if parent == nil {
+			parent = context.Background()
+		}
+		ctx, cancel := context.WithTimeout(parent, 3*time.Second)
 		defer cancel()
 		names, err := list(ctx, newClient(env))
 		if err != nil {
