@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -116,7 +115,11 @@ const defaultServerURL = "http://127.0.0.1:8080"
 // A PYDEPOT_URL that is not a server's root makes every call fail with a message saying
 // what to set.
 func newClient(env Env) *client.Client {
-	c := client.New(envOr(env, "PYDEPOT_URL", defaultServerURL), env.Getenv("PYDEPOT_TOKEN"), &http.Client{})
+	hc := env.HTTP
+	if hc == nil {
+		hc = NewHTTPClient(DefaultResponseTimeout)
+	}
+	c := client.New(envOr(env, "PYDEPOT_URL", defaultServerURL), env.Getenv("PYDEPOT_TOKEN"), hc)
 	c.Warnings = env.Stderr
 	return c
 }

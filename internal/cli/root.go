@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,11 +26,36 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+	// HTTP is the client of the commands that talk to a pydepot server; nil means one made
+	// by NewHTTPClient for each command.
+	HTTP *http.Client
 }
 
 // OSEnv returns the real process environment.
 func OSEnv() Env {
-	return Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	return Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, HTTP: NewHTTPClient(DefaultResponseTimeout)}
+}
+
+// DefaultResponseTimeout bounds the wait for a server's answer once a request is sent:
+// long enough for the server to inspect a large upload, short enough that a server that
+// hangs does not hang the command.
+const DefaultResponseTimeout = 5 * time.Minute
+
+// NewHTTPClient returns the HTTP client of the CLI: connecting and the TLS handshake get
+// 10 s each and the answer's headers responseTimeout; a body (an upload, a download) may
+// take as long as it needs.
+func NewHTTPClient(responseTimeout time.Duration) *http.Client {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Client{Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: responseTimeout,
+		ExpectContinueTimeout: time.Second,
+		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConnsPerHost:   4,
+		ForceAttemptHTTP2:     true,
+	}}
 }
 
 // Logger returns a text logger on Stderr; PYDEPOT_LOG_LEVEL=debug turns on debug logs.
