@@ -117,14 +117,15 @@ func redact(s string) string {
 }
 
 // authorize adds credentials for u: the userinfo of the base URL on the same host, else
-// the token for a base URL host, else netrc.
-func (c *Client) authorize(req *http.Request) {
+// the token for a base URL host, else netrc. It returns where they came from ("" for
+// none), for error messages.
+func (c *Client) authorize(req *http.Request) string {
 	u := req.URL
 	if u.User != nil {
 		pw, _ := u.User.Password()
 		req.SetBasicAuth(u.User.Username(), pw)
 		u.User = nil
-		return
+		return "the URL's user and password"
 	}
 	for _, b := range c.bases {
 		if b.Host != u.Host {
@@ -133,16 +134,18 @@ func (c *Client) authorize(req *http.Request) {
 		if b.User != nil {
 			pw, _ := b.User.Password()
 			req.SetBasicAuth(b.User.Username(), pw)
-			return
+			return "the index URL's user and password"
 		}
 		if c.opts.Token != "" {
 			req.SetBasicAuth("__token__", c.opts.Token)
-			return
+			return "the token (PYDEPOT_TOKEN)"
 		}
 	}
 	if login, pw, ok := netrcLookup(c.netrc, u.Hostname()); ok {
 		req.SetBasicAuth(login, pw)
+		return "the netrc entry for " + u.Hostname()
 	}
+	return ""
 }
 
 func (c *Client) get(ctx context.Context, rawURL, accept string) (*http.Response, error) {
@@ -166,7 +169,7 @@ func (c *Client) getIfNoneMatch(ctx context.Context, rawURL, accept, etag string
 	if c.opts.UserAgent != "" {
 		req.Header.Set("User-Agent", c.opts.UserAgent)
 	}
-	c.authorize(req)
+	creds := c.authorize(req)
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		var ue *url.Error
@@ -191,10 +194,10 @@ func (c *Client) getIfNoneMatch(ctx context.Context, rawURL, accept, etag string
 		cat = errs.ErrNotFound
 	case http.StatusUnauthorized:
 		cat = errs.ErrUnauthorized
-		if req.Header.Get("Authorization") == "" {
+		if creds == "" {
 			hint = fmt.Sprintf(" (the index wants credentials: set PYDEPOT_TOKEN to an API token, or add 'machine %s login __token__ password TOKEN' to ~/.netrc)", req.URL.Hostname())
 		} else {
-			hint = " (the index refused the credentials sent, from the URL, PYDEPOT_TOKEN or ~/.netrc in that order: check them)"
+			hint = fmt.Sprintf(" (the index refused %s: check them, or set PYDEPOT_TOKEN or ~/.netrc)", creds)
 		}
 	case http.StatusForbidden:
 		cat = errs.ErrForbidden

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -74,8 +75,16 @@ func TestHintsFromPydepot(t *testing.T) {
 		t.Fatalf("anonymous read of a private index: %v", err)
 	}
 	c, _ = simpleindex.New([]string{srv.URL + "/secret/simple/"}, srv.Client(), simpleindex.Options{Token: "wrong-token-for-this-index"})
-	if _, err = c.Project(ctx, "wheel"); !errors.Is(err, errs.ErrUnauthorized) || !strings.Contains(err.Error(), "refused the credentials") {
+	if _, err = c.Project(ctx, "wheel"); !errors.Is(err, errs.ErrUnauthorized) || !strings.Contains(err.Error(), "the index refused the token (PYDEPOT_TOKEN)") {
 		t.Fatalf("wrong token: %v", err)
+	}
+	netrc := filepath.Join(t.TempDir(), "netrc")
+	if err := os.WriteFile(netrc, []byte("machine 127.0.0.1 login __token__ password wrong-token-in-netrc\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = simpleindex.New([]string{srv.URL + "/secret/simple/"}, srv.Client(), simpleindex.Options{NetrcPath: netrc})
+	if _, err = c.Project(ctx, "wheel"); !errors.Is(err, errs.ErrUnauthorized) || !strings.Contains(err.Error(), "refused the netrc entry for 127.0.0.1") {
+		t.Fatalf("wrong netrc entry: %v", err)
 	}
 	c, _ = simpleindex.New([]string{srv.URL + "/secret/simple/"}, srv.Client(), simpleindex.Options{Token: admin})
 	if _, err = c.Project(ctx, "wheel"); err != nil {
