@@ -17,7 +17,9 @@ func newUploadCmd(env Env) *cobra.Command {
 		Long: `Upload wheels and sdists to a repository (default main), through the management API,
 or with --distribution through a distribution's legacy upload API as twine does. The token
 (PYDEPOT_TOKEN) needs upload scope on the repository. Re-uploading an identical file is
-not an error; a file name already stored with other content is.`,
+not an error; a file name already stored with other content is. With --distribution it
+also says whether that distribution serves the file: one pinned to an older version of
+the repository does not. See 'pydepot help show workflow'.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("repository") && dist != "" {
