@@ -185,33 +185,63 @@ func (m *Metadata) validate() error {
 // Split splits metadata bytes into headers (in file order, values unfolded with their
 // line breaks kept) and the body. Lines without a colon in the header section end it,
 // as an email parser does.
+//
+// It runs in time linear in len(data): a header's value is the substring of the text
+// that spans its first line and its continuation lines (which are contiguous), taken
+// once when the header ends, never appended to line by line.
 func Split(data []byte) ([]Header, string) {
 	text := decode(data)
 	var headers []Header
-	rest := text
-	for rest != "" {
-		line, next, _ := strings.Cut(rest, "\n")
-		line = strings.TrimSuffix(line, "\r")
-		if line == "" {
-			return headers, next
+	// The open header: its name, where its value starts and where its last line ends.
+	name, start, end, open := "", 0, 0, false
+	closeHeader := func() {
+		if open {
+			headers = append(headers, Header{Name: name, Value: dropCR(text[start:end])})
+			open = false
 		}
-		if line[0] == ' ' || line[0] == '\t' {
-			if len(headers) == 0 {
-				return headers, rest
-			}
-			h := &headers[len(headers)-1]
-			h.Value += "\n" + line
-			rest = next
-			continue
-		}
-		name, value, ok := strings.Cut(line, ":")
-		if !ok || !validHeaderName(name) {
-			return headers, rest
-		}
-		headers = append(headers, Header{Name: name, Value: strings.TrimLeft(value, " \t")})
-		rest = next
 	}
+	pos := 0
+	for pos < len(text) {
+		lineEnd, next := len(text), len(text)
+		if i := strings.IndexByte(text[pos:], '\n'); i >= 0 {
+			lineEnd, next = pos+i, pos+i+1
+		}
+		line := strings.TrimSuffix(text[pos:lineEnd], "\r")
+		switch {
+		case line == "":
+			closeHeader()
+			return headers, text[next:]
+		case line[0] == ' ' || line[0] == '\t':
+			if !open {
+				closeHeader()
+				return headers, text[pos:]
+			}
+			end = lineEnd
+		default:
+			n, _, ok := strings.Cut(line, ":")
+			if !ok || !validHeaderName(n) {
+				closeHeader()
+				return headers, text[pos:]
+			}
+			closeHeader()
+			name, end, open = n, lineEnd, true
+			start = pos + len(n) + 1
+			for start < end && (text[start] == ' ' || text[start] == '\t') {
+				start++
+			}
+		}
+		pos = next
+	}
+	closeHeader()
 	return headers, ""
+}
+
+// dropCR removes the "\r" of every "\r\n" and a final "\r": the value's lines as read.
+func dropCR(v string) string {
+	if strings.IndexByte(v, '\r') < 0 {
+		return v
+	}
+	return strings.TrimSuffix(strings.ReplaceAll(v, "\r\n", "\n"), "\r")
 }
 
 func validHeaderName(s string) bool {
@@ -230,11 +260,12 @@ func decode(data []byte) string {
 	if utf8.Valid(data) {
 		return strings.TrimPrefix(string(data), "\ufeff")
 	}
-	r := make([]rune, len(data))
-	for i, b := range data {
-		r[i] = rune(b)
+	var b strings.Builder
+	b.Grow(len(data) + len(data)/2)
+	for _, c := range data {
+		b.WriteRune(rune(c))
 	}
-	return string(r)
+	return b.String()
 }
 
 // unfoldLine joins continuation lines with one space.
