@@ -53,15 +53,23 @@ func (d Dist) BuildNumber() (int, string) {
 	return n, d.Build[i:]
 }
 
+// MaxLength is the longest file name Parse accepts, in bytes: the limit of common file
+// systems, so that every accepted file can be saved under its name by any client.
+const MaxLength = 255
+
 // Extensions are the file name endings Parse accepts.
 var Extensions = []string{".whl", ".tar.gz", ".zip"}
 
 // Parse parses a wheel or sdist file name. It rejects other extensions, names with path
-// separators, invalid versions and invalid tags; errors wrap errs.ErrInvalid and say which
-// part is wrong.
+// separators, invalid versions and invalid tags, and names longer than MaxLength (before
+// looking at them further; a wheel's tag set is bounded by tags.ParseSet before it is
+// expanded); errors wrap errs.ErrInvalid and say which part is wrong.
 func Parse(filename string) (Dist, error) {
 	bad := func(format string, a ...any) (Dist, error) {
-		return Dist{}, fmt.Errorf("invalid distribution file name %q: %s: %w", filename, fmt.Sprintf(format, a...), errs.ErrInvalid)
+		return Dist{}, fmt.Errorf("invalid distribution file name %q: %s: %w", shorten(filename), fmt.Sprintf(format, a...), errs.ErrInvalid)
+	}
+	if len(filename) > MaxLength {
+		return bad("%d bytes, over the limit of %d bytes", len(filename), MaxLength)
 	}
 	if strings.ContainsAny(filename, "/\\") {
 		return bad("contains a path separator")
@@ -107,7 +115,7 @@ func parseWheel(filename string, bad func(string, ...any) (Dist, error)) (Dist, 
 	set := strings.Join(parts[len(parts)-3:], "-")
 	ts, err := tags.ParseSet(set)
 	if err != nil {
-		return bad("invalid tags %q", set)
+		return Dist{}, fmt.Errorf("invalid distribution file name %q: invalid tags: %w", shorten(filename), err)
 	}
 	d.Tags = ts
 	return d, nil
@@ -155,4 +163,13 @@ func parseSdist(filename, ext string, bad func(string, ...any) (Dist, error)) (D
 		return Dist{Filename: filename, Kind: KindSdist, Name: name, Version: v, Ext: ext}, nil
 	}
 	return bad("no valid version after a '-' in %q", stem)
+}
+
+// shorten returns s, or its first 60 bytes and "..." when it is longer: an error does not
+// quote a huge name whole.
+func shorten(s string) string {
+	if len(s) <= 64 {
+		return s
+	}
+	return strings.ToValidUTF8(s[:60], "") + "..."
 }

@@ -22,16 +22,37 @@ type Tag struct {
 // String returns "interpreter-abi-platform".
 func (t Tag) String() string { return t.Interpreter + "-" + t.ABI + "-" + t.Platform }
 
+// Limits of ParseSet. A compressed tag set expands to the product of its parts' counts,
+// so a short string can stand for a huge set ("py0.py1...-a0.a1...-p0.p1..." of 7 KB is
+// billions of tags); both the length and the product are checked before anything is
+// built. Real wheels use a few tags (numpy's manylinux wheels: 2; universal macOS
+// wheels: 3), so the caps are far above any real use.
+const (
+	MaxSetLength = 255 // bytes, as a file name is at most 255 bytes on common file systems
+	MaxSetTags   = 256 // tags after expansion
+)
+
 // ParseSet expands a compressed tag set such as "py2.py3-none-any" into its tags.
-// Errors wrap errs.ErrInvalid.
+// Errors wrap errs.ErrInvalid; a set longer than MaxSetLength or expanding to more than
+// MaxSetTags tags is refused before it is expanded, and the error names the limit.
 //
 // The parts are lower-cased, as packaging's Tag does, and expanded in packaging's order
 // (interpreters, then ABIs, then platforms). Each part must be non-empty and made of
 // ASCII letters, digits and "_".
 func ParseSet(s string) ([]Tag, error) {
+	if len(s) > MaxSetLength {
+		return nil, fmt.Errorf("invalid tag set %q: %d bytes, over the limit of %d bytes: %w", shorten(s), len(s), MaxSetLength, errs.ErrInvalid)
+	}
 	parts := strings.Split(s, "-")
 	if len(parts) != 3 {
 		return nil, fmt.Errorf("invalid tag set %q: want interpreter-abi-platform: %w", s, errs.ErrInvalid)
+	}
+	n := 1
+	for _, p := range parts {
+		n *= strings.Count(p, ".") + 1 // bounded by the length: no overflow
+	}
+	if n > MaxSetTags {
+		return nil, fmt.Errorf("invalid tag set %q: it expands to %d tags, over the limit of %d tags: %w", shorten(s), n, MaxSetTags, errs.ErrInvalid)
 	}
 	var fields [3][]string
 	for i, p := range parts {
@@ -42,7 +63,7 @@ func ParseSet(s string) ([]Tag, error) {
 			fields[i] = append(fields[i], f)
 		}
 	}
-	out := make([]Tag, 0, len(fields[0])*len(fields[1])*len(fields[2]))
+	out := make([]Tag, 0, n)
 	for _, in := range fields[0] {
 		for _, abi := range fields[1] {
 			for _, pl := range fields[2] {
@@ -51,6 +72,15 @@ func ParseSet(s string) ([]Tag, error) {
 		}
 	}
 	return out, nil
+}
+
+// shorten returns s, or its first 60 bytes and "..." when it is longer: how an error
+// quotes a string that may be huge.
+func shorten(s string) string {
+	if len(s) <= 64 {
+		return s
+	}
+	return strings.ToValidUTF8(s[:60], "") + "..."
 }
 
 func validTagPart(s string) bool {
