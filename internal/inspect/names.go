@@ -39,12 +39,12 @@ func cleanImportNames(in []string) []string {
 		// PEP 794 allows "; private" after the name.
 		s, _, _ = strings.Cut(s, ";")
 		s = strings.TrimSpace(s)
-		if isDotted(s) && !slices.Contains(out, s) {
+		if isDotted(s) {
 			out = append(out, s)
 		}
 	}
 	slices.Sort(out)
-	return out
+	return slices.Compact(out) // not a search per name: RECORD may list 100,000 modules
 }
 
 // moduleStem returns the module name of a Python file name: "m.py" -> "m",
