@@ -10,7 +10,14 @@
 //     compression ratio are capped by Limits; sizes are enforced while reading, not trusted
 //     from headers;
 //   - duplicate member names are rejected, and so is a name used both as a file and as
-//     a directory.
+//     a directory;
+//   - a zip member's local header must agree with its central directory entry (name,
+//     method, encryption flag, CRC-32 and sizes, from the data descriptor where the
+//     header defers to it): checked when the member is opened, so every reader of the
+//     data, Verify included, sees the archive the central directory describes;
+//   - a member read whole (ReadFile) is at most MaxReadFile bytes, ReadFileMax sets a
+//     smaller cap, and everything else is streamed;
+//   - reading stops when the context is canceled (Verify, Extract, OpenTarGz).
 //
 // The compression ratio is checked only once more than 1 MiB has been inflated, so small,
 // very compressible files (a license text, an empty __init__.py) are not refused. For zip
@@ -29,6 +36,7 @@
 package archives
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -68,8 +76,9 @@ type Member struct {
 type Archive interface {
 	// Members lists the regular files and directories, in archive order.
 	Members() []Member
-	// ReadFile returns a member's bytes, enforcing the size caps. Errors wrap
-	// errs.ErrNotFound when the member does not exist.
+	// ReadFile returns a member's bytes, enforcing the size caps; a member over
+	// MaxReadFile is refused (errs.ErrTooLarge, naming it and the limit): stream it with
+	// Open. Errors wrap errs.ErrNotFound when the member does not exist.
 	ReadFile(name string) ([]byte, error)
 	// Open streams a regular file member, enforcing the size caps while it is read.
 	// Errors wrap errs.ErrNotFound when the member does not exist.
@@ -79,9 +88,71 @@ type Archive interface {
 	Close() error
 }
 
+// MaxReadFile is the largest member that Archive.ReadFile reads whole. Members read whole
+// are small by nature (METADATA, RECORD, WHEEL, entry_points.txt, top_level.txt); 32 MiB
+// is a RECORD of some 200,000 lines, twice the member cap of the default Limits. A
+// hostile 1 GiB RECORD is refused from its size in the central directory, before it is
+// inflated.
+const MaxReadFile = 32 << 20
+
+// ReadFileMax is ReadFile with a smaller cap: a member over limit bytes (its declared
+// size, which the readers enforce) is refused before it is read, with an error that names
+// the member and the limit and wraps errs.ErrTooLarge.
+func ReadFileMax(a Archive, name string, limit int64) ([]byte, error) {
+	if ix, ok := a.(interface{ lookup(string) (Member, error) }); ok {
+		m, err := ix.lookup(name)
+		if err != nil {
+			return nil, err
+		}
+		if m.Size > limit {
+			return nil, tooLargef("member %q is %d bytes, over the limit of %d bytes for that file", name, m.Size, limit)
+		}
+	}
+	rc, err := a.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(rc, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, tooLargef("member %q is over the limit of %d bytes for that file", name, limit)
+	}
+	return buf.Bytes(), nil
+}
+
+// copyContext copies src to dst and stops with ctx's error once ctx is done, so that a
+// request that is canceled stops inflating a large member.
+func copyContext(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {
+	buf := make([]byte, 32<<10)
+	var n int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		k, err := src.Read(buf)
+		if k > 0 {
+			w, werr := dst.Write(buf[:k])
+			n += int64(w)
+			if werr != nil {
+				return n, werr
+			}
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
 // Verify reads every regular file of a through the caps (and, for zip, checks each CRC),
 // which proves the archive is complete and readable. Errors wrap errs.ErrInvalid or
-// errs.ErrTooLarge.
+// errs.ErrTooLarge; it stops with ctx's error once ctx is done.
 func Verify(ctx context.Context, a Archive) error {
 	for _, m := range a.Members() {
 		if m.Dir {
@@ -94,7 +165,7 @@ func Verify(ctx context.Context, a Archive) error {
 		if err != nil {
 			return err
 		}
-		_, err = io.Copy(io.Discard, rc)
+		_, err = copyContext(ctx, io.Discard, rc)
 		rc.Close()
 		if err != nil {
 			return err
@@ -219,14 +290,14 @@ func extract(ctx context.Context, dir string, ix *index, open func(string) (io.R
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 			return fmt.Errorf("archive: extract: %w", err)
 		}
-		if err := extractFile(target, m, open); err != nil {
+		if err := extractFile(ctx, target, m, open); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func extractFile(target string, m Member, open func(string) (io.ReadCloser, error)) error {
+func extractFile(ctx context.Context, target string, m Member, open func(string) (io.ReadCloser, error)) error {
 	rc, err := open(m.Name)
 	if err != nil {
 		return err
@@ -236,7 +307,7 @@ func extractFile(target string, m Member, open func(string) (io.ReadCloser, erro
 	if err != nil {
 		return fmt.Errorf("archive: extract: %w", err)
 	}
-	if _, err := io.Copy(f, rc); err != nil {
+	if _, err := copyContext(ctx, f, rc); err != nil {
 		f.Close()
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io/fs"
 	"os/exec"
 	"testing"
@@ -82,7 +83,7 @@ func openZip(data []byte, lim Limits) (Archive, error) {
 }
 
 func openTarGz(data []byte, lim Limits) (Archive, error) {
-	return OpenTarGz(bytes.NewReader(data), int64(len(data)), lim)
+	return OpenTarGz(context.Background(), bytes.NewReader(data), int64(len(data)), lim)
 }
 
 func execCommand(name string, args ...string) ([]byte, error) {

@@ -17,7 +17,7 @@ func ExtractTarGz(ctx context.Context, r io.Reader, dir string, lim Limits) erro
 	if err := checkDir(dir); err != nil {
 		return err
 	}
-	return walkTarGz(ctx, r, lim, &index{}, writeMember(dir))
+	return walkTarGz(ctx, r, lim, &index{}, writeMember(ctx, dir))
 }
 
 // ExtractTar is ExtractTarGz for an uncompressed tar stream, such as the output of a
@@ -26,7 +26,7 @@ func ExtractTar(ctx context.Context, r io.Reader, dir string, lim Limits) error 
 	if err := checkDir(dir); err != nil {
 		return err
 	}
-	return walkTar(ctx, r, lim, &index{}, writeMember(dir))
+	return walkTar(ctx, r, lim, &index{}, writeMember(ctx, dir))
 }
 
 func checkDir(dir string) error {
@@ -40,7 +40,7 @@ func checkDir(dir string) error {
 	return nil
 }
 
-func writeMember(dir string) func(Member, io.Reader) error {
+func writeMember(ctx context.Context, dir string) func(Member, io.Reader) error {
 	return func(m Member, body io.Reader) error {
 		target := filepath.Join(dir, filepath.FromSlash(m.Name))
 		if m.Dir {
@@ -49,6 +49,6 @@ func writeMember(dir string) func(Member, io.Reader) error {
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 			return err
 		}
-		return extractFile(target, m, func(string) (io.ReadCloser, error) { return io.NopCloser(body), nil })
+		return extractFile(ctx, target, m, func(string) (io.ReadCloser, error) { return io.NopCloser(body), nil })
 	}
 }

@@ -56,14 +56,15 @@ func (r *ratioReader) Read(p []byte) (int, error) {
 
 // OpenTarGz validates and opens a gzip-compressed tar archive. It reads the stream once
 // into a bounded temporary store (see the package documentation).
-func OpenTarGz(r io.ReaderAt, size int64, lim Limits) (Archive, error) {
+// It stops with ctx's error once ctx is done.
+func OpenTarGz(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (Archive, error) {
 	a := &tarArchive{offsets: map[string]int64{}, sp: &spool{}}
-	err := walkTarGz(context.Background(), io.NewSectionReader(r, 0, size), lim, &a.index, func(m Member, body io.Reader) error {
+	err := walkTarGz(ctx, io.NewSectionReader(r, 0, size), lim, &a.index, func(m Member, body io.Reader) error {
 		if m.Dir {
 			return nil
 		}
 		off := a.sp.size
-		if _, err := a.sp.copyFrom(body); err != nil {
+		if _, err := copyContext(ctx, a.sp, body); err != nil {
 			return err
 		}
 		a.offsets[m.Name] = off
@@ -226,6 +227,9 @@ func (a *tarArchive) ReadFile(name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if m.Size > MaxReadFile {
+		return nil, tooLargef("member %q is %d bytes, over the limit of %d bytes for that file", name, m.Size, MaxReadFile)
+	}
 	buf := make([]byte, m.Size)
 	if _, err := io.ReadFull(a.sp.section(a.offsets[m.Name], m.Size), buf); err != nil {
 		return nil, fmt.Errorf("archive: reading spooled member %q: %w", name, err)
@@ -244,30 +248,14 @@ type spool struct {
 	mem  []byte
 	f    *os.File
 	size int64
-	buf  []byte
 }
 
-func (s *spool) copyFrom(r io.Reader) (int64, error) {
-	var n int64
-	if s.buf == nil {
-		s.buf = make([]byte, 32<<10)
+// Write implements io.Writer.
+func (s *spool) Write(p []byte) (int, error) {
+	if err := s.write(p); err != nil {
+		return 0, err
 	}
-	buf := s.buf
-	for {
-		k, err := r.Read(buf)
-		if k > 0 {
-			if werr := s.write(buf[:k]); werr != nil {
-				return n, werr
-			}
-			n += int64(k)
-		}
-		if err == io.EOF {
-			return n, nil
-		}
-		if err != nil {
-			return n, err
-		}
-	}
+	return len(p), nil
 }
 
 func (s *spool) write(p []byte) error {

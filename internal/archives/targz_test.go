@@ -152,7 +152,7 @@ with tarfile.open(sys.argv[1], "w:gz", format=tarfile.PAX_FORMAT) as tf:
 	}
 	defer f.Close()
 	st, _ := f.Stat()
-	a, err := OpenTarGz(f, st.Size(), DefaultLimits())
+	a, err := OpenTarGz(context.Background(), f, st.Size(), DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,10 @@ import (
 
 type zipArchive struct {
 	index
+	r     io.ReaderAt
+	size  int64
 	files map[string]*zip.File
+	local map[string]int64 // local header offsets
 	lim   Limits
 }
 
@@ -26,9 +29,13 @@ func OpenZip(r io.ReaderAt, size int64, lim Limits) (Archive, error) {
 	if len(zr.File) > lim.MaxMembers {
 		return nil, tooLargef("%d members, over the limit of %d", len(zr.File), lim.MaxMembers)
 	}
-	a := &zipArchive{files: make(map[string]*zip.File, len(zr.File)), lim: lim}
+	offsets, err := localOffsets(r, size, zr.File)
+	if err != nil {
+		return nil, err
+	}
+	a := &zipArchive{r: r, size: size, files: make(map[string]*zip.File, len(zr.File)), local: map[string]int64{}, lim: lim}
 	var total uint64
-	for _, f := range zr.File {
+	for i, f := range zr.File {
 		name, dirSlash, err := cleanName(f.Name)
 		if err != nil {
 			return nil, err
@@ -69,6 +76,7 @@ func OpenZip(r io.ReaderAt, size int64, lim Limits) (Archive, error) {
 		}
 		if !dir {
 			a.files[name] = f
+			a.local[name] = offsets[i]
 		}
 	}
 	if total > ratioFloor && float64(total) > lim.MaxRatio*float64(max(size, 1)) {
@@ -83,6 +91,9 @@ func (a *zipArchive) Open(name string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	f := a.files[m.Name]
+	if err := checkLocal(a.r, a.size, f, a.local[m.Name]); err != nil {
+		return nil, err
+	}
 	rc, err := f.Open()
 	if err != nil {
 		return nil, invalidf("member %q: %v", name, err)
@@ -91,12 +102,7 @@ func (a *zipArchive) Open(name string) (io.ReadCloser, error) {
 }
 
 func (a *zipArchive) ReadFile(name string) ([]byte, error) {
-	rc, err := a.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	return io.ReadAll(rc)
+	return ReadFileMax(a, name, MaxReadFile)
 }
 
 func (a *zipArchive) Extract(ctx context.Context, dir string) error {

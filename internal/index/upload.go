@@ -87,7 +87,7 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 		return nil, false, err
 	}
 
-	info, err := inspect.Inspect(up.Filename, up.Content, size)
+	info, err := inspect.Inspect(ctx, up.Filename, up.Content, size)
 	if err != nil {
 		return nil, false, err
 	}

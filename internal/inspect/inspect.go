@@ -16,6 +16,7 @@
 package inspect
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -38,17 +39,31 @@ type Info struct {
 	ImportNames   []string // top-level import names: top_level.txt, else RECORD, else Import-Name
 }
 
+// Caps on the members Inspect reads, checked against the archive's declared sizes before
+// anything is inflated (the archive readers enforce the declared sizes while reading).
+// METADATA and PKG-INFO are capped at metadata.MaxSize.
+const (
+	// MaxRecordSize caps a wheel's RECORD, which is streamed line by line.
+	MaxRecordSize = archives.MaxReadFile
+	// MaxRecordLine caps one line of RECORD: a path, its hash and its size.
+	MaxRecordLine = 64 << 10
+	// MaxTopLevelSize caps top_level.txt, a list of a few names.
+	MaxTopLevelSize = 1 << 20
+)
+
 // Inspect opens the archive named filename through the archives package, finds the metadata
 // file (NAME-VERSION.dist-info/METADATA for wheels; NAME-VERSION/PKG-INFO for sdists), parses it and
-// checks that its name and version agree with the file name. Every member is read once
-// through the archive caps (archives.Verify), so a corrupt or lying archive is refused
-// here. Errors wrap errs.ErrInvalid or errs.ErrTooLarge and say what is wrong.
-func Inspect(filename string, r io.ReaderAt, size int64) (*Info, error) {
-	return InspectLimits(filename, r, size, archives.DefaultLimits())
+// checks that its name and version agree with the file name. The members it reads are
+// capped (see MaxRecordSize); then every member is read once through the archive caps
+// (archives.Verify), so a corrupt or lying archive is refused here. It stops with ctx's
+// error once ctx is done. Errors wrap errs.ErrInvalid or errs.ErrTooLarge and say what is
+// wrong.
+func Inspect(ctx context.Context, filename string, r io.ReaderAt, size int64) (*Info, error) {
+	return InspectLimits(ctx, filename, r, size, archives.DefaultLimits())
 }
 
 // InspectLimits is Inspect with explicit archive limits.
-func InspectLimits(filename string, r io.ReaderAt, size int64, lim archives.Limits) (*Info, error) {
+func InspectLimits(ctx context.Context, filename string, r io.ReaderAt, size int64, lim archives.Limits) (*Info, error) {
 	d, err := filenames.Parse(filename)
 	if err != nil {
 		return nil, err
@@ -58,23 +73,25 @@ func InspectLimits(filename string, r io.ReaderAt, size int64, lim archives.Limi
 	case d.Kind == filenames.KindWheel || d.Ext == ".zip":
 		a, err = archives.OpenZip(r, size, lim)
 	default:
-		a, err = archives.OpenTarGz(r, size, lim)
+		a, err = archives.OpenTarGz(ctx, r, size, lim)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filename, err)
 	}
 	defer a.Close()
-	// Read every member once: CRCs and real sizes are checked, not only the headers.
-	if err := archives.Verify(context.Background(), a); err != nil {
-		return nil, fmt.Errorf("%s: %w", filename, err)
-	}
+	// The few members read for the metadata first, each within its cap, so that an
+	// oversized RECORD is refused before anything is inflated.
 	info := &Info{Dist: d}
 	if d.Kind == filenames.KindWheel {
-		err = inspectWheel(info, a)
+		err = inspectWheel(ctx, info, a)
 	} else {
 		err = inspectSdist(info, a)
 	}
 	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filename, err)
+	}
+	// Then every member once: CRCs and real sizes are checked, not only the headers.
+	if err := archives.Verify(ctx, a); err != nil {
 		return nil, fmt.Errorf("%s: %w", filename, err)
 	}
 	return info, nil
@@ -108,7 +125,7 @@ func topDir(name string) string {
 	return top
 }
 
-func inspectWheel(info *Info, a archives.Archive) error {
+func inspectWheel(ctx context.Context, info *Info, a archives.Archive) error {
 	d := info.Dist
 	var dirs []string
 	seen := map[string]bool{}
@@ -139,7 +156,7 @@ func inspectWheel(info *Info, a archives.Archive) error {
 		info.ImportNames = tl
 		return nil
 	}
-	paths, err := recordPaths(a, distInfo+"/RECORD")
+	paths, err := recordPaths(ctx, a, distInfo+"/RECORD")
 	if err != nil {
 		return err
 	}
@@ -176,12 +193,7 @@ func inspectWheel(info *Info, a archives.Archive) error {
 // readMetadata reads, parses and checks the metadata file at name.
 func readMetadata(info *Info, a archives.Archive, name string) error {
 	d := info.Dist
-	for _, m := range a.Members() {
-		if m.Name == name && m.Size > metadata.MaxSize {
-			return fmt.Errorf("%s is %d bytes, over the %d byte limit: %w", name, m.Size, metadata.MaxSize, errs.ErrTooLarge)
-		}
-	}
-	raw, err := a.ReadFile(name)
+	raw, err := archives.ReadFileMax(a, name, metadata.MaxSize)
 	if errors.Is(err, errs.ErrNotFound) {
 		return invalidf("archive has no %s", name)
 	}
@@ -207,9 +219,10 @@ func readMetadata(info *Info, a archives.Archive, name string) error {
 	return nil
 }
 
-// readTopLevel returns the names listed in a top_level.txt, nil when there is none.
+// readTopLevel returns the names listed in a top_level.txt (at most MaxTopLevelSize
+// bytes), nil when there is none.
 func readTopLevel(a archives.Archive, name string) ([]string, error) {
-	b, err := a.ReadFile(name)
+	b, err := archives.ReadFileMax(a, name, MaxTopLevelSize)
 	if errors.Is(err, errs.ErrNotFound) {
 		return nil, nil
 	}
@@ -223,18 +236,33 @@ func readTopLevel(a archives.Archive, name string) ([]string, error) {
 	return cleanImportNames(out), nil
 }
 
-// recordPaths returns the paths listed in a wheel's RECORD, nil when there is none.
-func recordPaths(a archives.Archive, name string) ([]string, error) {
-	b, err := a.ReadFile(name)
+// recordPaths returns the paths listed in a wheel's RECORD, nil when there is none. RECORD
+// is streamed: at most MaxRecordSize bytes, lines of at most MaxRecordLine bytes.
+func recordPaths(ctx context.Context, a archives.Archive, name string) ([]string, error) {
+	for _, m := range a.Members() {
+		if m.Name == name && m.Size > MaxRecordSize {
+			return nil, fmt.Errorf("%s is %d bytes, over the limit of %d bytes for a RECORD: %w", name, m.Size, MaxRecordSize, errs.ErrTooLarge)
+		}
+	}
+	rc, err := a.Open(name)
 	if errors.Is(err, errs.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, l := range strings.Split(string(b), "\n") {
-		l = strings.TrimRight(l, "\r")
+	defer rc.Close()
+	lr := &io.LimitedReader{R: rc, N: MaxRecordSize + 1}
+	sc := bufio.NewScanner(lr)
+	sc.Buffer(make([]byte, 0, 4096), MaxRecordLine)
+	out := []string{}
+	for n := 1; sc.Scan(); n++ {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		l := strings.TrimRight(sc.Text(), "\r")
 		if l == "" {
 			continue
 		}
@@ -249,8 +277,14 @@ func recordPaths(a archives.Archive, name string) ([]string, error) {
 		}
 		out = append(out, p)
 	}
-	if out == nil {
-		out = []string{}
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		return nil, fmt.Errorf("%s has a line over the limit of %d bytes: %w", name, MaxRecordLine, errs.ErrInvalid)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if lr.N == 0 { // MaxRecordSize+1 bytes were read
+		return nil, fmt.Errorf("%s is over the limit of %d bytes for a RECORD: %w", name, MaxRecordSize, errs.ErrTooLarge)
 	}
 	return out, nil
 }

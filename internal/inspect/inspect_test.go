@@ -5,6 +5,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -17,7 +18,7 @@ import (
 )
 
 func inspectBytes(name string, data []byte) (*Info, error) {
-	return Inspect(name, bytes.NewReader(data), int64(len(data)))
+	return Inspect(context.Background(), name, bytes.NewReader(data), int64(len(data)))
 }
 
 func inspectFile(t *testing.T, path string) *Info {

@@ -38,7 +38,7 @@ func (c *Client) Metadata(ctx context.Context, f File) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metadata of %s: %w", f.Filename, err)
 	}
-	info, err := inspect.Inspect(f.Filename, tmp, st.Size())
+	info, err := inspect.Inspect(ctx, f.Filename, tmp, st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("metadata of %s: %w", f.Filename, err)
 	}
