@@ -159,6 +159,9 @@ type ContentReader interface {
 	ImportProviders(ctx context.Context, repoID int64, version int, importNames []string) ([]string, error)
 	// BlobReferenced reports whether any file row uses sha256 as its body or metadata.
 	BlobReferenced(ctx context.Context, sha256 string) (bool, error)
+	// ParsedMetadata returns what PutParsedMetadata stored for the core metadata file
+	// with that sha256; ErrNotFound when nothing was (files stored before it existed).
+	ParsedMetadata(ctx context.Context, metadataSHA256 string) ([]byte, error)
 }
 
 // ContentWriter changes files and content; version is always the one begun with
@@ -175,6 +178,9 @@ type ContentWriter interface {
 	RemoveFiles(ctx context.Context, repoID int64, version int, project, pversion, filename string) (int, error)
 	// RestoreContent makes version hold exactly what version `to` held.
 	RestoreContent(ctx context.Context, repoID int64, version, to int) error
+	// PutParsedMetadata stores the parsed form of the core metadata file with that sha256
+	// (opaque bytes to the store); a digest already stored keeps its first value.
+	PutParsedMetadata(ctx context.Context, metadataSHA256 string, parsed []byte) error
 }
 
 // DistributionReader reads distributions.
