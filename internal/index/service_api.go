@@ -3,6 +3,8 @@ package index
 import (
 	"context"
 	"io"
+
+	"github.com/pydepot/pydepot/internal/metadata"
 )
 
 // Blob is an open file body.
@@ -41,6 +43,9 @@ type API interface {
 	File(ctx context.Context, d *Distribution, filename string) (*File, error)
 	// OpenBlob opens stored bytes by sha256 (file bodies and metadata files).
 	OpenBlob(ctx context.Context, sha256 string) (Blob, int64, error)
+	// CoreMetadata returns the parsed core metadata file with that sha256 (a
+	// File.MetadataSHA256), parsed once at upload; ErrNotFound when there is none.
+	CoreMetadata(ctx context.Context, metadataSHA256 string) (*metadata.Metadata, error)
 	// ImportCandidates lists the projects (normalized) of the distribution whose files
 	// provide the top-level import name module (or, for dotted names, its first component
 	// matched as a namespace).

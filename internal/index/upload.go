@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/filenames"
 	"github.com/pydepot/pydepot/internal/inspect"
 	"github.com/pydepot/pydepot/internal/metastore"
 	"github.com/pydepot/pydepot/internal/names"
@@ -56,6 +57,10 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 	if up.Filename == "" || strings.ContainsAny(up.Filename, "/\\\x00") {
 		return nil, false, fmt.Errorf("filename %q: %w", up.Filename, errs.ErrInvalid)
 	}
+	// A hostile name (too long, a tag set of millions) is refused before the body is read.
+	if _, err := filenames.Parse(up.Filename); err != nil {
+		return nil, false, err
+	}
 	repo, err := s.store.Repository(ctx, up.Repository)
 	if err != nil {
 		return nil, false, err
@@ -92,6 +97,10 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 		return nil, false, err
 	}
 	if err := checkForm(up, info); err != nil {
+		return nil, false, err
+	}
+	parsed, err := encodeParsed(info.Metadata)
+	if err != nil {
 		return nil, false, err
 	}
 
@@ -161,6 +170,11 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 		}
 		if row.ID, err = tx.AddFile(ctx, row, n); err != nil {
 			return err
+		}
+		if row.MetadataSHA256 != "" {
+			if err := tx.PutParsedMetadata(ctx, row.MetadataSHA256, parsed); err != nil {
+				return err
+			}
 		}
 		if err := tx.FinishVersion(ctx, r.ID, n, row.UploadTime); err != nil {
 			return err

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -275,18 +274,9 @@ func (s *server) pypiInfo(r *http.Request, p *index.Project, version string, f *
 	return info
 }
 
-// readMetadata reads and parses a core metadata blob (capped at 4 MiB).
+// readMetadata returns a file's core metadata as the index parsed it at upload.
 func (s *server) readMetadata(r *http.Request, sha string) (*metadata.Metadata, error) {
-	blob, _, err := s.api.OpenBlob(r.Context(), sha)
-	if err != nil {
-		return nil, err
-	}
-	defer blob.Close()
-	data, err := io.ReadAll(io.LimitReader(blob, 4<<20))
-	if err != nil {
-		return nil, err
-	}
-	return metadata.Parse(data)
+	return s.api.CoreMetadata(r.Context(), sha)
 }
 
 // externalBase is the scheme and host clients reach this server at.
