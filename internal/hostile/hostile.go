@@ -40,7 +40,7 @@ func ContinuationLines(name string, n int) string {
 }
 
 // TagSet is the compressed tag set "py0.py1...-a0.a1...-p0.p1..." with n names in each
-// part: n*n*n tags once expanded. n = 300 makes a 7 KB file name of 27 million tags.
+// part: n*n*n tags once expanded. n = 450 makes a 7 KB file name of 91 million tags.
 func TagSet(n int) string {
 	part := func(prefix string) string {
 		names := make([]string, n)

@@ -157,3 +157,28 @@ func TestManyImportNames(t *testing.T) {
 		t.Errorf("cleanImportNames(200,000 names) took %v", d)
 	}
 }
+
+func BenchmarkInspectContinuationLines(b *testing.B) {
+	data := hostile.ContinuationWheel("cont", 200_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := inspectBytes("cont-1.0-py3-none-any.whl", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkInspectBigRecord is the refusal of a 1 GiB RECORD (a 10 MB wheel).
+func BenchmarkInspectBigRecord(b *testing.B) {
+	var w bytes.Buffer
+	if err := hostile.BigRecordWheel(&w, "bigrec", 1<<30); err != nil {
+		b.Fatal(err)
+	}
+	data := w.Bytes()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := inspectBytes("bigrec-1.0-py3-none-any.whl", data); !errors.Is(err, errs.ErrTooLarge) {
+			b.Fatal(err)
+		}
+	}
+}

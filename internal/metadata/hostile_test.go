@@ -100,3 +100,20 @@ func BenchmarkParseContinuationLines(b *testing.B) {
 		}
 	}
 }
+
+// FuzzSplitMatchesReference: the linear Split gives the old Split's results.
+func FuzzSplitMatchesReference(f *testing.F) {
+	f.Add("A: b\r\n c\r\n\r\nbody\r\n")
+	f.Add("A: b\n\tc\n d\r\rx\r\n\r\n")
+	f.Add(string(continuationLines(100)))
+	f.Fuzz(func(t *testing.T, in string) {
+		if len(in) > 1<<16 {
+			return
+		}
+		gh, gb := Split([]byte(in))
+		wh, wb := referenceSplit(decode([]byte(in)))
+		if !slices.Equal(gh, wh) || gb != wb {
+			t.Fatalf("Split(%q) = %q, %q; want %q, %q", in, gh, gb, wh, wb)
+		}
+	})
+}
