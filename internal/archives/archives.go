@@ -99,14 +99,12 @@ const MaxReadFile = 32 << 20
 // size, which the readers enforce) is refused before it is read, with an error that names
 // the member and the limit and wraps errs.ErrTooLarge.
 func ReadFileMax(a Archive, name string, limit int64) ([]byte, error) {
-	if ix, ok := a.(interface{ lookup(string) (Member, error) }); ok {
-		m, err := ix.lookup(name)
-		if err != nil {
-			return nil, err
-		}
-		if m.Size > limit {
-			return nil, tooLargef("member %q is %d bytes, over the limit of %d bytes for that file", name, m.Size, limit)
-		}
+	m, err := Lookup(a, name)
+	if err != nil {
+		return nil, err
+	}
+	if m.Size > limit {
+		return nil, tooLargef("member %q is %d bytes, over the limit of %d bytes for that file", name, m.Size, limit)
 	}
 	rc, err := a.Open(name)
 	if err != nil {
@@ -122,6 +120,21 @@ func ReadFileMax(a Archive, name string, limit int64) ([]byte, error) {
 		return nil, tooLargef("member %q is over the limit of %d bytes for that file", name, limit)
 	}
 	return buf.Bytes(), nil
+}
+
+// Lookup returns the regular file member name of a (its Size is the declared size, which
+// the readers enforce). Errors wrap errs.ErrNotFound when there is none, errs.ErrInvalid
+// when it is a directory.
+func Lookup(a Archive, name string) (Member, error) {
+	if ix, ok := a.(interface{ lookup(string) (Member, error) }); ok {
+		return ix.lookup(name)
+	}
+	for _, m := range a.Members() {
+		if m.Name == name && !m.Dir {
+			return m, nil
+		}
+	}
+	return Member{}, fmt.Errorf("archive: no member %q: %w", name, errs.ErrNotFound)
 }
 
 // copyContext copies src to dst and stops with ctx's error once ctx is done, so that a

@@ -139,9 +139,9 @@ func (r *recordReader) Read(p []byte) (int, error) {
 }
 
 // BigRecordWheel writes the wheel name-1.0-py3-none-any.whl whose RECORD is size bytes
-// (the report's: 1 GiB in a 12 MB wheel) to w.
-func BigRecordWheel(w io.Writer, name string, size int64) error {
-	files := Minimal(name, Metadata(name, "1.0"))
+// (the report's: 1 GiB in a 12 MB wheel), with extra members, to w.
+func BigRecordWheel(w io.Writer, name string, size int64, extra ...File) error {
+	files := append(Minimal(name, Metadata(name, "1.0")), extra...)
 	files = append(files, File{Name: name + "-1.0.dist-info/RECORD", Body: &recordReader{left: size, block: recordBlock()}})
 	return Wheel(w, files...)
 }

@@ -41,6 +41,15 @@ func TestBigRecord(t *testing.T) {
 	if alloc > 4<<20 {
 		t.Errorf("refusing the RECORD allocated %d bytes", alloc)
 	}
+	// With a top_level.txt, RECORD is not read for the import names, but capped all the same.
+	w.Reset()
+	tl := hostile.File{Name: "bigrec-1.0.dist-info/top_level.txt", Body: strings.NewReader("bigrec\n")}
+	if err := hostile.BigRecordWheel(&w, "bigrec", MaxRecordSize+1, tl); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Inspect(context.Background(), "bigrec-1.0-py3-none-any.whl", bytes.NewReader(w.Bytes()), int64(w.Len())); !errors.Is(err, errs.ErrTooLarge) || !strings.Contains(err.Error(), "RECORD") {
+		t.Errorf("big RECORD beside top_level.txt: %v", err)
+	}
 	// A RECORD under the cap is streamed: allocations stay near the size of the paths kept.
 	w.Reset()
 	if err := hostile.BigRecordWheel(&w, "bigrec", 8<<20); err != nil {

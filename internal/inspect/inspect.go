@@ -150,6 +150,10 @@ func inspectWheel(ctx context.Context, info *Info, a archives.Archive) error {
 	if err := readMetadata(info, a, distInfo+"/METADATA"); err != nil {
 		return err
 	}
+	// RECORD is capped even when top_level.txt makes reading it unnecessary.
+	if err := checkRecordSize(a, distInfo+"/RECORD"); err != nil {
+		return err
+	}
 	if tl, err := readTopLevel(a, distInfo+"/top_level.txt"); err != nil {
 		return err
 	} else if len(tl) > 0 {
@@ -236,13 +240,19 @@ func readTopLevel(a archives.Archive, name string) ([]string, error) {
 	return cleanImportNames(out), nil
 }
 
+// checkRecordSize refuses a RECORD over MaxRecordSize from its declared size.
+func checkRecordSize(a archives.Archive, name string) error {
+	if m, err := archives.Lookup(a, name); err == nil && m.Size > MaxRecordSize {
+		return fmt.Errorf("%s is %d bytes, over the limit of %d bytes for a RECORD: %w", name, m.Size, MaxRecordSize, errs.ErrTooLarge)
+	}
+	return nil
+}
+
 // recordPaths returns the paths listed in a wheel's RECORD, nil when there is none. RECORD
 // is streamed: at most MaxRecordSize bytes, lines of at most MaxRecordLine bytes.
 func recordPaths(ctx context.Context, a archives.Archive, name string) ([]string, error) {
-	for _, m := range a.Members() {
-		if m.Name == name && m.Size > MaxRecordSize {
-			return nil, fmt.Errorf("%s is %d bytes, over the limit of %d bytes for a RECORD: %w", name, m.Size, MaxRecordSize, errs.ErrTooLarge)
-		}
+	if err := checkRecordSize(a, name); err != nil {
+		return nil, err
 	}
 	rc, err := a.Open(name)
 	if errors.Is(err, errs.ErrNotFound) {
