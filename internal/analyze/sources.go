@@ -15,6 +15,19 @@ import (
 	"github.com/pydepot/pydepot/internal/pysource"
 )
 
+// MissingSourceError is a SOURCE that cannot be read (the CLI exits 2 for it, as
+// cctools does for a missing script). It wraps errs.ErrNotFound.
+type MissingSourceError struct {
+	Path string
+	Err  error // from os.Stat
+}
+
+func (e *MissingSourceError) Error() string {
+	return fmt.Sprintf("source %s: no such file or folder", e.Path)
+}
+
+func (e *MissingSourceError) Unwrap() []error { return []error{errs.ErrNotFound, e.Err} }
+
 // skipDirs are folders a project walk does not enter.
 var skipDirs = map[string]bool{
 	"__pycache__": true, "node_modules": true, "site-packages": true, "build": true,
@@ -49,7 +62,7 @@ func collect(sources []string, stdin io.Reader) ([]*file, []string, error) {
 		}
 		st, err := os.Stat(s)
 		if err != nil {
-			return nil, nil, fmt.Errorf("source %s: %w", s, errs.ErrNotFound)
+			return nil, nil, &MissingSourceError{Path: s, Err: err}
 		}
 		if !st.IsDir() {
 			files = append(files, &file{path: s})

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -24,8 +25,10 @@ func newAnalyzeCmd(env Env) *cobra.Command {
 		Short: "Find the distributions a Python script or project imports",
 		Long: `Find what Python code imports and which distributions provide it.
 
-SOURCE is a script, a folder (analyzed as a project) or - for standard input; OUT is
-the JSON file to write, or - for standard output. Imports inside functions, try/except
+SOURCE is a script, a folder (analyzed as a project) or - for standard input; OUT,
+required, is the JSON file to write, or - for standard output. OUT is never one of the
+sources nor a .py file. Exit status: 1 for a usage error (nothing is written), 2 for a
+SOURCE that does not exist. Imports inside functions, try/except
 ImportError (listed as optional) and importlib.import_module("...") / __import__("...")
 calls are found; imports under 'if TYPE_CHECKING:', the standard library of the target
 Python and the code's own modules are dropped. The target is the python3 on PATH
@@ -37,11 +40,21 @@ the name itself (listed under "unresolved"). See 'pydepot help show analyze'.`,
 		Example: `  pydepot analyze script.py deps.json
   pydepot analyze --pin --pkg-mapping mylib=my-lib-dist src/ -
   cat job.py | pydepot analyze --python 3.12 --index-url http://depot:8080/prod/simple/ - -`,
-		Args: cobra.MinimumNArgs(1),
+		// Exit status: 0 success, 1 a usage error (nothing is read or written), 2 a
+		// SOURCE that does not exist, as cctools' python_package_analyze.
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return usageError(cmd, "want at least one SOURCE and the OUT file, got %d argument(s)", len(args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			o.Sources, o.Stdin = args[:len(args)-1], env.Stdin
 			out := args[len(args)-1]
+			if err := checkAnalyzeOut(cmd, o.Sources, out); err != nil {
+				return err
+			}
 			o.Logger = env.Logger()
 			o.Mappings = map[string]string{}
 			for _, m := range mappings {
@@ -74,6 +87,10 @@ the name itself (listed under "unresolved"). See 'pydepot help show analyze'.`,
 				return err
 			}
 			res, err := analyze.Run(ctx, o)
+			var missing *analyze.MissingSourceError
+			if errors.As(err, &missing) {
+				return &ExitError{Code: 2, Err: err}
+			}
 			if err != nil {
 				return err
 			}
@@ -101,4 +118,41 @@ the name itself (listed under "unresolved"). See 'pydepot help show analyze'.`,
 	f.BoolVar(&o.Pin, "pin", false, "pin each requirement to the version installed in the target interpreter")
 	cmd.MarkFlagsMutuallyExclusive("toplevel", "function")
 	return cmd
+}
+
+// usageError is exit status 1 with the command's usage line.
+func usageError(cmd *cobra.Command, format string, a ...any) error {
+	return &ExitError{Code: 1, Err: fmt.Errorf("%s (usage: pydepot %s): %w", fmt.Sprintf(format, a...), cmd.Use, errs.ErrInvalid)}
+}
+
+// checkAnalyzeOut refuses an OUT that would destroy code or cannot be the JSON file:
+// a name ending in .py (existing or not: `analyze a.py b.py` means two sources), one
+// of the sources, or a folder.
+func checkAnalyzeOut(cmd *cobra.Command, sources []string, out string) error {
+	if out == "-" {
+		return nil
+	}
+	if strings.HasSuffix(out, ".py") {
+		return usageError(cmd, "OUT %s is a Python file; the last argument is the JSON file to write", out)
+	}
+	ost, err := os.Stat(out)
+	if err != nil {
+		return nil // a new file
+	}
+	if ost.IsDir() {
+		return usageError(cmd, "OUT %s is a folder; the last argument is the JSON file to write", out)
+	}
+	for _, s := range sources {
+		if s == "-" {
+			continue
+		}
+		st, err := os.Stat(s)
+		if err != nil {
+			continue // reported as a missing source
+		}
+		if os.SameFile(st, ost) {
+			return usageError(cmd, "OUT %s is also a SOURCE; it would be overwritten", out)
+		}
+	}
+	return nil
 }

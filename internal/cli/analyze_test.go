@@ -75,3 +75,55 @@ func TestAnalyzeCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestAnalyzeNeverOverwritesSources: a missing OUT, a .py OUT or an OUT that is a
+// source is a usage error (exit 1) that leaves every file as it was; a missing
+// source exits 2, as cctools' python_package_analyze.
+func TestAnalyzeNeverOverwritesSources(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.py"), filepath.Join(dir, "b.py")
+	src := "import yaml\n"
+	for _, p := range []string{a, b} {
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{
+		{a},
+		{a, b},
+		{"--python", "3.11", a, b},
+		{"--python", "3.11", a, a},
+		{"--python", "3.11", "-", a},
+		{"--python", "3.11", dir, dir},
+		{"--python", "3.11", a, filepath.Join(dir, "new.py")},
+	} {
+		code, _, stderr := runAnalyze(t, "import requests\n", args...)
+		if code != 1 {
+			t.Errorf("analyze %v: exit %d, want 1 (usage); stderr %s", args, code, stderr)
+		}
+		if !strings.Contains(stderr, "usage") {
+			t.Errorf("analyze %v: stderr %q does not show the usage", args, stderr)
+		}
+		for _, p := range []string{a, b} {
+			if got, _ := os.ReadFile(p); string(got) != src {
+				t.Fatalf("analyze %v changed %s to %q", args, p, got)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(dir, "new.py")); err == nil {
+			t.Fatalf("analyze %v created new.py", args)
+		}
+	}
+	out := filepath.Join(dir, "out.json")
+	if code, _, stderr := runAnalyze(t, "", "--python", "3.11", filepath.Join(dir, "missing.py"), out); code != 2 {
+		t.Errorf("missing source: exit %d, want 2; stderr %s", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a failed analyze wrote OUT")
+	}
+	if code, _, stderr := runAnalyze(t, "", "--python", "3.11", a, b+"x", out); code != 2 || !strings.Contains(stderr, "no such file") {
+		t.Errorf("missing second source: exit %d, stderr %s", code, stderr)
+	}
+	if code, _, stderr := runAnalyze(t, "", "--python", "3.11", a, out); code != 0 {
+		t.Errorf("a.py out.json: exit %d: %s", code, stderr)
+	}
+}
