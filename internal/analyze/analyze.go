@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -74,50 +75,81 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if len(o.Sources) == 0 {
 		o.Sources = []string{"-"}
 	}
-	files, projects, err := collect(o.Sources, o.Stdin)
+	roots, err := collect(o.Sources, o.Stdin)
 	if err != nil {
 		return nil, err
 	}
-	if err := parseAll(files); err != nil {
+	ps := newParser()
+	var given []*file
+	for _, r := range roots {
+		given = append(given, r.files...)
+	}
+	if err := ps.parseAll(given); err != nil {
 		return nil, err
 	}
-	local := localNames(files, projects)
-	if o.Function != "" && !defines(files, o.Function) {
+	for _, f := range given {
+		if abs, err := filepath.Abs(f.path); err == nil && f.path != "-" {
+			ps.done[abs] = f
+		}
+	}
+	keep := func(imp pysource.Import, followed bool) bool {
+		if followed {
+			return !imp.TypeChecking && (!o.TopLevel || len(imp.Functions) == 0)
+		}
+		return wanted(imp, o)
+	}
+	for _, r := range roots {
+		warn, err := ps.follow(r, keep)
+		if err != nil {
+			return nil, err
+		}
+		if warn != "" {
+			log.Warn(warn, "limit", maxFollowed)
+		}
+	}
+	if o.Function != "" && !defines(given, o.Function) {
 		return nil, fmt.Errorf("--function %s: no function of that name in the sources: %w", o.Function, errs.ErrNotFound)
 	}
 
 	res := &Result{Python: version}
 	required, optional, localUsed := map[string]bool{}, map[string]bool{}, map[string]bool{}
-	for _, f := range files {
-		res.Sources = append(res.Sources, f.path)
-		if f.err != nil {
-			log.Warn("source is not valid Python; its imports are a best guess", "file", f.path, "error", f.err)
-		}
-		siblings := relativeSiblings(f.imports)
-		for _, imp := range f.imports {
-			if !wanted(imp, o) {
-				continue
+	listed := map[string]bool{}
+	for _, r := range roots {
+		for _, f := range r.files {
+			if !listed[f.path] {
+				listed[f.path] = true
+				res.Sources = append(res.Sources, f.path)
+				if f.err != nil {
+					log.Warn("source is not valid Python; its imports are a best guess", "file", f.path, "error", f.err)
+				}
+				warnPython2(log, f, version)
 			}
-			if imp.Level > 0 {
-				continue // relative: local by definition
-			}
-			if !validModule(imp.Module) {
-				log.Debug("ignoring an import of a name that is not a module name", "file", f.path, "line", imp.Line, "name", imp.Module)
-				continue
-			}
-			top := imp.Top()
-			if std.Contains(top) || top == "__main__" {
-				continue
-			}
-			if local[top] || siblings[top] {
-				localUsed[top] = true
-				continue
-			}
-			for _, key := range table.Key(imp.Module, imp.Names) {
-				if imp.Optional {
-					optional[key] = true
-				} else {
-					required[key] = true
+			siblings := relativeSiblings(f.imports)
+			for _, imp := range f.imports {
+				if !keep(imp, f.followed) {
+					continue
+				}
+				if imp.Level > 0 {
+					continue // relative: local by definition
+				}
+				if !validModule(imp.Module) {
+					log.Debug("ignoring an import of a name that is not a module name", "file", f.path, "line", imp.Line, "name", imp.Module)
+					continue
+				}
+				top := imp.Top()
+				if std.Contains(top) || top == "__main__" {
+					continue
+				}
+				if r.local[top] || f.local[top] || siblings[top] {
+					localUsed[top] = true
+					continue
+				}
+				for _, key := range table.Key(imp.Module, imp.Names) {
+					if imp.Optional {
+						optional[key] = true
+					} else {
+						required[key] = true
+					}
 				}
 			}
 		}
@@ -325,4 +357,15 @@ func (r *resolver) pin(dist string) string {
 		return dist
 	}
 	return d.Name + "==" + d.Version
+}
+
+// warnPython2 says when a file looks like Python 2 and the target is Python 3: its
+// imports are read with a Python 3 parser, and the environment will not run it.
+func warnPython2(log *slog.Logger, f *file, version string) {
+	if len(f.py2) == 0 || strings.HasPrefix(version, "2.") {
+		return
+	}
+	h := f.py2[0]
+	log.Warn("source looks like Python 2 (the target is Python "+version+"); its imports are a best guess and it will not run as is",
+		"file", f.path, "line", h.Line, "found", h.What)
 }

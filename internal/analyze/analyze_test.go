@@ -78,10 +78,13 @@ func TestRun(t *testing.T) {
 		"data/readme.txt": "",
 	})
 	src := filepath.Join(dir, "script.py")
+	// The local modules the script imports at the top level are read too.
+	followed := []string{filepath.Join(dir, "helper.py"), filepath.Join(dir, "pkg/__init__.py"), filepath.Join(dir, "pkg/sub.py")}
 	tests := []struct {
-		name string
-		o    Options
-		want Result
+		name     string
+		o        Options
+		want     Result
+		followed []string
 	}{
 		{
 			name: "all imports, Python 3.11",
@@ -96,6 +99,7 @@ func TestRun(t *testing.T) {
 				Unresolved: []string{"google.cloud.bigquery", "google.cloud.storage", "mymod"},
 				Local:      []string{"helper", "pkg"},
 			},
+			followed: followed,
 		},
 		{
 			name: "distutils left the standard library in 3.12",
@@ -110,6 +114,7 @@ func TestRun(t *testing.T) {
 				Unresolved: []string{"distutils", "google.cloud.bigquery", "google.cloud.storage"},
 				Local:      []string{"helper", "pkg"},
 			},
+			followed: followed,
 		},
 		{
 			name: "function, mapping and extra",
@@ -132,7 +137,7 @@ func TestRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tt.want.Sources = []string{src}
+			tt.want.Sources = append([]string{src}, tt.followed...)
 			if !reflect.DeepEqual(*got, tt.want) {
 				g, _ := json.MarshalIndent(got, "", " ")
 				w, _ := json.MarshalIndent(tt.want, "", " ")

@@ -14,6 +14,13 @@
 //     package (`from .Parser import P` … `from Parser import P`, as ANTLR writes) is
 //     local too; code read from stdin has no folder, so only relative imports are
 //     local there;
+//   - the local modules and packages a script imports are read too, transitively,
+//     as ModuleFinder would reach them but without running anything (`import a.b`
+//     reads a/__init__.py and a/b.py, `from a import x` also a/x.py, relative
+//     imports from the file's package); at most maxFollowed files per SOURCE, each
+//     at most maxFileSize bytes, maxTotalBytes in all;
+//   - each SOURCE has its own local names: a module beside one script is not local
+//     to a script in another folder;
 //   - TopLevel keeps imports outside of any def (class bodies and module-level
 //     if/try/with blocks run at import and count as top level; cctools looked only at
 //     the statements directly in the module body); Function keeps imports inside any

@@ -70,6 +70,7 @@ func (t *tokenizer) fstringText(fs *fstring) {
 			t.emit(Op, s, t.line)
 			fs.fields = append(fs.fields, field{depth: len(t.parens)})
 			t.parens = append(t.parens, '{')
+			t.parenLines = append(t.parenLines[:len(t.parens)-1], t.line)
 			return
 		case c == '}':
 			if !inSpec {

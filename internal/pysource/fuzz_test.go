@@ -46,11 +46,29 @@ func FuzzTokenize(f *testing.F) {
 func FuzzParse(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, src []byte) {
-		m, _ := Parse(src)
+		m, err := Parse(src)
+		if se, ok := err.(*SyntaxError); ok && (se.Line < 1 || se.Line > 1+countLines(src)) {
+			t.Fatalf("syntax error at line %d of a %d-line source", se.Line, countLines(src))
+		}
+		for _, h := range Python2Hints(src) {
+			if h.Line < 1 || h.What == "" {
+				t.Fatalf("bad Python 2 hint %+v", h)
+			}
+		}
 		for _, i := range Imports(m) {
 			if i.Level < 0 || i.Line < 1 {
 				t.Fatalf("bad import %+v", i)
 			}
 		}
 	})
+}
+
+func countLines(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c == '\n' || c == '\r' {
+			n++
+		}
+	}
+	return n
 }

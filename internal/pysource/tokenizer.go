@@ -50,15 +50,17 @@ type SyntaxError struct {
 func (e *SyntaxError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
 
 type tokenizer struct {
-	src       string
-	pos       int
-	line      int
-	parens    []byte
-	indents   []int
-	fstrings  []fstring
-	toks      []Token
-	lineStart bool
-	err       *SyntaxError
+	src    string
+	pos    int
+	line   int
+	parens []byte
+	// parenLines[i] is the line of parens[i] (entries past len(parens) are stale).
+	parenLines []int
+	indents    []int
+	fstrings   []fstring
+	toks       []Token
+	lineStart  bool
+	err        *SyntaxError
 }
 
 // Tokenize splits src into tokens, ending with NEWLINE (when the last line has
@@ -117,7 +119,9 @@ func (t *tokenizer) run() {
 	if len(t.fstrings) > 0 {
 		t.fail(t.line, "unterminated f-string")
 	} else if len(t.parens) > 0 {
-		t.fail(t.line, "unclosed %q", t.parens[len(t.parens)-1])
+		// As CPython: at the line of the bracket that was never closed, not at the end.
+		n := len(t.parens)
+		t.fail(t.parenLines[n-1], "%q was never closed", t.parens[n-1])
 	}
 	if k := t.lastKind(); k != Newline && k != Dedent && k != Indent {
 		t.toks = append(t.toks, Token{Kind: Newline, Line: int32(t.line)})
@@ -466,11 +470,15 @@ func (t *tokenizer) op() {
 	switch c {
 	case '(', '[', '{':
 		t.parens = append(t.parens, c)
+		t.parenLines = append(t.parenLines[:len(t.parens)-1], line)
 	case ')', ']', '}':
 		if n := len(t.parens); n > 0 {
 			if fs != nil && len(fs.fields) > 0 && fs.fields[len(fs.fields)-1].depth+1 >= n {
 				// A stray closer must not close the f-string's own field.
 				t.fail(line, "unmatched %q", c)
+			} else if open := t.parens[n-1]; open != map[byte]byte{')': '(', ']': '[', '}': '{'}[c] {
+				t.fail(line, "closing parenthesis %q does not match opening parenthesis %q on line %d", c, open, t.parenLines[n-1])
+				t.parens = t.parens[:n-1]
 			} else {
 				t.parens = t.parens[:n-1]
 			}
