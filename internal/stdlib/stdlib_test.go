@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -46,6 +47,22 @@ func TestContains(t *testing.T) {
 		{"3.9", "_testcapi", false},
 		{"3.9", "xxsubtype", false},
 		{"3.11", "__future__", true},
+		{"2.7", "urllib2", true},
+		{"2.7", "Tkinter", true},
+		{"2.7", "ConfigParser", true},
+		{"2.7", "__builtin__", true},
+		{"2.7", "_winreg", true},
+		{"2.7", "asyncio", false},
+		{"2.7", "test", false},
+		{"2.7", "yaml", false},
+		{"3.6", "dataclasses", false},
+		{"3.7", "dataclasses", true},
+		{"3.7", "contextvars", true},
+		{"3.6", "macurl2path", true},
+		{"3.7", "macpath", true},
+		{"3.6", "_hashlib", true},
+		{"3.7", "antigravity", true},
+		{"3.7.3", "matplotlib", false},
 	}
 	for _, tt := range tests {
 		s, err := For(tt.version)
@@ -59,12 +76,12 @@ func TestContains(t *testing.T) {
 }
 
 func TestUnknownVersion(t *testing.T) {
-	for _, v := range []string{"2.7", "3.7", "3", "", "4.0"} {
+	for _, v := range []string{"2.6", "3.5", "3", "", "4.0"} {
 		if _, err := For(v); !errors.Is(err, errs.ErrInvalid) {
 			t.Errorf("For(%q) err = %v, want ErrInvalid", v, err)
 		}
 	}
-	if got := strings.Join(Versions(), " "); got != "3.8 3.9 3.10 3.11 3.12 3.13 3.14" {
+	if got := strings.Join(Versions(), " "); got != "2.7 3.6 3.7 3.8 3.9 3.10 3.11 3.12 3.13 3.14" {
 		t.Errorf("Versions() = %s", got)
 	}
 }
@@ -89,6 +106,36 @@ func TestMatchesInterpreters(t *testing.T) {
 		}
 		if got, want := strings.Join(s.Names(), ","), strings.Join(lines[:len(lines)-1], ","); got != want {
 			t.Errorf("%s: embedded list differs from the interpreter's", ver)
+		}
+	}
+}
+
+// TestGenerated runs the committed generate.py against the installed pyenv
+// interpreters into a temporary folder and checks that every embedded list is what
+// it writes (2.7 and 3.6 to 3.14).
+func TestGenerated(t *testing.T) {
+	root := os.Getenv("PYENV_ROOT")
+	if root == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			t.Fatal(err)
+		}
+		root = filepath.Join(home, ".pyenv")
+	}
+	out := t.TempDir()
+	cmd := exec.Command("python3", "generate.py", root, out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("generate.py: %v\n%s", err, b)
+	}
+	got, _ := filepath.Glob(filepath.Join(out, "*.txt"))
+	if len(got) != len(Versions()) {
+		t.Errorf("generate.py wrote %d lists, %d are embedded", len(got), len(Versions()))
+	}
+	for _, p := range got {
+		want, _ := os.ReadFile(p)
+		have, err := data.ReadFile("data/" + filepath.Base(p))
+		if err != nil || string(have) != string(want) {
+			t.Errorf("data/%s differs from what generate.py writes (err %v)", filepath.Base(p), err)
 		}
 	}
 }
