@@ -260,7 +260,7 @@ func TestGeneratedSiblingFallback(t *testing.T) {
 func TestErrors(t *testing.T) {
 	for _, o := range []Options{
 		{Sources: []string{"/nonexistent/x.py"}, Python: "3.11"},
-		{Sources: []string{"-"}, Python: "2.7", Stdin: strings.NewReader("")},
+		{Sources: []string{"-"}, Python: "2.6", Stdin: strings.NewReader("")},
 		{Sources: []string{"-"}, Python: "3.11", Stdin: strings.NewReader(""), TopLevel: true, Function: "f"},
 		{Sources: []string{"-"}, Python: "3.11", Stdin: strings.NewReader("def g(): import x\n"), Function: "f"},
 	} {

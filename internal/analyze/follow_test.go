@@ -127,3 +127,29 @@ func TestPython2Warning(t *testing.T) {
 		t.Errorf("Python 3 source logged %q", logs.String())
 	}
 }
+
+// TestOldPythons: 2.7, 3.6 and 3.7 have standard library lists, so the seed's own
+// example analyzes for 3.7 as create builds it; a Python 2 script targeting 2.7 gets
+// no Python 2 warning.
+func TestOldPythons(t *testing.T) {
+	example := "import os\nimport sys\nimport pickle\n\nimport antigravity\nimport matplotlib\n"
+	for _, tt := range []struct{ python, src, want string }{
+		{"3.7", example, "matplotlib"},
+		{"3.6", example + "import dataclasses\n", "dataclasses,matplotlib"},
+		{"3.7", example + "import dataclasses\n", "matplotlib"},
+		{"2.7", "import urllib2, Tkinter, ConfigParser\nimport requests\nprint 'hi'\n", "requests"},
+	} {
+		var logs bytes.Buffer
+		got, err := Run(context.Background(), Options{Sources: []string{"-"}, Python: tt.python,
+			Stdin: strings.NewReader(tt.src), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.python, err)
+		}
+		if m := strings.Join(got.Modules, ","); m != tt.want {
+			t.Errorf("%s: modules %s, want %s", tt.python, m, tt.want)
+		}
+		if strings.Contains(logs.String(), "Python 2") {
+			t.Errorf("%s: %s", tt.python, logs.String())
+		}
+	}
+}

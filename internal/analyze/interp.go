@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/pydepot/pydepot/internal/errs"
@@ -22,13 +23,78 @@ type Interpreter struct {
 	Path       []string // sys.path, without the empty (current directory) entry
 }
 
-const probeScript = `import sys, json; print(json.dumps({"version": "%d.%d.%d" % sys.version_info[:3], "path": sys.path}))`
+// probeScript runs on Python 2.7 and 3: the version, sys.path and the user
+// site-packages folder (left out of sys.path by the isolated run).
+const probeScript = `import sys, json, site
+try:
+    u = site.getusersitepackages()
+except Exception:
+    u = ""
+print(json.dumps({"version": "%d.%d.%d" % sys.version_info[:3], "path": sys.path, "usersite": u}))`
 
-// Probe runs the interpreter once to learn its version and sys.path.
-func Probe(ctx context.Context, executable string) (*Interpreter, error) {
-	// It runs in the current folder, so that a pyenv shim picks the version a
-	// .python-version there asks for; the folder enters sys.path as "", dropped below.
-	cmd := exec.CommandContext(ctx, executable, "-c", probeScript)
+// Probe runs the interpreter once to learn its version and the sys.path a script
+// run by it would see. It runs isolated, in interpreters.NeutralDir (-I; -E -s for
+// Python 2, which has no -I), so that a json.py in the user's folder cannot break
+// it; a pyenv shim still selects what it would select in the current folder
+// (PYENV_DIR). The entries isolation drops are added back from getenv: PYTHONPATH
+// (resolved from the current folder) first, and the user site-packages folder unless
+// PYTHONNOUSERSITE is set, before the first site-packages entry.
+func Probe(ctx context.Context, executable string, getenv func(string) string) (*Interpreter, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	out, err := probe(ctx, executable, "-I")
+	if err != nil && strings.Contains(err.Error(), "-I") {
+		out, err = probe(ctx, executable, "-E", "-s") // Python 2: "Unknown option: -I"
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ans struct {
+		Version  string   `json:"version"`
+		Path     []string `json:"path"`
+		UserSite string   `json:"usersite"`
+	}
+	if err := json.Unmarshal(out, &ans); err != nil {
+		return nil, fmt.Errorf("%s answered %q: %w", executable, out, errs.ErrInvalid)
+	}
+	in := &Interpreter{Executable: executable, Version: ans.Version}
+	for _, p := range filepath.SplitList(getenv("PYTHONPATH")) {
+		if p == "" {
+			continue
+		}
+		if abs, err := filepath.Abs(p); err == nil {
+			in.Path = append(in.Path, abs)
+		}
+	}
+	user := ans.UserSite
+	if getenv("PYTHONNOUSERSITE") != "" {
+		user = ""
+	} else if st, err := os.Stat(user); err != nil || !st.IsDir() {
+		user = ""
+	}
+	for _, p := range ans.Path {
+		if p == "" || !filepath.IsAbs(p) {
+			continue // the neutral folder, which a script run would not see
+		}
+		if user != "" && (strings.HasSuffix(p, "site-packages") || strings.HasSuffix(p, "dist-packages")) {
+			in.Path = append(in.Path, user)
+			user = ""
+		}
+		in.Path = append(in.Path, p)
+	}
+	if user != "" {
+		in.Path = append(in.Path, user)
+	}
+	return in, nil
+}
+
+func probe(ctx context.Context, executable string, flags ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, executable, append(flags, "-c", probeScript)...)
+	cmd.Dir = interpreters.NeutralDir
+	if interpreters.IsShim(executable) {
+		cmd.Env = append(os.Environ(), interpreters.ShimEnv(os.Getenv)...)
+	}
 	out, err := cmd.Output()
 	if err != nil {
 		msg := err.Error()
@@ -37,52 +103,63 @@ func Probe(ctx context.Context, executable string) (*Interpreter, error) {
 		}
 		return nil, fmt.Errorf("running %s to learn its version: %s: %w", executable, msg, errs.ErrNotFound)
 	}
-	var ans struct {
-		Version string   `json:"version"`
-		Path    []string `json:"path"`
-	}
-	if err := json.Unmarshal(out, &ans); err != nil {
-		return nil, fmt.Errorf("%s answered %q: %w", executable, out, errs.ErrInvalid)
-	}
-	in := &Interpreter{Executable: executable, Version: ans.Version}
-	for _, p := range ans.Path {
-		if p != "" {
-			in.Path = append(in.Path, p)
-		}
-	}
-	return in, nil
+	return out, nil
 }
 
-// FindInterpreter finds an interpreter of version "3.X" (through package
-// interpreters: PATH, pyenv, /usr/bin) and probes it.
+// FindInterpreter finds an interpreter of version "X.Y" and probes it: for Python 3
+// through package interpreters (the python3 on PATH first, then PATH, pyenv,
+// /usr/bin); for 2.7 the first python2.7 on PATH or in pyenv.
 func FindInterpreter(ctx context.Context, version string, getenv func(string) string) (*Interpreter, error) {
+	if strings.HasPrefix(version, "2.") {
+		p, err := findPython2(version, getenv)
+		if err != nil {
+			return nil, err
+		}
+		return Probe(ctx, p, getenv)
+	}
 	in, err := interpreters.Find(ctx, version, interpreters.Options{Getenv: getenv})
 	if err != nil {
 		return nil, err
 	}
-	return Probe(ctx, in.Path)
+	return Probe(ctx, in.Path, getenv)
 }
 
-// DefaultInterpreter probes the python3 found on the PATH of getenv.
-func DefaultInterpreter(ctx context.Context, getenv func(string) string) (*Interpreter, error) {
-	p, err := lookPath("python3", getenv("PATH"))
-	if err != nil {
-		return nil, fmt.Errorf("no python3 on PATH to take the target version from; pass --python 3.X: %w", errs.ErrNotFound)
+// findPython2 looks for pythonX.Y (2.7) on PATH, then in the pyenv versions.
+func findPython2(version string, getenv func(string) string) (string, error) {
+	parts := strings.SplitN(version, ".", 3)
+	if len(parts) < 2 {
+		return "", fmt.Errorf("python version %q: want X.Y: %w", version, errs.ErrInvalid)
 	}
-	return Probe(ctx, p)
-}
-
-func lookPath(name, path string) (string, error) {
-	for _, dir := range filepath.SplitList(path) {
-		if dir == "" {
+	name := "python" + parts[0] + "." + parts[1]
+	dirs := filepath.SplitList(getenv("PATH"))
+	for _, root := range []string{getenv("PYENV_ROOT"), filepath.Join(getenv("HOME"), ".pyenv")} {
+		if root != "" {
+			vs, _ := filepath.Glob(filepath.Join(root, "versions", parts[0]+"."+parts[1]+".*", "bin"))
+			sort.Sort(sort.Reverse(sort.StringSlice(vs)))
+			dirs = append(dirs, vs...)
+		}
+	}
+	for _, d := range dirs {
+		if d == "" || interpreters.IsShim(filepath.Join(d, name)) {
 			continue
 		}
-		p := filepath.Join(dir, name)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+		p := filepath.Join(d, name)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("%s not on PATH: %w", name, errs.ErrNotFound)
+	return "", fmt.Errorf("no %s on PATH or in pyenv: %w", name, errs.ErrNotFound)
+}
+
+// DefaultInterpreter probes the interpreter the documentation names as the target:
+// the first python3 on the PATH of getenv (interpreters.DefaultPath, which create
+// uses too).
+func DefaultInterpreter(ctx context.Context, getenv func(string) string) (*Interpreter, error) {
+	p, err := interpreters.DefaultPath(interpreters.Options{Getenv: getenv})
+	if err != nil {
+		return nil, fmt.Errorf("no python3 on PATH to take the target version from; pass --python X.Y: %w", errs.ErrNotFound)
+	}
+	return Probe(ctx, p, getenv)
 }
 
 // Dist is an installed distribution.

@@ -13,7 +13,7 @@ const py311 = "/root/.pyenv/versions/3.11.7/bin/python3"
 
 func TestProbeAndPin(t *testing.T) {
 	ctx := context.Background()
-	in, err := Probe(ctx, py311)
+	in, err := Probe(ctx, py311, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,5 +112,41 @@ func TestDefaultInterpreterMissing(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "--python") {
 		t.Errorf("err = %v, want advice to pass --python", err)
+	}
+}
+
+// TestProbeIsolated: a script's folder holding a json.py does not break the probe
+// of any interpreter, Python 2.7 included; the probe still sees PYTHONPATH.
+func TestProbeIsolated(t *testing.T) {
+	dir := t.TempDir()
+	for _, m := range []string{"json", "site"} {
+		if err := os.WriteFile(filepath.Join(dir, m+".py"), []byte("raise SystemExit('shadowed')\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	extra := t.TempDir()
+	getenv := func(k string) string {
+		if k == "PYTHONPATH" {
+			return extra
+		}
+		return os.Getenv(k)
+	}
+	for _, v := range []string{"2.7", "3.7", "3.11", "3.13"} {
+		in, err := FindInterpreter(context.Background(), v, getenv)
+		if err != nil {
+			t.Fatalf("%s: %v", v, err)
+		}
+		if !strings.HasPrefix(in.Version, v+".") {
+			t.Errorf("%s: version %s", v, in.Version)
+		}
+		if len(in.Path) == 0 || in.Path[0] != extra {
+			t.Errorf("%s: sys.path %v does not start with PYTHONPATH %s", v, in.Path, extra)
+		}
+		for _, p := range in.Path {
+			if p == dir || p == "/" {
+				t.Errorf("%s: sys.path holds the working folder %s", v, p)
+			}
+		}
 	}
 }

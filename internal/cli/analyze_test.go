@@ -67,7 +67,7 @@ func TestAnalyzeCommand(t *testing.T) {
 	for _, bad := range [][]string{
 		{"--toplevel", "--function", "f", "-", "-"},
 		{"--pkg-mapping", "noequals", "-", "-"},
-		{"--python", "2.7", "-", "-"},
+		{"--python", "2.6", "-", "-"},
 		{"--python", "3.11", filepath.Join(dir, "missing.py"), "-"},
 	} {
 		if code, _, _ := runAnalyze(t, "", bad...); code == 0 {

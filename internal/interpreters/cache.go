@@ -13,9 +13,10 @@ import (
 
 // QueryCached is Query with the answer remembered in cacheDir, keyed by the real path,
 // size, mtime, ctime and inode of the interpreter binary (a reinstalled interpreter is
-// queried again). An empty cacheDir queries every time.
+// queried again). An empty cacheDir queries every time, and so does a pyenv shim
+// (whose answer depends on the folder and PYENV_VERSION).
 func QueryCached(ctx context.Context, path, cacheDir string) (*Interpreter, error) {
-	if cacheDir == "" {
+	if cacheDir == "" || IsShim(path) {
 		return Query(ctx, path)
 	}
 	abs, err := filepath.Abs(path)

@@ -120,10 +120,62 @@ func minorOf(name string) int {
 	return n
 }
 
+// DefaultPath returns the interpreter the documentation names as the default: the
+// first python3 on PATH (o.PATH, else $PATH). It may be a pyenv shim, which Query
+// runs so that it reports the interpreter it stands for. The error wraps
+// errs.ErrNotFound.
+func DefaultPath(o Options) (string, error) {
+	path := o.PATH
+	if path == "" {
+		path = o.getenv("PATH")
+	}
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			continue // the current folder is never searched
+		}
+		p := filepath.Join(dir, "python3")
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			if abs, err := filepath.Abs(p); err == nil {
+				return abs, nil
+			}
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("no python3 on PATH: %w", errs.ErrNotFound)
+}
+
+// Default queries the interpreter of DefaultPath.
+func Default(ctx context.Context, o Options) (*Interpreter, error) {
+	p, err := DefaultPath(o)
+	if err != nil {
+		return nil, err
+	}
+	return QueryCached(ctx, p, o.CacheDir)
+}
+
+// ordered is Candidates with the default interpreter (DefaultPath) first: when
+// several interpreters would do, the python3 on PATH is the one taken.
+func ordered(o Options) []string {
+	cands := Candidates(o)
+	d, err := DefaultPath(o)
+	if err != nil {
+		return cands
+	}
+	real, _ := filepath.EvalSymlinks(d)
+	out := []string{d}
+	for _, c := range cands {
+		if r, _ := filepath.EvalSymlinks(c); c != d && (real == "" || r != real) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Discover queries every candidate (two at a time) and returns the working Python 3
-// interpreters in preference order. Candidates that fail to answer are left out.
+// interpreters in preference order, the default interpreter (DefaultPath) first.
+// Candidates that fail to answer are left out.
 func Discover(ctx context.Context, o Options) []*Interpreter {
-	return queryAll(ctx, Candidates(o), o.CacheDir)
+	return queryAll(ctx, ordered(o), o.CacheDir)
 }
 
 func queryAll(ctx context.Context, paths []string, cacheDir string) []*Interpreter {
@@ -152,7 +204,8 @@ func queryAll(ctx context.Context, paths []string, cacheDir string) []*Interpret
 }
 
 // Find returns the preferred interpreter matching want: "" (any Python 3), "3" , "3.11"
-// or "3.11.7". A full version prefers an exact match and falls back to the same
+// or "3.11.7". The default interpreter (the first python3 on PATH) comes first when it
+// matches. A full version prefers an exact match and falls back to the same
 // major.minor. When none matches, the error wraps errs.ErrNotFound and lists what exists,
 // e.g. "no Python 3.9 interpreter found; found 3.11.7 (/usr/bin/python3.11), ...".
 func Find(ctx context.Context, want string, o Options) (*Interpreter, error) {
@@ -164,7 +217,7 @@ func Find(ctx context.Context, want string, o Options) (*Interpreter, error) {
 	}
 	// Query only the candidates whose file name could match, then the rest if needed.
 	var likely, rest []string
-	for _, p := range Candidates(o) {
+	for _, p := range ordered(o) {
 		m := minorOf(filepath.Base(p))
 		if mm == "" || mm == "3" || m < 0 || fmt.Sprintf("3.%d", m) == mm {
 			likely = append(likely, p)

@@ -6,6 +6,7 @@ import (
 	"debug/elf"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -125,14 +126,49 @@ type queryResult struct {
 	Markers        map[string]string `json:"markers"`
 }
 
-// Query runs the interpreter at path once (with -I -S, so no site or user configuration
-// interferes) and reports what it is. Errors wrap errs.ErrInvalid when path is not a
-// working Python 3 interpreter.
+// NeutralDir is the working folder interpreters are queried in: nothing of the
+// user's folder (a json.py beside a script) may shadow the standard library.
+const NeutralDir = "/"
+
+// IsShim reports whether path is a pyenv shim (a script that runs the interpreter
+// pyenv selects), whose answer depends on the environment and the current folder.
+func IsShim(path string) bool {
+	return filepath.Base(filepath.Dir(path)) == "shims"
+}
+
+// ShimEnv is what a pyenv shim needs to select the interpreter it would select in
+// the user's folder when it runs in NeutralDir: the PYENV_* settings, HOME, and
+// PYENV_DIR (where pyenv looks for .python-version) set to the current folder.
+func ShimEnv(getenv func(string) string) []string {
+	var env []string
+	for _, k := range []string{"HOME", "PYENV_ROOT", "PYENV_VERSION"} {
+		if v := getenv(k); v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	dir := getenv("PYENV_DIR")
+	if dir == "" {
+		dir, _ = os.Getwd()
+	}
+	if dir != "" {
+		env = append(env, "PYENV_DIR="+dir)
+	}
+	return env
+}
+
+// Query runs the interpreter at path once, isolated (-I: no PYTHON* variables, no
+// user site-packages, no script or current folder on sys.path) in NeutralDir, and
+// reports what it is. Errors wrap errs.ErrInvalid when path is not a working Python 3
+// interpreter.
 func Query(ctx context.Context, path string) (*Interpreter, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, "-I", "-c", queryScript)
+	cmd.Dir = NeutralDir
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8"}
+	if IsShim(path) {
+		cmd.Env = append(cmd.Env, ShimEnv(os.Getenv)...)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -152,6 +188,9 @@ func Query(ctx context.Context, path string) (*Interpreter, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		abs = path
+	}
+	if IsShim(abs) && q.Executable != "" {
+		abs = q.Executable // the interpreter the shim stands for, not the shim
 	}
 	in := &Interpreter{
 		Path: abs, RealPath: q.Executable, Version: q.Version, Major: q.Major, Minor: q.Minor,
