@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -256,13 +257,18 @@ func providedImports(infoDir string) []string {
 			out = append(out, s)
 		}
 	}
-	if b, err := os.ReadFile(filepath.Join(infoDir, "top_level.txt")); err == nil {
+	if b, err := readCapped(filepath.Join(infoDir, "top_level.txt")); err == nil {
+		site := filepath.Dir(infoDir)
 		for _, l := range strings.Fields(string(b)) {
-			add(strings.ReplaceAll(l, "/", "."))
+			// Some top_level.txt list what the build tree held, not what was installed
+			// (Debian's keyring says "debian"): keep the names that exist.
+			if validModule(strings.ReplaceAll(l, "/", ".")) && installedName(site, l) {
+				add(strings.ReplaceAll(l, "/", "."))
+			}
 		}
 	}
 	for _, rec := range []string{"RECORD", "installed-files.txt"} {
-		b, err := os.ReadFile(filepath.Join(infoDir, rec))
+		b, err := readCapped(filepath.Join(infoDir, rec))
 		if err != nil {
 			continue
 		}
@@ -279,6 +285,36 @@ func providedImports(infoDir string) []string {
 		}
 	}
 	return out
+}
+
+// maxInfoFile bounds the RECORD, installed-files.txt or top_level.txt read.
+const maxInfoFile = 64 << 20
+
+func readCapped(p string) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxInfoFile+1))
+	if err == nil && len(b) > maxInfoFile {
+		return nil, fmt.Errorf("%s is over %d MiB", p, maxInfoFile>>20)
+	}
+	return b, err
+}
+
+// installedName reports whether the module or package name (slash separated) is in
+// the site folder: a folder, a .py file or an extension module.
+func installedName(site, name string) bool {
+	p := filepath.Join(site, filepath.FromSlash(name))
+	if st, err := os.Stat(p); err == nil && st.IsDir() {
+		return true
+	}
+	if exists(p + ".py") {
+		return true
+	}
+	m, _ := filepath.Glob(p + ".*.so")
+	return len(m) > 0 || exists(p+".so") || exists(p+".pyd")
 }
 
 // importPaths turns an installed file path (site-packages relative) into the

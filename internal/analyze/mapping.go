@@ -35,10 +35,19 @@ func BuiltinTable() *Table {
 }
 
 // Lookup returns the distribution of an import key (a top-level name or a dotted
-// namespace key).
+// namespace key). A dotted key missing from the table takes the default of the
+// longest namespace root above it that has one ("mpl_toolkits.* = matplotlib":
+// mpl_toolkits.mplot3d -> matplotlib, poetry.console -> poetry).
 func (t *Table) Lookup(key string) (string, bool) {
-	d, ok := t.dists[key]
-	return d, ok
+	if d, ok := t.dists[key]; ok {
+		return d, true
+	}
+	for i := strings.LastIndexByte(key, '.'); i > 0; i = strings.LastIndexByte(key[:i], '.') {
+		if d, ok := t.dists[key[:i]+".*"]; ok {
+			return d, true
+		}
+	}
+	return "", false
 }
 
 // Key returns the name under which an import is mapped to a distribution: its
