@@ -157,7 +157,7 @@ func inspectWheel(ctx context.Context, info *Info, a archives.Archive) error {
 	if tl, err := readTopLevel(a, distInfo+"/top_level.txt"); err != nil {
 		return err
 	} else if len(tl) > 0 {
-		info.ImportNames = tl
+		info.ImportNames = withSubpackages(tl, a, distInfo)
 		return nil
 	}
 	paths, err := recordPaths(ctx, a, distInfo+"/RECORD")
@@ -187,7 +187,7 @@ func inspectWheel(ctx context.Context, info *Info, a archives.Archive) error {
 		}
 		installed = append(installed, p)
 	}
-	info.ImportNames = topLevelNames(installed, nil)
+	info.ImportNames = withSubpackages(topLevelNames(installed, nil), a, distInfo)
 	if len(info.ImportNames) == 0 {
 		info.ImportNames = cleanImportNames(info.Metadata.ImportNames)
 	}

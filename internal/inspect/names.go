@@ -1,6 +1,8 @@
 package inspect
 
 import (
+	"bytes"
+	"maps"
 	"slices"
 	"strings"
 	"unicode"
@@ -104,6 +106,7 @@ func topLevelNames(paths []string, skip func(name string, dir bool) bool) []stri
 		root.add(strings.Split(p, "/"))
 	}
 	var out []string
+	budget := maxDottedNames
 	var visit func(t *tree, dotted string, depth int)
 	visit = func(t *tree, dotted string, depth int) {
 		if depth > 0 && t.isPackage() {
@@ -117,6 +120,20 @@ func topLevelNames(paths []string, skip func(name string, dir bool) bool) []stri
 		if dotted != "" {
 			prefix = dotted + "."
 		}
+		// Below a namespace folder (depth > 0), at most maxSubpackages names each and
+		// maxDottedNames in all; the top level is bounded by the archive's member cap.
+		n := 0
+		room := func() bool {
+			if depth == 0 {
+				return true
+			}
+			if n >= maxSubpackages || budget <= 0 {
+				return false
+			}
+			n++
+			budget--
+			return true
+		}
 		for _, f := range t.files {
 			stem := moduleStem(f)
 			if stem == "" || stem == "__init__" || stem == "__main__" {
@@ -125,16 +142,21 @@ func topLevelNames(paths []string, skip func(name string, dir bool) bool) []stri
 			if depth == 0 && skip != nil && skip(stem, false) {
 				continue
 			}
-			out = append(out, prefix+stem)
+			if room() {
+				out = append(out, prefix+stem)
+			}
 		}
-		for name, c := range t.dirs {
+		for _, name := range slices.Sorted(maps.Keys(t.dirs)) {
+			c := t.dirs[name]
 			if !isIdentifier(name) || name == "__pycache__" {
 				continue
 			}
 			if depth == 0 && skip != nil && skip(name, true) {
 				continue
 			}
-			visit(c, prefix+name, depth+1)
+			if depth == 0 || c.isPackage() && room() || !c.isPackage() {
+				visit(c, prefix+name, depth+1)
+			}
 		}
 	}
 	visit(root, "", 0)
@@ -219,4 +241,158 @@ func inspectSdist(info *Info, a archives.Archive) error {
 	}
 	info.ImportNames = topLevelNames(rel, sdistSkip)
 	return nil
+}
+
+// Bounds on the dotted names withSubpackages records for one file.
+const (
+	maxSubpackages = 128  // children recorded below one namespace
+	maxDottedNames = 512  // dotted names in all
+	maxInitRead    = 4096 // an __init__.py read to see whether it declares a namespace
+)
+
+// ptree is a folder of a wheel's installed files, with the member names of its
+// files.
+type ptree struct {
+	dirs  map[string]*ptree
+	files map[string]archives.Member
+}
+
+func (t *ptree) add(parts []string, m archives.Member) {
+	for _, p := range parts[:len(parts)-1] {
+		if t.dirs == nil {
+			t.dirs = map[string]*ptree{}
+		}
+		c := t.dirs[p]
+		if c == nil {
+			c = &ptree{}
+			t.dirs[p] = c
+		}
+		t = c
+	}
+	if t.files == nil {
+		t.files = map[string]archives.Member{}
+	}
+	t.files[parts[len(parts)-1]] = m
+}
+
+// hasPython reports whether the folder or one below it (a few levels down) holds a
+// Python module.
+func (t *ptree) hasPython(depth int) bool {
+	for f := range t.files {
+		if moduleStem(f) != "" {
+			return true
+		}
+	}
+	if depth >= maxNamespaceDepth {
+		return false
+	}
+	for _, c := range t.dirs {
+		if c.hasPython(depth + 1) {
+			return true
+		}
+	}
+	return false
+}
+
+// isNamespace reports whether the package folder t (dotted name) is a namespace
+// package: it has no __init__.py (PEP 420), the wheel's namespace_packages.txt
+// lists it (pkg_resources), or its __init__.py, at most maxInitRead bytes, calls
+// pkgutil's extend_path or pkg_resources' declare_namespace.
+func isNamespace(a archives.Archive, t *ptree, dotted string, declared map[string]bool) bool {
+	if declared[dotted] {
+		return true
+	}
+	init, ok := t.files["__init__.py"]
+	if !ok {
+		for f := range t.files {
+			if moduleStem(f) == "__init__" {
+				return false // compiled or extension __init__: a regular package
+			}
+		}
+		return true
+	}
+	if init.Size > maxInitRead {
+		return false
+	}
+	b, err := a.ReadFile(init.Name)
+	if err != nil {
+		return false
+	}
+	return bytes.Contains(b, []byte("extend_path")) || bytes.Contains(b, []byte("declare_namespace"))
+}
+
+// withSubpackages adds to the import names of a wheel (top, from top_level.txt or
+// its file list) the dotted names below each one that is a namespace package
+// (isNamespace), so that the index can tell which of the projects sharing the
+// namespace walt provides walt.client: the modules and packages of the namespace,
+// and below a child that is a namespace itself (walt.client, for the walt-client-g5k
+// plugin) its own, to maxNamespaceDepth components. It reads the member list and the
+// namespace's own small __init__.py, nothing else.
+func withSubpackages(top []string, a archives.Archive, distInfo string) []string {
+	root := &ptree{}
+	dataDir := strings.TrimSuffix(distInfo, ".dist-info") + ".data/"
+	for _, m := range a.Members() {
+		if m.Dir {
+			continue
+		}
+		p := m.Name
+		if rest, ok := strings.CutPrefix(p, dataDir); ok {
+			scheme, sub, _ := strings.Cut(rest, "/")
+			if scheme != "purelib" && scheme != "platlib" {
+				continue
+			}
+			p = sub
+		}
+		if strings.HasSuffix(topDir(p), ".dist-info") || !strings.Contains(p, "/") {
+			continue
+		}
+		root.add(strings.Split(p, "/"), m)
+	}
+	declared := map[string]bool{}
+	if b, err := a.ReadFile(distInfo + "/namespace_packages.txt"); err == nil && len(b) <= maxInitRead {
+		for _, l := range strings.Fields(string(b)) {
+			declared[l] = true
+		}
+	}
+	out := append([]string(nil), top...)
+	budget := maxDottedNames
+	var visit func(t *ptree, dotted string, depth int)
+	visit = func(t *ptree, dotted string, depth int) {
+		if depth >= maxNamespaceDepth || !isNamespace(a, t, dotted, declared) {
+			return
+		}
+		n := 0
+		record := func(name string) bool {
+			if n >= maxSubpackages || budget <= 0 {
+				return false
+			}
+			n++
+			budget--
+			out = append(out, dotted+"."+name)
+			return true
+		}
+		for _, f := range slices.Sorted(maps.Keys(t.files)) {
+			if stem := moduleStem(f); stem != "" && stem != "__init__" && stem != "__main__" {
+				record(stem)
+			}
+		}
+		for _, name := range slices.Sorted(maps.Keys(t.dirs)) {
+			c := t.dirs[name]
+			if isIdentifier(name) && name != "__pycache__" && c.hasPython(depth) && record(name) {
+				visit(c, dotted+"."+name, depth+1)
+			}
+		}
+	}
+	for _, name := range top {
+		t := root
+		for _, p := range strings.Split(name, ".") {
+			if t = t.dirs[p]; t == nil {
+				break
+			}
+		}
+		if t != nil {
+			visit(t, name, strings.Count(name, ".")+1)
+		}
+	}
+	return cleanImportNames(out)
 }
