@@ -294,6 +294,16 @@ func (t *ptree) hasPython(depth int) bool {
 	return false
 }
 
+// ownModules reports whether the folder holds a module other than __init__.
+func (t *ptree) ownModules() bool {
+	for f := range t.files {
+		if stem := moduleStem(f); stem != "" && stem != "__init__" {
+			return true
+		}
+	}
+	return false
+}
+
 // isNamespace reports whether the package folder t (dotted name) is a namespace
 // package: it has no __init__.py (PEP 420), the wheel's namespace_packages.txt
 // lists it (pkg_resources), or its __init__.py, at most maxInitRead bytes, calls
@@ -356,9 +366,10 @@ func withSubpackages(top []string, a archives.Archive, distInfo string) []string
 	}
 	out := append([]string(nil), top...)
 	budget := maxDottedNames
+	// visit records the names below the namespace t.
 	var visit func(t *ptree, dotted string, depth int)
 	visit = func(t *ptree, dotted string, depth int) {
-		if depth >= maxNamespaceDepth || !isNamespace(a, t, dotted, declared) {
+		if depth >= maxNamespaceDepth {
 			return
 		}
 		n := 0
@@ -378,9 +389,21 @@ func withSubpackages(top []string, a archives.Archive, distInfo string) []string
 		}
 		for _, name := range slices.Sorted(maps.Keys(t.dirs)) {
 			c := t.dirs[name]
-			if isIdentifier(name) && name != "__pycache__" && c.hasPython(depth) && record(name) {
-				visit(c, dotted+"."+name, depth+1)
+			if !isIdentifier(name) || name == "__pycache__" || !c.hasPython(depth) {
+				continue
 			}
+			child := dotted + "." + name
+			if !isNamespace(a, c, child, declared) {
+				record(name)
+				continue
+			}
+			// A nested namespace is this project's only if it has modules of its own:
+			// walt-client-g5k's walt/client/ holds only g5k/, so it provides
+			// walt.client.g5k, not walt.client.
+			if c.ownModules() && !record(name) {
+				continue
+			}
+			visit(c, child, depth+1)
 		}
 	}
 	for _, name := range top {
@@ -390,7 +413,7 @@ func withSubpackages(top []string, a archives.Archive, distInfo string) []string
 				break
 			}
 		}
-		if t != nil {
+		if t != nil && isNamespace(a, t, name, declared) {
 			visit(t, name, strings.Count(name, ".")+1)
 		}
 	}

@@ -30,6 +30,11 @@ func TestNamespaceImportNames(t *testing.T) {
 			{name: "walt/client/cli/__init__.py", body: strings.Repeat("x = 1\n", 10)},
 			{name: "walt/client/cli/deep.py"},
 		}, []string{"walt", "walt.client", "walt.client.cli", "walt.client.main"}},
+		{"plugin inside a nested namespace", []file{
+			{name: "walt/__init__.py", body: pkgutilInit},
+			{name: "walt/client/__init__.py", body: pkgutilInit},
+			{name: "walt/client/g5k/__init__.py"},
+		}, []string{"walt", "walt.client.g5k"}},
 		{"pkg_resources", []file{
 			{name: "walt/__init__.py", body: "try:\n    __import__('pkg_resources').declare_namespace(__name__)\nexcept ImportError:\n    pass\n"},
 			{name: "walt/client/__init__.py", body: "import os\n"},
