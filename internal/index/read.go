@@ -146,17 +146,38 @@ func (s *Service) OpenBlob(ctx context.Context, sha256 string) (Blob, int64, err
 
 // ImportCandidates implements API.
 func (s *Service) ImportCandidates(ctx context.Context, d *Distribution, module string) ([]string, error) {
+	_, projects, err := s.ImportMatch(ctx, d, module)
+	return projects, err
+}
+
+// maxImportDepth bounds the dotted components of a module looked up.
+const maxImportDepth = 8
+
+// ImportMatch implements API: the longest dotted prefix of module that some file
+// records wins (walt.client.cli matches walt.client, provided by walt-client only,
+// before walt, which all four WalT projects provide).
+func (s *Service) ImportMatch(ctx context.Context, d *Distribution, module string) (string, []string, error) {
 	repoID, n, err := s.view(ctx, d)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	module = strings.TrimSpace(module)
 	if module == "" {
-		return nil, fmt.Errorf("empty module name: %w", errs.ErrInvalid)
+		return "", nil, fmt.Errorf("empty module name: %w", errs.ErrInvalid)
 	}
-	cands := []string{module}
-	if i := strings.IndexByte(module, '.'); i > 0 {
-		cands = append(cands, module[:i])
+	parts := strings.Split(module, ".")
+	if len(parts) > maxImportDepth || len(module) > 512 {
+		return "", nil, fmt.Errorf("module name %.40q...: over %d components or 512 bytes: %w", module, maxImportDepth, errs.ErrInvalid)
 	}
-	return s.store.ImportProviders(ctx, repoID, n, cands)
+	for i := len(parts); i > 0; i-- {
+		name := strings.Join(parts[:i], ".")
+		projects, err := s.store.ImportProviders(ctx, repoID, n, []string{name})
+		if err != nil {
+			return "", nil, err
+		}
+		if len(projects) > 0 {
+			return name, projects, nil
+		}
+	}
+	return "", nil, nil
 }

@@ -47,9 +47,13 @@ type API interface {
 	// File.MetadataSHA256), parsed once at upload; ErrNotFound when there is none.
 	CoreMetadata(ctx context.Context, metadataSHA256 string) (*metadata.Metadata, error)
 	// ImportCandidates lists the projects (normalized) of the distribution whose files
-	// provide the top-level import name module (or, for dotted names, its first component
-	// matched as a namespace).
+	// provide the import name module: see ImportMatch.
 	ImportCandidates(ctx context.Context, d *Distribution, module string) ([]string, error)
+	// ImportMatch finds the longest dotted prefix of module (walt.client.cli,
+	// walt.client, walt) that files of the distribution record as an import name and
+	// returns it with the projects (normalized, sorted) whose files record it; "" and
+	// none when no prefix is recorded. A module name over 8 components is invalid.
+	ImportMatch(ctx context.Context, d *Distribution, module string) (match string, projects []string, err error)
 
 	// Changes; each makes a new repository version.
 	// Upload stores a file. It returns existed=true (and no new version) when the
