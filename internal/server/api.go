@@ -441,12 +441,12 @@ func (s *server) importCandidates(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	module := r.PathValue("module")
-	projects, err := s.api.ImportCandidates(r.Context(), d, module)
+	match, projects, err := s.api.ImportMatch(r.Context(), d, module)
 	if err != nil {
 		return err
 	}
 	if projects == nil {
 		projects = []string{}
 	}
-	return writeJSON(w, http.StatusOK, wire.ImportCandidates{Module: module, Distribution: base, Projects: projects})
+	return writeJSON(w, http.StatusOK, wire.ImportCandidates{Module: module, Match: match, Distribution: base, Projects: projects})
 }

@@ -105,7 +105,10 @@ type TokenCreated struct {
 
 // ImportCandidates answers GET /api/imports/{module}.
 type ImportCandidates struct {
-	Module       string   `json:"module"`
+	Module string `json:"module"`
+	// Match is the longest dotted prefix of Module that the projects record
+	// (walt.client for walt.client.cli); "" when there are none.
+	Match        string   `json:"match"`
 	Distribution string   `json:"distribution"`
 	Projects     []string `json:"projects"`
 }
