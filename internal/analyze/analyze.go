@@ -44,8 +44,11 @@ type Result struct {
 	Optional     []string `json:"optional"`
 	Requirements []string `json:"requirements"`
 	Unresolved   []string `json:"unresolved"`
-	Sources      []string `json:"sources"`
-	Local        []string `json:"local"`
+	// Candidates lists, for each import under Unresolved that several projects
+	// provide, the projects it could be; the first was taken.
+	Candidates map[string][]string `json:"candidates,omitempty"`
+	Sources    []string            `json:"sources"`
+	Local      []string            `json:"local"`
 }
 
 // Run analyzes the sources.
@@ -113,6 +116,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	res := &Result{Python: version}
 	required, optional, localUsed := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	queries := map[string]map[string]bool{} // key -> the dotted names imported under it
 	listed := map[string]bool{}
 	for _, r := range roots {
 		for _, f := range r.files {
@@ -145,6 +149,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 					continue
 				}
 				for _, key := range table.Key(imp.Module, imp.Names) {
+					for _, q := range queryNames(key, imp) {
+						if queries[key] == nil {
+							queries[key] = map[string]bool{}
+						}
+						queries[key][q] = true
+					}
 					if imp.Optional {
 						optional[key] = true
 					} else {
@@ -157,11 +167,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	for k := range required {
 		delete(optional, k)
 	}
-	res.Modules = sortedKeys(required)
-	res.Optional = sortedKeys(optional)
 	res.Local = sortedKeys(localUsed)
 
-	r := &resolver{o: o, table: table, log: log}
+	r := &resolver{o: o, table: table, log: log, cache: map[string]indexAnswer{}}
 	if o.Pin {
 		r.installed = ReadInstalled(o.Target.Path)
 	}
@@ -172,13 +180,52 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			res.Requirements = append(res.Requirements, req)
 		}
 	}
-	for _, m := range res.Modules {
-		dist, resolved := r.resolve(ctx, m)
-		if !resolved {
-			res.Unresolved = append(res.Unresolved, m)
-		}
-		addReq(r.pin(dist), dist)
+	modules, optMods := map[string]bool{}, map[string]bool{}
+	for _, key := range sortedKeys(optional) {
+		optMods[key] = true
 	}
+	var ambiguous []choice
+	for _, key := range sortedKeys(required) {
+		for _, c := range r.resolveKey(ctx, key, sortedKeys(queries[key])) {
+			modules[c.module] = true
+			switch {
+			case len(c.candidates) > 0:
+				ambiguous = append(ambiguous, c)
+			case !c.resolved:
+				res.Unresolved = append(res.Unresolved, c.module)
+				addReq(r.pin(c.dist), c.dist)
+			default:
+				addReq(r.pin(c.dist), c.dist)
+			}
+		}
+	}
+	// Several projects provide these names and no rule chose one. A bare import of
+	// a shared name (import walt) is met by any of them already required; otherwise
+	// the first is taken and the choice is listed under unresolved, with the
+	// candidates, never silently.
+	for _, c := range ambiguous {
+		met := false
+		for _, cand := range c.candidates {
+			met = met || c.bare && seen[names.Normalize(cand)]
+		}
+		if met {
+			continue
+		}
+		res.Unresolved = append(res.Unresolved, c.module)
+		if res.Candidates == nil {
+			res.Candidates = map[string][]string{}
+		}
+		res.Candidates[c.module] = c.candidates
+		log.Warn("several projects provide an import and none is named like it; taking the first (use --pkg-mapping IMPORT=DIST to choose)",
+			"module", c.module, "taken", c.dist, "candidates", strings.Join(c.candidates, ", "))
+		addReq(r.pin(c.dist), c.dist)
+	}
+	res.Modules = sortedKeys(modules)
+	for m := range modules {
+		delete(optMods, m)
+	}
+	res.Optional = sortedKeys(optMods)
+	sort.Strings(res.Unresolved)
 	if len(res.Unresolved) > 0 {
 		log.Info("no mapping confirmed these imports; their distribution names are guesses (use --pkg-mapping IMPORT=DIST to correct one)",
 			"imports", strings.Join(res.Unresolved, ", "))
@@ -282,68 +329,6 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// resolver maps import keys to distributions.
-type resolver struct {
-	o         Options
-	table     *Table
-	log       *slog.Logger
-	installed *Installed
-	indexDown bool
-}
-
-// resolve maps an import key to a distribution: --pkg-mapping, the installed
-// environment (with --pin), the index, the built-in table, then the name itself
-// (dots become dashes: google.cloud.storage -> google-cloud-storage), which is
-// reported as unresolved.
-func (r *resolver) resolve(ctx context.Context, key string) (string, bool) {
-	top, _, _ := strings.Cut(key, ".")
-	if d, ok := r.o.Mappings[key]; ok {
-		return d, true
-	}
-	if d, ok := r.o.Mappings[top]; ok {
-		return d, true
-	}
-	if r.installed != nil {
-		if ds := r.installed.Imports[key]; len(ds) > 0 {
-			return r.installed.Dists[r.pick(key, ds)].Name, true
-		}
-	}
-	if r.o.Index != nil && !r.indexDown {
-		cands, err := r.o.Index.ImportCandidates(ctx, key)
-		switch {
-		case err != nil:
-			r.log.Warn("the index cannot say which project provides an import; falling back to the built-in table", "module", key, "error", err)
-			r.indexDown = true
-		case len(cands) > 0:
-			return r.pick(key, cands), true
-		}
-	}
-	if d, ok := r.table.Lookup(key); ok {
-		return d, true
-	}
-	return strings.ReplaceAll(key, ".", "-"), false
-}
-
-// pick chooses among several candidate projects: the one named like the import or
-// like the built-in table's answer, else the first.
-func (r *resolver) pick(key string, cands []string) string {
-	if len(cands) > 1 {
-		want := []string{names.Normalize(key)}
-		if d, ok := r.table.Lookup(key); ok {
-			want = append(want, names.Normalize(d))
-		}
-		for _, w := range want {
-			for _, c := range cands {
-				if names.Normalize(c) == w {
-					return c
-				}
-			}
-		}
-		r.log.Info("several projects provide an import; taking the first", "module", key, "candidates", strings.Join(cands, ", "))
-	}
-	return cands[0]
 }
 
 // pin adds ==version for a distribution installed in the target environment.

@@ -67,9 +67,9 @@ type fakeIndex struct {
 	calls   []string
 }
 
-func (f *fakeIndex) ImportCandidates(_ context.Context, m string) ([]string, error) {
+func (f *fakeIndex) ImportCandidates(_ context.Context, m string) (string, []string, error) {
 	f.calls = append(f.calls, m)
-	return f.answers[m], f.err
+	return "", f.answers[m], f.err
 }
 
 func TestRun(t *testing.T) {
@@ -306,22 +306,22 @@ func TestHTTPIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := ix.ImportCandidates(ctx, "yaml"); err != nil || !reflect.DeepEqual(got, []string{"pyyaml"}) {
+	if _, got, err := ix.ImportCandidates(ctx, "yaml"); err != nil || !reflect.DeepEqual(got, []string{"pyyaml"}) {
 		t.Errorf("yaml: %v, %v", got, err)
 	}
 	if gotPaths[0] != "/api/imports/yaml?distribution=team%2Fdev" {
 		t.Errorf("asked %s", gotPaths[0])
 	}
-	if got, err := ix.ImportCandidates(ctx, "google.protobuf"); err != nil || !reflect.DeepEqual(got, []string{"protobuf"}) {
+	if _, got, err := ix.ImportCandidates(ctx, "google.protobuf"); err != nil || !reflect.DeepEqual(got, []string{"protobuf"}) {
 		t.Errorf("google.protobuf: %v, %v", got, err)
 	}
-	if got, err := ix.ImportCandidates(ctx, "nothing"); err != nil || got != nil {
+	if _, got, err := ix.ImportCandidates(ctx, "nothing"); err != nil || got != nil {
 		t.Errorf("404: %v, %v", got, err)
 	}
-	if _, err := ix.ImportCandidates(ctx, "broken"); !errors.Is(err, errs.ErrInvalid) {
+	if _, _, err := ix.ImportCandidates(ctx, "broken"); !errors.Is(err, errs.ErrInvalid) {
 		t.Errorf("bad JSON: err = %v", err)
 	}
-	if _, err := ix.ImportCandidates(ctx, "boom"); err == nil {
+	if _, _, err := ix.ImportCandidates(ctx, "boom"); err == nil {
 		t.Errorf("500: no error")
 	}
 	root, _ := NewHTTPIndex(srv.URL, nil)

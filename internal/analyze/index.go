@@ -16,10 +16,11 @@ import (
 // Index answers which projects provide an import name. The pydepot server answers
 // through GET /api/imports/{module}; tests may use any implementation.
 type Index interface {
-	// ImportCandidates returns the projects whose files provide module (a top-level
-	// name, or a dotted namespace key such as google.protobuf), best first. No
-	// candidates is not an error.
-	ImportCandidates(ctx context.Context, module string) ([]string, error)
+	// ImportCandidates returns the projects whose files provide module (a dotted
+	// name: walt.client, google.protobuf, yaml) and the longest dotted prefix of
+	// module they were found under (walt.client for walt.client.cli; "" when the
+	// index does not say). No candidates is not an error.
+	ImportCandidates(ctx context.Context, module string) (match string, projects []string, err error)
 }
 
 // HTTPIndex asks a pydepot server.
@@ -58,39 +59,39 @@ func NewHTTPIndex(indexURL string, client *http.Client) (*HTTPIndex, error) {
 }
 
 // ImportCandidates implements Index.
-func (ix *HTTPIndex) ImportCandidates(ctx context.Context, module string) ([]string, error) {
+func (ix *HTTPIndex) ImportCandidates(ctx context.Context, module string) (string, []string, error) {
 	u := ix.root + "/api/imports/" + url.PathEscape(module)
 	if ix.distribution != "" {
 		u += "?distribution=" + url.QueryEscape(ix.distribution)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := ix.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("asking the index which project provides %s: %w", module, err)
+		return "", nil, fmt.Errorf("asking the index which project provides %s: %w", module, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", u, err)
+		return "", nil, fmt.Errorf("GET %s: %w", u, err)
 	}
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
-		return nil, nil
+		return "", nil, nil
 	case resp.StatusCode != http.StatusOK:
-		return nil, fmt.Errorf("GET %s: %s: %s", u, resp.Status, strings.TrimSpace(string(body)))
+		return "", nil, fmt.Errorf("GET %s: %s: %s", u, resp.Status, strings.TrimSpace(string(body)))
 	}
 	var ans wire.ImportCandidates
 	if err := json.Unmarshal(body, &ans); err != nil {
 		// Also accept a bare list of names.
 		var list []string
 		if json.Unmarshal(body, &list) != nil {
-			return nil, fmt.Errorf("GET %s: answer is not the expected JSON: %v: %w", u, err, errs.ErrInvalid)
+			return "", nil, fmt.Errorf("GET %s: answer is not the expected JSON: %v: %w", u, err, errs.ErrInvalid)
 		}
-		return list, nil
+		return "", list, nil
 	}
-	return ans.Projects, nil
+	return ans.Match, ans.Projects, nil
 }
