@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/server/wire"
@@ -33,14 +34,15 @@ type HTTPIndex struct {
 // NewHTTPIndex builds an Index for indexURL, which is either the server's root URL
 // (http://host:8080) or a distribution's simple index URL as given to pip
 // (http://host:8080/team/dev/simple/), in which case that distribution is asked.
-// Credentials in the URL are sent as HTTP Basic authentication.
+// Credentials in the URL are sent as HTTP Basic authentication. A nil client gets
+// one with a 30 second timeout (never http.DefaultClient, which has none).
 func NewHTTPIndex(indexURL string, client *http.Client) (*HTTPIndex, error) {
 	u, err := url.Parse(indexURL)
 	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("index URL %q: want http(s)://host[/base/simple/]: %w", indexURL, errs.ErrInvalid)
 	}
 	if client == nil {
-		client = http.DefaultClient
+		client = &http.Client{Timeout: 30 * time.Second}
 	}
 	ix := &HTTPIndex{client: client}
 	p := strings.Trim(u.Path, "/")
