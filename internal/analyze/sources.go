@@ -206,7 +206,7 @@ func (ps *parser) parseAll(files []*file) error {
 				}
 				m, err := pysource.Parse(f.src)
 				f.imports, f.funcs, f.err = pysource.Imports(m), pysource.FunctionNames(m), err
-				f.py2 = pysource.Python2Hints(f.src)
+				f.py2 = m.Python2
 				f.src = nil
 			}
 		}()

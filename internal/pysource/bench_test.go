@@ -25,3 +25,23 @@ func BenchmarkParseImports(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkPython2Hints(b *testing.B) {
+	var srcs [][]byte
+	var size int64
+	for _, p := range sampleFiles(b, 200, "/root/.pyenv/versions/3.11.7/lib/python3.11") {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		srcs = append(srcs, src)
+		size += int64(len(src))
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, src := range srcs {
+			Python2Hints(src)
+		}
+	}
+}

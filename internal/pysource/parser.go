@@ -29,6 +29,9 @@ func (k StmtKind) String() string {
 // Module is a parsed source file.
 type Module struct {
 	Body []*Stmt
+	// Python2 lists the first Python 2 only constructs of the source (see
+	// Python2Hints), read from the same tokens.
+	Python2 []Py2Hint
 }
 
 // Stmt is one statement. Simple statements keep their tokens in Tokens. Compound
@@ -78,7 +81,7 @@ type parser struct {
 func Parse(src []byte) (*Module, error) {
 	toks, terr := Tokenize(src)
 	p := &parser{toks: toks}
-	m := &Module{Body: p.block(false, false)}
+	m := &Module{Body: p.block(false, false), Python2: python2Hints(toks)}
 	if terr != nil {
 		return m, terr
 	}

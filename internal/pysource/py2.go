@@ -21,6 +21,11 @@ var py2Continuers = map[string]bool{"in": true, "is": true, "and": true, "or": t
 // none. It reads each token once.
 func Python2Hints(src []byte) []Py2Hint {
 	toks, _ := Tokenize(src)
+	return python2Hints(toks)
+}
+
+// python2Hints is Python2Hints on a token stream (Parse fills Module.Python2 so).
+func python2Hints(toks []Token) []Py2Hint {
 	var out []Py2Hint
 	add := func(line int32, what string) {
 		if n := len(out); n > 0 && out[n-1].Line == int(line) && out[n-1].What == what {
