@@ -170,4 +170,14 @@ func TestNamespaceProjects(t *testing.T) {
 			t.Errorf("%q: the ambiguous walt lists candidates %v", tt.src, got.Candidates)
 		}
 	}
+	// --pkg-mapping settles a dotted name too, before the index.
+	got, err := Run(ctx, Options{Sources: []string{"-"}, Python: "3.11", Index: ix,
+		Mappings: map[string]string{"walt.doc": "walt-doc-fork"},
+		Stdin:    strings.NewReader("import walt.doc\nimport walt.common\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"walt-common", "walt-doc-fork"}; !reflect.DeepEqual(got.Requirements, want) {
+		t.Errorf("with --pkg-mapping walt.doc=walt-doc-fork: requirements %v, want %v", got.Requirements, want)
+	}
 }

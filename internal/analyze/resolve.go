@@ -96,6 +96,13 @@ func (r *resolver) resolveKey(ctx context.Context, key string, qs []string) []ch
 	var out []choice
 	seen := map[string]bool{}
 	for _, q := range qs {
+		if c, ok := r.mapped(key, q); ok {
+			if !seen[c.module] {
+				seen[c.module] = true
+				out = append(out, c)
+			}
+			continue
+		}
 		match, cands, display := r.lookup(ctx, q)
 		if len(cands) == 0 {
 			continue
@@ -123,6 +130,22 @@ func (r *resolver) resolveKey(ctx context.Context, key string, qs []string) []ch
 		return []choice{{module: key, dist: out[0].dist, resolved: true}}
 	}
 	return out
+}
+
+// mapped finds a --pkg-mapping for a dotted name deeper than key (walt.client=...),
+// the longest prefix of q first.
+func (r *resolver) mapped(key, q string) (choice, bool) {
+	parts := strings.Split(q, ".")
+	for i := len(parts); i > 0; i-- {
+		p := strings.Join(parts[:i], ".")
+		if len(p) <= len(key) {
+			break
+		}
+		if d, ok := r.o.Mappings[p]; ok {
+			return choice{module: p, dist: d, resolved: true}, true
+		}
+	}
+	return choice{}, false
 }
 
 // lookup asks the installed environment (with --pin) or the index which projects
