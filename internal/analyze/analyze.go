@@ -102,6 +102,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return wanted(imp, o)
 	}
 	for _, r := range roots {
+		r.py2 = strings.HasPrefix(version, "2.")
 		warn, err := ps.follow(r, keep)
 		if err != nil {
 			return nil, err
@@ -144,7 +145,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				if std.Contains(top) || top == "__main__" {
 					continue
 				}
-				if r.local[top] || f.local[top] || siblings[top] {
+				if r.local[top] || f.local[top] || siblings[top] || r.py2 && implicitSibling(f, top) {
 					localUsed[top] = true
 					continue
 				}

@@ -153,3 +153,24 @@ func TestOldPythons(t *testing.T) {
 		}
 	}
 }
+
+// TestPython2ImplicitRelative: for a 2.7 target, `import helper` inside a package
+// is the package's own helper.py (implicit relative import), followed and local;
+// for Python 3 it is an absolute import.
+func TestPython2ImplicitRelative(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.py":         "from app import core\n",
+		"app/__init__.py": "",
+		"app/core.py":     "import helper\n",
+		"app/helper.py":   "import simplejson\n",
+	})
+	for python, want := range map[string]string{"2.7": "simplejson", "3.11": "helper"} {
+		got, err := Run(context.Background(), Options{Sources: []string{filepath.Join(dir, "main.py")}, Python: python})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := strings.Join(got.Modules, ","); m != want {
+			t.Errorf("%s: modules %s, want %s", python, m, want)
+		}
+	}
+}

@@ -61,6 +61,18 @@ type root struct {
 	files []*file
 	local map[string]bool
 	dirs  []string // where its absolute local imports are found (sys.path[0] and src/)
+	py2   bool     // Python 2 target: `import x` inside a package may mean the sibling x
+}
+
+// implicitSibling reports whether, in Python 2 (implicit relative imports), an
+// absolute import of top in file f is its own package's module top.
+func implicitSibling(f *file, top string) bool {
+	if f.path == "-" {
+		return false
+	}
+	dir := filepath.Dir(f.path)
+	return exists(filepath.Join(dir, "__init__.py")) &&
+		(isFile(filepath.Join(dir, top+".py")) || isFile(filepath.Join(dir, top, "__init__.py")))
 }
 
 // collect expands the SOURCE arguments: "-" is stdin, a directory is every .py file
@@ -322,6 +334,8 @@ func (r *root) targets(f *file, keep func(pysource.Import, bool) bool) []string 
 				d = filepath.Dir(d)
 			}
 			bases = []string{d}
+		} else if r.py2 && implicitSibling(f, imp.Top()) {
+			bases = []string{filepath.Dir(f.path)}
 		} else {
 			if !r.local[imp.Top()] {
 				continue
