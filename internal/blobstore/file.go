@@ -24,11 +24,25 @@ type File struct {
 
 var _ Driver = (*File)(nil)
 
+// Modes of what a File driver creates: the blobs are private data (a private
+// distribution's files), so neither other users nor the group may read them. They are
+// set with chmod after creation, so the umask cannot widen or narrow them.
+const (
+	dirMode  fs.FileMode = 0o700
+	fileMode fs.FileMode = 0o600
+)
+
 // NewFile returns a File driver rooted at dir, creating it when missing. Temporary files
-// left by a crash are removed.
+// left by a crash are removed. The root is made private (0700) even when it exists, which
+// also closes the blobs of older versions (created 0644 in 0755 folders) to other users.
 func NewFile(dir string) (*File, error) {
-	if err := os.MkdirAll(filepath.Join(dir, tmpDir), 0o755); err != nil {
+	if err := mkdirPrivate(filepath.Join(dir, tmpDir)); err != nil {
 		return nil, fmt.Errorf("blob directory: %w", err)
+	}
+	for _, p := range []string{dir, filepath.Join(dir, tmpDir)} {
+		if err := os.Chmod(p, dirMode); err != nil {
+			return nil, fmt.Errorf("blob directory: %w", err)
+		}
 	}
 	ents, err := os.ReadDir(filepath.Join(dir, tmpDir))
 	if err != nil {
@@ -203,11 +217,11 @@ func (w *fileWriter) Commit(ctx context.Context, path string) error {
 	if err := w.f.Close(); err != nil {
 		return fail(err)
 	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
+	if err := os.Chmod(tmp, fileMode); err != nil {
 		return fail(err)
 	}
 	dir := filepath.Dir(full)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirPrivate(dir); err != nil {
 		return fail(err)
 	}
 	if err := os.Rename(tmp, full); err != nil {
@@ -226,6 +240,25 @@ func (w *fileWriter) Cancel(ctx context.Context) error {
 		return fmt.Errorf("removing blob temporary file: %w", err)
 	}
 	return nil
+}
+
+// mkdirPrivate is os.MkdirAll that gives every folder it creates exactly dirMode.
+func mkdirPrivate(dir string) error {
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		return nil
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := mkdirPrivate(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, dirMode); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil // made meanwhile by a concurrent commit
+		}
+		return err
+	}
+	return os.Chmod(dir, dirMode)
 }
 
 func syncDir(dir string) error {

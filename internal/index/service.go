@@ -38,9 +38,11 @@ func New(store metastore.Store, blobs *blobstore.Store, log *slog.Logger) *Servi
 
 // Open opens the embedded default backends under dataDir: SQLite at dataDir/pydepot.db and
 // file blobs under dataDir/blobs, creating them when missing. The returned function
-// closes them.
+// closes them. A data directory it creates is 0700 (whatever the umask): it holds private
+// data; one that exists keeps its mode (the database and the blob folder inside are
+// private either way).
 func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Service, func() error, error) {
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+	if err := mkdirPrivate(dataDir); err != nil {
 		return nil, nil, fmt.Errorf("data directory: %w", err)
 	}
 	st, err := sqlite.Open(ctx, filepath.Join(dataDir, "pydepot.db"), log)
@@ -53,6 +55,26 @@ func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Service, func
 		return nil, nil, err
 	}
 	return New(st, blobstore.NewStore(drv), log), st.Close, nil
+}
+
+// mkdirPrivate creates dir (and missing parents) with mode 0700, set by chmod so that the
+// umask does not matter; an existing dir is left as it is.
+func mkdirPrivate(dir string) error {
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		return nil
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := mkdirPrivate(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil
+		}
+		return err
+	}
+	return os.Chmod(dir, 0o700)
 }
 
 // Store returns the metadata store.

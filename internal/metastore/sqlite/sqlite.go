@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,10 +57,15 @@ func dsn(path string, readOnly bool) string {
 }
 
 // Open opens (creating when missing) the database file at path and migrates it to the
-// newest schema.
+// newest schema. The database holds private data (token hashes, private distributions),
+// so the file is made 0600 whatever the umask; SQLite gives its -wal and -shm files the
+// database file's mode.
 func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if err := makePrivate(path); err != nil {
+		return nil, err
 	}
 	w, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
@@ -84,6 +90,22 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	return &Store{queries: queries{q: r}, write: w, read: r, log: log}, nil
+}
+
+// makePrivate creates the database file when missing and sets it, and the -wal and -shm
+// files an older version may have left readable, to 0600.
+func makePrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("making %s private: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // Close updates the planner's statistics (PRAGMA optimize) and closes both pools.
