@@ -19,7 +19,7 @@ func TestDataIsPrivate(t *testing.T) {
 	f := upload(t, s, name, data)
 
 	want := map[string]fs.FileMode{
-		dir:                                 0o700,
+		dir:                                  0o700,
 		filepath.Join(dir, "pydepot.db"):     0o600,
 		filepath.Join(dir, "pydepot.db-wal"): 0o600,
 		filepath.Join(dir, "pydepot.db-shm"): 0o600,
