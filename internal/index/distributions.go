@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/metastore"
@@ -29,16 +30,32 @@ func checkTarget(ctx context.Context, tx metastore.Tx, d Distribution) (*metasto
 	return r, nil
 }
 
-// CreateDistribution implements API. The repository must exist; ErrConflict when the base
-// path is taken.
+// serverAdmin stands for the server itself in CreateDistribution and UpdateDistribution,
+// which in-process callers use without a token: it may do what a global admin token may.
+var serverAdmin = &Token{Name: "server", Scope: ScopeAdmin}
+
+// CreateDistribution implements API: CreateDistributionAs on behalf of the server itself.
 func (s *Service) CreateDistribution(ctx context.Context, d Distribution) (*Distribution, error) {
-	if !ValidBasePath(d.BasePath) {
-		return nil, fmt.Errorf("base path %q: use up to four '/'-separated lower-case names, not starting with a reserved word: %w", d.BasePath, errs.ErrInvalid)
+	return s.CreateDistributionAs(ctx, serverAdmin, d)
+}
+
+// CreateDistributionAs implements API. by must be admin on d's repository, and on the
+// repository of every distribution whose base path lies under or above d's (ErrForbidden
+// otherwise); the repository must exist; ErrConflict when the base path is taken.
+func (s *Service) CreateDistributionAs(ctx context.Context, by *Token, d Distribution) (*Distribution, error) {
+	if err := CheckBasePath(d.BasePath); err != nil {
+		return nil, err
+	}
+	if err := mayAdminister(by, d.Repository); err != nil {
+		return nil, err
 	}
 	var out *Distribution
 	err := s.store.InTx(ctx, func(tx metastore.Tx) error {
 		r, err := checkTarget(ctx, tx, d)
 		if err != nil {
+			return err
+		}
+		if err := checkNesting(ctx, tx, by, d.BasePath, r.Name); err != nil {
 			return err
 		}
 		row := &metastore.Distribution{BasePath: d.BasePath, RepositoryID: r.ID, Repository: r.Name, Pinned: d.Pinned, Public: d.Public, CreatedAt: s.now()}
@@ -51,25 +68,87 @@ func (s *Service) CreateDistribution(ctx context.Context, d Distribution) (*Dist
 	if err != nil {
 		return nil, err
 	}
-	s.log.Info("distribution created", "base", d.BasePath, "repository", d.Repository)
+	s.log.Info("distribution created", "base", d.BasePath, "repository", d.Repository, "by", by.Name)
 	return out, nil
 }
 
-// UpdateDistribution implements API: d.Repository ("" keeps the current one), d.Pinned
-// and d.Public replace the stored values; d.BasePath is ignored.
+// mayAdminister demands that by is admin on repo.
+func mayAdminister(by *Token, repo string) error {
+	if by == nil {
+		return fmt.Errorf("changing distributions needs an admin token: %w", errs.ErrUnauthorized)
+	}
+	if !by.Allows(ScopeAdmin, repo) {
+		return fmt.Errorf("token %q (scope %s) is not admin on repository %s: %w", by.Name, by.Scope, repo, errs.ErrForbidden)
+	}
+	return nil
+}
+
+// checkNesting refuses base serving repo when base lies under or above the base path of
+// a distribution that serves another repository, unless by is admin on that repository
+// too: nesting puts one distribution's URLs inside another's, which only someone who
+// administers both may decide. The message names the other base path (routing shows it
+// exists anyway) but not its repository.
+func checkNesting(ctx context.Context, tx metastore.Tx, by *Token, base, repo string) error {
+	ds, err := tx.Distributions(ctx)
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		var where string
+		switch {
+		case d.BasePath == base || d.Repository == repo:
+			continue
+		case strings.HasPrefix(base, d.BasePath+"/"):
+			where = "under"
+		case strings.HasPrefix(d.BasePath, base+"/"):
+			where = "above"
+		default:
+			continue
+		}
+		if !by.Allows(ScopeAdmin, d.Repository) {
+			return fmt.Errorf("base path %s lies %s distribution %s, which serves a repository token %q is not admin on: %w",
+				base, where, d.BasePath, by.Name, errs.ErrForbidden)
+		}
+	}
+	return nil
+}
+
+// UpdateDistribution implements API: UpdateDistributionAs on behalf of the server itself.
 func (s *Service) UpdateDistribution(ctx context.Context, base string, d Distribution) (*Distribution, error) {
+	return s.UpdateDistributionAs(ctx, serverAdmin, base, d)
+}
+
+// UpdateDistributionAs implements API: d.Repository ("" keeps the current one), d.Pinned
+// and d.Public replace the stored values; d.BasePath is ignored. by must be admin on the
+// current repository and on the new one; a new repository is checked for nesting as in
+// CreateDistributionAs.
+func (s *Service) UpdateDistributionAs(ctx context.Context, by *Token, base string, d Distribution) (*Distribution, error) {
+	if by == nil {
+		return nil, mayAdminister(by, "")
+	}
 	var out *Distribution
 	err := s.store.InTx(ctx, func(tx metastore.Tx) error {
 		cur, err := tx.Distribution(ctx, base)
 		if err != nil {
 			return err
 		}
+		if err := mayAdminister(by, cur.Repository); err != nil {
+			return err
+		}
 		if d.Repository == "" {
 			d.Repository = cur.Repository
+		}
+		if err := mayAdminister(by, d.Repository); err != nil {
+			return err
 		}
 		r, err := checkTarget(ctx, tx, d)
 		if err != nil {
 			return err
+		}
+		if r.ID != cur.RepositoryID {
+			if err := checkNesting(ctx, tx, by, base, r.Name); err != nil {
+				return err
+			}
 		}
 		cur.RepositoryID, cur.Repository, cur.Pinned, cur.Public = r.ID, r.Name, d.Pinned, d.Public
 		if err := tx.UpdateDistribution(ctx, cur); err != nil {
@@ -81,7 +160,7 @@ func (s *Service) UpdateDistribution(ctx context.Context, base string, d Distrib
 	if err != nil {
 		return nil, err
 	}
-	s.log.Info("distribution updated", "base", base, "repository", out.Repository)
+	s.log.Info("distribution updated", "base", base, "repository", out.Repository, "by", by.Name)
 	return out, nil
 }
 

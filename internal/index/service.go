@@ -123,30 +123,45 @@ func validName(s string) bool {
 	return alnum(s[0]) && alnum(s[len(s)-1])
 }
 
-// reservedBases are first path segments the HTTP layer routes itself.
-var reservedBases = map[string]bool{
-	"simple": true, "legacy": true, "pypi": true, "project": true, "api": true, "doc": true,
-	"static": true, "files": true, "ui": true, "health": true, "healthz": true, "metrics": true, "client": true,
+// reservedSegments are the path segments the HTTP layer routes itself (internal/server:
+// the top-level mux has api and doc; below every base path distRoutes has simple, files,
+// pypi, project and legacy) and the ones kept for pages to come. A base path may use none
+// of them at any depth: the router takes the longest base path that prefixes a URL, so a
+// distribution "team/files" would take over the file downloads of distribution "team".
+var reservedSegments = map[string]bool{
+	"api": true, "doc": true,
+	"simple": true, "files": true, "pypi": true, "project": true, "legacy": true,
+	"static": true, "ui": true, "health": true, "healthz": true, "metrics": true, "client": true,
 }
 
 // ValidRepositoryName reports whether name is usable for a repository: lower-case letters,
 // digits, '.', '_' and '-', starting and ending with a letter or digit, at most 64 long.
 func ValidRepositoryName(name string) bool { return validName(name) }
 
-// ValidBasePath reports whether base is usable for a distribution: one to four segments
-// like repository names, separated by '/', not starting with a reserved word.
-func ValidBasePath(base string) bool {
+// MaxBasePathSegments is how many '/'-separated names a base path may have.
+const MaxBasePathSegments = 4
+
+// CheckBasePath reports whether base is usable for a distribution: one to four segments
+// like repository names, separated by '/', none of them a word the server routes. The
+// error wraps errs.ErrInvalid and names the problem.
+func CheckBasePath(base string) error {
 	segs := strings.Split(base, "/")
-	if len(segs) > 4 || reservedBases[segs[0]] {
-		return false
+	if len(segs) > MaxBasePathSegments {
+		return fmt.Errorf("base path %q has %d segments, at most %d are allowed: %w", base, len(segs), MaxBasePathSegments, errs.ErrInvalid)
 	}
 	for _, s := range segs {
-		if !validName(s) || s == "simple" {
-			return false
+		if !validName(s) {
+			return fmt.Errorf("base path %q: segment %q: use up to four '/'-separated names of lower-case letters, digits, '.', '_' and '-': %w", base, s, errs.ErrInvalid)
+		}
+		if reservedSegments[s] {
+			return fmt.Errorf("base path %q: %q is reserved (the server routes it), at any depth: %w", base, s, errs.ErrInvalid)
 		}
 	}
-	return true
+	return nil
 }
+
+// ValidBasePath reports whether CheckBasePath accepts base.
+func ValidBasePath(base string) bool { return CheckBasePath(base) == nil }
 
 // keyedMutex serializes work on one key (a blob digest) within this process.
 type keyedMutex struct {

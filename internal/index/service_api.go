@@ -26,10 +26,15 @@ type API interface {
 	// Rollback makes a new version whose content equals version to.
 	Rollback(ctx context.Context, repo string, to int) (*RepositoryVersion, error)
 
-	// Distributions.
+	// Distributions. CreateDistribution and UpdateDistribution act as the server itself
+	// (in-process callers); the As forms act for a token, which must be admin on the
+	// repositories concerned, including those of distributions nested under or above the
+	// base path (ErrForbidden). Base paths refused by CheckBasePath wrap ErrInvalid.
 	CreateDistribution(ctx context.Context, d Distribution) (*Distribution, error)
+	CreateDistributionAs(ctx context.Context, by *Token, d Distribution) (*Distribution, error)
 	// UpdateDistribution repoints base (promotion), pins/unpins, or changes visibility.
 	UpdateDistribution(ctx context.Context, base string, d Distribution) (*Distribution, error)
+	UpdateDistributionAs(ctx context.Context, by *Token, base string, d Distribution) (*Distribution, error)
 	Distribution(ctx context.Context, base string) (*Distribution, error)
 	Distributions(ctx context.Context) ([]Distribution, error)
 	DeleteDistribution(ctx context.Context, base string) error
