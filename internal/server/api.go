@@ -323,7 +323,7 @@ func (s *server) createDistribution(w http.ResponseWriter, r *http.Request) erro
 	if err := allow(t, index.ScopeAdmin, in.Repository); err != nil {
 		return err
 	}
-	d, err := s.api.CreateDistribution(r.Context(), in.ToDistribution())
+	d, err := s.api.CreateDistributionAs(r.Context(), t, in.ToDistribution())
 	if err != nil {
 		return err
 	}
@@ -360,7 +360,7 @@ func (s *server) updateDistribution(w http.ResponseWriter, r *http.Request) erro
 	if in.Public != nil {
 		next.Public = *in.Public
 	}
-	d, err := s.api.UpdateDistribution(r.Context(), base, next)
+	d, err := s.api.UpdateDistributionAs(r.Context(), t, base, next)
 	if err != nil {
 		return err
 	}
