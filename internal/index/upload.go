@@ -26,26 +26,9 @@ const (
 )
 
 // ErrFilenameReused is the conflict of an upload whose filename was used by a file since
-// removed: PyPI never lets a filename come back. It wraps errs.ErrConflict.
-var ErrFilenameReused = fmt.Errorf("filename reused after removal: %w", errs.ErrConflict)
-
-// existing decides what an upload of filename with digest sum means when the filename is
-// already used in the repository: the identical live file is success (existed), anything
-// else a conflict.
-func existing(ctx context.Context, r metastore.Reader, repoID int64, latest int, old *metastore.File, sum string) (*File, error) {
-	if old.SHA256 != sum {
-		return nil, fmt.Errorf("%s: %s has other content (sha256 %s): %w", msgFileExists, old.Filename, old.SHA256, errs.ErrConflict)
-	}
-	live, err := r.FileAt(ctx, repoID, latest, old.Filename)
-	if errors.Is(err, errs.ErrNotFound) {
-		return nil, fmt.Errorf("%s: %s was removed: %w", msgFilenameUsed, old.Filename, ErrFilenameReused)
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := fileOut(live)
-	return &out, nil
-}
+// removed or rolled back, with other bytes: PyPI never lets a filename come back, and
+// pydepot lets only the same bytes back. It wraps errs.ErrConflict.
+var ErrFilenameReused = fmt.Errorf("filename reused: %w", errs.ErrConflict)
 
 // Upload implements API. It hashes and inspects the content, stores the file and its
 // metadata as blobs, then records them in one transaction that makes a new version. On
@@ -74,20 +57,10 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 	if up.SHA256 != "" && !strings.EqualFold(strings.TrimSpace(up.SHA256), sum) {
 		return nil, false, fmt.Errorf("sha256_digest does not match: the file's sha256 is %s: %w", sum, errs.ErrInvalid)
 	}
-	// Cheap answer for re-uploads (twine --skip-existing, retries) before inspecting.
-	if old, err := s.store.FileByFilename(ctx, repo.ID, up.Filename); err == nil {
-		// Read the latest version again, after the file: a concurrent upload of the same
-		// bytes may have added it in a version newer than the one read above, and judging
-		// it against that stale version would call it removed.
-		cur, err := s.store.Repository(ctx, up.Repository)
-		if err != nil {
-			return nil, false, err
-		}
-		f, err := existing(ctx, s.store, cur.ID, cur.Latest, old, sum)
-		if err != nil {
-			return nil, false, err
-		}
-		return f, true, nil
+	// Cheap answer for re-uploads (twine --skip-existing, retries) before inspecting; a
+	// removed file coming back with its own bytes is restored (settleExisting).
+	if _, err := s.store.FileByFilename(ctx, repo.ID, up.Filename); err == nil {
+		return s.reupload(ctx, up.Repository, up.Filename, sum)
 	} else if !errors.Is(err, errs.ErrNotFound) {
 		return nil, false, err
 	}
@@ -117,6 +90,9 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 		Summary:        info.Metadata.Summary,
 		UploadTime:     s.now(),
 		ImportNames:    info.ImportNames,
+	}
+	if err := checkSameRelease(ctx, s.store, repo.ID, repo.Latest, row); err != nil {
+		return nil, false, err
 	}
 
 	// Blobs first, rows after; the digest locks keep a concurrent cleanup from deleting a
@@ -158,10 +134,14 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 			return err
 		}
 		if old, err := tx.FileByFilename(ctx, r.ID, up.Filename); err == nil {
-			out, err = existing(ctx, tx, r.ID, r.Latest, old, sum)
-			existed = err == nil
+			var restored bool
+			out, restored, err = s.settleExisting(ctx, tx, r, old, sum)
+			existed = err == nil && !restored
 			return err
 		} else if !errors.Is(err, errs.ErrNotFound) {
+			return err
+		}
+		if err := checkSameRelease(ctx, tx, r.ID, r.Latest, row); err != nil {
 			return err
 		}
 		n, err := tx.BeginVersion(ctx, r.ID, "upload "+up.Filename, row.UploadTime)

@@ -167,13 +167,14 @@ func TestUploadOtherContentConflicts(t *testing.T) {
 	if after := takeSnapshot(t, s); !before.equal(after) {
 		t.Errorf("conflicting upload changed the repository")
 	}
-	// A removed filename cannot be used again, even with the same bytes.
+	// A removed filename cannot be used again with other bytes (the same bytes restore
+	// the file: TestReuploadAfterRemovalOrRollback).
 	if err := s.Remove(ctx, "main", "", "", name); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = s.Upload(ctx, index.Upload{Repository: "main", Filename: name, Content: bytes.NewReader(data)})
-	if !errors.Is(err, errs.ErrConflict) {
-		t.Errorf("re-upload of a removed file: %v, want ErrConflict", err)
+	_, _, err = s.Upload(ctx, index.Upload{Repository: "main", Filename: name, Content: bytes.NewReader(other)})
+	if !errors.Is(err, index.ErrFilenameReused) {
+		t.Errorf("re-upload of a removed file with other bytes: %v, want ErrFilenameReused", err)
 	}
 }
 

@@ -162,6 +162,9 @@ type ContentReader interface {
 	// ParsedMetadata returns what PutParsedMetadata stored for the core metadata file
 	// with that sha256; ErrNotFound when nothing was (files stored before it existed).
 	ParsedMetadata(ctx context.Context, metadataSHA256 string) ([]byte, error)
+	// FileDroppedIn returns the repository version that last dropped the file (by row ID)
+	// from the content, or 0 when the latest version holds it (or it was never held).
+	FileDroppedIn(ctx context.Context, repoID, fileID int64) (int, error)
 }
 
 // ContentWriter changes files and content; version is always the one begun with
@@ -176,6 +179,10 @@ type ContentWriter interface {
 	// RemoveFiles drops from version the files of project==pversion (only filename when
 	// not ""); it returns how many it dropped.
 	RemoveFiles(ctx context.Context, repoID int64, version int, project, pversion, filename string) (int, error)
+	// RestoreFile adds an existing file row that the latest state does not hold back to
+	// version, not yanked. ErrNotFound when the repository has no such row, ErrConflict
+	// when the file is held already.
+	RestoreFile(ctx context.Context, repoID int64, version int, fileID int64) error
 	// RestoreContent makes version hold exactly what version `to` held.
 	RestoreContent(ctx context.Context, repoID int64, version, to int) error
 	// PutParsedMetadata stores the parsed form of the core metadata file with that sha256

@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"YankKeepsOldVersions", testYank},
 		{"Remove", testRemove},
 		{"Restore", testRestore},
+		{"RestoreFile", testRestoreFile},
 		{"Serials", testSerials},
 		{"RollbackOnError", testRollbackOnError},
 		{"Distributions", testDistributions},
@@ -311,6 +312,67 @@ func testRemove(t *testing.T, s metastore.Store) {
 	}
 	if v, _ := s.Version(ctx, r.ID, v4); v.Files != 0 {
 		t.Errorf("v4 counts %d files", v.Files)
+	}
+}
+
+func testRestoreFile(t *testing.T, s metastore.Store) {
+	ctx := context.Background()
+	r := newRepo(t, s, "main")
+	f := file(r.ID, "foo", "1.0", ".tar.gz")
+	add(t, s, r.ID, f) // 1
+	row, err := s.FileByFilename(ctx, r.ID, f.Filename)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.FileDroppedIn(ctx, r.ID, row.ID); n != 0 || err != nil {
+		t.Errorf("FileDroppedIn of a held file = %d, %v", n, err)
+	}
+	change(t, s, r.ID, "yank", func(tx metastore.Tx, n int) error { // 2
+		_, err := tx.SetYanked(ctx, r.ID, n, "foo", "1.0", true, "r")
+		return err
+	})
+	v3 := change(t, s, r.ID, "rm", func(tx metastore.Tx, n int) error { // 3
+		_, err := tx.RemoveFiles(ctx, r.ID, n, "", "", f.Filename)
+		return err
+	})
+	if n, err := s.FileDroppedIn(ctx, r.ID, row.ID); n != v3 || err != nil {
+		t.Errorf("FileDroppedIn = %d, %v, want %d", n, err, v3)
+	}
+	v4 := change(t, s, r.ID, "restore", func(tx metastore.Tx, n int) error { // 4
+		return tx.RestoreFile(ctx, r.ID, n, row.ID)
+	})
+	got, err := s.FileAt(ctx, r.ID, v4, f.Filename)
+	if err != nil || got.Yanked || got.SHA256 != f.SHA256 {
+		t.Errorf("restored: %+v, %v", got, err)
+	}
+	if v, _ := s.Version(ctx, r.ID, v4); v.Files != 1 {
+		t.Errorf("v4 counts %d files", v.Files)
+	}
+	if _, err := s.FileAt(ctx, r.ID, v3, f.Filename); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("restore changed version 3: %v", err)
+	}
+	if n, _ := s.FileDroppedIn(ctx, r.ID, row.ID); n != 0 {
+		t.Errorf("FileDroppedIn after restore = %d", n)
+	}
+	err = s.InTx(ctx, func(tx metastore.Tx) error {
+		n, err := tx.BeginVersion(ctx, r.ID, "again", t0)
+		if err != nil {
+			return err
+		}
+		return tx.RestoreFile(ctx, r.ID, n, row.ID)
+	})
+	if !errors.Is(err, errs.ErrConflict) {
+		t.Errorf("restoring a held file: %v", err)
+	}
+	err = s.InTx(ctx, func(tx metastore.Tx) error {
+		n, err := tx.BeginVersion(ctx, r.ID, "nothing", t0)
+		if err != nil {
+			return err
+		}
+		return tx.RestoreFile(ctx, r.ID, n, row.ID+1000)
+	})
+	if !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("restoring a missing file: %v", err)
 	}
 }
 

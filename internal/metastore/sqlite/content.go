@@ -181,6 +181,39 @@ func (q queries) BlobReferenced(ctx context.Context, sha256 string) (bool, error
 	return n > 0, err
 }
 
+// FileDroppedIn implements metastore.ContentReader. The newest content row of a file
+// is its current state (yanks and restores open new rows).
+func (q queries) FileDroppedIn(ctx context.Context, repoID, fileID int64) (int, error) {
+	var removed sql.NullInt64
+	err := q.q.QueryRowContext(ctx, `SELECT version_removed FROM repository_content INDEXED BY content_file
+		WHERE repository_id = ? AND file_id = ? ORDER BY id DESC LIMIT 1`, repoID, fileID).Scan(&removed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return int(removed.Int64), err
+}
+
+// RestoreFile implements metastore.ContentWriter.
+func (q queries) RestoreFile(ctx context.Context, repoID int64, version int, fileID int64) error {
+	var held int
+	if err := q.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM repository_content
+		WHERE repository_id = ? AND file_id = ? AND version_removed IS NULL`, repoID, fileID).Scan(&held); err != nil {
+		return err
+	}
+	if held > 0 {
+		return fmt.Errorf("file %d is held already: %w", fileID, errs.ErrConflict)
+	}
+	res, err := q.q.ExecContext(ctx, `INSERT INTO repository_content (repository_id, project_id, file_id, yanked, yank_reason, version_added)
+		SELECT repository_id, project_id, id, 0, '', ? FROM files WHERE repository_id = ? AND id = ?`, version, repoID, fileID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("file %d: %w", fileID, errs.ErrNotFound)
+	}
+	return nil
+}
+
 // AddFile implements metastore.ContentWriter.
 func (q queries) AddFile(ctx context.Context, f *metastore.File, version int) (int64, error) {
 	var pid int64

@@ -1,0 +1,210 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/filenames"
+	"github.com/pydepot/pydepot/internal/metastore"
+	"github.com/pydepot/pydepot/internal/versions"
+)
+
+// The rules an upload meets when its filename, or its release and tags, are already
+// used in the repository. Upload calls them before storing anything and again inside
+// its transaction.
+
+// ErrDuplicateFile is the conflict of an upload that would be a second file of one
+// release for the same tags (foo_bar-1.2.0-py3-none-any.whl after
+// foo_bar-1.2-py3-none-any.whl): an installer asked for foo-bar==1.2 would take either.
+// It wraps errs.ErrConflict, as a filename already taken does.
+var ErrDuplicateFile = fmt.Errorf("release already has a file for these tags: %w", errs.ErrConflict)
+
+// fileKey is what makes two files of one project interchangeable for an installer,
+// apart from the PEP 440 version: the kind, a wheel's build tag (number and text, so
+// that 01 and 1 are one) and tag set (each part's tags sorted: py2.py3 and py3.py2 are
+// one), an sdist's format.
+type fileKey struct {
+	kind, build, tags, ext string
+}
+
+// keyOf computes the key from a kind and a file name that parsed when it was stored. It
+// never expands a compressed tag set: two products of non-empty sets are equal exactly
+// when their factors are.
+func keyOf(kind, filename string) fileKey {
+	k := fileKey{kind: kind}
+	if kind != string(filenames.KindWheel) {
+		k.ext = ".tar.gz"
+		if strings.HasSuffix(filename, ".zip") {
+			k.ext = ".zip"
+		}
+		return k
+	}
+	parts := strings.Split(strings.TrimSuffix(filename, ".whl"), "-")
+	if len(parts) < 5 {
+		k.tags = filename // not a wheel name; compares equal only to itself
+		return k
+	}
+	if len(parts) == 6 {
+		b := parts[2]
+		i := 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		n, _ := strconv.Atoi(b[:i])
+		k.build = strconv.Itoa(n) + b[i:]
+	}
+	set := parts[len(parts)-3:]
+	for i, p := range set {
+		ts := strings.Split(strings.ToLower(p), ".")
+		slices.Sort(ts)
+		set[i] = strings.Join(slices.Compact(ts), ".")
+	}
+	k.tags = strings.Join(set, "-")
+	return k
+}
+
+// sameReleaseFile returns the file of the latest version that row (not yet stored, or
+// being restored) would duplicate: same project, a PEP 440-equal version and the same
+// key. nil when there is none.
+func sameReleaseFile(ctx context.Context, r metastore.Reader, repoID int64, latest int, row *metastore.File) (*metastore.File, error) {
+	want, err := versions.Parse(row.Version)
+	if err != nil {
+		return nil, fmt.Errorf("version %q: %w", row.Version, errs.ErrInvalid)
+	}
+	files, err := r.ProjectFiles(ctx, repoID, latest, row.Project)
+	if err != nil {
+		return nil, err
+	}
+	key := keyOf(row.Kind, row.Filename)
+	equal := map[string]bool{} // stored version string -> PEP 440-equal to want
+	for i := range files {
+		f := &files[i]
+		if f.Filename == row.Filename {
+			continue
+		}
+		eq, seen := equal[f.Version]
+		if !seen {
+			v, err := versions.Parse(f.Version)
+			eq = err == nil && v.Compare(want) == 0
+			equal[f.Version] = eq
+		}
+		if eq && keyOf(f.Kind, f.Filename) == key {
+			return f, nil
+		}
+	}
+	return nil, nil
+}
+
+// checkSameRelease refuses row when the latest version has another file of its release
+// for the same tags (or, for an sdist, of the same format).
+func checkSameRelease(ctx context.Context, r metastore.Reader, repoID int64, latest int, row *metastore.File) error {
+	dup, err := sameReleaseFile(ctx, r, repoID, latest, row)
+	if err != nil || dup == nil {
+		return err
+	}
+	what := "tags " + keyOf(row.Kind, row.Filename).tags
+	if row.Kind != string(filenames.KindWheel) {
+		what = "sdist format " + keyOf(row.Kind, row.Filename).ext
+	}
+	return fmt.Errorf("%s: %s would be a second file of %s %s for %s: %s is already there (sha256 %s): %w",
+		msgFileExists, row.Filename, row.Project, dup.Version, what, dup.Filename, dup.SHA256, ErrDuplicateFile)
+}
+
+// droppedHow says how a file the latest version does not hold went away: "removed in
+// repository version 5 (remove foo.whl)" or "rolled back in repository version 7
+// (rollback to 3)".
+func droppedHow(ctx context.Context, r metastore.Reader, repoID int64, old *metastore.File) (string, error) {
+	n, err := r.FileDroppedIn(ctx, repoID, old.ID)
+	if err != nil {
+		return "", err
+	}
+	if n == 0 {
+		return "removed", nil
+	}
+	v, err := r.Version(ctx, repoID, n)
+	if err != nil {
+		return "", err
+	}
+	verb := "removed"
+	if strings.HasPrefix(v.Message, "rollback") {
+		verb = "rolled back"
+	}
+	return fmt.Sprintf("%s in repository version %d (%s)", verb, n, v.Message), nil
+}
+
+// settleExisting decides, inside tx, an upload whose filename the repository has used
+// (old is that file's row; sum the upload's digest):
+//   - the latest version holds old: the same bytes are success (the file, restored
+//     false), other bytes the "File already exists" conflict;
+//   - it does not (removed, or rolled back): the same bytes restore the file in a new
+//     version (restored true), other bytes are ErrFilenameReused, saying which of the
+//     two happened.
+func (s *Service) settleExisting(ctx context.Context, tx metastore.Tx, r *metastore.Repository, old *metastore.File, sum string) (*File, bool, error) {
+	live, err := tx.FileAt(ctx, r.ID, r.Latest, old.Filename)
+	if err == nil {
+		if old.SHA256 != sum {
+			return nil, false, fmt.Errorf("%s: %s has other content (sha256 %s): %w", msgFileExists, old.Filename, old.SHA256, errs.ErrConflict)
+		}
+		out := fileOut(live)
+		return &out, false, nil
+	}
+	if !errors.Is(err, errs.ErrNotFound) {
+		return nil, false, err
+	}
+	how, err := droppedHow(ctx, tx, r.ID, old)
+	if err != nil {
+		return nil, false, err
+	}
+	if old.SHA256 != sum {
+		return nil, false, fmt.Errorf("%s: %s was %s; only its own bytes (sha256 %s) can bring it back: %w",
+			msgFilenameUsed, old.Filename, how, old.SHA256, ErrFilenameReused)
+	}
+	if err := checkSameRelease(ctx, tx, r.ID, r.Latest, old); err != nil {
+		return nil, false, err
+	}
+	now := s.now()
+	n, err := tx.BeginVersion(ctx, r.ID, "upload "+old.Filename+" (restored)", now)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := tx.RestoreFile(ctx, r.ID, n, old.ID); err != nil {
+		return nil, false, err
+	}
+	if err := tx.FinishVersion(ctx, r.ID, n, now); err != nil {
+		return nil, false, err
+	}
+	out := fileOut(old)
+	out.Yanked, out.YankReason = false, ""
+	return &out, true, nil
+}
+
+// reupload is Upload for a filename the repository has used: settleExisting in a
+// transaction of its own. existed is true when nothing changed.
+func (s *Service) reupload(ctx context.Context, repo, filename, sum string) (*File, bool, error) {
+	var out *File
+	restored := false
+	err := s.store.InTx(ctx, func(tx metastore.Tx) error {
+		r, err := tx.Repository(ctx, repo)
+		if err != nil {
+			return err
+		}
+		old, err := tx.FileByFilename(ctx, r.ID, filename)
+		if err != nil {
+			return err
+		}
+		out, restored, err = s.settleExisting(ctx, tx, r, old, sum)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if restored {
+		s.log.Info("file restored", "repository", repo, "filename", filename, "sha256", sum)
+	}
+	return out, !restored, nil
+}
