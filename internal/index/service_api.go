@@ -67,6 +67,12 @@ type API interface {
 	// Yank marks every file of project==version yanked with reason; Unyank clears it.
 	Yank(ctx context.Context, repo, project, version, reason string) error
 	Unyank(ctx context.Context, repo, project, version string) error
+	// YankRelease yanks project==version (every PEP 440-equal spelling); reason nil keeps
+	// the reason of a release already yanked. UnyankRelease clears the yank. Both say
+	// what they did, and make no version when the release already is in that state
+	// (YankResult.Changed == 0). ErrNotFound when the release has no files.
+	YankRelease(ctx context.Context, repo, project, version string, reason *string) (*YankResult, error)
+	UnyankRelease(ctx context.Context, repo, project, version string) (*YankResult, error)
 	// Remove removes one file (filename != "") or every file of a version.
 	Remove(ctx context.Context, repo, project, version, filename string) error
 

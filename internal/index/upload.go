@@ -289,34 +289,6 @@ func eachVersion(ctx context.Context, tx metastore.Tx, repoID int64, n int, proj
 	return total, nil
 }
 
-// Yank implements API.
-func (s *Service) Yank(ctx context.Context, repo, project, version, reason string) error {
-	return s.setYanked(ctx, repo, project, version, true, reason)
-}
-
-// Unyank implements API.
-func (s *Service) Unyank(ctx context.Context, repo, project, version string) error {
-	return s.setYanked(ctx, repo, project, version, false, "")
-}
-
-func (s *Service) setYanked(ctx context.Context, repo, project, version string, yanked bool, reason string) error {
-	v, err := canonicalVersion(version)
-	if err != nil {
-		return err
-	}
-	p := names.Normalize(project)
-	verb := "unyank"
-	if yanked {
-		verb = "yank"
-	}
-	return s.change(ctx, repo, fmt.Sprintf("%s %s %s", verb, p, v), fmt.Sprintf("files of %s %s", p, v),
-		func(tx metastore.Tx, repoID int64, n int) (int, error) {
-			return eachVersion(ctx, tx, repoID, n, p, v, func(sv string) (int, error) {
-				return tx.SetYanked(ctx, repoID, n, p, sv, yanked, reason)
-			})
-		})
-}
-
 // Remove implements API. With filename set, project and version may be "" (when given they
 // must match the file).
 func (s *Service) Remove(ctx context.Context, repo, project, version, filename string) error {

@@ -176,6 +176,10 @@ type ContentWriter interface {
 	// SetYanked sets the yank state of every file of project==pversion held by version;
 	// it returns how many files it matched.
 	SetYanked(ctx context.Context, repoID int64, version int, project, pversion string, yanked bool, reason string) (int, error)
+	// SetFileYanked sets the yank state of one file (by row ID) held by version (reason is
+	// dropped when unyanking); ErrNotFound when version does not hold it. A file already
+	// in that state is left as it is.
+	SetFileYanked(ctx context.Context, repoID int64, version int, fileID int64, yanked bool, reason string) error
 	// RemoveFiles drops from version the files of project==pversion (only filename when
 	// not ""); it returns how many it dropped.
 	RemoveFiles(ctx context.Context, repoID int64, version int, project, pversion, filename string) (int, error)

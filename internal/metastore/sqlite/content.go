@@ -291,33 +291,59 @@ func (q queries) currentIDs(ctx context.Context, repoID int64, project, pversion
 
 // SetYanked implements metastore.ContentWriter.
 func (q queries) SetYanked(ctx context.Context, repoID int64, version int, project, pversion string, yanked bool, reason string) (int, error) {
-	if !yanked {
-		reason = ""
-	}
 	ids, err := q.currentIDs(ctx, repoID, project, pversion, "")
 	if err != nil {
 		return 0, err
 	}
 	for _, id := range ids {
-		// Rows added by this very version change in place; older ones are closed and
-		// reopened with the new state, so that earlier versions keep theirs.
-		res, err := q.q.ExecContext(ctx, `UPDATE repository_content SET yanked = ?, yank_reason = ? WHERE id = ? AND version_added = ?`,
-			yanked, reason, id, version)
-		if err != nil {
-			return 0, err
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			continue
-		}
-		if _, err := q.q.ExecContext(ctx, `INSERT INTO repository_content (repository_id, project_id, file_id, yanked, yank_reason, version_added)
-			SELECT repository_id, project_id, file_id, ?, ?, ? FROM repository_content WHERE id = ?`, yanked, reason, version, id); err != nil {
-			return 0, err
-		}
-		if _, err := q.q.ExecContext(ctx, `UPDATE repository_content SET version_removed = ? WHERE id = ?`, version, id); err != nil {
+		if err := q.setRowYanked(ctx, id, version, yanked, reason); err != nil {
 			return 0, err
 		}
 	}
 	return len(ids), nil
+}
+
+// SetFileYanked implements metastore.ContentWriter.
+func (q queries) SetFileYanked(ctx context.Context, repoID int64, version int, fileID int64, yanked bool, reason string) error {
+	var id int64
+	err := q.q.QueryRowContext(ctx, `SELECT id FROM repository_content INDEXED BY content_file
+		WHERE repository_id = ? AND file_id = ? AND version_removed IS NULL ORDER BY id DESC LIMIT 1`, repoID, fileID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("file %d is not held: %w", fileID, errs.ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	return q.setRowYanked(ctx, id, version, yanked, reason)
+}
+
+// setRowYanked gives content row id the yank state in version. A row added by this very
+// version changes in place; an older one is closed and reopened with the new state, so
+// that earlier versions keep theirs. A row already in that state is left alone.
+func (q queries) setRowYanked(ctx context.Context, id int64, version int, yanked bool, reason string) error {
+	if !yanked {
+		reason = ""
+	}
+	var curYanked bool
+	var curReason string
+	var added int
+	if err := q.q.QueryRowContext(ctx, `SELECT yanked, yank_reason, version_added FROM repository_content WHERE id = ?`, id).
+		Scan(&curYanked, &curReason, &added); err != nil {
+		return err
+	}
+	if curYanked == yanked && curReason == reason {
+		return nil
+	}
+	if added == version {
+		_, err := q.q.ExecContext(ctx, `UPDATE repository_content SET yanked = ?, yank_reason = ? WHERE id = ?`, yanked, reason, id)
+		return err
+	}
+	if _, err := q.q.ExecContext(ctx, `INSERT INTO repository_content (repository_id, project_id, file_id, yanked, yank_reason, version_added)
+		SELECT repository_id, project_id, file_id, ?, ?, ? FROM repository_content WHERE id = ?`, yanked, reason, version, id); err != nil {
+		return err
+	}
+	_, err := q.q.ExecContext(ctx, `UPDATE repository_content SET version_removed = ? WHERE id = ?`, version, id)
+	return err
 }
 
 // RemoveFiles implements metastore.ContentWriter.
