@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 
+	"github.com/pydepot/pydepot/internal/server/wire"
 	"github.com/spf13/cobra"
 )
 
@@ -29,13 +30,18 @@ func newYankCmd(env Env) *cobra.Command {
 		"Yank a release (PEP 592): installers skip it unless pinned exactly",
 		cobra.ExactArgs(2),
 		func(cmd *cobra.Command, repo string, args []string) error {
-			if err := newClient(env).Yank(cmd.Context(), repo, args[0], args[1], reason); err != nil {
+			var why *string // without --reason, a release already yanked keeps its reason
+			if cmd.Flags().Changed("reason") {
+				why = &reason
+			}
+			res, err := newClient(env).YankRelease(cmd.Context(), repo, args[0], args[1], why)
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "yanked %s %s in %s\n", args[0], args[1], repo)
+			fmt.Fprintln(env.Stdout, describeYank(res, args[0], args[1]))
 			return nil
 		})
-	cmd.Flags().StringVar(&reason, "reason", "", "why it is yanked (shown by pip)")
+	cmd.Flags().StringVar(&reason, "reason", "", "why it is yanked (shown by pip); without it, a yanked release keeps its reason")
 	return cmd
 }
 
@@ -44,13 +50,32 @@ func newUnyankCmd(env Env) *cobra.Command {
 	cmd := releaseCmd(env, "unyank PROJECT VERSION", "Clear the yank of a release",
 		cobra.ExactArgs(2),
 		func(cmd *cobra.Command, repo string, args []string) error {
-			if err := newClient(env).Unyank(cmd.Context(), repo, args[0], args[1]); err != nil {
+			res, err := newClient(env).UnyankRelease(cmd.Context(), repo, args[0], args[1])
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "unyanked %s %s in %s\n", args[0], args[1], repo)
+			fmt.Fprintln(env.Stdout, describeYank(res, args[0], args[1]))
 			return nil
 		})
 	return cmd
+}
+
+// describeYank says what a yank or unyank did, and says so when it did nothing.
+func describeYank(res *wire.YankResult, project, version string) string {
+	what := fmt.Sprintf("%s %s in %s", project, version, res.Repository)
+	reason := ""
+	if res.Reason != "" {
+		reason = fmt.Sprintf(" (reason: %s)", res.Reason)
+	}
+	switch {
+	case res.Changed == 0 && res.Yanked:
+		return what + " is already yanked" + reason + "; nothing changed"
+	case res.Changed == 0:
+		return what + " is not yanked; nothing changed"
+	case res.Yanked:
+		return fmt.Sprintf("yanked %s%s: %d of %d files changed, repository version %d", what, reason, res.Changed, res.Files, res.RepositoryVersion)
+	}
+	return fmt.Sprintf("unyanked %s: %d files, repository version %d", what, res.Changed, res.RepositoryVersion)
 }
 
 // newRemoveCmd is "pydepot remove"; root.go registers it.

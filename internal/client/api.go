@@ -56,14 +56,35 @@ func releasePath(repo, project, version string) string {
 	return "/api/repositories/" + esc(repo) + "/projects/" + esc(project) + "/versions/" + esc(version)
 }
 
-// Yank yanks every file of project==version in repo.
+// Yank yanks every file of project==version in repo with reason (possibly empty).
 func (c *Client) Yank(ctx context.Context, repo, project, version, reason string) error {
-	return c.call(ctx, http.MethodPost, releasePath(repo, project, version)+"/yank", wire.Yank{Reason: reason}, nil)
+	_, err := c.YankRelease(ctx, repo, project, version, &reason)
+	return err
+}
+
+// YankRelease yanks project==version in repo and says what changed; reason nil keeps
+// the reason of a release already yanked.
+func (c *Client) YankRelease(ctx context.Context, repo, project, version string, reason *string) (*wire.YankResult, error) {
+	var out wire.YankResult
+	if err := c.call(ctx, http.MethodPost, releasePath(repo, project, version)+"/yank", wire.Yank{Reason: reason}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // Unyank clears the yank of project==version in repo.
 func (c *Client) Unyank(ctx context.Context, repo, project, version string) error {
-	return c.call(ctx, http.MethodPost, releasePath(repo, project, version)+"/unyank", nil, nil)
+	_, err := c.UnyankRelease(ctx, repo, project, version)
+	return err
+}
+
+// UnyankRelease clears the yank of project==version in repo and says what changed.
+func (c *Client) UnyankRelease(ctx context.Context, repo, project, version string) (*wire.YankResult, error) {
+	var out wire.YankResult
+	if err := c.call(ctx, http.MethodPost, releasePath(repo, project, version)+"/unyank", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // Remove removes one file of project==version (filename != "") or all of them.

@@ -204,12 +204,11 @@ func (s *server) yank(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if err := s.api.Yank(r.Context(), repo, names.Normalize(r.PathValue("project")), r.PathValue("version"), in.Reason); err != nil {
+	res, err := s.api.YankRelease(r.Context(), repo, names.Normalize(r.PathValue("project")), r.PathValue("version"), in.Reason)
+	if err != nil {
 		return err
 	}
-	s.changed()
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.yanked(w, res)
 }
 
 func (s *server) unyank(w http.ResponseWriter, r *http.Request) error {
@@ -217,12 +216,19 @@ func (s *server) unyank(w http.ResponseWriter, r *http.Request) error {
 	if err := s.authorize(r, index.ScopeUpload, repo); err != nil {
 		return err
 	}
-	if err := s.api.Unyank(r.Context(), repo, names.Normalize(r.PathValue("project")), r.PathValue("version")); err != nil {
+	res, err := s.api.UnyankRelease(r.Context(), repo, names.Normalize(r.PathValue("project")), r.PathValue("version"))
+	if err != nil {
 		return err
 	}
-	s.changed()
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.yanked(w, res)
+}
+
+// yanked answers a yank or unyank with what it did.
+func (s *server) yanked(w http.ResponseWriter, res *index.YankResult) error {
+	if res.Changed > 0 {
+		s.changed()
+	}
+	return writeJSON(w, http.StatusOK, wire.FromYankResult(*res))
 }
 
 func (s *server) remove(w http.ResponseWriter, r *http.Request) error {

@@ -76,9 +76,29 @@ type DistributionUpdate struct {
 	Public     *bool   `json:"public,omitempty"`
 }
 
-// Yank is the body of POST .../yank.
+// Yank is the body of POST .../yank. Reason absent (or no body) keeps the reason of a
+// release already yanked; "reason": "" sets an empty one.
 type Yank struct {
-	Reason string `json:"reason,omitempty"`
+	Reason *string `json:"reason,omitempty"`
+}
+
+// YankResult answers POST .../yank and .../unyank: the release's state now and how many
+// of its files changed (0: it already was in that state, and no version was made).
+type YankResult struct {
+	Repository        string `json:"repository"`
+	Project           string `json:"project"`
+	Version           string `json:"version"`
+	Yanked            bool   `json:"yanked"`
+	Reason            string `json:"reason,omitempty"`
+	Files             int    `json:"files"`
+	Changed           int    `json:"changed"`
+	RepositoryVersion int    `json:"repository_version"`
+}
+
+// FromYankResult converts an index yank result.
+func FromYankResult(r index.YankResult) YankResult {
+	return YankResult{Repository: r.Repository, Project: r.Project, Version: r.Version, Yanked: r.Yanked, Reason: r.Reason,
+		Files: r.Files, Changed: r.Changed, RepositoryVersion: r.RepositoryVersion}
 }
 
 // Token is an API token as listed (never with its secret).
