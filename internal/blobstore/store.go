@@ -146,12 +146,18 @@ func (s *Store) Delete(ctx context.Context, sha string) error {
 
 // Walk calls fn with the digest and size of every stored blob.
 func (s *Store) Walk(ctx context.Context, fn func(sha string, size int64) error) error {
+	return s.WalkInfo(ctx, func(sha string, i Info) error { return fn(sha, i.Size) })
+}
+
+// WalkInfo calls fn with the digest and the driver's Info (size, modification time) of
+// every stored blob, in digest order, one at a time: the walk holds no list.
+func (s *Store) WalkInfo(ctx context.Context, fn func(sha string, info Info) error) error {
 	return s.d.Walk(ctx, "sha256", func(i Info) error {
 		name := i.Path[strings.LastIndexByte(i.Path, '/')+1:]
 		if !ValidSHA256(name) || BlobPath(name) != i.Path {
 			return nil
 		}
-		return fn(name, i.Size)
+		return fn(name, i)
 	})
 }
 

@@ -38,7 +38,8 @@ func New(store metastore.Store, blobs *blobstore.Store, log *slog.Logger) *Servi
 
 // Open opens the embedded default backends under dataDir: SQLite at dataDir/pydepot.db and
 // file blobs under dataDir/blobs, creating them when missing. The returned function
-// closes them. A data directory it creates is 0700 (whatever the umask): it holds private
+// closes them. Open also starts a background check that logs a warning when blobs exist
+// that no file references (see ReportOrphans). A data directory it creates is 0700 (whatever the umask): it holds private
 // data; one that exists keeps its mode (the database and the blob folder inside are
 // private either way).
 func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Service, func() error, error) {
@@ -54,7 +55,22 @@ func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Service, func
 		st.Close()
 		return nil, nil, err
 	}
-	return New(st, blobstore.NewStore(drv), log), st.Close, nil
+	svc := New(st, blobstore.NewStore(drv), log)
+	// Report blobs left by a crash, in the background so that a large store does not delay
+	// the start; closing stops the walk and waits for it.
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	started := time.Now()
+	go func() {
+		defer close(done)
+		_, _ = svc.ReportOrphans(bg, started)
+	}()
+	closeFn := func() error {
+		cancel()
+		<-done
+		return st.Close()
+	}
+	return svc, closeFn, nil
 }
 
 // mkdirPrivate creates dir (and missing parents) with mode 0700, set by chmod so that the
