@@ -3,6 +3,7 @@ package index_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -93,7 +94,7 @@ func TestTokens(t *testing.T) {
 	if err != nil || !strings.HasPrefix(admin, "pyd_") || len(admin) != 4+43 {
 		t.Fatalf("Bootstrap = %q, %v", admin, err)
 	}
-	if again, err := s.Bootstrap(ctx, "some-other-token-123"); again != "" || err != nil {
+	if again, err := s.Bootstrap(ctx, ""); again != "" || err != nil { // (a given token rotates: TestAdminTokenRotation)
 		t.Errorf("second Bootstrap = %q, %v", again, err)
 	}
 	tok, err := s.Authenticate(ctx, admin)
@@ -153,5 +154,65 @@ func TestBootstrapWithGivenToken(t *testing.T) {
 	}
 	if _, err := s.Authenticate(ctx, "my-admin-token-from-env"); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestAdminTokenRotation: a restart with another PYDEPOT_ADMIN_TOKEN makes it the admin
+// token and revokes the earlier one, saying so in the log; other tokens stay.
+func TestAdminTokenRotation(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := newServiceAt(t, dir)
+	const first, second = "first-admin-token-from-env", "second-admin-token-from-env"
+	if got, err := s.Bootstrap(ctx, first); err != nil || got != first {
+		t.Fatalf("Bootstrap(first) = %q, %v", got, err)
+	}
+	ci, _, err := s.CreateToken(ctx, "ci", index.ScopeUpload, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Bootstrap(ctx, first); err != nil || got != "" {
+		t.Errorf("restart with the same token: %q, %v", got, err)
+	}
+	var logs lockedBuffer
+	s2, close2, err := index.Open(ctx, dir, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer close2()
+	if got, err := s2.Bootstrap(ctx, second); err != nil || got != second {
+		t.Fatalf("Bootstrap(second) = %q, %v", got, err)
+	}
+	if _, err := s2.Authenticate(ctx, first); !errors.Is(err, errs.ErrUnauthorized) {
+		t.Errorf("the earlier admin token still works: %v", err)
+	}
+	tok, err := s2.Authenticate(ctx, second)
+	if err != nil || !tok.Allows(index.ScopeAdmin, "") || tok.Name != "admin" {
+		t.Errorf("the new admin token: %+v, %v", tok, err)
+	}
+	if _, err := s2.Authenticate(ctx, ci); err != nil {
+		t.Errorf("a scoped token was revoked: %v", err)
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "admin token rotated") {
+		t.Errorf("no warning: %q", logs.String())
+	}
+	ts, _ := s2.Tokens(ctx)
+	if len(ts) != 2 {
+		t.Errorf("tokens %+v", ts)
+	}
+	// Without PYDEPOT_ADMIN_TOKEN a restart changes nothing.
+	if got, err := s2.Bootstrap(ctx, ""); err != nil || got != "" {
+		t.Errorf("restart without a token: %q, %v", got, err)
+	}
+	// A scoped token's secret given as the admin token is ignored, loudly.
+	logs.Reset()
+	if got, err := s2.Bootstrap(ctx, ci); err != nil || got != "" {
+		t.Errorf("Bootstrap(scoped token) = %q, %v", got, err)
+	}
+	if !strings.Contains(logs.String(), "without admin rights") {
+		t.Errorf("no warning for a scoped token: %q", logs.String())
+	}
+	if _, err := s2.Authenticate(ctx, second); err != nil {
+		t.Errorf("admin token lost: %v", err)
 	}
 }

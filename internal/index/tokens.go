@@ -32,26 +32,70 @@ func tokenOut(t *metastore.Token) *Token {
 	return &Token{ID: t.ID, Name: t.Name, Scope: Scope(t.Scope), Repository: t.Repository, CreatedAt: t.CreatedAt}
 }
 
-// Bootstrap implements API.
+// bootstrapName names the admin token Bootstrap makes; a rotation replaces the global
+// admin tokens of that name.
+const bootstrapName = "admin"
+
+// Bootstrap implements API. Without plaintext it creates a random admin token when there
+// are no tokens at all (the first start). With plaintext (PYDEPOT_ADMIN_TOKEN) it makes
+// sure that this is the admin token: created on the first start, left alone when it
+// already is a token, and otherwise rotated in: the global admin tokens named "admin"
+// (the earlier bootstrap token) are revoked and plaintext replaces them, with a warning
+// in the log. It returns plaintext when it stored it, "" when nothing changed.
 func (s *Service) Bootstrap(ctx context.Context, plaintext string) (string, error) {
-	if plaintext == "" {
+	given := plaintext != ""
+	if !given {
 		plaintext = NewTokenSecret()
 	} else if len(plaintext) < 16 {
 		return "", fmt.Errorf("admin token must be at least 16 characters: %w", errs.ErrInvalid)
 	}
-	created := false
+	hash := hashToken(plaintext)
+	var created, later bool
+	var revoked []int64
 	err := s.store.InTx(ctx, func(tx metastore.Tx) error {
+		created, later, revoked = false, false, nil
 		ts, err := tx.Tokens(ctx)
-		if err != nil || len(ts) > 0 {
+		if err != nil {
 			return err
 		}
+		if len(ts) > 0 {
+			if !given {
+				return nil
+			}
+			if t, err := tx.TokenByHash(ctx, hash); err == nil {
+				if t.Scope != string(ScopeAdmin) || t.Repository != "" {
+					s.log.Warn("PYDEPOT_ADMIN_TOKEN is a stored token without admin rights on every repository; ignored",
+						"id", t.ID, "name", t.Name, "scope", t.Scope, "repository", t.Repository)
+				}
+				return nil // already a token
+			} else if !errors.Is(err, errs.ErrNotFound) {
+				return err
+			}
+			later = true
+			for _, t := range ts {
+				if t.Name == bootstrapName && t.Scope == string(ScopeAdmin) && t.Repository == "" {
+					if err := tx.DeleteToken(ctx, t.ID); err != nil {
+						return err
+					}
+					revoked = append(revoked, t.ID)
+				}
+			}
+		}
 		created = true
-		return tx.CreateToken(ctx, &metastore.Token{Name: "admin", Scope: string(ScopeAdmin), Hash: hashToken(plaintext), CreatedAt: s.now()})
+		return tx.CreateToken(ctx, &metastore.Token{Name: bootstrapName, Scope: string(ScopeAdmin), Hash: hash, CreatedAt: s.now()})
 	})
 	if err != nil || !created {
 		return "", err
 	}
-	s.log.Info("admin token created")
+	switch {
+	case later:
+		s.log.Warn("admin token rotated: PYDEPOT_ADMIN_TOKEN is not a stored token, so it becomes the admin token and the earlier admin token no longer works",
+			"revoked", revoked)
+	case given:
+		s.log.Info("admin token created from PYDEPOT_ADMIN_TOKEN")
+	default:
+		s.log.Info("admin token created")
+	}
 	return plaintext, nil
 }
 
