@@ -53,7 +53,7 @@ otherwise a generated one, printed once.`,
 	f := cmd.Flags()
 	f.StringVar(&data, "data", envOr(env, "PYDEPOT_DATA", "./pydepot-data"), "data directory (env PYDEPOT_DATA)")
 	f.StringVar(&listen, "listen", envOr(env, "PYDEPOT_LISTEN", "127.0.0.1:8080"), "address to listen on (env PYDEPOT_LISTEN)")
-	f.StringVar(&adminToken, "admin-token", env.Getenv("PYDEPOT_ADMIN_TOKEN"), "admin token to create at first start (env PYDEPOT_ADMIN_TOKEN)")
+	f.StringVar(&adminToken, "admin-token", env.Getenv("PYDEPOT_ADMIN_TOKEN"), "admin token; another one at a later start replaces the old admin token (env PYDEPOT_ADMIN_TOKEN)")
 	f.StringVar(&maxUpload, "max-upload", envOr(env, "PYDEPOT_MAX_UPLOAD", "1GiB"), "largest upload accepted, e.g. 200MB (env PYDEPOT_MAX_UPLOAD)")
 	f.StringVar(&baseURL, "base-url", env.Getenv("PYDEPOT_BASE_URL"), "external URL of the server for absolute links (env PYDEPOT_BASE_URL)")
 	return cmd
