@@ -104,3 +104,41 @@ func BenchmarkImportCandidates(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkUploadInto2000FileProject measures an upload whose project already has 2,000
+// files: the one-file-per-release-and-tags check reads them all.
+func BenchmarkUploadInto2000FileProject(b *testing.B) {
+	ctx := context.Background()
+	s := newService(b)
+	fill(b, s, 1, 2000)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		name, data := synthWheel("project-00000", fmt.Sprintf("100.0.%d", i))
+		b.StartTimer()
+		if _, _, err := s.Upload(ctx, index.Upload{Repository: "main", Filename: name, Content: bytes.NewReader(data)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFindOrphans walks 2,000 blobs, half of them referenced.
+func BenchmarkFindOrphans(b *testing.B) {
+	ctx := context.Background()
+	s := newService(b)
+	for i := range 1000 {
+		name, data := synthWheel("orphan-bench", fmt.Sprintf("1.%d", i))
+		if i%2 == 0 {
+			upload(b, s, name, data) // the wheel and its METADATA: two referenced blobs
+		} else if _, _, err := s.Blobs().Put(ctx, bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		rep, err := s.FindOrphans(ctx, time.Time{})
+		if err != nil || rep.Count != 500 {
+			b.Fatalf("%+v %v", rep, err)
+		}
+	}
+}

@@ -68,6 +68,22 @@ func keyOf(kind, filename string) fileKey {
 	return k
 }
 
+// releasePrefix is what the canonical form of every version PEP 440-equal to v starts
+// with: v's canonical form up to its release, without the release's trailing zeros (1.2
+// for 1.2.0rc1, 1!3 for 1!3.0). It narrows the files a release rule reads.
+func releasePrefix(v versions.Version) string {
+	s := v.String()
+	i := strings.IndexByte(s, '!') + 1 // the epoch, when there is one
+	for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.') {
+		i++
+	}
+	p := strings.TrimSuffix(s[:i], ".")
+	for strings.HasSuffix(p, ".0") {
+		p = strings.TrimSuffix(p, ".0")
+	}
+	return p
+}
+
 // sameReleaseFile returns the file of the latest version that row (not yet stored, or
 // being restored) would duplicate: same project, a PEP 440-equal version and the same
 // key. nil when there is none.
@@ -76,7 +92,7 @@ func sameReleaseFile(ctx context.Context, r metastore.Reader, repoID int64, late
 	if err != nil {
 		return nil, fmt.Errorf("version %q: %w", row.Version, errs.ErrInvalid)
 	}
-	files, err := r.ProjectFiles(ctx, repoID, latest, row.Project)
+	files, err := r.ProjectFilenames(ctx, repoID, latest, row.Project, releasePrefix(want))
 	if err != nil {
 		return nil, err
 	}

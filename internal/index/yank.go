@@ -77,7 +77,7 @@ func (s *Service) setYanked(ctx context.Context, repo, project, version string, 
 		if err != nil {
 			return err
 		}
-		all, err := tx.ProjectFiles(ctx, r.ID, r.Latest, res.Project)
+		all, err := tx.ProjectFilenames(ctx, r.ID, r.Latest, res.Project, releasePrefix(want))
 		if err != nil {
 			return err
 		}

@@ -149,6 +149,11 @@ type ContentReader interface {
 	FileAt(ctx context.Context, repoID int64, version int, filename string) (*File, error)
 	// ProjectFiles lists the files of project (normalized) held by version, unsorted.
 	ProjectFiles(ctx context.Context, repoID int64, version int, project string) ([]File, error)
+	// ProjectFilenames lists the files of project (normalized) held by version whose
+	// version string starts with versionPrefix ("" = all), unsorted, with only ID,
+	// Filename, Version, Kind, SHA256, Yanked and YankReason set: the cheap form of
+	// ProjectFiles for the rules an upload or a yank checks on one release.
+	ProjectFilenames(ctx context.Context, repoID int64, version int, project, versionPrefix string) ([]File, error)
 	// Project returns a project held by version with its serial; ErrNotFound otherwise.
 	Project(ctx context.Context, repoID int64, version int, project string) (*ProjectSummary, error)
 	// Projects lists the projects held by version (sorted by name) and the highest

@@ -81,6 +81,29 @@ func (q queries) ProjectFiles(ctx context.Context, repoID int64, version int, pr
 	return out, rows.Err()
 }
 
+// ProjectFilenames implements metastore.ContentReader.
+func (q queries) ProjectFilenames(ctx context.Context, repoID int64, version int, project, versionPrefix string) ([]metastore.File, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT f.id, f.filename, f.version, f.kind, f.sha256, rc.yanked, rc.yank_reason
+		FROM projects p
+		JOIN repository_content rc ON rc.repository_id = ? AND rc.project_id = p.id
+		JOIN files f ON f.id = rc.file_id
+		WHERE p.name = ? AND `+live+` AND substr(f.version, 1, ?) = ?`,
+		repoID, project, version, version, len(versionPrefix), versionPrefix)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []metastore.File
+	for rows.Next() {
+		f := metastore.File{RepositoryID: repoID, Project: project}
+		if err := rows.Scan(&f.ID, &f.Filename, &f.Version, &f.Kind, &f.SHA256, &f.Yanked, &f.YankReason); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
 // Project implements metastore.ContentReader.
 func (q queries) Project(ctx context.Context, repoID int64, version int, project string) (*metastore.ProjectSummary, error) {
 	var p metastore.ProjectSummary
