@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/pydepot/pydepot/internal/blobstore"
+	"github.com/pydepot/pydepot/internal/metastore"
 )
 
 // OrphanReport counts the blobs that no file row references.
@@ -22,26 +23,54 @@ const orphanHint = "these bytes were stored by uploads that stopped (a crash or 
 
 // FindOrphans walks the blob store and counts the blobs that no file row references as
 // its body or metadata, leaving out blobs written at or after since (an upload in
-// progress stores its bytes before its row). It streams: one blob and one indexed
-// lookup at a time, nothing listed in memory. It only reports; it deletes nothing.
+// progress stores its bytes before its row). It streams: the walk holds no list, and
+// digests are looked up in batches of metastore.MaxBatch, so memory stays bounded and
+// the database parses one query per batch. It only reports; it deletes nothing.
 func (s *Service) FindOrphans(ctx context.Context, since time.Time) (OrphanReport, error) {
 	var rep OrphanReport
+	batch := make([]string, 0, metastore.MaxBatch)
+	sizes := make(map[string]int64, metastore.MaxBatch)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		used, err := s.store.ReferencedBlobs(ctx, batch)
+		if err != nil {
+			return err
+		}
+		for _, sha := range used {
+			delete(sizes, sha)
+		}
+		for _, sha := range batch { // in walk order, for stable examples
+			size, orphan := sizes[sha]
+			if !orphan {
+				continue
+			}
+			rep.Count++
+			rep.Bytes += size
+			if len(rep.Example) < 3 {
+				rep.Example = append(rep.Example, sha)
+			}
+		}
+		batch = batch[:0]
+		clear(sizes)
+		return nil
+	}
 	err := s.blobs.WalkInfo(ctx, func(sha string, info blobstore.Info) error {
 		if !since.IsZero() && !info.ModTime.Before(since) {
 			return nil
 		}
 		rep.Blobs++
-		used, err := s.store.BlobReferenced(ctx, sha)
-		if err != nil || used {
-			return err
-		}
-		rep.Count++
-		rep.Bytes += info.Size
-		if len(rep.Example) < 3 {
-			rep.Example = append(rep.Example, sha)
+		batch = append(batch, sha)
+		sizes[sha] = info.Size
+		if len(batch) == metastore.MaxBatch {
+			return flush()
 		}
 		return nil
 	})
+	if err == nil {
+		err = flush()
+	}
 	return rep, err
 }
 

@@ -89,6 +89,9 @@ type Token struct {
 	CreatedAt  time.Time
 }
 
+// MaxBatch is the most values a batched lookup (ReferencedBlobs) takes at once.
+const MaxBatch = 500
+
 // Store is the whole metadata store.
 type Store interface {
 	Reader
@@ -167,6 +170,9 @@ type ContentReader interface {
 	// ParsedMetadata returns what PutParsedMetadata stored for the core metadata file
 	// with that sha256; ErrNotFound when nothing was (files stored before it existed).
 	ParsedMetadata(ctx context.Context, metadataSHA256 string) ([]byte, error)
+	// ReferencedBlobs returns those of shas (at most MaxBatch) that a file row uses as its
+	// body or metadata, in no particular order: BlobReferenced for many digests at once.
+	ReferencedBlobs(ctx context.Context, shas []string) ([]string, error)
 	// FileDroppedIn returns the repository version that last dropped the file (by row ID)
 	// from the content, or 0 when the latest version holds it (or it was never held).
 	FileDroppedIn(ctx context.Context, repoID, fileID int64) (int, error)

@@ -608,4 +608,18 @@ func testBlobReferenced(t *testing.T, s metastore.Store) {
 			t.Errorf("BlobReferenced(%s) = %v, %v", sha, got, err)
 		}
 	}
+	batch := []string{fmt.Sprintf("%064x", 43), f.MetadataSHA256, f.SHA256, f.SHA256}
+	for i := len(batch); i < metastore.MaxBatch; i++ {
+		batch = append(batch, fmt.Sprintf("%064x", 1000+i))
+	}
+	got, err := s.ReferencedBlobs(ctx, batch)
+	slices.Sort(got)
+	want := []string{f.SHA256, f.MetadataSHA256}
+	slices.Sort(want)
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("ReferencedBlobs = %v, %v; want %v", got, err, want)
+	}
+	if _, err := s.ReferencedBlobs(ctx, append(batch, "x")); !errors.Is(err, errs.ErrInvalid) {
+		t.Errorf("ReferencedBlobs over MaxBatch: %v", err)
+	}
 }

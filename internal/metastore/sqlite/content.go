@@ -204,6 +204,38 @@ func (q queries) BlobReferenced(ctx context.Context, sha256 string) (bool, error
 	return n > 0, err
 }
 
+// ReferencedBlobs implements metastore.ContentReader.
+func (q queries) ReferencedBlobs(ctx context.Context, shas []string) ([]string, error) {
+	if len(shas) == 0 {
+		return nil, nil
+	}
+	if len(shas) > metastore.MaxBatch {
+		return nil, fmt.Errorf("%d digests in one lookup, at most %d: %w", len(shas), metastore.MaxBatch, errs.ErrInvalid)
+	}
+	in := "?" + strings.Repeat(", ?", len(shas)-1)
+	args := make([]any, 0, 2*len(shas))
+	for range 2 {
+		for _, s := range shas {
+			args = append(args, s)
+		}
+	}
+	rows, err := q.q.QueryContext(ctx, `SELECT sha256 FROM files WHERE sha256 IN (`+in+`)
+		UNION SELECT metadata_sha256 FROM files WHERE metadata_sha256 IN (`+in+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
 // FileDroppedIn implements metastore.ContentReader. The newest content row of a file
 // is its current state (yanks and restores open new rows).
 func (q queries) FileDroppedIn(ctx context.Context, repoID, fileID int64) (int, error) {
