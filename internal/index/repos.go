@@ -76,16 +76,28 @@ func (s *Service) Versions(ctx context.Context, repo string) ([]RepositoryVersio
 	return out, nil
 }
 
-// Rollback implements API.
+// Rollback implements API. A rollback to the latest version changes nothing and makes
+// no version: it returns the latest version.
 func (s *Service) Rollback(ctx context.Context, repo string, to int) (*RepositoryVersion, error) {
 	var out RepositoryVersion
+	noop := false
 	err := s.store.InTx(ctx, func(tx metastore.Tx) error {
+		noop = false
 		r, err := tx.Repository(ctx, repo)
 		if err != nil {
 			return err
 		}
 		if to < 0 || to > r.Latest {
 			return fmt.Errorf("repository %s has no version %d (latest is %d): %w", repo, to, r.Latest, errs.ErrNotFound)
+		}
+		if to == r.Latest { // already its content: no version (a no-op makes none)
+			v, err := tx.Version(ctx, r.ID, to)
+			if err != nil {
+				return err
+			}
+			out = versionOut(r.Name, v)
+			noop = true
+			return nil
 		}
 		n, err := tx.BeginVersion(ctx, r.ID, fmt.Sprintf("rollback to %d", to), s.now())
 		if err != nil {
@@ -107,6 +119,8 @@ func (s *Service) Rollback(ctx context.Context, repo string, to int) (*Repositor
 	if err != nil {
 		return nil, err
 	}
-	s.log.Info("repository rolled back", "repository", repo, "to", to, "version", out.Number)
+	if !noop {
+		s.log.Info("repository rolled back", "repository", repo, "to", to, "version", out.Number)
+	}
 	return &out, nil
 }

@@ -23,7 +23,8 @@ type API interface {
 	Repository(ctx context.Context, name string) (*Repository, error)
 	Repositories(ctx context.Context) ([]Repository, error)
 	Versions(ctx context.Context, repo string) ([]RepositoryVersion, error)
-	// Rollback makes a new version whose content equals version to.
+	// Rollback makes a new version whose content equals version to (none when to is the
+	// latest).
 	Rollback(ctx context.Context, repo string, to int) (*RepositoryVersion, error)
 
 	// Distributions. CreateDistribution and UpdateDistribution act as the server itself
@@ -62,7 +63,10 @@ type API interface {
 
 	// Changes; each makes a new repository version.
 	// Upload stores a file. It returns existed=true (and no new version) when the
-	// identical file is already there.
+	// identical file is already there; a removed or rolled-back file uploaded with its own
+	// bytes is restored in a new version (existed=false). Conflicts: other bytes under a
+	// used filename (ErrFilenameReused once the file is gone), and a second file of one
+	// release for the same tags (ErrDuplicateFile).
 	Upload(ctx context.Context, up Upload) (f *File, existed bool, err error)
 	// Yank marks every file of project==version yanked with reason; Unyank clears it.
 	Yank(ctx context.Context, repo, project, version, reason string) error

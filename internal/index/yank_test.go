@@ -111,6 +111,11 @@ func TestNoOpChangesMakeNoVersions(t *testing.T) {
 	if latest() != before {
 		t.Errorf("failed changes made versions")
 	}
+	// A rollback to the latest version is a no-op too.
+	v, err := s.Rollback(ctx, "main", before)
+	if err != nil || v.Number != before || latest() != before {
+		t.Errorf("rollback to the latest version: %+v, %v; latest %d -> %d", v, err, before, latest())
+	}
 }
 
 // TestRepeatedYankMakesOneVersion uses only Yank and Unyank (the API that was there
