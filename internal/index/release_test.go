@@ -183,3 +183,62 @@ func TestReuploadAfterRemovalOrRollback(t *testing.T) {
 		t.Errorf("restore beside %s: %v", name30, err)
 	}
 }
+
+// TestConcurrentReleaseRules: racing uploads of equal spellings of one release leave one
+// file, and racing restores of a removed file make one version.
+func TestConcurrentReleaseRules(t *testing.T) {
+	ctx := context.Background()
+	s := newService(t)
+	spellings := []string{"3.1", "3.1.0", "03.1", "3.1.0.0", "3.01", "3.1.00"}
+	errs := make(chan error, len(spellings))
+	for _, v := range spellings {
+		go func() {
+			name, data := synthWheel("racer", v)
+			_, _, err := uploadAs(s, name, data)
+			errs <- err
+		}()
+	}
+	ok := 0
+	for range spellings {
+		if err := <-errs; err == nil {
+			ok++
+		} else if !errors.Is(err, index.ErrDuplicateFile) {
+			t.Errorf("racing upload: %v", err)
+		}
+	}
+	p, err := s.Project(ctx, mainDist(t, s), "racer")
+	if ok != 1 || err != nil || len(p.Files) != 1 {
+		t.Fatalf("%d uploads accepted, project %+v, %v", ok, p, err)
+	}
+	name := p.Files[0].Filename
+	var data []byte
+	for _, v := range spellings {
+		if n, d := synthWheel("racer", v); n == name {
+			data = d
+		}
+	}
+	if err := s.Remove(ctx, "main", "", "", name); err != nil {
+		t.Fatal(err)
+	}
+	vs, _ := s.Versions(ctx, "main")
+	restored := make(chan bool, 6)
+	for range 6 {
+		go func() {
+			_, existed, err := uploadAs(s, name, data)
+			if err != nil {
+				t.Errorf("racing restore: %v", err)
+			}
+			restored <- err == nil && !existed
+		}()
+	}
+	n := 0
+	for range 6 {
+		if <-restored {
+			n++
+		}
+	}
+	vs2, _ := s.Versions(ctx, "main")
+	if n != 1 || len(vs2) != len(vs)+1 {
+		t.Errorf("%d restores, %d new versions", n, len(vs2)-len(vs))
+	}
+}
