@@ -163,11 +163,8 @@ func droppedHow(ctx context.Context, r metastore.Reader, repoID int64, old *meta
 func (s *Service) settleExisting(ctx context.Context, tx metastore.Tx, r *metastore.Repository, old *metastore.File, sum string) (*File, bool, error) {
 	live, err := tx.FileAt(ctx, r.ID, r.Latest, old.Filename)
 	if err == nil {
-		if old.SHA256 != sum {
-			return nil, false, fmt.Errorf("%s: %s has other content (sha256 %s): %w", msgFileExists, old.Filename, old.SHA256, errs.ErrConflict)
-		}
-		out := fileOut(live)
-		return &out, false, nil
+		out, err := heldOutcome(live, sum)
+		return out, false, err
 	}
 	if !errors.Is(err, errs.ErrNotFound) {
 		return nil, false, err
@@ -199,9 +196,27 @@ func (s *Service) settleExisting(ctx context.Context, tx metastore.Tx, r *metast
 	return &out, true, nil
 }
 
-// reupload is Upload for a filename the repository has used: settleExisting in a
-// transaction of its own. existed is true when nothing changed.
+// heldOutcome is the answer to an upload of a filename the latest version holds (live):
+// the same bytes are the file, other bytes the "File already exists" conflict.
+func heldOutcome(live *metastore.File, sum string) (*File, error) {
+	if live.SHA256 != sum {
+		return nil, fmt.Errorf("%s: %s has other content (sha256 %s): %w", msgFileExists, live.Filename, live.SHA256, errs.ErrConflict)
+	}
+	out := fileOut(live)
+	return &out, nil
+}
+
+// reupload is Upload for a filename the repository has used. A file the latest version
+// holds is answered from the read pool (re-uploads with twine --skip-existing are common
+// and must not queue for the writer); otherwise settleExisting decides in a transaction.
+// existed is true when nothing changed.
 func (s *Service) reupload(ctx context.Context, repo, filename, sum string) (*File, bool, error) {
+	if r, err := s.store.Repository(ctx, repo); err == nil {
+		if live, err := s.store.FileAt(ctx, r.ID, r.Latest, filename); err == nil {
+			out, err := heldOutcome(live, sum)
+			return out, err == nil, err
+		}
+	}
 	var out *File
 	restored := false
 	err := s.store.InTx(ctx, func(tx metastore.Tx) error {
