@@ -193,10 +193,14 @@ type specProvider struct {
 func (p *specProvider) Candidates(ctx context.Context, name string) ([]resolver.Candidate, error) {
 	var out []resolver.Candidate
 	var firstErr error
-	for _, src := range []resolver.Provider{p.index, p.local} {
-		if src == nil || src == resolver.Provider((*localDirs)(nil)) {
-			continue
-		}
+	var srcs []resolver.Provider
+	if p.index != nil {
+		srcs = append(srcs, p.index)
+	}
+	if p.local != nil {
+		srcs = append(srcs, p.local)
+	}
+	for _, src := range srcs {
 		cs, err := src.Candidates(ctx, name)
 		if err != nil {
 			if !errors.Is(err, errs.ErrNotFound) {
@@ -293,7 +297,7 @@ func (p *specProvider) RequiresPython(ctx context.Context, c resolver.Candidate,
 
 // Prefetch passes to the index.
 func (p *specProvider) Prefetch(ctx context.Context, names []string) {
-	if pf, ok := p.index.(resolver.Prefetcher); ok && p.index != nil {
+	if pf, ok := p.index.(resolver.Prefetcher); ok {
 		pf.Prefetch(ctx, names)
 	}
 }
