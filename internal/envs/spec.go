@@ -267,6 +267,11 @@ func fromRequirementsFile(s *Spec, f *requirements.File) error {
 			if len(f.Hashes[n]) == 0 {
 				return fmt.Errorf("spec %s: hash-checking mode (--hash or --require-hashes): %s has no --hash: %w", name, r, errs.ErrInvalid)
 			}
+			for _, h := range f.Hashes[n] {
+				if err := requirements.CheckHash(h); err != nil {
+					return fmt.Errorf("spec %s: %s: %w", name, r.Name, err)
+				}
+			}
 			s.Hashes[n] = f.Hashes[n]
 		}
 	}

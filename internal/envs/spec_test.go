@@ -38,6 +38,8 @@ func TestReadSpec(t *testing.T) {
 		{name: "prefer-binary refused", file: "requirements.txt", data: "--prefer-binary\nsix\n", err: errs.ErrInvalid},
 		{name: "unhashed line in hash mode", file: "requirements.txt", data: "--require-hashes\nsix==1.16.0\n", err: errs.ErrInvalid},
 		{name: "unpinned line in hash mode", file: "requirements.txt", data: "six>=1 --hash=sha256:" + strings.Repeat("0", 64) + "\n", err: errs.ErrInvalid},
+		{name: "short sha256", file: "requirements.txt", data: "six==1.16 --hash=sha256:00\n", err: errs.ErrInvalid},
+		{name: "md5 refused", file: "requirements.txt", data: "six==1.16 --hash=md5:" + strings.Repeat("0", 32) + "\n", err: errs.ErrInvalid},
 		{name: "no-index without find-links", file: "requirements.txt", data: "--no-index\nsix\n", err: errs.ErrInvalid},
 		{name: "find-links URL refused", file: "requirements.txt", data: "-f https://example.com/links/\nsix\n", err: errs.ErrInvalid},
 		{name: "pyproject", file: "pyproject.toml", data: "[project]\nname='a'\nrequires-python='>=3.10'\ndependencies=['requests[socks]>=2', 'tomli; python_version<\"3.11\"']\n",

@@ -106,20 +106,31 @@ func (fc *FormatControl) add(value string, only bool) error {
 // maxHashes bounds the --hash options of one requirement.
 const maxHashes = 64
 
-var hashLen = map[string]int{"sha256": 64, "sha384": 96, "sha512": 128}
-
-// checkHash validates "algorithm:hex" and returns it lower-cased.
+// checkHash reads "algorithm:value" and returns it lower-cased. As pip, the parser
+// only checks the form; the algorithm and the digest's length are the caller's to check
+// (CheckHash).
 func checkHash(v string) (string, error) {
 	alg, hexd, ok := strings.Cut(v, ":")
-	alg, hexd = strings.ToLower(alg), strings.ToLower(hexd)
+	if !ok || alg == "" || hexd == "" || strings.ContainsAny(v, " \t") {
+		return "", fmt.Errorf("--hash=%s: want ALGORITHM:HEX, e.g. sha256:…", v)
+	}
+	return strings.ToLower(alg) + ":" + strings.ToLower(hexd), nil
+}
+
+var hashLen = map[string]int{"sha256": 64, "sha384": 96, "sha512": 128}
+
+// CheckHash validates a digest as File.Hashes holds it: sha256, sha384 or sha512, and
+// the right number of hex digits. Errors wrap errs.ErrInvalid.
+func CheckHash(h string) error {
+	alg, hexd, _ := strings.Cut(h, ":")
 	n, known := hashLen[alg]
-	if !ok || !known {
-		return "", fmt.Errorf("--hash=%s: want sha256:HEX (or sha384, sha512)", v)
+	if !known {
+		return fmt.Errorf("--hash=%s: unknown algorithm %q (want sha256, sha384 or sha512): %w", h, alg, errs.ErrInvalid)
 	}
 	if len(hexd) != n || strings.Trim(hexd, "0123456789abcdef") != "" {
-		return "", fmt.Errorf("--hash=%s: a %s digest is %d hex digits", v, alg, n)
+		return fmt.Errorf("--hash=%s: a %s digest is %d hex digits: %w", h, alg, n, errs.ErrInvalid)
 	}
-	return alg + ":" + hexd, nil
+	return nil
 }
 
 // maxIncludeDepth bounds -r/-c nesting.

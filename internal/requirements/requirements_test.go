@@ -249,12 +249,17 @@ func TestParseFileOptions(t *testing.T) {
 	if !f.PreferBinary || len(f.Ignored) != 2 || !strings.Contains(strings.Join(f.Ignored, "|"), "r.txt:6: --config-settings k=v") {
 		t.Errorf("prefer-binary %v, ignored %q", f.PreferBinary, f.Ignored)
 	}
-	for _, bad := range []string{"x==1 --hash=md5:00\n", "x==1 --hash=sha256:00\n", "--only-binary\n", "--no-binary=-x\n"} {
+	for _, bad := range []string{"x==1 --hash=sha256\n", "x==1 --hash=:00\n", "--only-binary\n", "--no-binary=-x\n"} {
 		if _, err := ParseFile("r.txt", []byte(bad), nil); !errors.Is(err, errs.ErrInvalid) {
 			t.Errorf("%q: err %v", bad, err)
 		}
 	}
 	if f, err := ParseFile("r.txt", []byte("--require-hashes\nx==1\n"), nil); err != nil || !f.RequireHashes {
 		t.Errorf("--require-hashes: %v %+v", err, f)
+	}
+	for h, ok := range map[string]bool{"sha256:" + h1: true, "sha512:" + strings.Repeat("0", 128): true, "md5:00": false, "sha256:00": false, "sha256:" + strings.Repeat("g", 64): false} {
+		if err := CheckHash(h); (err == nil) != ok || err != nil && !errors.Is(err, errs.ErrInvalid) {
+			t.Errorf("CheckHash(%s) = %v", h, err)
+		}
 	}
 }
