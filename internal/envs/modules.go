@@ -3,6 +3,7 @@ package envs
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -29,7 +30,7 @@ func (c *creator) mapModules(ctx context.Context) error {
 	table := analyze.BuiltinTable()
 	var ix analyze.Index
 	if len(c.urls) > 0 {
-		if h, err := analyze.NewHTTPIndex(c.urls[0], c.hc); err == nil {
+		if h, err := analyze.NewHTTPIndex(withToken(c.urls[0], c.o.Index.Token), c.hc); err == nil {
 			ix = h
 		}
 	}
@@ -154,4 +155,15 @@ func abs(n int) int {
 		return -n
 	}
 	return n
+}
+
+// withToken puts the API token into an index URL as analyze.NewHTTPIndex reads
+// credentials (HTTP Basic __token__), unless the URL carries its own.
+func withToken(raw, token string) string {
+	u, err := url.Parse(raw)
+	if err != nil || token == "" || u.User != nil {
+		return raw
+	}
+	u.User = url.UserPassword("__token__", token)
+	return u.String()
 }

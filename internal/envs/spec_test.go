@@ -87,3 +87,15 @@ func TestPoetryConstraint(t *testing.T) {
 		}
 	}
 }
+
+func TestWithToken(t *testing.T) {
+	for _, tt := range [][3]string{
+		{"http://h:8/simple/", "tok", "http://__token__:tok@h:8/simple/"},
+		{"http://u:p@h/simple/", "tok", "http://u:p@h/simple/"},
+		{"http://h/simple/", "", "http://h/simple/"},
+	} {
+		if got := withToken(tt[0], tt[1]); got != tt[2] {
+			t.Errorf("withToken(%q, %q) = %q, want %q", tt[0], tt[1], got, tt[2])
+		}
+	}
+}
