@@ -110,6 +110,8 @@ func Create(ctx context.Context, spec *Spec, name string, o Options) (*Result, e
 			return nil, fmt.Errorf("%s already exists; remove it or choose another name: %w", final, errs.ErrConflict)
 		}
 	}
+	sp := *spec // mapModules fills Requirements: the caller's spec stays as it was
+	spec = &sp
 	for _, n := range spec.Notes {
 		log.Warn(n, "spec", spec.Source)
 	}
@@ -175,7 +177,6 @@ func Create(ctx context.Context, spec *Spec, name string, o Options) (*Result, e
 
 	key := buildKey(lockDigest, in, o.Format)
 	cached := filepath.Join(o.CacheDir, "builds", key+o.Format.Ext())
-	b.lockDigest = lockDigest
 	if !o.NoPack && !o.NoReuse {
 		if st, err := os.Stat(cached); err == nil {
 			if err := atomicfile.Copy(cached, final, 0o644); err != nil {

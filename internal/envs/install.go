@@ -39,8 +39,7 @@ type creator struct {
 	envProvider, buildProvider resolver.Provider
 	// allowed maps a pinned name to the digests its file must match ("alg:hex"): the
 	// --hash values in hash-checking mode, or a lock's hashes.
-	allowed    map[string][]string
-	lockDigest string
+	allowed map[string][]string
 }
 
 func (c *creator) request(reqs, constraints []requirements.Requirement, pre, noSdist bool) resolver.Request {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -93,6 +94,7 @@ func (c *creator) mapModules(ctx context.Context) error {
 		}
 		return nil
 	}
+	s.Requirements = slices.Clip(s.Requirements)
 	for _, d := range dists {
 		r, err := requirements.Parse(d)
 		if err != nil {
