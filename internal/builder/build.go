@@ -185,7 +185,7 @@ func metadataIn(ctx context.Context, work, tree string, opts Options) ([]byte, e
 		if whl == "" || whl != filepath.Base(whl) || !strings.HasSuffix(whl, ".whl") {
 			return nil, fmt.Errorf("build_wheel returned %q, not a wheel file name: %w", whl, errs.ErrInvalid)
 		}
-		return wheelMetadata(filepath.Join(wheelDir, whl))
+		return wheelMetadata(ctx, filepath.Join(wheelDir, whl))
 	}
 	if *name == "" || *name != filepath.Base(*name) || !strings.HasSuffix(*name, ".dist-info") {
 		return nil, fmt.Errorf("prepare_metadata_for_build_wheel returned %q, not a .dist-info folder name: %w", *name, errs.ErrInvalid)
@@ -217,7 +217,7 @@ func readCapped(p string, max int64) ([]byte, error) {
 	return data, nil
 }
 
-func wheelMetadata(whl string) ([]byte, error) {
+func wheelMetadata(ctx context.Context, whl string) ([]byte, error) {
 	f, err := os.Open(whl)
 	if err != nil {
 		return nil, err
@@ -227,7 +227,7 @@ func wheelMetadata(whl string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	info, err := inspect.Inspect(filepath.Base(whl), f, st.Size())
+	info, err := inspect.Inspect(ctx, filepath.Base(whl), f, st.Size())
 	if err != nil {
 		return nil, err
 	}

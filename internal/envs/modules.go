@@ -46,13 +46,18 @@ func (c *creator) mapModules(ctx context.Context) error {
 		for _, key := range table.Key(m, nil) {
 			dist, confirmed := "", false
 			if ix != nil && !indexDown {
-				cands, err := ix.ImportCandidates(ctx, key)
+				// the index finds the longest dotted prefix it knows (walt.client)
+				q := key
+				if strings.Count(m, ".") > strings.Count(key, ".") {
+					q = m
+				}
+				_, cands, err := ix.ImportCandidates(ctx, q)
 				switch {
 				case err != nil:
 					c.log.Warn("the index cannot say which project provides an import; using the built-in table", "module", key, "error", err)
 					indexDown = true
 				case len(cands) > 0:
-					dist, confirmed = pickCandidate(key, cands, table), true
+					dist, confirmed = pickCandidate(q, cands, table), true
 					if len(cands) > 1 {
 						c.log.Info("several projects provide an import", "module", key, "candidates", strings.Join(cands, ", "), "chosen", dist)
 					}
@@ -107,11 +112,17 @@ func (c *creator) mapModules(ctx context.Context) error {
 }
 
 // pickCandidate chooses among the projects that provide an import as analyze does: the
-// one named like the import or like the built-in table's answer, else the first.
-func pickCandidate(key string, cands []string, table *analyze.Table) string {
-	want := []string{names.Normalize(key)}
-	if d, ok := table.Lookup(key); ok {
-		want = append(want, names.Normalize(d))
+// one named like the import or one of its dotted prefixes (walt.client -> walt-client),
+// or like the built-in table's answer for them, else the first (logged by the caller).
+func pickCandidate(q string, cands []string, table *analyze.Table) string {
+	var want []string
+	parts := strings.Split(q, ".")
+	for i := len(parts); i > 0; i-- {
+		p := strings.Join(parts[:i], ".")
+		want = append(want, names.Normalize(strings.ReplaceAll(p, ".", "-")))
+		if d, ok := table.Lookup(p); ok {
+			want = append(want, names.Normalize(d))
+		}
 	}
 	for _, w := range want {
 		for _, c := range cands {

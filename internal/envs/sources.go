@@ -119,7 +119,7 @@ func (ld *localDirs) metadata(ctx context.Context, f resolver.File) (*metadata.M
 		return nil, err
 	}
 	defer fh.Close()
-	info, err := inspect.Inspect(f.Filename, fh, f.Size)
+	info, err := inspect.Inspect(ctx, f.Filename, fh, f.Size)
 	if err != nil {
 		return nil, &resolver.UnusableError{Reason: fmt.Sprintf("cannot be read (%v)", err)}
 	}
