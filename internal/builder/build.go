@@ -20,6 +20,7 @@ import (
 
 	"github.com/pydepot/pydepot/internal/archives"
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/inspect"
 )
 
 //go:embed hooks/_pydepot_hooks.py hooks/sitecustomize.py
@@ -33,25 +34,47 @@ const (
 var defaultRequires = []string{"setuptools>=40.8.0"}
 
 func build(ctx context.Context, sdistPath, outDir string, opts Options) (string, error) {
+	var whl string
+	err := inSdist(ctx, sdistPath, opts, func(work, tree string) error {
+		var err error
+		whl, err = buildIn(ctx, work, tree, outDir, opts)
+		return err
+	})
+	return whl, err
+}
+
+func sdistMetadata(ctx context.Context, sdistPath string, opts Options) ([]byte, error) {
+	var md []byte
+	err := inSdist(ctx, sdistPath, opts, func(work, tree string) error {
+		var err error
+		md, err = metadataIn(ctx, work, tree, opts)
+		return err
+	})
+	return md, err
+}
+
+// inSdist extracts the sdist into a temporary work directory and calls fn with it and
+// the source tree.
+func inSdist(ctx context.Context, sdistPath string, opts Options, fn func(work, tree string) error) error {
 	work, err := os.MkdirTemp(opts.WorkDir, "pydepot-build-")
 	if err != nil {
-		return "", err
+		return err
 	}
 	if !opts.KeepWorkDir {
 		defer os.RemoveAll(work)
 	}
 	src := filepath.Join(work, "src")
 	if err := os.Mkdir(src, 0o755); err != nil {
-		return "", err
+		return err
 	}
 	if err := extract(ctx, sdistPath, src); err != nil {
-		return "", fmt.Errorf("sdist %s: %w", filepath.Base(sdistPath), err)
+		return fmt.Errorf("sdist %s: %w", filepath.Base(sdistPath), err)
 	}
 	tree, err := sourceRoot(src)
 	if err != nil {
-		return "", fmt.Errorf("sdist %s: %w", filepath.Base(sdistPath), err)
+		return fmt.Errorf("sdist %s: %w", filepath.Base(sdistPath), err)
 	}
-	return buildIn(ctx, work, tree, outDir, opts)
+	return fn(work, tree)
 }
 
 func buildTree(ctx context.Context, srcDir, outDir string, opts Options) (string, error) {
@@ -112,67 +135,8 @@ func sourceRoot(dir string) (string, error) {
 }
 
 func buildIn(ctx context.Context, work, tree, outDir string, opts Options) (string, error) {
-	if opts.Interpreter == "" {
-		opts.Interpreter = "python3"
-	}
-	if opts.Runner == nil {
-		opts.Runner = ExecRunner{}
-	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = 15 * time.Minute
-	}
-	log := opts.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	bs, err := ReadBuildSystem(tree)
+	h, log, err := prepareEnv(ctx, work, tree, &opts)
 	if err != nil {
-		return "", err
-	}
-	log.Debug("build system", "backend", bs.Backend, "requires", bs.Requires, "tree", tree)
-
-	env := filepath.Join(work, "env")
-	site := filepath.Join(env, "site")
-	hooks := filepath.Join(env, "hooks")
-	for _, d := range []string{site, hooks, filepath.Join(work, "wheel")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return "", err
-		}
-	}
-	for _, n := range []string{"_pydepot_hooks.py", "sitecustomize.py"} {
-		data, _ := hookFiles.ReadFile("hooks/" + n)
-		if err := os.WriteFile(filepath.Join(hooks, n), data, 0o644); err != nil {
-			return "", err
-		}
-	}
-	installReqs := func(reqs []string) error {
-		if len(reqs) == 0 {
-			return nil
-		}
-		if opts.InstallRequirements == nil {
-			return fmt.Errorf("build requirements %v but no InstallRequirements callback: %w", reqs, errs.ErrInvalid)
-		}
-		log.Debug("installing build requirements", "requires", reqs)
-		if err := opts.InstallRequirements(ctx, reqs, site); err != nil {
-			return fmt.Errorf("installing build requirements %v: %w", reqs, err)
-		}
-		return nil
-	}
-	if err := installReqs(bs.Requires); err != nil {
-		return "", err
-	}
-	h := hookRunner{opts: opts, work: work, tree: tree, site: site, hooks: hooks, bs: bs}
-	var more []string
-	if err := h.run(ctx, "get_requires_for_build_wheel", nil, &more); err != nil {
-		return "", err
-	}
-	var extra []string
-	for _, r := range more {
-		if !slices.Contains(bs.Requires, r) {
-			extra = append(extra, r)
-		}
-	}
-	if err := installReqs(extra); err != nil {
 		return "", err
 	}
 	wheelDir := filepath.Join(work, "wheel")
@@ -193,6 +157,151 @@ func buildIn(ctx context.Context, work, tree, outDir string, opts Options) (stri
 	}
 	log.Info("built wheel", "wheel", name)
 	return dest, nil
+}
+
+// metadataIn runs prepare_metadata_for_build_wheel in a prepared build environment and
+// returns the METADATA it wrote; a backend without that hook builds the wheel, whose
+// METADATA is returned (PEP 517's fallback).
+func metadataIn(ctx context.Context, work, tree string, opts Options) ([]byte, error) {
+	h, log, err := prepareEnv(ctx, work, tree, &opts)
+	if err != nil {
+		return nil, err
+	}
+	mdDir := filepath.Join(work, "metadata")
+	if err := os.MkdirAll(mdDir, 0o755); err != nil {
+		return nil, err
+	}
+	var name *string
+	if err := h.run(ctx, "prepare_metadata_for_build_wheel", map[string]any{"metadata_directory": mdDir}, &name); err != nil {
+		return nil, err
+	}
+	if name == nil {
+		log.Debug("the backend has no prepare_metadata_for_build_wheel; building the wheel for its metadata")
+		wheelDir := filepath.Join(work, "wheel")
+		var whl string
+		if err := h.run(ctx, "build_wheel", map[string]any{"wheel_directory": wheelDir}, &whl); err != nil {
+			return nil, err
+		}
+		if whl == "" || whl != filepath.Base(whl) || !strings.HasSuffix(whl, ".whl") {
+			return nil, fmt.Errorf("build_wheel returned %q, not a wheel file name: %w", whl, errs.ErrInvalid)
+		}
+		return wheelMetadata(ctx, filepath.Join(wheelDir, whl))
+	}
+	if *name == "" || *name != filepath.Base(*name) || !strings.HasSuffix(*name, ".dist-info") {
+		return nil, fmt.Errorf("prepare_metadata_for_build_wheel returned %q, not a .dist-info folder name: %w", *name, errs.ErrInvalid)
+	}
+	data, err := readCapped(filepath.Join(mdDir, *name, "METADATA"), maxMetadata)
+	if err != nil {
+		return nil, fmt.Errorf("prepare_metadata_for_build_wheel wrote %s: %w", *name, err)
+	}
+	log.Debug("prepared metadata", "dist_info", *name)
+	return data, nil
+}
+
+// maxMetadata bounds a METADATA file read from a build (as the index bounds uploads).
+const maxMetadata = 16 << 20
+
+func readCapped(p string, max int64) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s is over %d bytes: %w", filepath.Base(p), max, errs.ErrTooLarge)
+	}
+	return data, nil
+}
+
+func wheelMetadata(ctx context.Context, whl string) ([]byte, error) {
+	f, err := os.Open(whl)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	info, err := inspect.Inspect(ctx, filepath.Base(whl), f, st.Size())
+	if err != nil {
+		return nil, err
+	}
+	return info.MetadataBytes, nil
+}
+
+// prepareEnv creates the isolated build environment under work, installs the
+// build-system requires and what get_requires_for_build_wheel adds, and returns the hook
+// runner. It applies the defaults of opts.
+func prepareEnv(ctx context.Context, work, tree string, opts *Options) (hookRunner, *slog.Logger, error) {
+	if opts.Interpreter == "" {
+		opts.Interpreter = "python3"
+	}
+	if opts.Runner == nil {
+		opts.Runner = ExecRunner{}
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 15 * time.Minute
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	bs, err := ReadBuildSystem(tree)
+	if err != nil {
+		return hookRunner{}, nil, err
+	}
+	log.Debug("build system", "backend", bs.Backend, "requires", bs.Requires, "tree", tree)
+
+	env := filepath.Join(work, "env")
+	site := filepath.Join(env, "site")
+	hooks := filepath.Join(env, "hooks")
+	for _, d := range []string{site, hooks, filepath.Join(work, "wheel")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return hookRunner{}, nil, err
+		}
+	}
+	for _, n := range []string{"_pydepot_hooks.py", "sitecustomize.py"} {
+		data, _ := hookFiles.ReadFile("hooks/" + n)
+		if err := os.WriteFile(filepath.Join(hooks, n), data, 0o644); err != nil {
+			return hookRunner{}, nil, err
+		}
+	}
+	installReqs := func(reqs []string) error {
+		if len(reqs) == 0 {
+			return nil
+		}
+		if opts.InstallRequirements == nil {
+			return fmt.Errorf("build requirements %v but no InstallRequirements callback: %w", reqs, errs.ErrInvalid)
+		}
+		log.Debug("installing build requirements", "requires", reqs)
+		if err := opts.InstallRequirements(ctx, reqs, site); err != nil {
+			return fmt.Errorf("installing build requirements %v: %w", reqs, err)
+		}
+		return nil
+	}
+	if err := installReqs(bs.Requires); err != nil {
+		return hookRunner{}, nil, err
+	}
+	h := hookRunner{opts: *opts, work: work, tree: tree, site: site, hooks: hooks, bs: bs}
+	var more []string
+	if err := h.run(ctx, "get_requires_for_build_wheel", nil, &more); err != nil {
+		return hookRunner{}, nil, err
+	}
+	var extra []string
+	for _, r := range more {
+		if !slices.Contains(bs.Requires, r) {
+			extra = append(extra, r)
+		}
+	}
+	if err := installReqs(extra); err != nil {
+		return hookRunner{}, nil, err
+	}
+	return h, log, nil
 }
 
 // hookRunner runs the embedded hook script.

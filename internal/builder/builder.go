@@ -77,7 +77,7 @@ type Options struct {
 
 // BuildError is a failed backend run.
 type BuildError struct {
-	Hook string // "get_requires_for_build_wheel" or "build_wheel"
+	Hook string // "get_requires_for_build_wheel", "prepare_metadata_for_build_wheel" or "build_wheel"
 	Err  error  // the runner's error
 	Tail string // the last lines of the backend's output
 }
@@ -94,6 +94,17 @@ func (e *BuildError) Unwrap() error { return e.Err }
 // callback's or I/O errors.
 func Build(ctx context.Context, sdistPath, outDir string, opts Options) (string, error) {
 	return build(ctx, sdistPath, outDir, opts)
+}
+
+// Metadata returns the core metadata (METADATA bytes) of the wheel the sdist at
+// sdistPath would build, through the PEP 517 hook prepare_metadata_for_build_wheel in
+// the same isolated build environment as Build (build requirements installed through
+// Options.InstallRequirements); a backend without that hook builds the wheel and its
+// METADATA is returned. This is how the dependencies of an sdist whose PKG-INFO cannot
+// be trusted (Metadata-Version below 2.2, or Requires-Dist dynamic) are learnt, as pip
+// and uv do. Same errors as Build.
+func Metadata(ctx context.Context, sdistPath string, opts Options) ([]byte, error) {
+	return sdistMetadata(ctx, sdistPath, opts)
 }
 
 // BuildTree builds a wheel from an already extracted source tree srcDir (the directory

@@ -1,8 +1,11 @@
 package builder
 
 import (
+	"archive/tar"
+	"compress/gzip"
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -267,5 +270,59 @@ func TestReadBuildSystem(t *testing.T) {
 				t.Fatalf("got %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// writeSdist writes name-version.tar.gz with the given files under name-version/.
+func writeSdist(t *testing.T, dir, base string, files map[string]string) string {
+	t.Helper()
+	p := filepath.Join(dir, base+".tar.gz")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := gzip.NewWriter(f)
+	tw := tar.NewWriter(zw)
+	for _, n := range slices.Sorted(maps.Keys(files)) {
+		body := files[n]
+		if err := tw.WriteHeader(&tar.Header{Name: base + "/" + n, Mode: 0o644, Size: int64(len(body)), ModTime: time.Unix(946684800, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(body))
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+	f.Close()
+	return p
+}
+
+// An sdist whose PKG-INFO (Metadata-Version 2.1) lists no Requires-Dist while its build
+// declares dependencies: Metadata asks the setuptools backend, which knows them; an
+// in-tree backend without prepare_metadata_for_build_wheel gives its wheel's METADATA.
+func TestMetadata(t *testing.T) {
+	testdist.EnsureDebian(t, "/usr/share/python-wheels/wheel-*.whl", "python3-setuptools-whl", "python3-wheel-whl")
+	sd := writeSdist(t, t.TempDir(), "olddeps-1.0", map[string]string{
+		"PKG-INFO":       "Metadata-Version: 2.1\nName: olddeps\nVersion: 1.0\n",
+		"pyproject.toml": "[build-system]\nrequires = [\"setuptools>=40.8.0\"]\nbuild-backend = \"setuptools.build_meta\"\n[project]\nname = \"olddeps\"\nversion = \"1.0\"\ndependencies = [\"six>=1.0\", \"idna; python_version >= '3'\"]\n[tool.setuptools]\npy-modules = [\"olddeps\"]\n",
+		"olddeps.py":     "X = 1\n",
+	})
+	var log strings.Builder
+	wi := &wheelInstaller{}
+	md, err := Metadata(context.Background(), sd, Options{Interpreter: debianPython, InstallRequirements: wi.install, Output: &log, WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if !strings.Contains(string(md), "Requires-Dist: six") || !strings.Contains(string(md), "Requires-Dist: idna") {
+		t.Errorf("metadata lacks the declared dependencies:\n%s", md)
+	}
+	if strings.Contains(log.String(), "running bdist_wheel") {
+		t.Errorf("the setuptools backend built a wheel instead of preparing metadata:\n%s", log.String())
+	}
+
+	md, err = Metadata(context.Background(), sdist(t, "intree"), Options{Interpreter: debianPython, WorkDir: t.TempDir()})
+	if err != nil || !strings.Contains(string(md), "Name: intree") {
+		t.Errorf("in-tree backend: %v\n%s", err, md)
 	}
 }

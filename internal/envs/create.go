@@ -38,19 +38,25 @@ const BuildPrefix = "/pydepot-build/env"
 
 // Options configure Create.
 type Options struct {
-	IndexURLs   []string // simple API roots; nil = the spec's, else DefaultIndexURL
-	Python      string   // "3.11" or "3.11.7": find such an interpreter
-	Interpreter string   // an interpreter path (wins over Python)
-	Discovery   interpreters.Options
-	Format      Format // Gzip by default
-	NoPack      bool   // leave OutDir/NAME as a directory, pack nothing
-	OutDir      string // where NAME.tar.gz (or NAME/) goes; "" = the current folder
-	CacheDir    string // "" = envrun.DefaultCacheDir(nil)
-	HTTPClient  *http.Client
-	Index       simpleindex.Options // credentials, caps; its Logger defaults to Log
-	Jobs        int                 // parallel downloads and installs; 0 = 8
-	NoReuse     bool                // do not reuse an earlier tarball with the same lock
-	Log         *slog.Logger
+	// IndexURLs are simple API roots given by the user (--index-url); they replace the
+	// spec's --index-url. nil = the spec's, else DefaultIndex. A requirements.txt's
+	// --extra-index-url values come after them; its --no-index leaves no index.
+	IndexURLs []string
+	// DefaultIndex is the index used when neither IndexURLs nor the spec gives one;
+	// "" = DefaultIndexURL.
+	DefaultIndex string
+	Python       string // "3.11" or "3.11.7": find such an interpreter
+	Interpreter  string // an interpreter path (wins over Python)
+	Discovery    interpreters.Options
+	Format       Format // "" = Gzip, or the one NAME's extension names
+	NoPack       bool   // leave OutDir/NAME as a directory, pack nothing
+	OutDir       string // where NAME.tar.gz (or NAME/) goes; "" = the current folder
+	CacheDir     string // "" = envrun.DefaultCacheDir(nil)
+	HTTPClient   *http.Client
+	Index        simpleindex.Options // credentials, caps; its Logger defaults to Log
+	Jobs         int                 // parallel downloads and installs; 0 = 8
+	NoReuse      bool                // do not reuse an earlier tarball with the same lock
+	Log          *slog.Logger
 }
 
 // Result describes a created environment.
@@ -68,20 +74,21 @@ type Result struct {
 }
 
 // Create builds the environment NAME for spec, as described in the package
-// documentation. Errors: no matching interpreter wraps errs.ErrNotFound; an unsatisfiable
-// spec is a *resolver.ConflictError (errs.ErrConflict); an existing NAME directory with
-// NoPack wraps errs.ErrConflict; bad input wraps errs.ErrInvalid.
+// documentation. NAME may carry its extension (env.tar.gz, env.tgz, env.tar.zst), which
+// then chooses the format and names the output exactly. Errors: no matching interpreter
+// wraps errs.ErrNotFound; an unsatisfiable spec is a *resolver.ConflictError
+// (errs.ErrConflict); an existing NAME directory with NoPack wraps errs.ErrConflict; bad
+// input, a file that does not match its hash, and a NAME whose extension contradicts
+// Format wrap errs.ErrInvalid.
 func Create(ctx context.Context, spec *Spec, name string, o Options) (*Result, error) {
 	start := time.Now()
 	log := o.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if name == "" || strings.ContainsAny(name, "/\x00") || name == "." || name == ".." {
-		return nil, fmt.Errorf("environment name %q: use a plain file name: %w", name, errs.ErrInvalid)
-	}
-	if o.Format == "" {
-		o.Format = Gzip
+	name, ext, err := splitName(name, &o)
+	if err != nil {
+		return nil, err
 	}
 	if o.Jobs <= 0 {
 		o.Jobs = 8
@@ -96,12 +103,17 @@ func Create(ctx context.Context, spec *Spec, name string, o Options) (*Result, e
 	if err != nil {
 		return nil, err
 	}
-	final := filepath.Join(outDir, name+o.Format.Ext())
+	final := filepath.Join(outDir, name+ext)
 	if o.NoPack {
 		final = filepath.Join(outDir, name)
 		if _, err := os.Stat(final); err == nil {
 			return nil, fmt.Errorf("%s already exists; remove it or choose another name: %w", final, errs.ErrConflict)
 		}
+	}
+	sp := *spec // mapModules fills Requirements: the caller's spec stays as it was
+	spec = &sp
+	for _, n := range spec.Notes {
+		log.Warn(n, "spec", spec.Source)
 	}
 
 	in, err := chooseInterpreter(ctx, spec, o)
@@ -110,13 +122,7 @@ func Create(ctx context.Context, spec *Spec, name string, o Options) (*Result, e
 	}
 	log.Info("interpreter", "python", in.Version, "path", in.Path)
 
-	urls := o.IndexURLs
-	if len(urls) == 0 {
-		urls = spec.IndexURLs
-	}
-	if len(urls) == 0 {
-		urls = []string{DefaultIndexURL}
-	}
+	urls := indexURLs(spec, o)
 	iopts := o.Index
 	if iopts.Logger == nil {
 		iopts.Logger = log
@@ -125,20 +131,39 @@ func Create(ctx context.Context, spec *Spec, name string, o Options) (*Result, e
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	client, err := simpleindex.New(urls, hc, iopts)
-	if err != nil {
+	var client *simpleindex.Client
+	if len(urls) > 0 {
+		if client, err = simpleindex.New(urls, hc, iopts); err != nil {
+			return nil, err
+		}
+	}
+	b := &creator{o: o, in: in, client: client, cache: fileCache{o.CacheDir}, log: log, spec: spec, hc: hc, urls: urls}
+	if err := b.sources(ctx); err != nil {
 		return nil, err
 	}
-	b := &creator{o: o, in: in, client: client, cache: fileCache{o.CacheDir}, log: log}
 
-	res, err := b.resolve(ctx, spec)
-	if err != nil {
-		return nil, err
+	var res *resolver.Result
+	var lock *pylock.Lock
+	if spec.Lock != nil {
+		if res, err = b.fromLock(spec.Lock); err != nil {
+			return nil, err
+		}
+		lock = spec.Lock
+	} else {
+		if err := b.mapModules(ctx); err != nil {
+			return nil, err
+		}
+		if res, err = b.resolve(ctx); err != nil {
+			return nil, err
+		}
+		if err := b.checkHashMode(res); err != nil {
+			return nil, err
+		}
+		if lock, err = lockFor(res, in); err != nil {
+			return nil, err
+		}
 	}
-	lock, err := lockFor(res, in)
-	if err != nil {
-		return nil, err
-	}
+	b.warnYanked(res)
 	lockBytes, err := pylock.Marshal(lock)
 	if err != nil {
 		return nil, err
@@ -201,6 +226,9 @@ func Create(ctx context.Context, spec *Spec, name string, o Options) (*Result, e
 		return nil, err
 	}
 	if err := b.installAll(ctx, wheels, res, bundled); err != nil {
+		return nil, err
+	}
+	if err := writePipLaunchers(bundled.BinDir, in.MajorMinor()); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(work, "pylock.toml"), lockBytes, 0o644); err != nil {
@@ -363,4 +391,60 @@ func replaceIn(p, old, new string) error {
 		return err
 	}
 	return os.WriteFile(p, bytes.ReplaceAll(data, []byte(old), []byte(new)), st.Mode().Perm())
+}
+
+// splitName checks NAME and strips a tarball extension from it, setting o.Format from it
+// (an explicit different o.Format is an error). It returns the bare name and the
+// extension the output file gets.
+func splitName(name string, o *Options) (string, string, error) {
+	if name == "" || strings.ContainsAny(name, "/\x00") || name == "." || name == ".." {
+		return "", "", fmt.Errorf("environment name %q: use a plain file name: %w", name, errs.ErrInvalid)
+	}
+	low := strings.ToLower(name)
+	for _, e := range []struct {
+		ext string
+		f   Format
+	}{{".tar.gz", Gzip}, {".tgz", Gzip}, {".tar.zst", Zstd}, {".tar.zstd", Zstd}} {
+		if !strings.HasSuffix(low, e.ext) || len(name) == len(e.ext) {
+			continue
+		}
+		if o.NoPack {
+			return "", "", fmt.Errorf("environment name %q ends in %s, but --no-pack makes a folder, not a tarball: %w", name, e.ext, errs.ErrInvalid)
+		}
+		if o.Format != "" && o.Format != e.f {
+			return "", "", fmt.Errorf("environment name %q asks for %s, but the format is %s: %w", name, e.ext, o.Format, errs.ErrInvalid)
+		}
+		o.Format = e.f
+		return name[:len(name)-len(e.ext)], name[len(name)-len(e.ext):], nil
+	}
+	if o.Format == "" {
+		o.Format = Gzip
+	}
+	return name, o.Format.Ext(), nil
+}
+
+// indexURLs is the list of indexes of a create: the user's (or the spec's --index-url,
+// or the default), then the spec's extra indexes; none with --no-index.
+func indexURLs(spec *Spec, o Options) []string {
+	if spec.NoIndex {
+		return nil
+	}
+	urls := o.IndexURLs
+	if len(urls) == 0 && spec.IndexURL != "" {
+		urls = []string{spec.IndexURL}
+	}
+	if len(urls) == 0 {
+		def := o.DefaultIndex
+		if def == "" {
+			def = DefaultIndexURL
+		}
+		urls = []string{def}
+	}
+	out := slices.Clone(urls)
+	for _, u := range spec.ExtraIndexURLs {
+		if !slices.Contains(out, u) {
+			out = append(out, u)
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package envs
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/pydepot/pydepot/internal/errs"
@@ -15,9 +16,15 @@ func FuzzReadSpec(f *testing.F) {
 	f.Add("pyproject.toml", []byte("[project]\nname='a'\nrequires-python='>=3.9'\ndependencies=['jinja2<4', 'click']\n"))
 	f.Add("requirements.txt", []byte("flask==3.*\n--index-url http://x/simple/\nrequests ; sys_platform == 'linux'\n"))
 	f.Add("requirements.txt", []byte("pkg @ https://example.com/pkg.whl\n"))
+	f.Add("pyproject.toml", []byte("[tool.poetry.dependencies]\npython='^3.9'\nrequests='^2.28'\nx={version='~1.2', python='>=3.8', markers='os_name == \"posix\"', extras=['a']}\n"))
+	f.Add("pyproject.toml", []byte("[tool.poetry.dependencies]\nx='"+strings.Repeat(">= 1 ", 2000)+"'\n"))
+	f.Add("pylock.toml", []byte("lock-version='1.0'\ncreated-by='x'\n[[packages]]\nname='a'\nversion='1'\n[[packages.wheels]]\nurl='http://x/a-1-py3-none-any.whl'\nhashes={sha256='00'}\n"))
+	f.Add("requirements.txt", []byte("--require-hashes\na==1 "+strings.Repeat("--hash=sha256:"+strings.Repeat("0", 64)+" ", 100)+"\n--only-binary :all:,:none:,a\n--no-binary=:all:\n"))
+	f.Add("deps.json", []byte(`{}`))
+	f.Add("deps.json", []byte(`{"modules": ["a.b.c", "1bad", ""]}`))
 	f.Fuzz(func(t *testing.T, name string, data []byte) {
 		switch name {
-		case "deps.json", "pyproject.toml", "requirements.txt", "spec":
+		case "deps.json", "pyproject.toml", "requirements.txt", "spec", "pylock.toml":
 		default:
 			name = "requirements.txt"
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pydepot/pydepot/internal/atomicfile"
 	"github.com/pydepot/pydepot/internal/builder"
 	"github.com/pydepot/pydepot/internal/installer"
 	"github.com/pydepot/pydepot/internal/interpreters"
@@ -27,9 +29,17 @@ import (
 type creator struct {
 	o      Options
 	in     *interpreters.Interpreter
-	client *simpleindex.Client
+	client *simpleindex.Client // nil with --no-index
 	cache  fileCache
 	log    *slog.Logger
+	spec   *Spec
+	hc     *http.Client
+	urls   []string
+
+	envProvider, buildProvider resolver.Provider
+	// allowed maps a pinned name to the digests its file must match ("alg:hex"): the
+	// --hash values in hash-checking mode, or a lock's hashes.
+	allowed map[string][]string
 }
 
 func (c *creator) request(reqs, constraints []requirements.Requirement, pre, noSdist bool) resolver.Request {
@@ -38,13 +48,87 @@ func (c *creator) request(reqs, constraints []requirements.Requirement, pre, noS
 		Target: &c.in.Target, Prereleases: pre, NoSdist: noSdist, Logger: c.log}
 }
 
-func (c *creator) provider() resolver.Provider {
-	return depsCache{Provider: resolver.NewIndexProvider(c.client, c.log), dir: filepath.Join(c.o.CacheDir, "metadata")}
+// sources sets up the providers: the index (with sdist metadata through the PEP 517
+// hook) and the --find-links folders; the environment's applies the spec's file filters,
+// the build requirements' does not.
+func (c *creator) sources(ctx context.Context) error {
+	var index resolver.Provider
+	if c.client != nil {
+		ip := resolver.NewIndexProvider(c.client, c.log)
+		ip.SdistMetadata = c.indexSdistMetadata
+		index = ip
+	}
+	var local *localDirs
+	if len(c.spec.FindLinks) > 0 {
+		var err error
+		if local, err = newLocalDirs(ctx, c.spec.FindLinks, c.log); err != nil {
+			return err
+		}
+		local.sdistMetadata = func(ctx context.Context, path string) ([]byte, error) {
+			digest, _, err := hashFile(path)
+			if err != nil {
+				return nil, err
+			}
+			return c.sdistMetadata(ctx, path, filepath.Base(path), digest)
+		}
+	}
+	dir := filepath.Join(c.o.CacheDir, "metadata")
+	c.envProvider = depsCache{Provider: &specProvider{index: index, local: local, spec: c.spec, log: c.log}, dir: dir}
+	c.buildProvider = depsCache{Provider: &specProvider{index: index, local: local, spec: &Spec{}, log: c.log}, dir: dir}
+	c.allowed = c.spec.Hashes
+	return nil
 }
 
-func (c *creator) resolve(ctx context.Context, spec *Spec) (*resolver.Result, error) {
-	p := c.provider()
-	return resolver.Resolve(ctx, p, c.request(spec.Requirements, spec.Constraints, spec.Pre, false))
+func (c *creator) resolve(ctx context.Context) (*resolver.Result, error) {
+	return resolver.Resolve(ctx, c.envProvider, c.request(c.spec.Requirements, c.spec.Constraints, c.spec.Pre, false))
+}
+
+// indexSdistMetadata is resolver.IndexProvider.SdistMetadata: it fetches the sdist into
+// the cache and asks its build backend.
+func (c *creator) indexSdistMetadata(ctx context.Context, sf simpleindex.File) ([]byte, error) {
+	f := resolver.File{Filename: sf.Filename, URL: sf.URL, SHA256: sf.SHA256(), Size: sf.Size, Sdist: true, Ref: sf}
+	path, digest, _, err := c.cache.fetch(ctx, c.client, f)
+	if err != nil {
+		return nil, err
+	}
+	return c.sdistMetadata(ctx, path, sf.Filename, digest)
+}
+
+// sdistMetadata returns the core metadata the sdist's backend gives
+// (builder.Metadata), cached by the sdist's digest and the interpreter.
+func (c *creator) sdistMetadata(ctx context.Context, sdist, filename, digest string) ([]byte, error) {
+	sum := sha256.Sum256([]byte(digest + "\x00" + c.in.RealPath + "\x00" + c.in.Version))
+	cached := filepath.Join(c.o.CacheDir, "metadata", "built", hex.EncodeToString(sum[:16])+".METADATA")
+	if data, err := os.ReadFile(cached); err == nil {
+		return data, nil
+	}
+	work, err := c.workDir("meta-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	named := filepath.Join(work, filename) // the builder reads the format from the name
+	if err := linkOrCopy(sdist, named); err != nil {
+		return nil, err
+	}
+	c.log.Info("reading the dependencies of an sdist from its build backend (its PKG-INFO may not list them)", "sdist", filename)
+	data, err := builder.Metadata(ctx, named, builder.Options{
+		Interpreter: c.in.RealPath, InstallRequirements: c.installBuildRequirements,
+		Log: c.log, WorkDir: filepath.Join(c.o.CacheDir, "work"), ExtraEnv: []string{"SOURCE_DATE_EPOCH=946684800"},
+	})
+	if err != nil {
+		return nil, err
+	}
+	_ = atomicfile.WriteFile(cached, data, 0o644) // best effort: a cache
+	return data, nil
+}
+
+func (c *creator) workDir(prefix string) (string, error) {
+	workRoot := filepath.Join(c.o.CacheDir, "work")
+	if err := os.MkdirAll(workRoot, 0o755); err != nil {
+		return "", err
+	}
+	return os.MkdirTemp(workRoot, prefix)
 }
 
 // fetchAll downloads every pinned file (bounded parallelism) and builds the sdists;
@@ -62,6 +146,11 @@ func (c *creator) fetchAll(ctx context.Context, pins []resolver.Pin, r *Result) 
 			}
 			if !hit {
 				downloaded.Add(1)
+			}
+			if allowed, ok := c.allowed[p.Name]; ok {
+				if err := checkHashes(path, p.File.Filename, digest, allowed, c.hashSource(p.Name)); err != nil {
+					return err
+				}
 			}
 			if p.File.Sdist {
 				w, fresh, err := c.buildSdist(gctx, path, digest, p.File.Filename)
@@ -149,7 +238,7 @@ func (c *creator) installBuildRequirements(ctx context.Context, reqs []string, t
 		}
 		parsed = append(parsed, r)
 	}
-	res, err := resolver.Resolve(ctx, c.provider(), c.request(parsed, nil, false, true))
+	res, err := resolver.Resolve(ctx, c.buildProvider, c.request(parsed, nil, false, true))
 	if err != nil {
 		return fmt.Errorf("resolve build requirements %s: %w", strings.Join(reqs, ", "), err)
 	}

@@ -20,8 +20,14 @@ type depsCache struct {
 	dir string
 }
 
-func (p depsCache) path(sha string) string {
-	return filepath.Join(p.dir, sha[:2], sha+".txt")
+// path is the cache file of a distribution file's dependencies. An sdist's are kept
+// under another name since its dependencies come from its build backend when PKG-INFO
+// cannot be trusted: entries written before that (PKG-INFO as it was) are not read.
+func (p depsCache) path(f resolver.File) string {
+	if f.Sdist {
+		return filepath.Join(p.dir, f.SHA256[:2], f.SHA256+".sdist-built.txt")
+	}
+	return filepath.Join(p.dir, f.SHA256[:2], f.SHA256+".txt")
 }
 
 // Dependencies answers from the cache, else asks the wrapped provider and remembers.
@@ -29,7 +35,7 @@ func (p depsCache) Dependencies(ctx context.Context, c resolver.Candidate, f res
 	if len(f.SHA256) != 64 {
 		return p.Provider.Dependencies(ctx, c, f)
 	}
-	if data, err := os.ReadFile(p.path(f.SHA256)); err == nil {
+	if data, err := os.ReadFile(p.path(f)); err == nil {
 		if reqs, ok := parseLines(string(data)); ok {
 			return reqs, nil
 		}
@@ -44,7 +50,7 @@ func (p depsCache) Dependencies(ctx context.Context, c resolver.Candidate, f res
 		b.WriteString(r.String() + "\n")
 	}
 	if _, ok := parseLines(b.String()); ok { // only keep what reads back
-		_ = atomicfile.WriteFile(p.path(f.SHA256), []byte(b.String()), 0o644) // best effort: a cache
+		_ = atomicfile.WriteFile(p.path(f), []byte(b.String()), 0o644) // best effort: a cache
 	}
 	return reqs, nil
 }
@@ -81,7 +87,7 @@ func (p depsCache) RequiresPython(ctx context.Context, c resolver.Candidate, f r
 	if len(f.SHA256) != 64 {
 		return mp.RequiresPython(ctx, c, f)
 	}
-	file := p.path(f.SHA256) + ".requires-python"
+	file := p.path(f) + ".requires-python"
 	if data, err := os.ReadFile(file); err == nil {
 		return string(data), nil
 	}

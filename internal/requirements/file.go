@@ -9,19 +9,128 @@ import (
 	"sync"
 
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/names"
 )
 
 // File is a parsed requirements.txt.
 type File struct {
 	Requirements []Requirement
 	IndexURLs    []string // --index-url / -i, then --extra-index-url, in order
-	Constraints  []Requirement
+	// IndexURL is the last --index-url / -i ("" when none was given: the caller's default
+	// index); ExtraIndexURLs are the --extra-index-url values, in order.
+	IndexURL       string
+	ExtraIndexURLs []string
+	Constraints    []Requirement
 	// NoIndex is set by --no-index.
 	NoIndex bool
 	// FindLinks lists -f / --find-links values.
 	FindLinks []string
 	// Pre is set by --pre.
 	Pre bool
+	// Hashes maps a requirement's normalized name to the digests its --hash options allow,
+	// each "algorithm:hex" (sha256, sha384 or sha512). A file with any --hash, or with
+	// --require-hashes, is in pip's hash-checking mode (RequireHashes).
+	Hashes        map[string][]string
+	RequireHashes bool
+	// Binary is what --only-binary and --no-binary allow, with pip's rules.
+	Binary FormatControl
+	// PreferBinary is set by --prefer-binary.
+	PreferBinary bool
+	// Ignored lists options that were read but have no effect in pydepot ("line: option"),
+	// for the caller to warn about: nothing is accepted silently.
+	Ignored []string
+}
+
+// FormatControl is pip's --only-binary / --no-binary state: sets of normalized project
+// names, or ":all:".
+type FormatControl struct {
+	NoBinary, OnlyBinary map[string]bool
+}
+
+// Allowed reports whether wheels and sdists of the normalized project name may be used,
+// as pip's FormatControl.get_allowed_formats: a name wins over ":all:", and only-binary
+// over no-binary.
+func (fc FormatControl) Allowed(name string) (wheel, sdist bool) {
+	switch {
+	case fc.OnlyBinary[name]:
+		return true, false
+	case fc.NoBinary[name]:
+		return false, true
+	case fc.OnlyBinary[":all:"]:
+		return true, false
+	case fc.NoBinary[":all:"]:
+		return false, true
+	}
+	return true, true
+}
+
+// IsZero reports that no binary option was given.
+func (fc FormatControl) IsZero() bool { return len(fc.NoBinary) == 0 && len(fc.OnlyBinary) == 0 }
+
+// add applies one --only-binary (target = OnlyBinary) or --no-binary value, as pip's
+// handle_mutual_excludes: ":all:" clears both sets, ":none:" clears the target, a name
+// moves to the target.
+func (fc *FormatControl) add(value string, only bool) error {
+	if fc.NoBinary == nil {
+		fc.NoBinary, fc.OnlyBinary = map[string]bool{}, map[string]bool{}
+	}
+	target, other := fc.NoBinary, fc.OnlyBinary
+	if only {
+		target, other = other, target
+	}
+	if value == "" || strings.HasPrefix(value, "-") {
+		return fmt.Errorf("--no-binary / --only-binary need a value (:all:, :none: or project names)")
+	}
+	for _, n := range strings.Split(value, ",") {
+		n = strings.TrimSpace(n)
+		switch n {
+		case ":all:":
+			clear(target)
+			clear(other)
+			target[":all:"] = true
+		case ":none:":
+			clear(target)
+		case "":
+		default:
+			if !names.Valid(n) {
+				return fmt.Errorf("--no-binary / --only-binary: %q is not a project name", n)
+			}
+			norm := names.Normalize(n)
+			delete(other, norm)
+			target[norm] = true
+		}
+	}
+	return nil
+}
+
+// maxHashes bounds the --hash options of one requirement.
+const maxHashes = 64
+
+// checkHash reads "algorithm:value" and returns it lower-cased. As pip, the parser
+// only checks the form; the algorithm and the digest's length are the caller's to check
+// (CheckHash).
+func checkHash(v string) (string, error) {
+	alg, hexd, ok := strings.Cut(v, ":")
+	if !ok || alg == "" || hexd == "" || strings.ContainsAny(v, " \t") {
+		return "", fmt.Errorf("--hash=%s: want ALGORITHM:HEX, e.g. sha256:…", v)
+	}
+	return strings.ToLower(alg) + ":" + strings.ToLower(hexd), nil
+}
+
+var hashLen = map[string]int{"sha256": 64, "sha384": 96, "sha512": 128}
+
+// CheckHash validates a digest as File.Hashes holds it: sha256, sha384 or sha512, and
+// the right number of hex digits. Errors wrap errs.ErrInvalid.
+func CheckHash(h string) error {
+	alg, hexd, _ := strings.Cut(h, ":")
+	n, known := hashLen[alg]
+	if !known {
+		return fmt.Errorf("--hash=%s: unknown algorithm %q (want sha256, sha384 or sha512): %w", h, alg, errs.ErrInvalid)
+	}
+	if len(hexd) != n || strings.Trim(hexd, "0123456789abcdef") != "" {
+		return fmt.Errorf("--hash=%s: a %s digest is %d hex digits: %w", h, alg, n, errs.ErrInvalid)
+	}
+	return nil
 }
 
 // maxIncludeDepth bounds -r/-c nesting.
@@ -31,22 +140,29 @@ const maxIncludeDepth = 20
 var commentRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|\s+)#.*$`) })
 
 // ParseFile parses requirements.txt text: comments, line continuations, -r/-c includes
-// (resolved through open, relative to the including file), --index-url, --extra-index-url,
-// and hash options (ignored). Errors name the line.
+// (resolved through open, relative to the including file), --index-url,
+// --extra-index-url, --no-index, --find-links, --pre, --hash and --require-hashes,
+// --only-binary, --no-binary and --prefer-binary, all recorded in File for the caller to
+// enforce. Errors name the line.
 //
 // Editable requirements (-e), local paths, archive file names and bare URLs are
 // rejected: pydepot resolves names against an index. Options that only tune pip
-// (--trusted-host, --prefer-binary, --only-binary, --no-binary, --require-hashes,
-// --use-feature, --config-settings, --global-option) are accepted and ignored.
-// Errors wrap errs.ErrInvalid, or the error of open.
+// (--trusted-host, --use-feature, and --config-settings, --global-option after a
+// requirement) have no effect and are listed in File.Ignored. Errors wrap
+// errs.ErrInvalid, or the error of open.
 func ParseFile(name string, data []byte, open func(name string) ([]byte, error)) (*File, error) {
 	st := &fileState{open: open}
 	if err := st.parse(name, data, false, []string{name}); err != nil {
 		return nil, err
 	}
 	f := &st.f
+	f.IndexURL = st.index
+	f.ExtraIndexURLs = slices.Clone(f.IndexURLs)
 	if st.index != "" {
 		f.IndexURLs = append([]string{st.index}, f.IndexURLs...)
+	}
+	if len(f.Hashes) > 0 {
+		f.RequireHashes = true
 	}
 	return f, nil
 }
@@ -130,12 +246,27 @@ func splitArgsOptions(line string) (args, opts string) {
 func (st *fileState) line(name string, num int, line string, constraint bool, stack []string) error {
 	args, opts := splitArgsOptions(line)
 	if args != "" {
-		if err := checkRequirementOptions(opts); err != nil {
+		hashes, ignored, err := checkRequirementOptions(opts)
+		if err != nil {
 			return lineErr(name, num, "%v", err)
 		}
 		r, err := parseRequirementArg(args)
 		if err != nil {
 			return fmt.Errorf("%s:%d: %w", name, num, err)
+		}
+		for _, o := range ignored {
+			st.f.Ignored = append(st.f.Ignored, fmt.Sprintf("%s:%d: %s", name, num, o))
+		}
+		if len(hashes) > 0 {
+			if st.f.Hashes == nil {
+				st.f.Hashes = map[string][]string{}
+			}
+			n := names.Normalize(r.Name)
+			for _, h := range hashes {
+				if !slices.Contains(st.f.Hashes[n], h) {
+					st.f.Hashes[n] = append(st.f.Hashes[n], h)
+				}
+			}
 		}
 		if constraint {
 			st.f.Constraints = append(st.f.Constraints, r)
@@ -191,6 +322,16 @@ func (st *fileState) line(name string, num int, line string, constraint bool, st
 			st.f.FindLinks = append(st.f.FindLinks, val)
 		case "--pre":
 			st.f.Pre = true
+		case "--require-hashes":
+			st.f.RequireHashes = true
+		case "--only-binary", "--no-binary":
+			if err := st.f.Binary.add(val, opt == "--only-binary"); err != nil {
+				return lineErr(name, num, "%v", err)
+			}
+		case "--prefer-binary":
+			st.f.PreferBinary = true
+		case "--trusted-host", "--use-feature":
+			st.f.Ignored = append(st.f.Ignored, fmt.Sprintf("%s:%d: %s %s", name, num, opt, val))
 		case "--hash":
 			return lineErr(name, num, "--hash must follow a requirement on the same line")
 		}
@@ -217,31 +358,45 @@ var optionArity = map[string]bool{
 	"--hash":           true,
 }
 
-// checkRequirementOptions accepts the per-requirement options pip allows after a
-// requirement; their values are ignored.
-func checkRequirementOptions(opts string) error {
+// checkRequirementOptions reads the per-requirement options pip allows after a
+// requirement: the --hash values (validated, "algorithm:hex"), and the options that have
+// no effect in pydepot ("--config-settings X"), for the caller to report.
+func checkRequirementOptions(opts string) (hashes, ignored []string, err error) {
 	if opts == "" {
-		return nil
+		return nil, nil, nil
 	}
 	toks, err := shellSplit(opts)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	for i := 0; i < len(toks); i++ {
-		k, _, hasVal := strings.Cut(toks[i], "=")
+		k, v, hasVal := strings.Cut(toks[i], "=")
 		switch k {
 		case "--hash", "--config-settings", "--global-option", "--install-option":
 			if !hasVal {
 				i++
 				if i >= len(toks) {
-					return fmt.Errorf("option %s needs a value", k)
+					return nil, nil, fmt.Errorf("option %s needs a value", k)
 				}
+				v = toks[i]
 			}
+			if k != "--hash" {
+				ignored = append(ignored, k+" "+v)
+				continue
+			}
+			h, err := checkHash(v)
+			if err != nil {
+				return nil, nil, err
+			}
+			if len(hashes) >= maxHashes {
+				return nil, nil, fmt.Errorf("more than %d --hash options on one requirement", maxHashes)
+			}
+			hashes = append(hashes, h)
 		default:
-			return fmt.Errorf("option %s is not allowed after a requirement", k)
+			return nil, nil, fmt.Errorf("option %s is not allowed after a requirement", k)
 		}
 	}
-	return nil
+	return hashes, ignored, nil
 }
 
 var archiveSuffixes = []string{".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".tar"}

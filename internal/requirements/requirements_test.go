@@ -93,7 +93,7 @@ func TestParseFile(t *testing.T) {
 
 requests[socks] >= 2.0 \
     , < 3 ; python_version >= "3.8"  # trailing comment
-flask==2.0 --hash=sha256:abcd --hash sha256:ef01
+flask==2.0 --hash=sha256:abababababababababababababababababababababababababababababababab --hash sha256:efefefefefefefefefefefefefefefefefefefefefefefefefefefefefefefef
 -r base.txt
 numpy @ https://files.example/numpy-1.0.whl#sha256=00
    # indented comment \
@@ -218,5 +218,48 @@ func TestJSON(t *testing.T) {
 	}
 	if out.Req.String() != in.Req.String() || out.M.String() != in.M.String() {
 		t.Errorf("round trip %+v", out)
+	}
+}
+
+// The options that change what is installed are recorded, and the ones without effect are
+// listed, never dropped silently.
+func TestParseFileOptions(t *testing.T) {
+	h1, h2 := strings.Repeat("a", 64), strings.Repeat("B", 64)
+	text := "--extra-index-url https://extra.example/simple\n--no-index\n--find-links ./wheels\n" +
+		"Flask==2.0 --hash=sha256:" + h1 + " \\\n    --hash sha256:" + h2 + "\n" +
+		"six==1.16 --config-settings k=v\n" +
+		"--only-binary :all:\n--no-binary Six,lxml\n--only-binary=lxml\n--prefer-binary\n--trusted-host example.com\n"
+	f, err := ParseFile("r.txt", []byte(text), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.IndexURL != "" || !slices.Equal(f.ExtraIndexURLs, []string{"https://extra.example/simple"}) || !f.NoIndex ||
+		!slices.Equal(f.FindLinks, []string{"./wheels"}) {
+		t.Errorf("index options: %q %v %v %v", f.IndexURL, f.ExtraIndexURLs, f.NoIndex, f.FindLinks)
+	}
+	if !f.RequireHashes || !slices.Equal(f.Hashes["flask"], []string{"sha256:" + h1, "sha256:" + strings.ToLower(h2)}) {
+		t.Errorf("hashes %v (mode %v)", f.Hashes, f.RequireHashes)
+	}
+	for name, want := range map[string][2]bool{"six": {false, true}, "lxml": {true, false}, "flask": {true, false}} {
+		w, s := f.Binary.Allowed(name)
+		if [2]bool{w, s} != want {
+			t.Errorf("%s: wheel %v sdist %v, want %v", name, w, s, want)
+		}
+	}
+	if !f.PreferBinary || len(f.Ignored) != 2 || !strings.Contains(strings.Join(f.Ignored, "|"), "r.txt:6: --config-settings k=v") {
+		t.Errorf("prefer-binary %v, ignored %q", f.PreferBinary, f.Ignored)
+	}
+	for _, bad := range []string{"x==1 --hash=sha256\n", "x==1 --hash=:00\n", "--only-binary\n", "--no-binary=-x\n"} {
+		if _, err := ParseFile("r.txt", []byte(bad), nil); !errors.Is(err, errs.ErrInvalid) {
+			t.Errorf("%q: err %v", bad, err)
+		}
+	}
+	if f, err := ParseFile("r.txt", []byte("--require-hashes\nx==1\n"), nil); err != nil || !f.RequireHashes {
+		t.Errorf("--require-hashes: %v %+v", err, f)
+	}
+	for h, ok := range map[string]bool{"sha256:" + h1: true, "sha512:" + strings.Repeat("0", 128): true, "md5:00": false, "sha256:00": false, "sha256:" + strings.Repeat("g", 64): false} {
+		if err := CheckHash(h); (err == nil) != ok || err != nil && !errors.Is(err, errs.ErrInvalid) {
+			t.Errorf("CheckHash(%s) = %v", h, err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 # Runs one PEP 517 hook in this process, like pyproject_hooks' _in_process.
 # Usage: python _pydepot_hooks.py HOOK INPUT.json OUTPUT.json
-# INPUT holds backend, backend_path, config_settings, wheel_directory.
+# INPUT holds backend, backend_path, config_settings, wheel_directory or
+# metadata_directory.
 # OUTPUT receives {"return_val": ...} or {"error": ..., "traceback": ...}.
 # Written for Python 3.6 and later.
 import importlib
@@ -27,6 +28,10 @@ def run(hook, args):
     if hook == "get_requires_for_build_wheel":
         fn = getattr(backend, hook, None)
         return [] if fn is None else list(fn(config))
+    if hook == "prepare_metadata_for_build_wheel":
+        fn = getattr(backend, hook, None)
+        # None tells the caller to build the wheel and read its metadata (PEP 517)
+        return None if fn is None else fn(args["metadata_directory"], config)
     if hook == "build_wheel":
         return backend.build_wheel(args["wheel_directory"], config, None)
     if hook == "build_sdist":
