@@ -243,7 +243,7 @@ func (s *server) legacyUpload(w http.ResponseWriter, r *http.Request) error {
 			if errors.Is(err, index.ErrFilenameReused) {
 				msg = filenameUsed
 			}
-			return &httpError{status: http.StatusBadRequest, msg: msg}
+			return &httpError{status: http.StatusBadRequest, msg: msg, reason: msg}
 		}
 		return err
 	}
