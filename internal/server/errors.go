@@ -59,6 +59,8 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, errs.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge
+	case errs.IsStorageFull(err):
+		return http.StatusInsufficientStorage
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
@@ -115,6 +117,9 @@ func (ew *errorWriter) write(w http.ResponseWriter, r *http.Request, err error, 
 		ew.log.Error("request failed", "id", id, "method", r.Method, "path", r.URL.Path, "err", err)
 		w.Header().Set("X-Request-Id", id)
 		msg = "internal server error (request id " + id + ")"
+		if status == http.StatusInsufficientStorage {
+			msg = "storage full: the server has no space left to store this (request id " + id + ")"
+		}
 	} else {
 		ew.log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
