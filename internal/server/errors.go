@@ -66,6 +66,10 @@ func statusOf(err error) int {
 	if errors.As(err, &mbe) {
 		return http.StatusRequestEntityTooLarge
 	}
+	var sbe *slowBodyError
+	if errors.As(err, &sbe) {
+		return http.StatusRequestTimeout
+	}
 	return http.StatusInternalServerError
 }
 
@@ -124,13 +128,17 @@ func (ew *errorWriter) write(w http.ResponseWriter, r *http.Request, err error, 
 		ew.log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
 	h := w.Header()
-	if status == http.StatusUnauthorized {
+	switch status {
+	case http.StatusUnauthorized:
 		h.Set("WWW-Authenticate", `Basic realm="pydepot"`)
+	case http.StatusRequestTimeout:
+		h.Set("Connection", "close") // the rest of the body will not be read
 	}
 	h.Del("Content-Length")
 	h.Del("ETag")
 	h.Del("Content-Encoding")
 	h.Set("X-Content-Type-Options", "nosniff")
+	h["Cache-Control"] = cacheNoStore // an error is of this moment, and may depend on the token
 	var body []byte
 	if jsonBody {
 		h.Set("Content-Type", "application/json")

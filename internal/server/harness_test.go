@@ -58,7 +58,10 @@ func newEnvIn(t *testing.T, cfg Config, data, spool string) *testEnv {
 	if cfg.StateTTL == 0 {
 		cfg.StateTTL = -1 // tests change the index behind the server's back
 	}
-	srv := httptest.NewServer(New(svc, cfg, nil))
+	h := New(svc, cfg, nil)
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config = HTTPServer(h, cfg) // the connection limits serve uses
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return &testEnv{t: t, srv: srv, svc: svc, data: data, spool: spool}
 }

@@ -79,6 +79,7 @@ func (s *server) receiveUpload(w http.ResponseWriter, r *http.Request) (*uploadF
 	u := &uploadForm{fields: map[string]string{}}
 	fail := func(err error) (*uploadForm, error) {
 		u.close()
+		err = bodyErr(r, err)
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, fmt.Errorf("upload is over the limit of %d bytes: %w", s.cfg.MaxUpload, errs.ErrTooLarge)
@@ -120,6 +121,7 @@ func (s *server) receiveUpload(w http.ResponseWriter, r *http.Request) (*uploadF
 			}
 		}
 	}
+	bodyDone(r)
 	return u, nil
 }
 
