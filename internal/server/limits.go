@@ -103,9 +103,9 @@ func bodyDone(r *http.Request) {
 // response may take any time as long as each write completes within the write timeout.
 type limitWriter struct {
 	http.ResponseWriter
-	rc      *http.ResponseController
+	rc      *http.ResponseController // made on first use: most responses never need it
 	timeout time.Duration
-	last    time.Time // when the deadline was last moved
+	last    time.Time // when the deadline was last moved (HTTPServer's WriteTimeout: the request's start)
 }
 
 // readFromChunk is how much one ReadFrom call may send under one deadline: 128 KiB per
@@ -116,8 +116,15 @@ func (w *limitWriter) bump() {
 	now := time.Now()
 	if now.Sub(w.last) > w.timeout/4 {
 		w.last = now
-		_ = w.rc.SetWriteDeadline(now.Add(w.timeout))
+		_ = w.controller().SetWriteDeadline(now.Add(w.timeout))
 	}
+}
+
+func (w *limitWriter) controller() *http.ResponseController {
+	if w.rc == nil {
+		w.rc = http.NewResponseController(w.ResponseWriter)
+	}
+	return w.rc
 }
 
 func (w *limitWriter) WriteHeader(code int) {
@@ -174,11 +181,13 @@ type writerOnly struct{ io.Writer }
 func (s *server) limits(next http.Handler) http.Handler {
 	minBytes, window, timeout := s.cfg.BodyMinBytes, s.cfg.BodyWindow, s.cfg.WriteTimeout
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc := http.NewResponseController(w)
+		now := time.Now()
+		lw := &limitWriter{ResponseWriter: w, timeout: timeout, last: now}
 		if r.Body != nil && r.Body != http.NoBody {
-			_ = rc.SetReadDeadline(time.Now().Add(window))
+			rc := lw.controller()
+			_ = rc.SetReadDeadline(now.Add(window))
 			r.Body = &rateBody{ReadCloser: r.Body, rc: rc, min: minBytes, window: window}
 		}
-		next.ServeHTTP(&limitWriter{ResponseWriter: w, rc: rc, timeout: timeout}, r)
+		next.ServeHTTP(lw, r)
 	})
 }
