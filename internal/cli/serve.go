@@ -78,7 +78,7 @@ rate: see 'pydepot help show limits'.`,
 	return cmd
 }
 
-var defaultMinBodyRate = humanize.IBytes(server.DefaultBodyMinBytes) + "/" + server.DefaultBodyWindow.String()
+var defaultMinBodyRate = strings.ReplaceAll(humanize.IBytes(server.DefaultBodyMinBytes), " ", "") + "/" + server.DefaultBodyWindow.String()
 
 type serveOptions struct {
 	data, listen, adminToken, publicURL string
