@@ -108,9 +108,9 @@ type limitWriter struct {
 	last    time.Time // when the deadline was last moved (HTTPServer's WriteTimeout: the request's start)
 }
 
-// readFromChunk is how much one ReadFrom call may send under one deadline: 128 KiB per
-// minute is the slowest download allowed by default (about 2 KiB/s).
-const readFromChunk = 128 << 10
+// writeChunk is how much may be sent under one deadline: 128 KiB per minute is the
+// slowest download allowed by default (about 2 KiB/s).
+const writeChunk = 128 << 10
 
 func (w *limitWriter) bump() {
 	now := time.Now()
@@ -133,8 +133,23 @@ func (w *limitWriter) WriteHeader(code int) {
 }
 
 func (w *limitWriter) Write(p []byte) (int, error) {
-	w.bump()
-	return w.ResponseWriter.Write(p)
+	if len(p) <= writeChunk {
+		w.bump()
+		return w.ResponseWriter.Write(p)
+	}
+	n := 0
+	for len(p) > 0 {
+		c := min(len(p), writeChunk)
+		w.last = time.Time{} // every chunk gets the whole timeout
+		w.bump()
+		m, err := w.ResponseWriter.Write(p[:c])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		p = p[c:]
+	}
+	return n, nil
 }
 
 // ReadFrom keeps the underlying writer's ReadFrom (sendfile for files) in chunks, each
@@ -153,7 +168,7 @@ func (w *limitWriter) ReadFrom(src io.Reader) (int64, error) {
 	}
 	var total int64
 	for remain != 0 {
-		n := int64(readFromChunk)
+		n := int64(writeChunk)
 		if remain > 0 && remain < n {
 			n = remain
 		}
