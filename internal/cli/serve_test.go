@@ -149,3 +149,62 @@ func TestServeFlagsFromEnv(t *testing.T) {
 		t.Errorf("default data %q", got)
 	}
 }
+
+func TestServeLimitFlags(t *testing.T) {
+	env, _, _ := testEnv(map[string]string{"PYDEPOT_PUBLIC_URL": "https://pypi.example.com/", "PYDEPOT_MIN_BODY_RATE": "64KiB/10s", "PYDEPOT_WRITE_TIMEOUT": "90s"})
+	cmd := newServeCmd(env)
+	var fl serveFlags
+	for flag, to := range map[string]*string{"public-url": &fl.publicURL, "min-body-rate": &fl.minBodyRate, "write-timeout": &fl.writeTimeout, "header-timeout": &fl.headerTimeout, "idle-timeout": &fl.idleTimeout, "max-upload": &fl.maxUpload} {
+		*to = cmd.Flags().Lookup(flag).Value.String()
+	}
+	o, err := fl.options()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.publicURL != "https://pypi.example.com" || o.bodyMinBytes != 64<<10 || o.bodyWindow != 10*time.Second || o.writeTimeout != 90*time.Second || o.headerTimeout != 20*time.Second || o.idleTimeout != 2*time.Minute {
+		t.Errorf("options from the environment: %+v", o)
+	}
+	for _, tc := range []struct {
+		set  func(*serveFlags)
+		want string
+	}{
+		{func(f *serveFlags) { f.minBodyRate = "fast" }, "--min-body-rate"},
+		{func(f *serveFlags) { f.minBodyRate = "0/10s" }, "--min-body-rate"},
+		{func(f *serveFlags) { f.minBodyRate = "1KiB/0s" }, "--min-body-rate"},
+		{func(f *serveFlags) { f.writeTimeout = "-1s" }, "--write-timeout"},
+		{func(f *serveFlags) { f.headerTimeout = "soon" }, "--header-timeout"},
+		{func(f *serveFlags) { f.publicURL = "pypi.example.com" }, "--public-url"},
+		{func(f *serveFlags) { f.publicURL = "https://pypi.example.com/?x=1" }, "--public-url"},
+		{func(f *serveFlags) { f.publicURL, f.baseURL = "", "ftp://x" }, "--base-url"},
+	} {
+		bad := fl
+		tc.set(&bad)
+		if _, err := bad.options(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: error %v, want one naming %s", bad, err, tc.want)
+		}
+	}
+	for _, name := range []string{"public-url", "min-body-rate", "write-timeout", "header-timeout", "idle-timeout"} {
+		if _, ok := cmd.GetFlagCompletionFunc(name); !ok {
+			t.Errorf("--%s has no completion", name)
+		}
+	}
+}
+
+// TestServePrintsAbsoluteData: a relative --data is reported as the absolute folder.
+func TestServePrintsAbsoluteData(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	env, _, serr := testEnv(map[string]string{"PYDEPOT_DATA": "rel-data", "PYDEPOT_LISTEN": "127.0.0.1:0"})
+	done := make(chan int, 1)
+	go func() { done <- Main(ctx, []string{"serve"}, env) }()
+	want := "data=" + dir + "/rel-data"
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !strings.Contains(serr.String(), "url="); time.Sleep(50 * time.Millisecond) {
+	}
+	cancel()
+	<-done
+	if !strings.Contains(serr.String(), want) {
+		t.Fatalf("log does not name the absolute data folder (%s):\n%s", want, serr.String())
+	}
+}

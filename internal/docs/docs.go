@@ -129,17 +129,41 @@ var page = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("doc").Parse(pageHTML))
 })
 
+// StylesheetPath is where Handler serves Stylesheet; the server's other HTML pages link it too.
+const StylesheetPath = "/doc/style.css"
+
+// Stylesheet is the one stylesheet of pydepot's web pages.
+const Stylesheet = `body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1f2328}
+a{color:#0550ae}
+h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:1.6rem}
+pre{background:#f4f4f4;padding:.7rem;overflow-x:auto}code{background:#f4f4f4}
+nav{border-bottom:1px solid #ddd;padding-bottom:.4rem}nav a{margin-right:.8rem}
+table{border-collapse:collapse}th,td{text-align:left;padding:.25rem 1rem .25rem 0;vertical-align:top}
+.meta{color:#59636e;font-size:.9em}
+.yanked,.yanked a{color:#a40e26}.yanked a{text-decoration:line-through}
+a[data-yanked]{color:#a40e26;text-decoration:line-through}
+a[data-yanked]::after{content:"yanked";display:inline-block;margin-left:.5em;font-weight:bold}
+a[data-yanked]:not([data-yanked=""])::after{content:"yanked: " attr(data-yanked)}
+`
+
+var stylesheetBytes = []byte(Stylesheet)
+
 const pageHTML = `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{{.Title}} · pydepot</title>
-<style>body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
-pre{background:#f4f4f4;padding:.7rem;overflow-x:auto}code{background:#f4f4f4}nav a{margin-right:.6rem}</style></head>
-<body><nav><a href="/doc/">pydepot help</a></nav>
+<link rel="stylesheet" href="` + StylesheetPath + `"></head>
+<body><nav><a href="/">pydepot</a> <a href="/doc/">help</a></nav>
 {{if .Body}}{{.Body}}{{else}}<h1>pydepot help</h1><ul>{{range .Topics}}<li><a href="/doc/{{.Name}}">{{.Title}}</a> <code>pydepot help show {{.Name}}</code></li>{{end}}</ul>{{end}}
 </body></html>`
 
 // Handler serves /doc/ (the index) and /doc/NAME (one topic) as HTML.
 func (s *Set) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == StylesheetPath {
+			w.Header().Set("Content-Type", "text/css; charset=utf-8")
+			w.Header().Set("Cache-Control", "public, max-age=3600")
+			_, _ = w.Write(stylesheetBytes)
+			return
+		}
 		name := strings.Trim(strings.TrimPrefix(r.URL.Path, "/doc"), "/")
 		data := struct {
 			Title  string

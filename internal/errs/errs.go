@@ -5,7 +5,10 @@
 // exactly one place (internal/server); nothing else chooses a status.
 package errs
 
-import "errors"
+import (
+	"errors"
+	"syscall"
+)
 
 var (
 	// ErrInvalid: the input is malformed or breaks a rule. HTTP 400.
@@ -22,4 +25,14 @@ var (
 	ErrForbidden = errors.New("forbidden")
 	// ErrTooLarge: a body, file or archive member over its limit. HTTP 413.
 	ErrTooLarge = errors.New("too large")
+	// ErrStorageFull: the server has no space left to store what it was given (a full disk
+	// or quota). HTTP 507. The OS says so with ENOSPC or EDQUOT, which IsStorageFull
+	// recognizes without any wrapping.
+	ErrStorageFull = errors.New("storage full")
 )
+
+// IsStorageFull reports whether err wraps ErrStorageFull, or an ENOSPC or EDQUOT from the
+// operating system (a write to a full file system or over a quota).
+func IsStorageFull(err error) bool {
+	return errors.Is(err, ErrStorageFull) || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}

@@ -17,7 +17,7 @@ import (
 
 // apiRoutes registers the JSON management API.
 func (s *server) apiRoutes(mux *http.ServeMux) {
-	j := func(h handler) http.Handler { return s.ew.wrap(h, true) }
+	j := func(h handler) http.Handler { return s.ew.wrap(apiHeaders(h), true) }
 	mux.Handle("GET /api/version", j(func(w http.ResponseWriter, r *http.Request) error {
 		return writeJSON(w, http.StatusOK, wire.Version{Version: buildinfo.Version})
 	}))
@@ -60,9 +60,14 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		err = bodyErr(r, err)
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return fmt.Errorf("request body: %w", errs.ErrTooLarge)
+		}
+		var sbe *slowBodyError
+		if errors.As(err, &sbe) {
+			return err
 		}
 		return fmt.Errorf("request body is not the expected JSON: %v: %w", err, errs.ErrInvalid)
 	}

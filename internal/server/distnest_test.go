@@ -51,8 +51,8 @@ func TestDistributionCannotShadowAnother(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(body, "hidden-1.0") {
 		t.Fatalf("secret's simple page: %d %s", resp.StatusCode, body)
 	}
-	i := strings.Index(body, `href="`)
-	href := body[i+len(`href="`):]
+	i := strings.Index(body, `<a href="`) // the first file link (the stylesheet's href comes before)
+	href := body[i+len(`<a href="`):]
 	href = href[:strings.IndexAny(href, `"#`)]
 	if !strings.HasPrefix(href, "/") {
 		href = path.Clean("/secret/simple/hidden/" + href)

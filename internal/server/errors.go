@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/server/wire"
@@ -24,6 +27,9 @@ type httpError struct {
 	status int
 	msg    string
 	err    error
+	// reason, when set, replaces the standard reason phrase of the status line on
+	// HTTP/1.x (PyPI's "400 File already exists...", which twine prints without --verbose).
+	reason string
 }
 
 func (e *httpError) Error() string {
@@ -53,10 +59,16 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, errs.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge
+	case errs.IsStorageFull(err):
+		return http.StatusInsufficientStorage
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return http.StatusRequestEntityTooLarge
+	}
+	var sbe *slowBodyError
+	if errors.As(err, &sbe) {
+		return http.StatusRequestTimeout
 	}
 	return http.StatusInternalServerError
 }
@@ -109,24 +121,82 @@ func (ew *errorWriter) write(w http.ResponseWriter, r *http.Request, err error, 
 		ew.log.Error("request failed", "id", id, "method", r.Method, "path", r.URL.Path, "err", err)
 		w.Header().Set("X-Request-Id", id)
 		msg = "internal server error (request id " + id + ")"
+		if status == http.StatusInsufficientStorage {
+			msg = "storage full: the server has no space left to store this (request id " + id + ")"
+		}
 	} else {
 		ew.log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
 	h := w.Header()
-	if status == http.StatusUnauthorized {
+	switch status {
+	case http.StatusUnauthorized:
 		h.Set("WWW-Authenticate", `Basic realm="pydepot"`)
+	case http.StatusRequestTimeout:
+		h.Set("Connection", "close") // the rest of the body will not be read
 	}
 	h.Del("Content-Length")
 	h.Del("ETag")
 	h.Del("Content-Encoding")
 	h.Set("X-Content-Type-Options", "nosniff")
+	h["Cache-Control"] = cacheNoStore // an error is of this moment, and may depend on the token
+	var body []byte
 	if jsonBody {
 		h.Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(wire.Error{Status: status, Error: msg})
+		body, _ = json.Marshal(wire.Error{Status: status, Error: msg})
+		body = append(body, '\n')
+	} else {
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		body = []byte(msg + "\n")
+	}
+	if he != nil && he.reason != "" && r.ProtoMajor == 1 && writeWithReason(w, r, status, he.reason, body) {
 		return
 	}
-	h.Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
-	fmt.Fprintln(w, msg)
+	_, _ = w.Write(body)
+}
+
+// writeWithReason writes the response with its own reason phrase in the status line, which
+// net/http cannot do: it takes the connection over and closes it afterwards. It reports
+// false, having written nothing, when the connection cannot be taken over (HTTP/2).
+func writeWithReason(w http.ResponseWriter, r *http.Request, status int, reason string, body []byte) bool {
+	// Unread request bytes at close would make the kernel reset the connection, and the
+	// client could lose the answer: read what is left first (bounded).
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	_ = conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	h := w.Header().Clone()
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Connection", "close")
+	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	fmt.Fprintf(brw, "HTTP/1.%d %03d %s\r\n", min(r.ProtoMinor, 1), status, reasonPhrase(reason))
+	_ = h.Write(brw)
+	_, _ = brw.WriteString("\r\n")
+	if r.Method != http.MethodHead {
+		_, _ = brw.Write(body)
+	}
+	if brw.Flush() == nil {
+		if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+			_ = cw.CloseWrite()
+		}
+	}
+	return true
+}
+
+// reasonPhrase keeps a reason phrase to the characters a status line allows (RFC 9112:
+// HTAB, SP, VCHAR, obs-text), within 200 bytes.
+func reasonPhrase(s string) string {
+	b := []byte(s)
+	if len(b) > 200 {
+		b = b[:200]
+	}
+	for i, c := range b {
+		if c != '\t' && (c < ' ' || c == 0x7f) {
+			b[i] = ' '
+		}
+	}
+	return string(b)
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/pydepot/pydepot/internal/errs"
@@ -26,6 +28,9 @@ func TestStatusOf(t *testing.T) {
 		{fmt.Errorf("x: %w", errs.ErrTooLarge), 413},
 		{&http.MaxBytesError{Limit: 1}, 413},
 		{&httpError{status: 400, msg: "m", err: errs.ErrConflict}, 400}, // the protocol's choice wins
+		{fmt.Errorf("spool: %w", &os.PathError{Op: "write", Path: "/x", Err: syscall.ENOSPC}), 507},
+		{fmt.Errorf("x: %w", syscall.EDQUOT), 507},
+		{fmt.Errorf("x: %w", errs.ErrStorageFull), 507},
 		{errors.New("disk on fire"), 500},
 	}
 	for _, tc := range tests {

@@ -46,6 +46,7 @@ func (s *server) serveFile(w http.ResponseWriter, r *http.Request) error {
 		h["Cache-Control"] = cacheImmutable
 	} else {
 		h["Cache-Control"] = cachePrivateImm
+		h["Vary"] = varyAuth
 	}
 	if wantMeta {
 		h["Content-Type"] = metadataType

@@ -36,8 +36,13 @@ type testEnv struct {
 
 func newEnv(t *testing.T, cfg Config) *testEnv {
 	t.Helper()
+	return newEnvIn(t, cfg, t.TempDir(), t.TempDir())
+}
+
+// newEnvIn is newEnv with the data and spool folders given.
+func newEnvIn(t *testing.T, cfg Config, data, spool string) *testEnv {
+	t.Helper()
 	ctx := context.Background()
-	data := t.TempDir()
 	svc, closeFn, err := index.Open(ctx, data, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -49,12 +54,14 @@ func newEnv(t *testing.T, cfg Config) *testEnv {
 	if _, err := svc.Bootstrap(ctx, adminSecret); err != nil {
 		t.Fatal(err)
 	}
-	spool := t.TempDir()
 	cfg.TempDir = spool
 	if cfg.StateTTL == 0 {
 		cfg.StateTTL = -1 // tests change the index behind the server's back
 	}
-	srv := httptest.NewServer(New(svc, cfg, nil))
+	h := New(svc, cfg, nil)
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config = HTTPServer(h, cfg) // the connection limits serve uses
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return &testEnv{t: t, srv: srv, svc: svc, data: data, spool: spool}
 }

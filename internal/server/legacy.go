@@ -79,6 +79,7 @@ func (s *server) receiveUpload(w http.ResponseWriter, r *http.Request) (*uploadF
 	u := &uploadForm{fields: map[string]string{}}
 	fail := func(err error) (*uploadForm, error) {
 		u.close()
+		err = bodyErr(r, err)
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, fmt.Errorf("upload is over the limit of %d bytes: %w", s.cfg.MaxUpload, errs.ErrTooLarge)
@@ -120,6 +121,7 @@ func (s *server) receiveUpload(w http.ResponseWriter, r *http.Request) (*uploadF
 			}
 		}
 	}
+	bodyDone(r)
 	return u, nil
 }
 
@@ -243,7 +245,7 @@ func (s *server) legacyUpload(w http.ResponseWriter, r *http.Request) error {
 			if errors.Is(err, index.ErrFilenameReused) {
 				msg = filenameUsed
 			}
-			return &httpError{status: http.StatusBadRequest, msg: msg}
+			return &httpError{status: http.StatusBadRequest, msg: msg, reason: msg}
 		}
 		return err
 	}

@@ -1,10 +1,8 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -102,7 +100,7 @@ func (s *server) pypiJSON(w http.ResponseWriter, r *http.Request, perVersion boo
 	} else {
 		version = latestVersion(p)
 	}
-	base := s.externalBase(r) + dr.prefix
+	base := s.linkBase() + dr.prefix
 	out := pypiProject{LastSerial: p.Serial, URLs: []pypiFile{}, Vulnerabilities: []any{}}
 	if !perVersion {
 		out.Releases = map[string][]pypiFile{}
@@ -127,6 +125,7 @@ func (s *server) pypiJSON(w http.ResponseWriter, r *http.Request, perVersion boo
 	out.Info = s.pypiInfo(r, p, version, infoFile, base)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-PyPI-Last-Serial", fmt.Sprint(p.Serial))
+	revalidate(w, dr)
 	enc := json.NewEncoder(w)
 	return enc.Encode(out)
 }
@@ -277,76 +276,4 @@ func (s *server) pypiInfo(r *http.Request, p *index.Project, version string, f *
 // readMetadata returns a file's core metadata as the index parsed it at upload.
 func (s *server) readMetadata(r *http.Request, sha string) (*metadata.Metadata, error) {
 	return s.api.CoreMetadata(r.Context(), sha)
-}
-
-// externalBase is the scheme and host clients reach this server at.
-func (s *server) externalBase(r *http.Request) string {
-	if s.cfg.BaseURL != "" {
-		return s.cfg.BaseURL
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
-		scheme = p
-	}
-	return scheme + "://" + r.Host
-}
-
-// projectPage is a plain HTML page about a project (or one of its versions).
-func (s *server) projectPage(w http.ResponseWriter, r *http.Request) error {
-	dr := distOf(r)
-	name, version := r.PathValue("project"), r.PathValue("version")
-	if norm := names.Normalize(name); norm != name {
-		target := dr.prefix + "/project/" + url.PathEscape(norm) + "/"
-		if version != "" {
-			target += url.PathEscape(version) + "/"
-		}
-		return redirectNormalized(w, r, target)
-	}
-	p, err := s.api.Project(r.Context(), dr.served(), name)
-	if err != nil {
-		return err
-	}
-	if version != "" {
-		if version, err = findVersion(p, version); err != nil {
-			return err
-		}
-	} else {
-		version = latestVersion(p)
-	}
-	var b bytes.Buffer
-	title := html.EscapeString(displayName(p.DisplayName, p.Name) + " " + version)
-	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>%s</title></head>\n<body>\n<h1>%s</h1>\n", title, title)
-	var summary string
-	for _, f := range p.Files {
-		if f.Version == version && f.Summary != "" {
-			summary = f.Summary
-		}
-	}
-	if summary != "" {
-		fmt.Fprintf(&b, "<p>%s</p>\n", html.EscapeString(summary))
-	}
-	fmt.Fprintf(&b, "<pre>pip install --index-url %s %s==%s</pre>\n", html.EscapeString(s.externalBase(r)+dr.prefix+"/simple/"), html.EscapeString(p.Name), html.EscapeString(version))
-	b.WriteString("<h2>Files</h2>\n<ul>\n")
-	for _, f := range p.Files {
-		if f.Version != version {
-			continue
-		}
-		fmt.Fprintf(&b, "<li><a href=\"%s\">%s</a> (%d bytes, sha256 %s)", html.EscapeString(dr.prefix+"/files/"+f.SHA256+"/"+url.PathEscape(f.Filename)), html.EscapeString(f.Filename), f.Size, f.SHA256)
-		if f.Yanked {
-			fmt.Fprintf(&b, " <strong>yanked</strong> %s", html.EscapeString(f.YankReason))
-		}
-		b.WriteString("</li>\n")
-	}
-	b.WriteString("</ul>\n<h2>Versions</h2>\n<ul>\n")
-	for i := len(p.Versions) - 1; i >= 0; i-- {
-		v := p.Versions[i]
-		fmt.Fprintf(&b, "<li><a href=\"%s\">%s</a></li>\n", html.EscapeString(dr.prefix+"/project/"+url.PathEscape(p.Name)+"/"+url.PathEscape(v)+"/"), html.EscapeString(v))
-	}
-	b.WriteString("</ul>\n</body>\n</html>\n")
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, err = w.Write(b.Bytes())
-	return err
 }

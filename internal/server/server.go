@@ -3,12 +3,9 @@ package server
 import (
 	"context"
 	"fmt"
-	"html"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,9 +28,13 @@ type Config struct {
 	TempDir string
 	// Docs serves /doc/ (the rendered help topics); nil leaves /doc/ unanswered (404).
 	Docs http.Handler
-	// BaseURL is the external URL ("https://pypi.example.com") used for the absolute links
-	// of the PyPI JSON API; "" derives it from each request.
-	BaseURL string
+	// PublicURL is the URL clients reach the server at ("https://pypi.example.com"), named
+	// by the absolute links of the PyPI JSON API and the project pages. When "", ListenURL
+	// is used, and when that is "" too the links are relative to the server's root. The
+	// request's Host header is never used: anyone can forge it.
+	PublicURL string
+	// ListenURL is the URL of the address the server listens on ("http://127.0.0.1:8080").
+	ListenURL string
 	// StateTTL is how long the list of distributions and the latest version of each
 	// repository are trusted before being read again (changes made through this server are
 	// seen at once). 0 means one second; a negative value reads them on every request.
@@ -43,6 +44,17 @@ type Config struct {
 	// ClientBinary is the path of a pydepot binary offered at /api/client; "" means the
 	// running executable.
 	ClientBinary string
+
+	// Limits on slow clients (see HTTPServer); 0 means the Default... constant of the same
+	// name. HeaderTimeout bounds the sending of the request headers, IdleTimeout the wait
+	// for the next request on a kept-alive connection, WriteTimeout the stall of any one
+	// write of a response. A request body must bring BodyMinBytes in every BodyWindow, or
+	// it is cut with 408.
+	HeaderTimeout time.Duration
+	IdleTimeout   time.Duration
+	WriteTimeout  time.Duration
+	BodyMinBytes  int64
+	BodyWindow    time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -58,8 +70,21 @@ func (c Config) withDefaults() Config {
 	if c.PageCacheBytes <= 0 {
 		c.PageCacheBytes = 64 << 20
 	}
-	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	c.ListenURL = strings.TrimRight(c.ListenURL, "/")
+	c.HeaderTimeout = orDefault(c.HeaderTimeout, DefaultHeaderTimeout)
+	c.IdleTimeout = orDefault(c.IdleTimeout, DefaultIdleTimeout)
+	c.WriteTimeout = orDefault(c.WriteTimeout, DefaultWriteTimeout)
+	c.BodyWindow = orDefault(c.BodyWindow, DefaultBodyWindow)
+	c.BodyMinBytes = orDefault(c.BodyMinBytes, DefaultBodyMinBytes)
 	return c
+}
+
+func orDefault[T int64 | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // server holds the handlers' shared state.
@@ -103,7 +128,7 @@ func New(api index.API, cfg Config, log *slog.Logger) http.Handler {
 		mux.Handle("GET /doc", http.RedirectHandler("/doc/", http.StatusMovedPermanently))
 	}
 	mux.Handle("/", s.ew.wrap(s.routeDistribution, false))
-	return versionHeader(mux)
+	return s.limits(versionHeader(mux))
 }
 
 // versionHeader stamps every response with the server's version.
@@ -241,31 +266,4 @@ func (s *server) addSlash(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, target, http.StatusMovedPermanently)
 	return nil
-}
-
-// landing is the root page: where the indexes are.
-func (s *server) landing(w http.ResponseWriter, r *http.Request, sn *snapshot) error {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return fmt.Errorf("%s /: %w", r.Method, errs.ErrNotFound)
-	}
-	bases := make([]string, 0, len(sn.dists))
-	for b, d := range sn.dists {
-		if d.Public {
-			bases = append(bases, b)
-		}
-	}
-	slices.Sort(bases)
-	var b strings.Builder
-	b.WriteString("<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>pydepot</title></head>\n<body>\n<h1>pydepot " + buildinfo.Version + "</h1>\n<ul>\n")
-	if _, ok := sn.dists[DefaultDistribution]; ok {
-		b.WriteString("<li><a href=\"/simple/\">/simple/</a> (distribution main)</li>\n")
-	}
-	for _, base := range bases {
-		p := html.EscapeString("/" + base + "/simple/")
-		b.WriteString("<li><a href=\"" + p + "\">" + p + "</a></li>\n")
-	}
-	b.WriteString("</ul>\n<p><a href=\"/doc/\">Documentation</a></p>\n</body>\n</html>\n")
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, err := io.WriteString(w, b.String())
-	return err
 }

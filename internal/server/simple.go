@@ -119,6 +119,7 @@ func redirectNormalized(w http.ResponseWriter, r *http.Request, target string) e
 
 var (
 	varyAccept      = []string{"Accept, Accept-Encoding"}
+	varyAcceptAuth  = []string{"Accept, Accept-Encoding, Authorization"}
 	cacheRevalidate = []string{"max-age=0, must-revalidate"}
 	cachePrivate    = []string{"private, max-age=0, must-revalidate"}
 	encodingGzip    = []string{"gzip"}
@@ -134,11 +135,12 @@ func (s *server) writePage(w http.ResponseWriter, r *http.Request, p *page, o of
 	}
 	h["Content-Type"] = o.hdr
 	h["Etag"] = etag
-	h["Vary"] = varyAccept
 	h["X-Pypi-Last-Serial"] = p.serial
 	if public {
+		h["Vary"] = varyAccept
 		h["Cache-Control"] = cacheRevalidate
 	} else {
+		h["Vary"] = varyAcceptAuth
 		h["Cache-Control"] = cachePrivate
 	}
 	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, etag[0]) {
@@ -184,7 +186,7 @@ func etagMatches(inm, etag string) bool {
 func renderIndexHTML(projects []index.ProjectSummary) []byte {
 	var b bytes.Buffer
 	b.Grow(200 + len(projects)*64)
-	b.WriteString("<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"" + apiVersion + "\">\n    <title>Simple index</title>\n  </head>\n  <body>\n")
+	b.WriteString("<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"" + apiVersion + "\">\n    <title>Simple index</title>\n" + stylesheetLink + "  </head>\n  <body>\n")
 	for _, p := range projects {
 		b.WriteString("    <a href=\"")
 		b.WriteString(html.EscapeString(url.PathEscape(p.Name)))
@@ -251,7 +253,7 @@ func renderProjectHTML(p *index.Project) []byte {
 	title := html.EscapeString("Links for " + displayName(p.DisplayName, p.Name))
 	b.WriteString("<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"" + apiVersion + "\">\n")
 	b.WriteString("    <meta name=\"pypi:project-status\" content=\"" + html.EscapeString(projectStatus(p)) + "\">\n")
-	b.WriteString("    <title>" + title + "</title>\n  </head>\n  <body>\n    <h1>" + title + "</h1>\n")
+	b.WriteString("    <title>" + title + "</title>\n" + stylesheetLink + "  </head>\n  <body>\n    <h1>" + title + "</h1>\n")
 	files := offeredFiles(p)
 	for i := range files {
 		f := &files[i]

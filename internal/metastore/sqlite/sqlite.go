@@ -119,6 +119,9 @@ func (s *Store) InTx(ctx context.Context, fn func(tx metastore.Tx) error) error 
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		err = s.inTx(ctx, fn)
+		if isFull(err) {
+			return fmt.Errorf("%w: %w", errs.ErrStorageFull, err)
+		}
 		if !isBusy(err) {
 			return err
 		}
@@ -174,6 +177,9 @@ func isBusy(err error) bool {
 	c := sqliteCode(err)
 	return c&0xff == sqlite3.SQLITE_BUSY || c&0xff == sqlite3.SQLITE_LOCKED
 }
+
+// isFull reports SQLITE_FULL: the disk (or a quota) under the database is full.
+func isFull(err error) bool { return sqliteCode(err)&0xff == sqlite3.SQLITE_FULL }
 
 func isUnique(err error) bool {
 	c := sqliteCode(err)

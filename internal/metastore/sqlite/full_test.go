@@ -1,0 +1,48 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/metastore"
+	"github.com/pydepot/pydepot/internal/metastore/sqlite"
+)
+
+// TestDiskFull: a transaction that the full disk refuses wraps errs.ErrStorageFull (the
+// server answers 507), on a real 1 MiB tmpfs.
+func TestDiskFull(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a small tmpfs needs root")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "pydepot.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	desc := strings.Repeat("x", 16<<10)
+	for i := 0; i < 1000; i++ {
+		err = st.InTx(ctx, func(tx metastore.Tx) error {
+			_, err := tx.CreateRepository(ctx, fmt.Sprintf("repo%d", i), desc, t0())
+			return err
+		})
+		if err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, errs.ErrStorageFull) {
+		t.Fatalf("filling a 1 MiB disk: %v, want ErrStorageFull", err)
+	}
+}

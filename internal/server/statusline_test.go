@@ -1,0 +1,81 @@
+package server
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestReusedFilenameStatusLine: a reused filename is refused with PyPI's text in the status
+// line itself (twine prints the reason phrase without --verbose), with a well-formed
+// response around it: the body kept, a matching Content-Length, Connection: close.
+func TestReusedFilenameStatusLine(t *testing.T) {
+	e := newEnv(t, Config{})
+	e.mustUpload(wheelName("taken", "1.0"), makeWheel(t, "taken", "1.0", wheelOpts{}))
+	b, ct := form{filename: wheelName("taken", "1.0"), content: makeWheel(t, "taken", "1.0", wheelOpts{summary: "other"})}.body()
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/legacy/", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", ct)
+	k, v, _ := strings.Cut(basic(adminSecret), ": ")
+	req.Header.Set(k, v)
+
+	conn, err := net.Dial("tcp", e.srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if err := req.Write(conn); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	line, err := br.ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "HTTP/1.1 400 File already exists."; !strings.HasPrefix(line, want) || !strings.HasSuffix(line, "\r\n") {
+		t.Fatalf("status line %q, want it to start with %q", line, want)
+	}
+	var hdr []string
+	for {
+		l, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l == "\r\n" {
+			break
+		}
+		hdr = append(hdr, strings.TrimRight(l, "\r\n"))
+	}
+	h := http.Header{}
+	for _, l := range hdr {
+		k, v, ok := strings.Cut(l, ": ")
+		if !ok {
+			t.Fatalf("malformed header line %q", l)
+		}
+		h.Add(k, v)
+	}
+	body, err := io.ReadAll(br) // the server closes the connection after the body
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := strconv.Atoi(h.Get("Content-Length")); n != len(body) || h.Get("Connection") != "close" || !strings.HasPrefix(h.Get("Content-Type"), "text/plain") {
+		t.Fatalf("headers %v for a body of %d bytes", h, len(body))
+	}
+	if !strings.Contains(string(body), "File already exists") {
+		t.Fatalf("body %q", body)
+	}
+	// Go's client reads the same response.
+	b2, ct2 := form{filename: wheelName("taken", "1.0"), content: makeWheel(t, "taken", "1.0", wheelOpts{summary: "third"})}.body()
+	resp := e.request(http.MethodPost, "/legacy/", b2, "Content-Type: "+ct2, basic(adminSecret))
+	if got := readBody(t, resp); resp.StatusCode != 400 || !strings.HasPrefix(resp.Status, "400 File already exists") || !strings.Contains(got, "File already exists") {
+		t.Fatalf("second refusal: %q %q", resp.Status, got)
+	}
+}
