@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/pydepot/pydepot/internal/envrun"
@@ -17,9 +19,11 @@ func newRunCmd(env Env) *cobra.Command {
 		envFlag, unpackTo string
 		wait              int
 		debug             bool
+		maxSize           string
+		maxFiles          int
 	)
 	cmd := &cobra.Command{
-		Use:   "run ENV \"COMMAND STRING\" | run -e ENV [-u DIR] [-w SECS] [-d] -- CMD ARGS...",
+		Use:   "run ENV \"COMMAND STRING\" | run ENV -- CMD ARGS... | run -e ENV [-u DIR] [-w SECS] [-d] -- CMD ARGS...",
 		Short: "Run a command inside a packed environment",
 		Long: `Run a command inside an environment made by 'pydepot create'.
 
@@ -27,16 +31,25 @@ ENV is a tarball (NAME.tar.gz or NAME.tar.zst), a NAME whose tarball is in the c
 folder, or an unpacked directory. A tarball is unpacked once per content digest into
 $XDG_CACHE_HOME/pydepot/envs (or into -u DIR); concurrent runs on one machine share that
 unpack. The command string form runs through /bin/sh -c; after -- the command runs
-directly.
+directly. Without HOME and XDG_CACHE_HOME the cache is $TMPDIR/pydepot-<uid>; a cache,
+environment or lock that another user owns or can write to is refused (exit 3).
+
+An unpack may hold at most --max-size bytes (default 16GiB, or $PYDEPOT_RUN_MAX_SIZE)
+in at most --max-files files (default 500000, or $PYDEPOT_RUN_MAX_FILES).
 
 Exit status: the command's own, or 1 (usage), 2 (environment missing), 3 (extraction
 failed), 4 (activation failed). See 'pydepot help show run'.`,
 		Example: `  pydepot run myenv "python3 script.py --input data.csv"
+  pydepot run myenv -- python3 -c 'print(3)'
   pydepot run -e myenv.tar.gz -u /tmp/myenv -- python3 script.py`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			lim, err := runLimits(cmd, env, maxSize, maxFiles)
+			if err != nil {
+				return &ExitError{Code: envrun.ExitUsage, Err: err}
+			}
 			o := envrun.Options{
-				Env: envFlag, UnpackDir: unpackTo, Wait: time.Duration(wait) * time.Second,
+				Env: envFlag, UnpackDir: unpackTo, Wait: time.Duration(wait) * time.Second, Limits: lim,
 				CacheDir: envrun.DefaultCacheDir(env.Getenv),
 				Stdin:    env.Stdin, Stdout: env.Stdout, Stderr: env.Stderr,
 			}
@@ -51,6 +64,11 @@ failed), 4 (activation failed). See 'pydepot help show run'.`,
 					return &ExitError{Code: envrun.ExitUsage, Err: errors.New("no command given after the environment (usage: pydepot run -e ENV -- CMD ARGS...)")}
 				}
 				o.Argv = args
+			case len(args) >= 2 && args[1] == "--":
+				if len(args) == 2 {
+					return &ExitError{Code: envrun.ExitUsage, Err: errors.New("no command given after -- (usage: pydepot run ENV -- CMD ARGS...)")}
+				}
+				o.Env, o.Argv = args[0], args[2:]
 			case len(args) == 2:
 				o.Env, o.Shell = args[0], args[1]
 			case len(args) > 2:
@@ -83,5 +101,47 @@ failed), 4 (activation failed). See 'pydepot help show run'.`,
 	f.StringVarP(&unpackTo, "unpack-to", "u", "", "unpack into this directory instead of the cache")
 	f.IntVarP(&wait, "wait-for-lock", "w", 300, "seconds to wait for another run unpacking the same environment")
 	f.BoolVarP(&debug, "debug", "d", false, "print debug messages")
+	f.StringVar(&maxSize, "max-size", "", "refuse a tarball that unpacks to more than this (e.g. 4GiB; default $PYDEPOT_RUN_MAX_SIZE or 16GiB)")
+	f.IntVar(&maxFiles, "max-files", 0, "refuse a tarball of more files than this (default $PYDEPOT_RUN_MAX_FILES or 500000)")
+	_ = cmd.RegisterFlagCompletionFunc("unpack-to", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return nil, cobra.ShellCompDirectiveFilterDirs
+	})
+	for _, name := range []string{"wait-for-lock", "max-size", "max-files"} {
+		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
+	}
 	return cmd
+}
+
+// runLimits reads --max-size and --max-files, falling back to PYDEPOT_RUN_MAX_SIZE and
+// PYDEPOT_RUN_MAX_FILES, then to envrun's defaults.
+func runLimits(cmd *cobra.Command, env Env, maxSize string, maxFiles int) (envrun.Limits, error) {
+	var lim envrun.Limits
+	getenv := env.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	size, sizeFrom := maxSize, "--max-size"
+	if !cmd.Flags().Changed("max-size") {
+		size, sizeFrom = getenv("PYDEPOT_RUN_MAX_SIZE"), "PYDEPOT_RUN_MAX_SIZE"
+	}
+	if size != "" {
+		n, err := humanize.ParseBytes(size)
+		if err != nil || n == 0 || n > 1<<62 {
+			return lim, fmt.Errorf("%s: %q is not a size such as 4GiB", sizeFrom, size)
+		}
+		lim.MaxSize = int64(n)
+	}
+	if cmd.Flags().Changed("max-files") {
+		if maxFiles <= 0 {
+			return lim, fmt.Errorf("--max-files must be > 0, not %d", maxFiles)
+		}
+		lim.MaxFiles = maxFiles
+	} else if v := getenv("PYDEPOT_RUN_MAX_FILES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return lim, fmt.Errorf("PYDEPOT_RUN_MAX_FILES: %q is not a positive number", v)
+		}
+		lim.MaxFiles = n
+	}
+	return lim, nil
 }

@@ -28,6 +28,7 @@ func TestRunExitStatuses(t *testing.T) {
 	f.Close()
 	os.WriteFile(filepath.Join(work, "bad.tar.gz"), []byte("garbage"), 0o644)
 	os.MkdirAll(filepath.Join(work, "notenv"), 0o755)
+	os.WriteFile(filepath.Join(work, "example.py"), []byte("print('example')\n"), 0o644)
 	tarball := filepath.Join(work, "env.tar.gz")
 	tests := []struct {
 		name   string
@@ -46,13 +47,22 @@ func TestRunExitStatuses(t *testing.T) {
 		{"missing", []string{"run", filepath.Join(work, "nope.tar.gz"), "true"}, 2, "", "not found"},
 		{"extraction", []string{"run", filepath.Join(work, "bad.tar.gz"), "true"}, 3, "", "extraction failed"},
 		{"activation", []string{"run", filepath.Join(work, "notenv"), "true"}, 4, "", "activation failed"},
+		{"dash after ENV", []string{"run", tarball, "--", "hello", "-c", "print(3)"}, 0, "hi -c print(3)\n", ""},
+		{"dash after ENV, no command", []string{"run", tarball, "--"}, 1, "", "no command"},
+		{"script named as ENV", []string{"run", filepath.Join(work, "example.py"), "python3 example.py"}, 2, "", "is not an environment"},
+		{"bad --max-size", []string{"run", "--max-size", "lots", tarball, "hello"}, 1, "", "--max-size"},
+		{"bad PYDEPOT_RUN_MAX_FILES", []string{"run", tarball, "hello"}, 1, "", "PYDEPOT_RUN_MAX_FILES"},
+		{"over --max-files", []string{"run", "--max-files", "1", "-u", filepath.Join(work, "u1"), tarball, "hello"}, 3, "", "more than 1 members"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
 			env := Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
-				if k == "XDG_CACHE_HOME" {
+				switch {
+				case k == "XDG_CACHE_HOME":
 					return filepath.Join(work, "cache")
+				case k == "PYDEPOT_RUN_MAX_FILES" && strings.HasPrefix(tt.name, "bad PYDEPOT"):
+					return "many"
 				}
 				return ""
 			}}
@@ -66,5 +76,32 @@ func TestRunExitStatuses(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRunArgvHint: one argument holding a whole command line where argv is expected is
+// not found, and the message shows the string form.
+func TestRunArgvHint(t *testing.T) {
+	work := t.TempDir()
+	src := filepath.Join(work, "src")
+	os.MkdirAll(filepath.Join(src, "bin"), 0o755)
+	f, err := os.Create(filepath.Join(work, "env.tar.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := envs.Pack(context.Background(), src, f, envs.Gzip); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	var out, errb bytes.Buffer
+	env := Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
+		if k == "XDG_CACHE_HOME" {
+			return filepath.Join(work, "cache")
+		}
+		return ""
+	}}
+	got := Main(context.Background(), []string{"run", "-e", filepath.Join(work, "env.tar.gz"), "sh -c 'exit 0'"}, env)
+	if got != 127 || !strings.Contains(errb.String(), `pydepot run ENV "sh -c 'exit 0'"`) {
+		t.Errorf("status %d, stderr %q; want 127 and the string form", got, errb.String())
 	}
 }

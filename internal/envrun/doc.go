@@ -13,7 +13,19 @@
 // copy, as Work Queue makes in each task sandbox, count as the same tarball), so a later run does not hash the tarball
 // again: the overhead of a run on an unpacked environment is a few stats and one exec.
 //
-// Extraction goes through internal/archives (safe names, no links, size caps).
+// Extraction goes through internal/archives (safe names, no links) and is capped while it
+// streams, gzip and zstd alike: Options.Limits (total bytes, number of entries) and a
+// compression ratio (see DefaultMaxSize, DefaultMaxFiles). What a killed unpack left (its
+// .unpack-* folder) is removed by a later run once no live run holds that target's lock;
+// lock files are removed when a run is done with them (a run that locked a file since
+// removed starts again on the new one).
+//
+// Trust: the cache root, envs/, envs/keys/, every target and every lock must belong to
+// the effective user and not be writable by others, and every folder above them must
+// belong to the user or root and not be writable by others unless sticky (secure.go).
+// Without HOME and XDG_CACHE_HOME the cache is os.TempDir()/pydepot-<uid>, created 0700.
+// A remembered digest is reused only when the file's ctime is the recorded one, or, after
+// a ctime change (a new hard link, a rewrite), when its first and last 64 KiB still match.
 //
 // Relocation: every file's mtime is set back to interpreters.Epoch (the time recorded in
 // the packed bytecode), and the text files that .pydepot/env.json lists as naming the

@@ -45,8 +45,10 @@ type Options struct {
 	// Exactly one of Shell and Argv: Shell runs through /bin/sh -c, Argv directly.
 	Shell string
 	Argv  []string
-	// CacheDir is pydepot's cache root; "" = DefaultCacheDir(Getenv).
+	// CacheDir is pydepot's cache root; "" = DefaultCacheDir(os.Getenv).
 	CacheDir string
+	// Limits caps what the tarball may unpack to (zero fields: the defaults).
+	Limits Limits
 	// Environ is the environment the command starts from; nil = os.Environ().
 	Environ []string
 	Dir     string // working directory of the command ("" = the current one)
@@ -57,7 +59,8 @@ type Options struct {
 }
 
 // DefaultCacheDir returns $XDG_CACHE_HOME/pydepot, else $HOME/.cache/pydepot, else
-// os.TempDir()/pydepot-cache.
+// os.TempDir()/pydepot-<uid>: a folder of each user's own (created 0700 and checked
+// before use, see secure.go), never one shared by the users of a machine.
 func DefaultCacheDir(getenv func(string) string) string {
 	if getenv == nil {
 		getenv = os.Getenv
@@ -68,7 +71,7 @@ func DefaultCacheDir(getenv func(string) string) string {
 	if h := getenv("HOME"); h != "" {
 		return filepath.Join(h, ".cache", "pydepot")
 	}
-	return filepath.Join(os.TempDir(), "pydepot-cache")
+	return filepath.Join(os.TempDir(), fmt.Sprintf("pydepot-%d", os.Geteuid()))
 }
 
 // Prepared is an unpacked, checked environment and the command's environment variables.
@@ -102,7 +105,7 @@ func Prepare(ctx context.Context, o Options) (*Prepared, error) {
 		if wait <= 0 {
 			wait = 300 * time.Second
 		}
-		dir, err = unpack(ctx, src, o.UnpackDir, cache, wait, log)
+		dir, err = unpack(ctx, src, unpackOpts{unpackDir: o.UnpackDir, cache: cache, wait: wait, limits: o.Limits, log: log})
 		if err != nil {
 			return nil, err
 		}
@@ -139,6 +142,9 @@ func Run(ctx context.Context, o Options) (int, error) {
 	if err != nil {
 		if o.Stderr != nil {
 			fmt.Fprintf(o.Stderr, "pydepot: %s: command not found in the environment\n", argv[0])
+			if len(o.Argv) == 1 && strings.ContainsAny(argv[0], " \t") {
+				fmt.Fprintf(o.Stderr, "pydepot: each argument after the environment is one word (this one names no command); to run a command string through the shell, use: pydepot run ENV %q\n", argv[0])
+			}
 		}
 		return 127, nil
 	}
@@ -188,8 +194,10 @@ func exitStatus(ps *os.ProcessState, err error) (int, error) {
 	return ps.ExitCode(), nil
 }
 
-// locate finds the environment named by env: an existing path, else NAME.tar.gz or
-// NAME.tar.zst relative to dir.
+// locate finds the environment named by env: a directory, a tarball, else NAME.tar.gz or
+// NAME.tar.zst relative to dir. An existing file that has no tarball name and is not a
+// gzip or zstd stream (the script, as in `run example.py "python3 example.py"`) is not
+// an environment: ExitMissing, as cctools' python_package_run says.
 func locate(env, dir string) (string, bool, error) {
 	if env == "" {
 		return "", false, fail(ExitUsage, "no environment given")
@@ -204,27 +212,55 @@ func locate(env, dir string) (string, bool, error) {
 		}
 		return a
 	}
-	tried := []string{env}
-	cands := []string{env}
-	if !strings.HasSuffix(env, ".tar.gz") && !strings.HasSuffix(env, ".tgz") && !strings.HasSuffix(env, ".tar.zst") {
-		cands = append(cands, env+".tar.gz", env+".tar.zst")
-		tried = cands
+	if hasTarballName(env) {
+		p := abs(env)
+		if st, err := os.Stat(p); err == nil {
+			return p, st.IsDir(), nil
+		}
+		return "", false, fail(ExitMissing, "environment %s not found", env)
 	}
-	for _, c := range cands {
-		p := abs(c)
+	notEnv := false
+	{
+		p := abs(env)
 		st, err := os.Stat(p)
-		if err != nil {
-			continue
-		}
-		if st.IsDir() {
-			if c != env {
-				continue
-			}
+		switch {
+		case err != nil:
+		case st.IsDir():
 			return p, true, nil
+		case isTarball(p):
+			return p, false, nil
+		default:
+			notEnv = true
 		}
-		return p, false, nil
 	}
-	return "", false, fail(ExitMissing, "environment %s not found (looked for %s)", env, strings.Join(tried, ", "))
+	for _, c := range []string{env + ".tar.gz", env + ".tar.zst"} {
+		p := abs(c)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, false, nil
+		}
+	}
+	if notEnv {
+		return "", false, fail(ExitMissing, "%s is not an environment: it is neither a tarball made by pydepot create nor a directory, and there is no %s.tar.gz or %s.tar.zst (usage: pydepot run ENV \"COMMAND STRING\")", env, env, env)
+	}
+	return "", false, fail(ExitMissing, "environment %s not found (looked for %s, %s.tar.gz, %s.tar.zst)", env, env, env, env)
+}
+
+func hasTarballName(p string) bool {
+	return strings.HasSuffix(p, ".tar.gz") || strings.HasSuffix(p, ".tgz") || strings.HasSuffix(p, ".tar.zst")
+}
+
+// isTarball reports whether the file starts as a gzip or zstd stream.
+func isTarball(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var magic [4]byte
+	if _, err := io.ReadFull(f, magic[:]); err != nil {
+		return false
+	}
+	return magic == zstdMagic || magic[0] == 0x1f && magic[1] == 0x8b
 }
 
 // activate checks dir is an environment and returns the activated variables.

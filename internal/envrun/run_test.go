@@ -57,6 +57,7 @@ func TestRunExitCodes(t *testing.T) {
 	tarball := fakeEnv(t, work)
 	os.WriteFile(filepath.Join(work, "broken.tar.gz"), []byte("this is not gzip at all"), 0o644)
 	os.MkdirAll(filepath.Join(work, "nobin"), 0o755)
+	os.WriteFile(filepath.Join(work, "example.py"), []byte("print('example')\n"), 0o644)
 	cache := filepath.Join(work, "cache")
 	tests := []struct {
 		name     string
@@ -82,6 +83,8 @@ func TestRunExitCodes(t *testing.T) {
 		{"missing name", "nope", "true", nil, 0, envrun.ExitMissing, ""},
 		{"broken", filepath.Join(work, "broken.tar.gz"), "true", nil, 0, envrun.ExitExtract, ""},
 		{"not an env", filepath.Join(work, "nobin"), "true", nil, 0, envrun.ExitActivate, ""},
+		// the seed's literal `python_package_run example.py "python3 example.py"`
+		{"script, not an environment", "example.py", "python3 example.py", nil, 0, envrun.ExitMissing, "not an environment"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,6 +100,9 @@ func TestRunExitCodes(t *testing.T) {
 				}
 				if strings.Contains(re.Error(), "\n") {
 					t.Errorf("reason is not one line: %q", re.Error())
+				}
+				if !strings.Contains(re.Error(), tt.inStdout) {
+					t.Errorf("reason %q lacks %q", re.Error(), tt.inStdout)
 				}
 				return
 			}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/pydepot/pydepot/internal/archives"
+	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/interpreters"
 )
 
@@ -65,47 +67,111 @@ func readManifest(dir string) (*Manifest, error) {
 	return &m, nil
 }
 
-// extractLimits are looser than a wheel's: an environment is big, and the caller chose it.
-func extractLimits() archives.Limits {
-	return archives.Limits{MaxMembers: 1_000_000, MaxMemberSize: 16 << 30, MaxTotalSize: 64 << 30, MaxRatio: 2000}
+// Default caps on what one environment may unpack to (Options.MaxSize, MaxFiles).
+const (
+	DefaultMaxSize  = 16 << 30
+	DefaultMaxFiles = 500_000
+	// maxRatio caps uncompressed/compressed bytes, gzip and zstd alike, once more than
+	// 1 MiB is out: a real environment compresses 3 to 10 times; zeros compress 1000
+	// times in gzip and far more in zstd.
+	maxRatio = 500
+	// maxWindow caps the zstd window (the decoder's memory); pydepot create uses 8 MiB.
+	maxWindow = 128 << 20
+)
+
+// Limits caps an unpack. Zero fields take the defaults.
+type Limits struct {
+	MaxSize  int64 // total bytes of the files
+	MaxFiles int   // files and directories
 }
 
-// unpack makes sure the tarball is unpacked and returns the directory.
-func unpack(ctx context.Context, tarball, unpackDir, cache string, wait time.Duration, log *slog.Logger) (string, error) {
-	digest, err := tarballDigest(tarball, cache)
+func (l Limits) archives() archives.Limits {
+	size, files := l.MaxSize, l.MaxFiles
+	if size <= 0 {
+		size = DefaultMaxSize
+	}
+	if files <= 0 {
+		files = DefaultMaxFiles
+	}
+	return archives.Limits{MaxMembers: files, MaxMemberSize: size, MaxTotalSize: size, MaxRatio: maxRatio}
+}
+
+// unpackOpts is what unpack needs of Options.
+type unpackOpts struct {
+	unpackDir, cache string
+	wait             time.Duration
+	limits           Limits
+	log              *slog.Logger
+}
+
+// unpack makes sure the tarball is unpacked and returns the directory. Every folder it
+// trusts is checked first (see secure.go).
+func unpack(ctx context.Context, tarball string, o unpackOpts) (string, error) {
+	log := o.log
+	// The cache: needed for the target unless -u is given, and for the remembered digests.
+	var envsDir, keysDir string
+	root, err := secureRoot(o.cache)
+	if err == nil {
+		if envsDir, err = secureSubdir(root, "envs"); err == nil {
+			keysDir, err = secureSubdir(envsDir, "keys")
+		}
+	}
+	if err != nil {
+		if o.unpackDir == "" {
+			return "", fail(ExitExtract, "extraction failed: unsafe cache: %v%s", err, cacheHint(err))
+		}
+		log.Debug("not remembering the digest, the cache is not usable", "err", err)
+		keysDir = ""
+	}
+	digest, err := tarballDigest(tarball, keysDir)
 	if err != nil {
 		return "", fail(ExitExtract, "extraction failed: read %s: %v", tarball, err)
 	}
-	target := filepath.Join(cache, "envs", digest)
-	if unpackDir != "" {
-		if target, err = filepath.Abs(unpackDir); err != nil {
-			return "", fail(ExitUsage, "bad unpack directory %s: %v", unpackDir, err)
+	var parent, target string
+	if o.unpackDir == "" {
+		parent, target = envsDir, filepath.Join(envsDir, digest)
+	} else {
+		abs, err := filepath.Abs(o.unpackDir)
+		if err != nil || filepath.Base(abs) == string(filepath.Separator) {
+			return "", fail(ExitUsage, "bad unpack directory %s", o.unpackDir)
 		}
+		if parent, err = resolveDir(filepath.Dir(abs), 0o755); err == nil {
+			err = checkAncestors(parent)
+		}
+		if err != nil {
+			return "", fail(ExitExtract, "extraction failed: unsafe unpack directory: %v", err)
+		}
+		target = filepath.Join(parent, filepath.Base(abs))
+	}
+	if _, err := checkTarget(target); err != nil {
+		return "", fail(ExitExtract, "extraction failed: unsafe environment folder: %v%s", err, cacheHint(err))
 	}
 	if holds(target, digest) {
 		log.Debug("environment already unpacked", "dir", target)
 		return target, nil
 	}
-	parent := filepath.Dir(target)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return "", fail(ExitExtract, "extraction failed: %v", err)
-	}
-	unlock, err := lockFile(ctx, target+".lock", wait, log)
+	lock := target + ".lock"
+	unlock, err := lockFile(ctx, lock, o.wait, log)
 	if err != nil {
-		return "", fail(ExitExtract, "extraction failed: %v", err)
+		return "", fail(ExitExtract, "extraction failed: %v%s", err, cacheHint(err))
 	}
-	defer unlock()
+	// The lock file goes once this run is done, unpacked or not: lockFile makes sure that
+	// a run waiting on a removed lock file takes the new one.
+	defer unlock(true)
+	if _, err := checkTarget(target); err != nil {
+		return "", fail(ExitExtract, "extraction failed: unsafe environment folder: %v", err)
+	}
 	if holds(target, digest) {
 		log.Debug("environment unpacked by another run", "dir", target)
 		return target, nil
 	}
-	if st, err := os.Stat(target); err == nil {
-		if !st.IsDir() {
-			return "", fail(ExitExtract, "extraction failed: %s exists and is not a directory", target)
-		}
+	removeStale(parent, filepath.Base(target), log)
+	if st, err := os.Lstat(target); err == nil {
 		ents, _ := os.ReadDir(target)
-		_, mErr := os.Stat(filepath.Join(target, unpackedPath))
+		_, mErr := os.Lstat(filepath.Join(target, unpackedPath))
 		switch {
+		case !st.IsDir():
+			return "", fail(ExitExtract, "extraction failed: %s exists and is not a directory", target)
 		case len(ents) == 0:
 			// an empty directory is replaced by the rename below
 		case mErr == nil:
@@ -125,9 +191,13 @@ func unpack(ctx context.Context, tarball, unpackDir, cache string, wait time.Dur
 	if err != nil {
 		return "", fail(ExitExtract, "extraction failed: %v", err)
 	}
-	if err := extract(ctx, tarball, tmp); err != nil {
+	if err := extract(ctx, tarball, tmp, o.limits.archives()); err != nil {
 		os.RemoveAll(tmp)
-		return "", fail(ExitExtract, "extraction failed: %s: %v", tarball, err)
+		hint := ""
+		if errors.Is(err, errs.ErrTooLarge) {
+			hint = " (the caps are --max-size and --max-files, or PYDEPOT_RUN_MAX_SIZE and PYDEPOT_RUN_MAX_FILES)"
+		}
+		return "", fail(ExitExtract, "extraction failed: %s: %v%s", tarball, err, hint)
 	}
 	if err := relocate(ctx, tmp, target); err != nil {
 		os.RemoveAll(tmp)
@@ -154,75 +224,217 @@ func holds(target, digest string) bool {
 	return err == nil && strings.TrimSpace(string(b)) == digest
 }
 
-// lockFile takes an exclusive flock on path, polling until wait has passed.
-func lockFile(ctx context.Context, path string, wait time.Duration, log *slog.Logger) (func(), error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+// removeStale removes what killed runs left in parent: temporary unpack directories and
+// replaced environments. Those of base are stale because the caller holds base's lock;
+// those of other targets only when their lock can be taken at once (no live unpack).
+// Only entries of the effective user are touched.
+func removeStale(parent, base string, log *slog.Logger) {
+	ents, err := os.ReadDir(parent)
 	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		name := e.Name()
+		var owner string
+		switch {
+		case strings.HasPrefix(name, ".unpack-"):
+			rest := strings.TrimPrefix(name, ".unpack-")
+			i := strings.LastIndexByte(rest, '-')
+			if i <= 0 {
+				continue
+			}
+			owner = rest[:i]
+		case strings.Contains(name, ".old-"):
+			owner = name[:strings.LastIndex(name, ".old-")]
+		default:
+			continue
+		}
+		p := filepath.Join(parent, name)
+		if !e.IsDir() || !ownedByMe(p) {
+			continue
+		}
+		unlock := func(bool) {}
+		if owner != base {
+			if unlock, err = tryLock(filepath.Join(parent, owner+".lock")); err != nil {
+				continue // a live unpack, or a lock that is not ours
+			}
+		}
+		log.Debug("removing what an interrupted unpack left", "dir", p)
+		if err := os.RemoveAll(p); err != nil {
+			log.Warn("could not remove a partial unpack", "dir", p, "err", err)
+		}
+		unlock(true)
+	}
+}
+
+var errBusy = errors.New("locked by another run")
+
+// openLock opens (creating 0600) the lock file without following a symbolic link and
+// checks that it is a regular file of the effective user.
+func openLock(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	st, err := f.Stat()
+	if err == nil {
+		err = checkOwn(path, st, false)
+	}
+	if err != nil {
+		f.Close()
 		return nil, err
 	}
+	return f, nil
+}
+
+// tryLock takes the lock at path if it is free at once; errBusy otherwise. The returned
+// function releases it, removing the file first when remove is set.
+func tryLock(path string) (func(remove bool), error) {
+	for {
+		f, err := openLock(path)
+		if err != nil {
+			return nil, err
+		}
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == syscall.EWOULDBLOCK || err == syscall.EINTR {
+			f.Close()
+			return nil, errBusy
+		}
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		// The holder before us may have removed the file: then we hold a lock nobody
+		// else will see, so start again on the file now at path.
+		if same(f, path) {
+			return func(remove bool) {
+				if remove && same(f, path) {
+					os.Remove(path)
+				}
+				syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+				f.Close()
+			}, nil
+		}
+		f.Close()
+	}
+}
+
+// same reports whether path still names the open file f.
+func same(f *os.File, path string) bool {
+	a, err1 := f.Stat()
+	b, err2 := os.Lstat(path)
+	return err1 == nil && err2 == nil && os.SameFile(a, b)
+}
+
+// lockFile takes an exclusive flock on path, polling until wait has passed.
+func lockFile(ctx context.Context, path string, wait time.Duration, log *slog.Logger) (func(remove bool), error) {
 	deadline := time.Now().Add(wait)
 	logged := false
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		unlock, err := tryLock(path)
 		if err == nil {
-			return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+			return unlock, nil
 		}
-		if err != syscall.EWOULDBLOCK && err != syscall.EINTR {
-			f.Close()
-			return nil, fmt.Errorf("lock %s: %w", path, err)
+		if err != errBusy {
+			return nil, err
 		}
 		if !logged {
 			log.Debug("waiting for the unpack lock", "lock", path)
 			logged = true
 		}
 		if time.Now().After(deadline) {
-			f.Close()
 			return nil, fmt.Errorf("could not lock %s within %s (another run is unpacking)", path, wait)
 		}
 		select {
 		case <-ctx.Done():
-			f.Close()
 			return nil, ctx.Err()
 		case <-time.After(25 * time.Millisecond):
 		}
 	}
 }
 
-// tarballDigest returns the sha256 of the tarball, remembered per device, inode, size and
-// mtime under cache/envs/keys (os.Stat follows symbolic links).
-func tarballDigest(path, cache string) (string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return "", err
-	}
-	// Keyed by the file itself (device, inode, size, mtime), not by its path: Work Queue
-	// and TaskVine link one cached copy into every task's sandbox under another path.
-	var dev, ino uint64
-	if s, ok := st.Sys().(*syscall.Stat_t); ok {
-		dev, ino = uint64(s.Dev), s.Ino
-	}
-	k := sha256.Sum256(fmt.Appendf(nil, "v2\x00%d\x00%d\x00%d\x00%d", dev, ino, st.Size(), st.ModTime().UnixNano()))
-	keyFile := filepath.Join(cache, "envs", "keys", hex.EncodeToString(k[:16]))
-	if b, err := os.ReadFile(keyFile); err == nil && len(bytes.TrimSpace(b)) == 64 {
-		return string(bytes.TrimSpace(b)), nil
-	}
+// tarballDigest returns the sha256 of the tarball, remembered under keys (none when "").
+//
+// A record is found by the file's identity (device, inode), size and mtime, not by its
+// path: Work Queue and TaskVine link one cached copy into every task's sandbox under
+// another path. It is trusted when the file's ctime is the one recorded. A file rewritten
+// in place, or a new file that got the freed inode of the old one, has a new ctime even
+// when its size and mtime were kept (cp -p, rsync -t, a transfer that preserves times),
+// but so has a file that got one more hard link; so on a ctime change the first and last
+// 64 KiB (which, for gzip and zstd, hold the stream's checksum) are compared with the
+// recorded ones before the digest is reused, and the whole file is hashed otherwise.
+func tarballDigest(path, keys string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	var dev, ino uint64
+	var ctime int64
+	if s, ok := st.Sys().(*syscall.Stat_t); ok {
+		dev, ino, ctime = uint64(s.Dev), s.Ino, s.Ctim.Nano()
+	}
+	k := sha256.Sum256(fmt.Appendf(nil, "v2\x00%d\x00%d\x00%d\x00%d", dev, ino, st.Size(), st.ModTime().UnixNano()))
+	keyFile := ""
+	if keys != "" {
+		keyFile = filepath.Join(keys, hex.EncodeToString(k[:16]))
+	}
+	var rec digestRecord
+	if keyFile != "" {
+		if b, err := os.ReadFile(keyFile); err == nil && json.Unmarshal(b, &rec) == nil && len(rec.Digest) == 64 {
+			if rec.Ctime == ctime {
+				return rec.Digest, nil
+			}
+			if fp, err := fingerprint(f, st.Size()); err == nil && fp == rec.Ends {
+				rec.Ctime = ctime
+				if b, err := json.Marshal(rec); err == nil {
+					_ = atomicfile.WriteFile(keyFile, b, 0o600)
+				}
+				return rec.Digest, nil
+			}
+		}
+	}
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, st.Size())); err != nil {
 		return "", err
 	}
 	digest := hex.EncodeToString(h.Sum(nil))
-	_ = atomicfile.WriteFile(keyFile, []byte(digest+"\n"), 0o644) // a cache: failing to keep it only costs a re-hash
+	if keyFile != "" {
+		if fp, err := fingerprint(f, st.Size()); err == nil {
+			if b, err := json.Marshal(digestRecord{Digest: digest, Ctime: ctime, Ends: fp}); err == nil {
+				_ = atomicfile.WriteFile(keyFile, b, 0o600) // a cache: failing to keep it only costs a re-hash
+			}
+		}
+	}
 	return digest, nil
+}
+
+// digestRecord is what envs/keys/<key> holds.
+type digestRecord struct {
+	Digest string `json:"sha256"`
+	Ctime  int64  `json:"ctime"`
+	Ends   string `json:"ends"` // sha256 of the first and last 64 KiB
+}
+
+func fingerprint(f *os.File, size int64) (string, error) {
+	const n = 64 << 10
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, min(n, size))); err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(h, io.NewSectionReader(f, max(0, size-n), min(n, size))); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // extract unpacks a .tar.gz or .tar.zst (told apart by content) into dir in one pass,
 // through internal/archives' streaming readers, which enforce every archive rule.
-func extract(ctx context.Context, tarball, dir string) error {
+func extract(ctx context.Context, tarball, dir string, lim archives.Limits) error {
 	f, err := os.Open(tarball)
 	if err != nil {
 		return err
@@ -232,15 +444,48 @@ func extract(ctx context.Context, tarball, dir string) error {
 	if _, err := f.ReadAt(magic[:], 0); err != nil {
 		return fmt.Errorf("not a tarball: %w", err)
 	}
-	if magic != [4]byte{0x28, 0xb5, 0x2f, 0xfd} {
-		return archives.ExtractTarGz(ctx, f, dir, extractLimits())
+	if magic != zstdMagic {
+		return archives.ExtractTarGz(ctx, f, dir, lim)
 	}
-	dec, err := zstd.NewReader(f)
+	in := &countReader{r: f}
+	dec, err := zstd.NewReader(in, zstd.WithDecoderMaxWindow(maxWindow), zstd.WithDecoderConcurrency(1))
 	if err != nil {
 		return fmt.Errorf("open zstd stream: %w", err)
 	}
 	defer dec.Close()
-	return archives.ExtractTar(ctx, dec, dir, extractLimits())
+	// archives checks the ratio of gzip itself; for zstd it sees only the tar stream.
+	return archives.ExtractTar(ctx, &ratioCheck{r: dec, in: in, max: lim.MaxRatio}, dir, lim)
+}
+
+var zstdMagic = [4]byte{0x28, 0xb5, 0x2f, 0xfd}
+
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// ratioCheck fails once more than 1 MiB came out of r and that is over max times what
+// was read from in.
+type ratioCheck struct {
+	r   io.Reader
+	in  *countReader
+	out int64
+	max float64
+}
+
+func (c *ratioCheck) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.out += int64(n)
+	if c.max > 0 && c.out > 1<<20 && float64(c.out) > c.max*float64(max(c.in.n, 1)) {
+		return n, fmt.Errorf("compression ratio over the limit of %.0f (a decompression bomb): %w", c.max, errs.ErrInvalid)
+	}
+	return n, err
 }
 
 // relocate prepares the unpacked tree in tmp to live at target: mtimes back to
