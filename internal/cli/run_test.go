@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pydepot/pydepot/internal/envrun"
 	"github.com/pydepot/pydepot/internal/envs"
 )
 
@@ -103,5 +104,14 @@ func TestRunArgvHint(t *testing.T) {
 	got := Main(context.Background(), []string{"run", "-e", filepath.Join(work, "env.tar.gz"), "sh -c 'exit 0'"}, env)
 	if got != 127 || !strings.Contains(errb.String(), `pydepot run ENV "sh -c 'exit 0'"`) {
 		t.Errorf("status %d, stderr %q; want 127 and the string form", got, errb.String())
+	}
+}
+
+// TestDefaultCacheIsolated: commands run by these tests with the process environment do
+// not use the user's real ~/.cache/pydepot.
+func TestDefaultCacheIsolated(t *testing.T) {
+	home, _ := os.UserHomeDir()
+	if d := envrun.DefaultCacheDir(os.Getenv); home != "" && strings.HasPrefix(d, filepath.Join(home, ".cache")) {
+		t.Errorf("the tests' default cache is %s, under the real home", d)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pydepot/pydepot/internal/envrun"
+	"github.com/pydepot/pydepot/internal/testcache"
 )
 
 // TestMain lets the test binary act as a `pydepot run` process for the multi-process test.
@@ -31,7 +32,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(status)
 	}
-	os.Exit(m.Run())
+	os.Exit(testcache.Main(m)) // no default cache under the real ~/.cache
 }
 
 // TestConcurrentProcessesUnpackOnce starts several processes on one tarball with a cold

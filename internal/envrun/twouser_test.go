@@ -196,3 +196,12 @@ func TestUnsafeFolders(t *testing.T) {
 		t.Errorf("fallback cache: %v %v", st, err)
 	}
 }
+
+// TestDefaultCacheIsolated: the default cache of these tests is not the user's real one
+// (make test used to fill ~/.cache/pydepot).
+func TestDefaultCacheIsolated(t *testing.T) {
+	home, _ := os.UserHomeDir()
+	if d := envrun.DefaultCacheDir(os.Getenv); home != "" && strings.HasPrefix(d, filepath.Join(home, ".cache")) {
+		t.Errorf("the tests' default cache is %s, under the real home", d)
+	}
+}

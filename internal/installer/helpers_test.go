@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pydepot/pydepot/internal/testcache"
 	"github.com/pydepot/pydepot/internal/testdist"
 )
 
@@ -94,7 +95,7 @@ func pipVenv(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := testcache.Main(m) // keeps pip and pydepot out of the real ~/.cache
 	if fixtureDir != "" {
 		os.RemoveAll(fixtureDir)
 	}
