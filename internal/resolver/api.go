@@ -2,6 +2,8 @@ package resolver
 
 import (
 	"context"
+
+	"github.com/pydepot/pydepot/internal/errs"
 	"log/slog"
 	"time"
 
@@ -59,6 +61,22 @@ type Prefetcher interface {
 type MetadataPython interface {
 	RequiresPython(ctx context.Context, c Candidate, f File) (string, error)
 }
+
+// Locator is an optional Provider capability: Location names where the candidates come
+// from (the index URLs), for messages such as "requests is not on http://host/simple/".
+type Locator interface {
+	Location() string
+}
+
+// MissingError reports that a project the request names directly is not on the index.
+// It wraps errs.ErrNotFound.
+type MissingError struct {
+	Name  string // as requested
+	Where string // the provider's Location, or "the index"
+}
+
+func (e *MissingError) Error() string { return e.Name + " is not on " + e.Where }
+func (e *MissingError) Unwrap() error { return errs.ErrNotFound }
 
 // UnusableError, returned (wrapped or not) by Provider.Dependencies, makes the resolver
 // skip that version, giving Reason ("has invalid metadata: ...") in explanations,

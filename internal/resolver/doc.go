@@ -40,6 +40,12 @@
 // Errors: an unsatisfiable request returns a *ConflictError (errors.As) wrapping
 // errs.ErrConflict; a requirement that cannot be parsed or a direct URL requirement wraps
 // errs.ErrInvalid; provider errors (network, not found) are returned wrapped as they are,
-// except that a project missing from the index (errs.ErrNotFound) is turned into a
-// conflict explanation ("lib does not exist on the index").
+// except that a project missing from the index (errs.ErrNotFound): when the request names
+// it, Resolve returns a *MissingError ("requests is not on http://host/simple/", with the
+// provider's Location when it is a Locator), not a conflict; deeper down it is a line of
+// the conflict's explanation ("app 1.0 requires ghost>=1, but ghost is not on ...").
+//
+// Explanations: the dependencies of consecutive versions that say the same thing are
+// merged into one incompatibility over all those versions (as pubgrub-rs does), so an
+// explanation says "lib>=1.4 requires dep>=2" once rather than once per release.
 package resolver

@@ -84,7 +84,7 @@ func (s *solver) external(ic *incompat) string {
 		}
 		if ic.missing {
 			base, _ := splitExtra(ic.dep)
-			return who + verb + ic.text + " but there is no project " + base + " on the index"
+			return who + verb + ic.text + ", but " + base + " is not on " + s.where()
 		}
 		if len(ic.terms) == 1 {
 			return who + verb + ic.text + " but no version of " + ic.dep + " matches"
@@ -98,6 +98,16 @@ func (s *solver) external(ic *incompat) string {
 		return "the request must be satisfied"
 	}
 	return s.statement(ic)
+}
+
+// where names the index for messages.
+func (s *solver) where() string {
+	if l, ok := s.p.(Locator); ok {
+		if w := l.Location(); w != "" {
+			return w
+		}
+	}
+	return "the index"
 }
 
 // statement says what an incompatibility forbids, in words.

@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -118,6 +119,16 @@ func TestResolveOverHTTP(t *testing.T) {
 		_, err := Resolve(context.Background(), NewIndexProvider(c, nil), baseRequest(name))
 		if err == nil || !strings.Contains(err.Error(), "is yanked (test yank)") {
 			t.Errorf("err = %v", err)
+		}
+	})
+
+	t.Run("missing project names the index", func(t *testing.T) {
+		srv := indextest.New(t, files, indextest.Options{})
+		c, _ := simpleindex.New([]string{srv.SimpleURL}, nil, simpleindex.Options{})
+		_, err := Resolve(context.Background(), NewIndexProvider(c, nil), baseRequest("requests"))
+		var me *MissingError
+		if !errors.As(err, &me) || !strings.HasPrefix(err.Error(), "requests is not on "+strings.TrimSuffix(srv.SimpleURL, "/")) {
+			t.Errorf("err = %v, want requests is not on %s", err, srv.SimpleURL)
 		}
 	})
 }

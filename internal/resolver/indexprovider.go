@@ -44,6 +44,9 @@ func NewIndexProvider(c *simpleindex.Client, logger *slog.Logger) *IndexProvider
 	return &IndexProvider{c: c, log: logger, deps: map[string]parsedMetadata{}}
 }
 
+// Location returns the index URLs (without credentials).
+func (p *IndexProvider) Location() string { return strings.Join(p.c.BaseURLs(), ", ") }
+
 // Candidates lists the project's files grouped by version.
 func (p *IndexProvider) Candidates(ctx context.Context, name string) ([]Candidate, error) {
 	page, err := p.c.Project(ctx, name)

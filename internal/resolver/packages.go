@@ -365,6 +365,10 @@ func (s *solver) dependencies(ctx context.Context, pkg string, v int) ([]*incomp
 			if err != nil {
 				return nil, err
 			}
+			if ti.missing && pkg == rootPkg {
+				// Not a conflict: the request names a project the index does not have.
+				return nil, &MissingError{Name: r.Name, Where: s.where()}
+			}
 			_, extra := splitExtra(tgt)
 			set := s.setFor(ti, r.Specifiers)
 			ic := &incompat{terms: []term{self}, kind: kindDependency, text: reqText(r, extra), dep: tgt, missing: ti.missing}
@@ -372,12 +376,39 @@ func (s *solver) dependencies(ctx context.Context, pkg string, v int) ([]*incomp
 				// "not tgt∈∅" always holds and is left out.
 				ic.terms = append(ic.terms, term{pkg: tgt, set: set, pos: false})
 			}
-			out = append(out, ic)
+			out = append(out, s.mergeDependency(ic))
 		}
 		s.deps[key] = append(s.deps[key], n)
 	}
 	return out, nil
 }
+
+// mergeDependency widens "pkg==v requires dep∈R" to "pkg∈S∪{v} requires dep∈R" when an
+// earlier incompatibility says the same of the versions S of pkg, as pubgrub-rs does
+// (merge_dependents): each version of S∪{v} requires dep∈R, so the wider incompatibility
+// holds. It lets one line of an explanation say what every version of a range needs,
+// instead of one line per version.
+func (s *solver) mergeDependency(ic *incompat) *incompat {
+	self := ic.terms[0]
+	// The latest match is the widest: each merge adds to the one before.
+	ics := s.ics[self.pkg]
+	for i := len(ics) - 1; i >= 0; i-- {
+		old := ics[i]
+		if old.kind != kindDependency || old.dep != ic.dep || old.text != ic.text || old.missing != ic.missing ||
+			len(old.terms) != len(ic.terms) || old.terms[0].pkg != self.pkg || !old.terms[0].pos {
+			continue
+		}
+		if len(ic.terms) == 2 && (old.terms[1].pkg != ic.terms[1].pkg || !sameSet(old.terms[1].set, ic.terms[1].set)) {
+			continue
+		}
+		merged := *ic
+		merged.terms = append([]term{{pkg: self.pkg, set: old.terms[0].set.or(self.set), pos: true}}, ic.terms[1:]...)
+		return &merged
+	}
+	return ic
+}
+
+func sameSet(a, b bitset) bool { return a.andNot(b).empty() && b.andNot(a).empty() }
 
 // unusable records that version v of pkg (and of its base and extras) cannot be used.
 func (s *solver) unusable(pkg string, v int, reason string) []*incompat {

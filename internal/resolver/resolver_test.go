@@ -322,7 +322,7 @@ func TestResolveConflicts(t *testing.T) {
 				m.add("app", "1.0", "ghost>=1")
 			},
 			req:  baseRequest("app"),
-			want: []string{"app 1.0 requires ghost>=1 but there is no project ghost on the index"},
+			want: []string{"app 1.0 requires ghost>=1, but ghost is not on the index"},
 		},
 		{
 			name: "no version matches",
