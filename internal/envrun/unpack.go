@@ -118,7 +118,7 @@ func unpack(ctx context.Context, tarball string, o unpackOpts) (string, error) {
 	}
 	if err != nil {
 		if o.unpackDir == "" {
-			return "", fail(ExitExtract, "extraction failed: unsafe cache: %v%s", err, cacheHint(err))
+			return "", fail(ExitExtract, "extraction failed: cache: %v%s", err, cacheHint(err))
 		}
 		log.Debug("not remembering the digest, the cache is not usable", "err", err)
 		keysDir = ""
@@ -139,12 +139,12 @@ func unpack(ctx context.Context, tarball string, o unpackOpts) (string, error) {
 			err = checkAncestors(parent)
 		}
 		if err != nil {
-			return "", fail(ExitExtract, "extraction failed: unsafe unpack directory: %v", err)
+			return "", fail(ExitExtract, "extraction failed: unpack directory: %v", err)
 		}
 		target = filepath.Join(parent, filepath.Base(abs))
 	}
 	if _, err := checkTarget(target); err != nil {
-		return "", fail(ExitExtract, "extraction failed: unsafe environment folder: %v%s", err, cacheHint(err))
+		return "", fail(ExitExtract, "extraction failed: environment folder: %v%s", err, cacheHint(err))
 	}
 	if holds(target, digest) {
 		log.Debug("environment already unpacked", "dir", target)
@@ -159,7 +159,7 @@ func unpack(ctx context.Context, tarball string, o unpackOpts) (string, error) {
 	// a run waiting on a removed lock file takes the new one.
 	defer unlock(true)
 	if _, err := checkTarget(target); err != nil {
-		return "", fail(ExitExtract, "extraction failed: unsafe environment folder: %v", err)
+		return "", fail(ExitExtract, "extraction failed: environment folder: %v", err)
 	}
 	if holds(target, digest) {
 		log.Debug("environment unpacked by another run", "dir", target)

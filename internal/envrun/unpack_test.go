@@ -262,3 +262,51 @@ func TestNoLockFileLeft(t *testing.T) {
 		}
 	}
 }
+
+// TestKilledUnpackCleanedUp kills (SIGKILL) a process in the middle of an unpack, then
+// runs again: the half-made folder it left is gone and the environment is whole.
+func TestKilledUnpackCleanedUp(t *testing.T) {
+	work := t.TempDir()
+	members := []tarMember{hello()}
+	for i := 0; i < 2000; i++ {
+		members = append(members, tarMember{name: fmt.Sprintf("lib/m%04d.py", i), body: rand.Reader, size: 1 << 10})
+	}
+	tarball := filepath.Join(work, "slow.tar.gz")
+	writeTar(t, tarball, gzipW(gzip.BestSpeed), members...)
+	cache := filepath.Join(work, "cache")
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	child.Env = append(os.Environ(), "ENVRUN_TEST_CHILD="+tarball, "ENVRUN_TEST_CACHE="+cache)
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	envsDir := filepath.Join(cache, "envs")
+	var partial string
+	for deadline := time.Now().Add(20 * time.Second); partial == "" && time.Now().Before(deadline); {
+		m, _ := filepath.Glob(filepath.Join(envsDir, ".unpack-*", "lib", "m*.py"))
+		if len(m) > 0 {
+			partial = filepath.Dir(filepath.Dir(m[0]))
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	child.Process.Kill()
+	child.Wait()
+	if partial == "" {
+		t.Skip("the unpack finished before it could be killed")
+	}
+	if _, err := os.Lstat(partial); err != nil {
+		t.Skip("the unpack finished before it was killed")
+	}
+	var out bytes.Buffer
+	if _, err := envrun.Run(context.Background(), envrun.Options{Env: tarball, CacheDir: cache, Argv: []string{"hello"},
+		Environ: []string{"PATH=/bin"}, Stdout: &out}); err != nil || strings.TrimSpace(out.String()) != "hello" {
+		t.Fatalf("run after the kill: %v %q", err, out.String())
+	}
+	if _, err := os.Lstat(partial); err == nil {
+		t.Errorf("%s is still there", filepath.Base(partial))
+	}
+	left, _ := filepath.Glob(filepath.Join(envsDir, ".unpack-*"))
+	if len(left) != 0 {
+		t.Errorf("left over: %v", left)
+	}
+}
