@@ -37,8 +37,8 @@ environment or lock that another user owns or can write to is refused (exit 3).
 An unpack may hold at most --max-size bytes (default 16GiB, or $PYDEPOT_RUN_MAX_SIZE)
 in at most --max-files files (default 500000, or $PYDEPOT_RUN_MAX_FILES).
 
-Exit status: the command's own, or 1 (usage), 2 (environment missing), 3 (extraction
-failed), 4 (activation failed). See 'pydepot help show run'.`,
+Exit status: the command's own, or 1 (usage), 2 (environment missing or not an
+environment), 3 (extraction failed), 4 (activation failed). See 'pydepot help show run'.`,
 		Example: `  pydepot run myenv "python3 script.py --input data.csv"
   pydepot run myenv -- python3 -c 'print(3)'
   pydepot run -e myenv.tar.gz -u /tmp/myenv -- python3 script.py`,
