@@ -211,9 +211,16 @@ func TestReplacedTarballSameSizeAndMtime(t *testing.T) {
 	}
 	tarball := filepath.Join(work, "env.tar.gz")
 	second := filepath.Join(work, "second.tar.gz")
-	// Stored, not compressed: the two tarballs have the same size.
-	na := writeTar(t, tarball, gzipW(gzip.NoCompression), script("first"))
-	nb := writeTar(t, second, gzipW(gzip.NoCompression), script("other"))
+	// Stored, not compressed: the two tarballs have the same size. The script that
+	// differs sits between 200 KiB of the same bytes on either side, so the first and
+	// last 64 KiB differ only by the gzip trailer's checksum.
+	filler := make([]byte, 200<<10)
+	rand.Read(filler)
+	pad := func(name string) tarMember {
+		return tarMember{name: name, body: bytes.NewReader(filler), size: int64(len(filler))}
+	}
+	na := writeTar(t, tarball, gzipW(gzip.NoCompression), pad("lib/a"), script("first"), pad("lib/z"))
+	nb := writeTar(t, second, gzipW(gzip.NoCompression), pad("lib/a"), script("other"), pad("lib/z"))
 	if na != nb {
 		t.Fatalf("sizes %d and %d differ", na, nb)
 	}
