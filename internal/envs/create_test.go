@@ -209,7 +209,7 @@ func TestCreateErrors(t *testing.T) {
 	}{
 		{"no interpreter", "demolib\n", "3.5", errs.ErrNotFound, "no Python 3.5 interpreter found; found "},
 		{"conflict", "demoapp\ndemolib>=2\n", "3.11", errs.ErrConflict, "demolib"},
-		{"missing project", "no-such-project\n", "3.11", errs.ErrConflict, "no-such-project"},
+		{"missing project", "no-such-project\n", "3.11", errs.ErrNotFound, "no-such-project is not on " + srv.SimpleURL},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,6 +20,14 @@ type depsCache struct {
 	dir string
 }
 
+// Location passes on the wrapped provider's (resolver.Locator).
+func (p depsCache) Location() string {
+	if l, ok := p.Provider.(resolver.Locator); ok {
+		return l.Location()
+	}
+	return ""
+}
+
 // path is the cache file of a distribution file's dependencies. An sdist's are kept
 // under another name since its dependencies come from its build backend when PKG-INFO
 // cannot be trusted: entries written before that (PKG-INFO as it was) are not read.

@@ -33,13 +33,14 @@ const maxLocalFiles = 20000
 // localDirs is a resolver.Provider over local folders of distribution files (pip's
 // --find-links DIR): the files are listed once, hashed, and grouped by project.
 type localDirs struct {
+	dirs   []string
 	byName map[string][]resolver.Candidate
 	// sdistMetadata learns an sdist's dependencies when PKG-INFO cannot be trusted.
 	sdistMetadata func(ctx context.Context, path string) ([]byte, error)
 }
 
 func newLocalDirs(ctx context.Context, dirs []string, log *slog.Logger) (*localDirs, error) {
-	ld := &localDirs{byName: map[string][]resolver.Candidate{}}
+	ld := &localDirs{dirs: dirs, byName: map[string][]resolver.Candidate{}}
 	count := 0
 	for _, dir := range dirs {
 		ents, err := os.ReadDir(dir)
@@ -179,6 +180,19 @@ func staticDependencies(md *metadata.Metadata) bool {
 // --no-binary, and in hash-checking mode pip's rule that only the files whose digest is
 // allowed are candidates when the index says their digest (when none is, all are kept
 // and the download check reports the mismatch).
+// Location names the index and the --find-links folders, for the resolver's "X is not
+// on ..." (resolver.Locator).
+func (p *specProvider) Location() string {
+	var parts []string
+	if l, ok := p.index.(resolver.Locator); ok && l.Location() != "" {
+		parts = append(parts, l.Location())
+	}
+	if p.local != nil {
+		parts = append(parts, p.local.dirs...)
+	}
+	return strings.Join(parts, " or ")
+}
+
 type specProvider struct {
 	index resolver.Provider
 	local *localDirs
