@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/index"
 )
 
@@ -40,7 +41,7 @@ func main() {
 }
 
 func run(ctx context.Context, data string, projects, perProject, big int) error {
-	svc, closeFn, err := index.Open(ctx, data, slog.New(slog.DiscardHandler))
+	svc, closeFn, err := backends.OpenDir(ctx, data, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/client"
-	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/server"
 )
 
@@ -106,7 +106,7 @@ func waltWheels(t *testing.T, dir string) []string {
 // `import walt`, which all provide, is never resolved silently.
 func TestNamespaceProjects(t *testing.T) {
 	ctx := context.Background()
-	svc, closeFn, err := index.Open(ctx, t.TempDir(), nil)
+	svc, closeFn, err := backends.OpenDir(ctx, t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

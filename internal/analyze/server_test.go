@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/server"
 )
@@ -18,7 +19,7 @@ import (
 // Debian's wheels of pip, setuptools and wheel.
 func TestAgainstPydepotServer(t *testing.T) {
 	ctx := context.Background()
-	svc, closeFn, err := index.Open(ctx, t.TempDir(), nil)
+	svc, closeFn, err := backends.OpenDir(ctx, t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

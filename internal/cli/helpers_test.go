@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pydepot/pydepot/internal/index"
+	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/server"
 )
 
@@ -26,7 +26,7 @@ func startServer(t *testing.T) string {
 func startServerWrapped(t *testing.T, wrap func(http.Handler) http.Handler) string {
 	t.Helper()
 	ctx := context.Background()
-	svc, closeFn, err := index.Open(ctx, t.TempDir(), nil)
+	svc, closeFn, err := backends.OpenDir(ctx, t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,8 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
+	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/docs"
-	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/server"
 )
 
@@ -162,7 +162,7 @@ func serve(ctx context.Context, env Env, o serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("data directory %s: %w", o.data, err)
 	}
-	svc, closeIndex, err := index.Open(ctx, data, log)
+	svc, closeIndex, err := backends.OpenDir(ctx, data, log)
 	if err != nil {
 		return fmt.Errorf("open data directory %s: %w", data, err)
 	}

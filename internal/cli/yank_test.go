@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/server"
 )
@@ -16,7 +17,7 @@ import (
 // instead of claiming a change, and a yank without --reason keeps the reason.
 func TestYankSaysWhatHappened(t *testing.T) {
 	ctx := context.Background()
-	svc, closeFn, err := index.Open(ctx, t.TempDir(), nil)
+	svc, closeFn, err := backends.OpenDir(ctx, t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/buildinfo"
 	"github.com/pydepot/pydepot/internal/errs"
-	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/server"
 	"github.com/pydepot/pydepot/internal/server/wire"
 )
@@ -24,7 +24,7 @@ const admin = "client-test-admin"
 func realServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	ctx := context.Background()
-	svc, closeFn, err := index.Open(ctx, t.TempDir(), nil)
+	svc, closeFn, err := backends.OpenDir(ctx, t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

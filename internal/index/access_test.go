@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/index"
 )
@@ -175,7 +176,7 @@ func TestAdminTokenRotation(t *testing.T) {
 		t.Errorf("restart with the same token: %q, %v", got, err)
 	}
 	var logs lockedBuffer
-	s2, close2, err := index.Open(ctx, dir, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	s2, close2, err := backends.OpenDir(ctx, dir, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/blobstore"
 	"github.com/pydepot/pydepot/internal/index"
 )
@@ -163,7 +164,7 @@ func newService(t testing.TB) *index.Service {
 
 func newServiceAt(t testing.TB, dir string) *index.Service {
 	t.Helper()
-	s, closeFn, err := index.Open(context.Background(), dir, nil)
+	s, closeFn, err := backends.OpenDir(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pydepot/pydepot/internal/index"
+	"github.com/pydepot/pydepot/internal/backends"
 )
 
 // TestOrphanBlobsReportedAtStart: a blob stored without a file row (a crash between the
@@ -18,7 +18,7 @@ import (
 func TestOrphanBlobsReportedAtStart(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	s1, close1, err := index.Open(ctx, dir, nil)
+	s1, close1, err := backends.OpenDir(ctx, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestOrphanBlobsReportedAtStart(t *testing.T) {
 
 	var logs lockedBuffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s2, close2, err := index.Open(ctx, dir, log)
+	s2, close2, err := backends.OpenDir(ctx, dir, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -14,7 +12,6 @@ import (
 	"github.com/pydepot/pydepot/internal/blobstore"
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/metastore"
-	"github.com/pydepot/pydepot/internal/metastore/sqlite"
 )
 
 // Service implements API over a metadata store and a blob store.
@@ -28,69 +25,14 @@ type Service struct {
 
 var _ API = (*Service)(nil)
 
-// New returns a Service. log may be nil.
-func New(store metastore.Store, blobs *blobstore.Store, log *slog.Logger) *Service {
+// New returns a Service over a metadata store and a blob driver (the content-addressed
+// layer, blobstore.Store, is built over it here). log may be nil. The concrete backends
+// are chosen at the edge: internal/backends opens them from URLs.
+func New(store metastore.Store, blobs blobstore.Driver, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, blobs: blobs, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
-}
-
-// Open opens the embedded default backends under dataDir: SQLite at dataDir/pydepot.db and
-// file blobs under dataDir/blobs, creating them when missing. The returned function
-// closes them. Open also starts a background check that logs a warning when blobs exist
-// that no file references (see ReportOrphans). A data directory it creates is 0700 (whatever the umask): it holds private
-// data; one that exists keeps its mode (the database and the blob folder inside are
-// private either way).
-func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Service, func() error, error) {
-	if err := mkdirPrivate(dataDir); err != nil {
-		return nil, nil, fmt.Errorf("data directory: %w", err)
-	}
-	st, err := sqlite.Open(ctx, filepath.Join(dataDir, "pydepot.db"), log)
-	if err != nil {
-		return nil, nil, err
-	}
-	drv, err := blobstore.NewFile(filepath.Join(dataDir, "blobs"))
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	svc := New(st, blobstore.NewStore(drv), log)
-	// Report blobs left by a crash, in the background so that a large store does not delay
-	// the start; closing stops the walk and waits for it.
-	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	started := time.Now()
-	go func() {
-		defer close(done)
-		_, _ = svc.ReportOrphans(bg, started)
-	}()
-	closeFn := func() error {
-		cancel()
-		<-done
-		return st.Close()
-	}
-	return svc, closeFn, nil
-}
-
-// mkdirPrivate creates dir (and missing parents) with mode 0700, set by chmod so that the
-// umask does not matter; an existing dir is left as it is.
-func mkdirPrivate(dir string) error {
-	if st, err := os.Stat(dir); err == nil && st.IsDir() {
-		return nil
-	}
-	if parent := filepath.Dir(dir); parent != dir {
-		if err := mkdirPrivate(parent); err != nil {
-			return err
-		}
-	}
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return nil
-		}
-		return err
-	}
-	return os.Chmod(dir, 0o700)
+	return &Service{store: store, blobs: blobstore.NewStore(blobs), log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
 // Store returns the metadata store.

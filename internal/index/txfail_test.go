@@ -49,7 +49,7 @@ func TestFailedTransactionRemovesNewBlobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs := &failingStore{Store: st}
-	s := index.New(fs, blobstore.NewStore(drv), nil)
+	s := index.New(fs, drv, nil)
 	if err := s.EnsureDefaults(ctx); err != nil {
 		t.Fatal(err)
 	}

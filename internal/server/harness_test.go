@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/index"
 )
 
@@ -43,7 +44,7 @@ func newEnv(t *testing.T, cfg Config) *testEnv {
 func newEnvIn(t *testing.T, cfg Config, data, spool string) *testEnv {
 	t.Helper()
 	ctx := context.Background()
-	svc, closeFn, err := index.Open(ctx, data, nil)
+	svc, closeFn, err := backends.OpenDir(ctx, data, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

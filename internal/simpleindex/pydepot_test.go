@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/buildinfo"
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/index"
@@ -30,7 +31,7 @@ const admin = "simpleindex-test-admin"
 func pydepotServer(t *testing.T, wrap func(http.Handler) http.Handler) *httptest.Server {
 	t.Helper()
 	ctx := context.Background()
-	svc, closeFn, err := index.Open(ctx, t.TempDir(), nil)
+	svc, closeFn, err := backends.OpenDir(ctx, t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
