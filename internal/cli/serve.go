@@ -30,17 +30,23 @@ func envOr(env Env, key, def string) string {
 
 // serveFlags are serve's flags as given (parsed by options).
 type serveFlags struct {
-	data, listen, adminToken, maxUpload, publicURL, baseURL string
-	headerTimeout, idleTimeout, writeTimeout, minBodyRate   string
+	listen, adminToken, maxUpload, publicURL, baseURL     string
+	headerTimeout, idleTimeout, writeTimeout, minBodyRate string
+	// The storage settings combine (--data is short for the other two), so each keeps
+	// where it came from.
+	data, database, blobs setting
 }
 
 func newServeCmd(env Env) *cobra.Command {
-	var fl serveFlags
+	var fl serveFlags // bound to the flags below; read by loadServeConfig
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the package index server",
-		Long: `Run the package index server on the embedded default backends: SQLite metadata and
-file blobs under the data directory.
+		Long: `Run the package index server. By default it keeps SQLite metadata and file blobs
+under the data directory: --data DIR is short for
+--database sqlite:///DIR/pydepot.db --blobs file:///DIR/blobs. Each may be given on its
+own (flags beat the PYDEPOT_* variables); postgres:// and s3:// come with the scale-out
+issue and are refused until then.
 
 On first start it creates repository "main", the public distribution "main" serving it
 (at /simple/ and /main/simple/), and an admin token: PYDEPOT_ADMIN_TOKEN when set,
@@ -52,15 +58,17 @@ Host header is never used. Slow clients are cut by the timeouts and the minimum 
 rate: see 'pydepot help show limits'.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o, err := fl.options()
+			c, err := loadServeConfig(cmd, env)
 			if err != nil {
 				return err
 			}
-			return serve(cmd.Context(), env, o)
+			return serve(cmd.Context(), env, c)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&fl.data, "data", envOr(env, "PYDEPOT_DATA", "./pydepot-data"), "data directory (env PYDEPOT_DATA)")
+	f.StringVar(&fl.data.value, "data", envOr(env, "PYDEPOT_DATA", defaultDataDir), "data directory, short for --database sqlite:///DIR/pydepot.db --blobs file:///DIR/blobs (env PYDEPOT_DATA)")
+	f.StringVar(&fl.database.value, "database", env.Getenv("PYDEPOT_DATABASE"), "metadata store URL, sqlite:///path/pydepot.db (env PYDEPOT_DATABASE)")
+	f.StringVar(&fl.blobs.value, "blobs", env.Getenv("PYDEPOT_BLOBS"), "blob store URL, file:///path (env PYDEPOT_BLOBS)")
 	f.StringVar(&fl.listen, "listen", envOr(env, "PYDEPOT_LISTEN", "127.0.0.1:8080"), "address to listen on (env PYDEPOT_LISTEN)")
 	f.StringVar(&fl.adminToken, "admin-token", env.Getenv("PYDEPOT_ADMIN_TOKEN"), "admin token; another one at a later start replaces the old admin token (env PYDEPOT_ADMIN_TOKEN)")
 	f.StringVar(&fl.maxUpload, "max-upload", envOr(env, "PYDEPOT_MAX_UPLOAD", "1GiB"), "largest upload accepted, e.g. 200MB (env PYDEPOT_MAX_UPLOAD)")
@@ -75,51 +83,51 @@ rate: see 'pydepot help show limits'.`,
 		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
 	}
 	_ = cmd.MarkFlagDirname("data")
+	_ = cmd.RegisterFlagCompletionFunc("database", completeSchemes(backends.DatabaseSchemes))
+	_ = cmd.RegisterFlagCompletionFunc("blobs", completeSchemes(backends.BlobsSchemes))
 	return cmd
 }
 
 var defaultMinBodyRate = strings.ReplaceAll(humanize.IBytes(server.DefaultBodyMinBytes), " ", "") + "/" + server.DefaultBodyWindow.String()
 
-type serveOptions struct {
-	data, listen, adminToken, publicURL string
-	maxUpload                           int64
-	headerTimeout, idleTimeout          time.Duration
-	writeTimeout, bodyWindow            time.Duration
-	bodyMinBytes                        int64
-}
-
-// options parses and checks the flags.
-func (fl serveFlags) options() (serveOptions, error) {
-	o := serveOptions{data: fl.data, listen: fl.listen, adminToken: fl.adminToken}
-	limit, err := humanize.ParseBytes(fl.maxUpload)
-	if err != nil {
-		return o, fmt.Errorf("--max-upload %q: %w", fl.maxUpload, err)
+// loadServeConfig reads serve's flags (their defaults are the PYDEPOT_* variables) into a
+// checked serveConfig.
+func loadServeConfig(cmd *cobra.Command, env Env) (serveConfig, error) {
+	get := func(name string) string { return cmd.Flags().Lookup(name).Value.String() }
+	fl := serveFlags{
+		listen: get("listen"), adminToken: get("admin-token"), maxUpload: get("max-upload"),
+		publicURL: get("public-url"), baseURL: get("base-url"), headerTimeout: get("header-timeout"),
+		idleTimeout: get("idle-timeout"), writeTimeout: get("write-timeout"), minBodyRate: get("min-body-rate"),
 	}
-	o.maxUpload = int64(limit)
-	if o.publicURL, err = publicURL(fl.publicURL, fl.baseURL); err != nil {
-		return o, err
-	}
-	for _, d := range []struct {
-		flag, v string
-		to      *time.Duration
-	}{{"header-timeout", fl.headerTimeout, &o.headerTimeout}, {"idle-timeout", fl.idleTimeout, &o.idleTimeout}, {"write-timeout", fl.writeTimeout, &o.writeTimeout}} {
-		if *d.to, err = positiveDuration(d.v); err != nil {
-			return o, fmt.Errorf("--%s %q: %w", d.flag, d.v, err)
+	for _, s := range []struct {
+		flag, env string
+		to        *setting
+	}{{"data", "PYDEPOT_DATA", &fl.data}, {"database", "PYDEPOT_DATABASE", &fl.database}, {"blobs", "PYDEPOT_BLOBS", &fl.blobs}} {
+		s.to.value = get(s.flag)
+		if cmd.Flags().Changed(s.flag) {
+			s.to.from = fromFlag
+		} else if env.Getenv(s.env) != "" {
+			s.to.from = fromEnv
 		}
 	}
-	size, window, ok := strings.Cut(fl.minBodyRate, "/")
-	n, err := humanize.ParseBytes(size)
-	if err == nil && n == 0 {
-		err = errors.New("the size must be at least one byte")
+	c, err := fl.config()
+	if err != nil {
+		return c, err
 	}
-	if err == nil {
-		o.bodyWindow, err = positiveDuration(window)
+	return c, c.Validate()
+}
+
+// completeSchemes offers the URL schemes a store flag takes (the path is the user's).
+func completeSchemes(schemes []string) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		var out []string
+		for _, s := range schemes {
+			if strings.HasPrefix(s+"/", toComplete) {
+				out = append(out, s+"/")
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp
 	}
-	if !ok || err != nil {
-		return o, fmt.Errorf("--min-body-rate %q: want SIZE/DURATION, e.g. %s: %v", fl.minBodyRate, defaultMinBodyRate, err)
-	}
-	o.bodyMinBytes = int64(n)
-	return o, nil
 }
 
 func positiveDuration(s string) (time.Duration, error) {
@@ -156,28 +164,27 @@ func listenURL(addr net.Addr) string {
 	return "http://" + tcp.String()
 }
 
-func serve(ctx context.Context, env Env, o serveOptions) error {
+func serve(ctx context.Context, env Env, c serveConfig) error {
 	log := env.Logger()
-	data, err := filepath.Abs(o.data)
+	svc, closeIndex, err := backends.Open(ctx, c.Database, c.Blobs, log)
 	if err != nil {
-		return fmt.Errorf("data directory %s: %w", o.data, err)
-	}
-	svc, closeIndex, err := backends.OpenDir(ctx, data, log)
-	if err != nil {
-		return fmt.Errorf("open data directory %s: %w", data, err)
+		if c.DataDir != "" {
+			return fmt.Errorf("open data directory %s: %w", c.DataDir, err)
+		}
+		return fmt.Errorf("open the stores: %w", err)
 	}
 	defer closeIndex()
 	if err := svc.EnsureDefaults(ctx); err != nil {
 		return fmt.Errorf("create the default repository and distribution: %w", err)
 	}
-	token, err := svc.Bootstrap(ctx, o.adminToken)
+	token, err := svc.Bootstrap(ctx, c.AdminToken)
 	if err != nil {
 		return fmt.Errorf("create the admin token: %w", err)
 	}
-	if token != "" && o.adminToken == "" {
+	if token != "" && c.AdminToken == "" {
 		fmt.Fprintf(env.Stdout, "Admin token (shown once, store it now):\n  %s\nUse it as PYDEPOT_TOKEN, or as the password of user __token__ for twine.\n", token)
 	}
-	tmp := filepath.Join(data, "tmp")
+	tmp := c.SpoolDir
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		return fmt.Errorf("upload spool directory: %w", err)
 	}
@@ -191,21 +198,22 @@ func serve(ctx context.Context, env Env, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", o.listen)
+	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", o.listen, err)
+		return fmt.Errorf("listen on %s: %w", c.Listen, err)
 	}
-	cfg := server.Config{
-		MaxUpload: o.maxUpload, TempDir: tmp, Docs: set.Handler(),
-		PublicURL: o.publicURL, ListenURL: listenURL(ln.Addr()),
-		HeaderTimeout: o.headerTimeout, IdleTimeout: o.idleTimeout, WriteTimeout: o.writeTimeout,
-		BodyMinBytes: o.bodyMinBytes, BodyWindow: o.bodyWindow,
-	}
+	cfg := c.HTTP
+	cfg.TempDir, cfg.Docs, cfg.ListenURL = tmp, set.Handler(), listenURL(ln.Addr())
 	if cfg.PublicURL == "" && cfg.ListenURL == "" {
-		log.Warn("no --public-url: listening on all interfaces, the JSON API gives relative links", "listen", o.listen)
+		log.Warn("no --public-url: listening on all interfaces, the JSON API gives relative links", "listen", c.Listen)
 	}
 	srv := server.HTTPServer(server.New(svc, cfg, log), cfg)
-	log.Info("pydepot serving", "url", "http://"+ln.Addr().String()+"/", "data", data)
+	where := []any{"url", "http://" + ln.Addr().String() + "/"}
+	if c.DataDir != "" {
+		where = append(where, "data", c.DataDir)
+	}
+	where = append(where, "database", c.Database, "blobs", c.Blobs)
+	log.Info("pydepot serving", where...)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -154,14 +154,18 @@ func TestServeLimitFlags(t *testing.T) {
 	env, _, _ := testEnv(map[string]string{"PYDEPOT_PUBLIC_URL": "https://pypi.example.com/", "PYDEPOT_MIN_BODY_RATE": "64KiB/10s", "PYDEPOT_WRITE_TIMEOUT": "90s"})
 	cmd := newServeCmd(env)
 	var fl serveFlags
-	for flag, to := range map[string]*string{"public-url": &fl.publicURL, "min-body-rate": &fl.minBodyRate, "write-timeout": &fl.writeTimeout, "header-timeout": &fl.headerTimeout, "idle-timeout": &fl.idleTimeout, "max-upload": &fl.maxUpload} {
+	for flag, to := range map[string]*string{"listen": &fl.listen, "public-url": &fl.publicURL, "min-body-rate": &fl.minBodyRate, "write-timeout": &fl.writeTimeout, "header-timeout": &fl.headerTimeout, "idle-timeout": &fl.idleTimeout, "max-upload": &fl.maxUpload} {
 		*to = cmd.Flags().Lookup(flag).Value.String()
 	}
-	o, err := fl.options()
+	c, err := fl.config()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.publicURL != "https://pypi.example.com" || o.bodyMinBytes != 64<<10 || o.bodyWindow != 10*time.Second || o.writeTimeout != 90*time.Second || o.headerTimeout != 20*time.Second || o.idleTimeout != 2*time.Minute {
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	o := c.HTTP
+	if o.PublicURL != "https://pypi.example.com" || o.BodyMinBytes != 64<<10 || o.BodyWindow != 10*time.Second || o.WriteTimeout != 90*time.Second || o.HeaderTimeout != 20*time.Second || o.IdleTimeout != 2*time.Minute {
 		t.Errorf("options from the environment: %+v", o)
 	}
 	for _, tc := range []struct {
@@ -179,7 +183,7 @@ func TestServeLimitFlags(t *testing.T) {
 	} {
 		bad := fl
 		tc.set(&bad)
-		if _, err := bad.options(); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := bad.config(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: error %v, want one naming %s", bad, err, tc.want)
 		}
 	}
