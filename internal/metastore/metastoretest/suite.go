@@ -36,6 +36,9 @@ func Run(t *testing.T, newStore Factory) {
 		{"Tokens", testTokens},
 		{"ImportProviders", testImports},
 		{"BlobReferenced", testBlobReferenced},
+		{"ConcurrentWriters", testConcurrentWriters},
+		{"IsolationBetweenRepositories", testIsolation},
+		{"ContextCanceled", testContextCanceled},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -145,6 +145,11 @@ func (s *Store) inTx(ctx context.Context, fn func(tx metastore.Tx) error) error 
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			// database/sql rolls back a transaction whose context ends, and Commit may then
+			// report only that the transaction is done: say why.
+			return fmt.Errorf("commit: %w", cerr)
+		}
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
