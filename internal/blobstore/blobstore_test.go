@@ -1,9 +1,14 @@
 package blobstore_test
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/pydepot/pydepot/internal/blobstore"
 	"github.com/pydepot/pydepot/internal/blobstore/blobstoretest"
@@ -58,4 +63,35 @@ func TestFileReservedTmpPath(t *testing.T) {
 	if _, err := d.Stat(t.Context(), "_tmp/x"); err == nil {
 		t.Error("Stat of the temporary directory succeeded")
 	}
+}
+
+// redirecting is a Memory driver that is also a Redirector, serving its objects over
+// HTTP as S3 serves presigned URLs: it runs the suite's redirect branch.
+type redirecting struct {
+	*blobstore.Memory
+	url string
+}
+
+func (r redirecting) URLFor(ctx context.Context, path string, expiry time.Duration) (string, error) {
+	if _, err := r.Stat(ctx, path); err != nil {
+		return "", err
+	}
+	return r.url + "/" + path + "?expires=" + expiry.String(), nil
+}
+
+func TestMemoryRedirecting(t *testing.T) {
+	blobstoretest.RunDriver(t, func(t *testing.T) (blobstore.Driver, func() []string) {
+		m := blobstore.NewMemory()
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			rd, _, err := m.Reader(req.Context(), strings.TrimPrefix(req.URL.Path, "/"))
+			if err != nil {
+				http.NotFound(w, req)
+				return
+			}
+			defer rd.Close()
+			http.ServeContent(w, req, "", time.Time{}, rd)
+		}))
+		t.Cleanup(srv.Close)
+		return redirecting{Memory: m, url: srv.URL}, nil
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/pydepot/pydepot/internal/errs"
 )
@@ -77,7 +78,22 @@ func (s *Store) PutVerified(ctx context.Context, r io.Reader, expectedSHA string
 
 // Write is Put and PutVerified in one, reporting whether the blob was newly created.
 // expectedSHA "" and expectedSize < 0 skip the checks.
+//
+// When both the digest and the size are known, Write first asks the driver whether that
+// blob is stored, and if it is returns at once (Created false) without reading r: bytes
+// that are already there are not sent again (a round trip instead of an upload on S3).
+// The stored blob is the content of its digest, so nothing is lost by not reading r.
 func (s *Store) Write(ctx context.Context, r io.Reader, expectedSHA string, expectedSize int64) (Result, error) {
+	if expectedSHA != "" && expectedSize >= 0 {
+		if err := checkDigest(expectedSHA); err != nil {
+			return Result{}, err
+		}
+		if st, err := s.d.Stat(ctx, BlobPath(expectedSHA)); err == nil && st.Size == expectedSize {
+			return Result{SHA256: expectedSHA, Size: expectedSize}, nil
+		} else if err != nil && !errors.Is(err, errs.ErrNotFound) {
+			return Result{}, fmt.Errorf("storing blob: %w", err)
+		}
+	}
 	w, err := s.d.Writer(ctx)
 	if err != nil {
 		return Result{}, err
@@ -108,6 +124,29 @@ func (s *Store) Write(ctx context.Context, r io.Reader, expectedSHA string, expe
 	}
 	res.Created = true
 	return res, nil
+}
+
+// Redirector is a Driver's optional capability, found by type assertion: a URL from which
+// a client can fetch the object at path directly for expiry (S3 will give a presigned
+// GET). Drivers without it (File, Memory) are streamed by the server.
+type Redirector interface {
+	// URLFor returns a URL serving path's bytes for at least expiry. It may fail with
+	// ErrNotFound when path is not stored, or return a URL that will answer 404.
+	URLFor(ctx context.Context, path string, expiry time.Duration) (string, error)
+}
+
+// URLFor returns a URL from which a client can fetch blob sha directly for expiry, when
+// the driver is a Redirector; "" and no error when it is not, and the caller streams the
+// bytes from Open instead.
+func (s *Store) URLFor(ctx context.Context, sha string, expiry time.Duration) (string, error) {
+	if err := checkDigest(sha); err != nil {
+		return "", err
+	}
+	rd, ok := s.d.(Redirector)
+	if !ok {
+		return "", nil
+	}
+	return rd.URLFor(ctx, BlobPath(sha), expiry)
 }
 
 // Open opens a blob; ErrNotFound when it is not stored.

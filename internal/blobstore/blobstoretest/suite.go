@@ -1,6 +1,7 @@
 // Package blobstoretest is the test suite every blobstore.Driver must pass. Drivers call
 // RunDriver from their tests; the S3 driver will run it when the environment provides a
-// bucket.
+// bucket. A driver that implements the optional blobstore.Redirector is checked to serve
+// the bytes at the URL it gives; one that does not is checked to give none.
 package blobstoretest
 
 import (
@@ -42,6 +43,8 @@ func RunDriver(t *testing.T, newDriver Factory) {
 		{"StorePutOpen", testStore},
 		{"StoreVerified", testStoreVerified},
 		{"StoreWalk", testStoreWalk},
+		{"StoreStatBeforeWrite", testStatBeforeWrite},
+		{"StoreRedirectOrStream", testRedirect},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
