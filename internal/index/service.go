@@ -41,6 +41,13 @@ func (s *Service) Store() metastore.Store { return s.store }
 // Blobs returns the blob store.
 func (s *Service) Blobs() *blobstore.Store { return s.blobs }
 
+// BlobURL returns a URL from which a client may fetch blob sha directly for expiry, when
+// the blob driver offers one (blobstore.Redirector: S3's presigned GETs); "" when it does
+// not, and the bytes are streamed from OpenBlob.
+func (s *Service) BlobURL(ctx context.Context, sha string, expiry time.Duration) (string, error) {
+	return s.blobs.URLFor(ctx, sha, expiry)
+}
+
 // DefaultName is the repository and distribution made on first start.
 const DefaultName = "main"
 

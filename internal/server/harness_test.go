@@ -49,6 +49,13 @@ func newEnvIn(t *testing.T, cfg Config, data, spool string) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { closeFn() })
+	return newEnvOn(t, cfg, svc, data, spool)
+}
+
+// newEnvOn is newEnvIn over a Service the test built (its own blob driver, say).
+func newEnvOn(t *testing.T, cfg Config, svc *index.Service, data, spool string) *testEnv {
+	t.Helper()
+	ctx := context.Background()
 	if err := svc.EnsureDefaults(ctx); err != nil {
 		t.Fatal(err)
 	}
