@@ -66,18 +66,19 @@ rate: see 'pydepot help show limits'.`,
 		},
 	}
 	f := cmd.Flags()
+	def := defaultServeConfig() // the flags' defaults come from the one place
 	f.StringVar(&fl.data.value, "data", envOr(env, "PYDEPOT_DATA", defaultDataDir), "data directory, short for --database sqlite:///DIR/pydepot.db --blobs file:///DIR/blobs (env PYDEPOT_DATA)")
 	f.StringVar(&fl.database.value, "database", env.Getenv("PYDEPOT_DATABASE"), "metadata store URL, sqlite:///path/pydepot.db (env PYDEPOT_DATABASE)")
 	f.StringVar(&fl.blobs.value, "blobs", env.Getenv("PYDEPOT_BLOBS"), "blob store URL, file:///path (env PYDEPOT_BLOBS)")
-	f.StringVar(&fl.listen, "listen", envOr(env, "PYDEPOT_LISTEN", "127.0.0.1:8080"), "address to listen on (env PYDEPOT_LISTEN)")
+	f.StringVar(&fl.listen, "listen", envOr(env, "PYDEPOT_LISTEN", def.Listen), "address to listen on (env PYDEPOT_LISTEN)")
 	f.StringVar(&fl.adminToken, "admin-token", env.Getenv("PYDEPOT_ADMIN_TOKEN"), "admin token; another one at a later start replaces the old admin token (env PYDEPOT_ADMIN_TOKEN)")
-	f.StringVar(&fl.maxUpload, "max-upload", envOr(env, "PYDEPOT_MAX_UPLOAD", "1GiB"), "largest upload accepted, e.g. 200MB (env PYDEPOT_MAX_UPLOAD)")
+	f.StringVar(&fl.maxUpload, "max-upload", envOr(env, "PYDEPOT_MAX_UPLOAD", strings.ReplaceAll(humanize.IBytes(uint64(def.HTTP.MaxUpload)), ".0 ", "")), "largest upload accepted, e.g. 200MB (env PYDEPOT_MAX_UPLOAD)")
 	f.StringVar(&fl.publicURL, "public-url", env.Getenv("PYDEPOT_PUBLIC_URL"), "URL clients reach the server at, e.g. https://pypi.example.com, for absolute links (env PYDEPOT_PUBLIC_URL)")
 	f.StringVar(&fl.baseURL, "base-url", env.Getenv("PYDEPOT_BASE_URL"), "old name of --public-url (env PYDEPOT_BASE_URL)")
 	_ = f.MarkDeprecated("base-url", "use --public-url")
-	f.StringVar(&fl.headerTimeout, "header-timeout", envOr(env, "PYDEPOT_HEADER_TIMEOUT", server.DefaultHeaderTimeout.String()), "longest time a client may take to send its request headers (env PYDEPOT_HEADER_TIMEOUT)")
-	f.StringVar(&fl.idleTimeout, "idle-timeout", envOr(env, "PYDEPOT_IDLE_TIMEOUT", server.DefaultIdleTimeout.String()), "longest time an idle kept-alive connection is kept (env PYDEPOT_IDLE_TIMEOUT)")
-	f.StringVar(&fl.writeTimeout, "write-timeout", envOr(env, "PYDEPOT_WRITE_TIMEOUT", server.DefaultWriteTimeout.String()), "longest time one write of a response may stall (env PYDEPOT_WRITE_TIMEOUT)")
+	f.StringVar(&fl.headerTimeout, "header-timeout", envOr(env, "PYDEPOT_HEADER_TIMEOUT", def.HTTP.HeaderTimeout.String()), "longest time a client may take to send its request headers (env PYDEPOT_HEADER_TIMEOUT)")
+	f.StringVar(&fl.idleTimeout, "idle-timeout", envOr(env, "PYDEPOT_IDLE_TIMEOUT", def.HTTP.IdleTimeout.String()), "longest time an idle kept-alive connection is kept (env PYDEPOT_IDLE_TIMEOUT)")
+	f.StringVar(&fl.writeTimeout, "write-timeout", envOr(env, "PYDEPOT_WRITE_TIMEOUT", def.HTTP.WriteTimeout.String()), "longest time one write of a response may stall (env PYDEPOT_WRITE_TIMEOUT)")
 	f.StringVar(&fl.minBodyRate, "min-body-rate", envOr(env, "PYDEPOT_MIN_BODY_RATE", defaultMinBodyRate), "slowest request body accepted, as SIZE/DURATION: that much must arrive in every such period, or 408 (env PYDEPOT_MIN_BODY_RATE)")
 	for _, name := range []string{"listen", "admin-token", "max-upload", "public-url", "base-url", "header-timeout", "idle-timeout", "write-timeout", "min-body-rate"} {
 		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
@@ -88,7 +89,7 @@ rate: see 'pydepot help show limits'.`,
 	return cmd
 }
 
-var defaultMinBodyRate = strings.ReplaceAll(humanize.IBytes(server.DefaultBodyMinBytes), " ", "") + "/" + server.DefaultBodyWindow.String()
+var defaultMinBodyRate = strings.ReplaceAll(humanize.IBytes(uint64(defaultServeConfig().HTTP.BodyMinBytes)), " ", "") + "/" + defaultServeConfig().HTTP.BodyWindow.String()
 
 // loadServeConfig reads serve's flags (their defaults are the PYDEPOT_* variables) into a
 // checked serveConfig.
