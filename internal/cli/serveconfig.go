@@ -57,13 +57,14 @@ func (c *serveConfig) Validate() error {
 	if c.Listen == "" {
 		problems = append(problems, errors.New("--listen: want an address such as 127.0.0.1:8080"))
 	}
-	if _, err := backends.DatabasePath(c.Database); err != nil {
-		problems = append(problems, fmt.Errorf("--database: %w", err))
+	_, dbErr := backends.DatabasePath(c.Database)
+	if dbErr != nil {
+		problems = append(problems, fmt.Errorf("--database: %w", dbErr))
 	}
 	if _, err := backends.BlobsPath(c.Blobs); err != nil {
 		problems = append(problems, fmt.Errorf("--blobs: %w", err))
 	}
-	if c.SpoolDir == "" || !filepath.IsAbs(c.SpoolDir) {
+	if dbErr == nil && (c.SpoolDir == "" || !filepath.IsAbs(c.SpoolDir)) { // else it follows from the database
 		problems = append(problems, fmt.Errorf("upload spool directory %q: want an absolute path", c.SpoolDir))
 	}
 	if c.HTTP.MaxUpload <= 0 {

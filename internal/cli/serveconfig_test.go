@@ -109,3 +109,17 @@ func TestServeStoreCompletion(t *testing.T) {
 		}
 	}
 }
+
+// TestServeConfigOneProblemOneMessage: a bad database URL is reported once, not also as
+// the missing spool that follows from it.
+func TestServeConfigOneProblemOneMessage(t *testing.T) {
+	env, _, _ := testEnv(nil)
+	cmd := newServeCmd(env)
+	if err := cmd.ParseFlags([]string{"--database", "postgres://db/x", "--blobs", "file:///srv/b"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := loadServeConfig(cmd, env)
+	if err == nil || strings.Contains(err.Error(), "spool") || !strings.Contains(err.Error(), "scale-out") {
+		t.Errorf("error %v, want only the database's", err)
+	}
+}
