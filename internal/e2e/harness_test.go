@@ -1,6 +1,9 @@
-// Package e2e drives a real pydepot binary with the real clients users run: twine, pip in
-// a venv, poetry, pipenv, and pydepot's own CLI. The test setup installs them from Debian
-// (scripts/install-test-deps.sh) when they are missing.
+// Package e2e drives a real pydepot binary with the real clients users run: today's uv,
+// pip, twine, poetry, pdm, hatch and pipenv (pinned, installed by scripts/install-test-deps.sh
+// into .tools and found through testdist.Tool), Debian's older twine, poetry and pip for one
+// "old clients" test each, makeflow, and pydepot's own CLI. Every client runs with its home,
+// caches and configuration in temporary folders and with a proxy that refuses everything but
+// 127.0.0.1, so a test never reads the machine's settings nor reaches another index.
 package e2e
 
 import (
@@ -15,26 +18,38 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 var (
 	buildOnce sync.Once
 	binPath   string
 	buildErr  error
-	depsOnce  sync.Once
-	depsErr   error
 )
+
+// shared holds what tests of this process share (the binary, the corpus); TestMain removes it.
+var shared = mustTempDir()
+
+func mustTempDir() string {
+	dir, err := os.MkdirTemp("", "pydepot-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	return dir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	os.RemoveAll(shared)
+	os.Exit(code)
+}
 
 // pydepotBin builds the binary once per test process.
 func pydepotBin(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "pydepot-e2e-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "pydepot")
+		binPath = filepath.Join(shared, "pydepot")
 		cmd := exec.Command("go", "build", "-o", binPath, "../../cmd/pydepot")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -47,17 +62,13 @@ func pydepotBin(t *testing.T) string {
 	return binPath
 }
 
-// needTools installs the real clients if they are missing; it never skips.
+// needTools fails the test unless the test setup (scripts/install-test-deps.sh, run by
+// `make test`) installed every pinned client; it never skips and never installs, so that
+// nothing is installed from inside parallel tests.
 func needTools(t *testing.T) {
 	t.Helper()
-	depsOnce.Do(func() {
-		out, err := exec.Command("../../scripts/install-test-deps.sh").CombinedOutput()
-		if err != nil {
-			depsErr = fmt.Errorf("install test deps: %v\n%s", err, out)
-		}
-	})
-	if depsErr != nil {
-		t.Fatal(depsErr)
+	for _, name := range testdist.Clients {
+		testdist.Tool(t, name)
 	}
 }
 
@@ -68,6 +79,11 @@ type server struct {
 	Data  string
 	log   *os.File
 	cmd   *exec.Cmd
+}
+
+// adminEnv is the environment of a `pydepot` command run with the admin token.
+func (s *server) adminEnv() []string {
+	return []string{"PYDEPOT_URL=" + s.URL, "PYDEPOT_TOKEN=" + s.Token}
 }
 
 func freeAddr(t *testing.T) string {
@@ -146,7 +162,7 @@ func runErr(dir string, env []string, name string, args ...string) (string, erro
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = commandEnv(env)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
