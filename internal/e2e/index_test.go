@@ -2,9 +2,9 @@ package e2e
 
 import (
 	"crypto/sha256"
-	"fmt"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
