@@ -47,7 +47,9 @@ func commandEnv(env []string) []string {
 }
 
 // clientEnv is the environment every client runs with: a fresh HOME and XDG folders, each
-// client's cache and configuration in them, no keyring, no prompts, no update checks, and
+// client's cache and configuration in them, no prompts, no update checks, a keyring that
+// refuses every call (so that pdm keeps a password in its configuration rather than give
+// it to a keyring that drops it, and nobody reads the machine's keyring), and
 // the proxy trap for anything that is not 127.0.0.1. home is the HOME it names.
 func clientEnv(t *testing.T) (env []string, home string) {
 	t.Helper()
@@ -71,7 +73,7 @@ func clientEnv(t *testing.T) (env []string, home string) {
 		"HTTP_PROXY=" + proxyTrap, "HTTPS_PROXY=" + proxyTrap, "ALL_PROXY=" + proxyTrap,
 		"http_proxy=" + proxyTrap, "https_proxy=" + proxyTrap, "all_proxy=" + proxyTrap,
 		"NO_PROXY=" + noProxy, "no_proxy=" + noProxy,
-		"PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring",
+		"PYTHON_KEYRING_BACKEND=keyring.backends.fail.Keyring",
 		"PIP_CONFIG_FILE=/dev/null", "PIP_CACHE_DIR=" + dir("cache/pip"),
 		"PIP_DISABLE_PIP_VERSION_CHECK=1", "PIP_NO_INPUT=1",
 		"UV_CACHE_DIR=" + dir("cache/uv"), "UV_PYTHON_DOWNLOADS=never", "UV_NO_PROGRESS=1",
