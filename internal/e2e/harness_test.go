@@ -167,15 +167,17 @@ func runErr(dir string, env []string, name string, args ...string) (string, erro
 	return string(out), err
 }
 
-// venv makes a fresh venv with Debian's python3.11 and returns its bin directory.
+// venv makes a fresh venv with Debian's Python 3.11 (`python3 -m venv`, so Debian's pip
+// 23 is in it) and returns its bin directory.
 func venv(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "venv")
-	run(t, "", nil, "/usr/bin/python3", "-m", "venv", dir)
+	run(t, "", pipEnv(t), testdist.DebianTool(t, "python3", "3.11"), "-m", "venv", dir)
 	return filepath.Join(dir, "bin")
 }
 
-// pipEnv keeps pip away from any configuration or cache of the machine.
+// pipEnv keeps pip away from any configuration or cache of the machine (see clientEnv).
 func pipEnv(t *testing.T) []string {
-	return []string{"PIP_CONFIG_FILE=/dev/null", "PIP_NO_CACHE_DIR=1", "PIP_DISABLE_PIP_VERSION_CHECK=1", "HOME=" + t.TempDir()}
+	env, _ := clientEnv(t)
+	return env
 }
