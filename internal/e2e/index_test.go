@@ -123,10 +123,11 @@ func twineUpload(t *testing.T, s *server, token string, files ...string) (string
 	return runErr("", env, testdist.Tool(t, "twine"), args...)
 }
 
-// TestTwineSkipExistingAndConflict: twine 7 sees a reused filename refused with
-// "File already exists" in the status line, --skip-existing passes it, and the stored file
-// stays the first one.
-func TestTwineSkipExistingAndConflict(t *testing.T) {
+// TestTwineReusedFilename: twine 7 shows a reused filename refused with "File already
+// exists", which it reads from the status line (the body it prints only with --verbose),
+// and the stored file stays the first one. (twine 6 and later accept --skip-existing for PyPI only; the
+// old-clients test checks it with twine 4, and the publish matrix uv publish --check-url.)
+func TestTwineReusedFilename(t *testing.T) {
 	t.Parallel()
 	needTools(t)
 	s := startServer(t)
@@ -141,14 +142,11 @@ func TestTwineSkipExistingAndConflict(t *testing.T) {
 	if out, err := twineUpload(t, s, s.Token, whl1); err != nil {
 		t.Fatalf("upload: %v\n%s", err, out)
 	}
-	// Without --verbose twine shows only the status line, as PyPI's "400 File already
-	// exists" shows there; --skip-existing reads the same words.
+	// Without --verbose twine 7 prints the status code with its standard phrase, then the
+	// reason phrase of the status line, where PyPI puts "File already exists".
 	out, err := twineUpload(t, s, s.Token, whl2)
-	if err == nil || !strings.Contains(out, "400") || !strings.Contains(out, "File already exists") {
+	if err == nil || !strings.Contains(out, "400 Bad Request") || !strings.Contains(out, "File already exists") {
 		t.Fatalf("same filename with other content: want twine to show 400 File already exists, got err=%v\n%s", err, out)
-	}
-	if out, err := twineUpload(t, s, s.Token, "--skip-existing", whl2); err != nil {
-		t.Fatalf("--skip-existing should pass: %v\n%s", err, out)
 	}
 	// The stored file is still the first one.
 	resp, err := http.Get(s.URL + "/simple/clash/?format=application/vnd.pypi.simple.v1+json")

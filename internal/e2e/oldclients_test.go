@@ -10,7 +10,8 @@ import (
 )
 
 // TestOldClients: the clients Debian 12 ships still work, one test each against one server
-// holding the corpus: twine 4 uploads (Metadata 2.1; it cannot read 2.3+), pip 23 (in a
+// holding the corpus: twine 4 uploads (Metadata 2.1; it cannot read 2.3+) and skips an
+// existing file with --skip-existing, pip 23 (in a
 // `python3 -m venv` of Debian's Python) installs with dependencies, and poetry 1.3, which
 // knows `default = true` but not `priority`, locks.
 func TestOldClients(t *testing.T) {
@@ -24,14 +25,16 @@ func TestOldClients(t *testing.T) {
 	t.Run("twine4", func(t *testing.T) {
 		t.Parallel()
 		twine := testdist.DebianTool(t, "twine", "4")
-		built, err := buildProjects(t.TempDir(), testdist.SimpleProject("old-twine", "1.0"))
+		other := testdist.SimpleProject("old-twine", "1.0")
+		other["old_twine/extra.py"] = "X = 2\n"
+		built, err := buildProjects(t.TempDir(), testdist.SimpleProject("old-twine", "1.0"), other)
 		if err != nil {
 			t.Fatal(err)
 		}
 		env, _ := clientEnv(t)
-		upload := func(files ...string) {
+		upload := func(args ...string) {
 			t.Helper()
-			args := append([]string{"upload", "--non-interactive", "--disable-progress-bar", "--repository-url", s.URL + "/legacy/", "-u", "__token__", "-p", s.Token}, files...)
+			args = append([]string{"upload", "--non-interactive", "--disable-progress-bar", "--repository-url", s.URL + "/legacy/", "-u", "__token__", "-p", s.Token}, args...)
 			run(t, "", env, twine, args...)
 		}
 		upload(built[0][0], built[0][1])
@@ -42,6 +45,10 @@ func TestOldClients(t *testing.T) {
 		if after := repoVersions(t, s); after != before {
 			t.Fatalf("identical re-upload made a new version: %d -> %d", before, after)
 		}
+		// twine 4 still takes --skip-existing for any index: the reused filename's refusal
+		// says "File already exists", so the other bytes are skipped and the first kept.
+		upload("--skip-existing", built[1][0])
+		wantServed(t, index, "old-twine", "", built[0][0])
 	})
 	t.Run("pip23", func(t *testing.T) {
 		t.Parallel()
