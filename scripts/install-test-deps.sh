@@ -25,17 +25,20 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Today's clients. Each venv records the digest of the pins it was made from; a venv whose
-# pins changed (or that a killed run left half-made) is made again, the others are kept.
+# Today's clients. Each venv records the digest of the pins it was made from (first line,
+# which testdist.Tool checks) and the Python it was made with; a venv whose pins or Python
+# changed, or that a killed run left half-made, is made again, the others are kept.
 pins="$repo/scripts/test-tools"
 tools="${PYDEPOT_TEST_TOOLS:-$repo/.tools}"
 python=/usr/bin/python3 # Debian's, from python3-venv above
 mkdir -p "$tools/bin"
 export UV_CACHE_DIR="$tools/cache" UV_NO_CONFIG=1 UV_PYTHON_DOWNLOADS=never
-fresh() { # fresh NAME: true when .tools/NAME was made from the current NAME.txt
-  [ -f "$tools/$1/.pins" ] && [ "$(cat "$tools/$1/.pins")" = "$(sha256sum < "$pins/$1.txt")" ]
+pyversion="$("$python" -c 'import sys; print(sys.version.split()[0])')"
+stamp() { sha256sum < "$pins/$1.txt"; echo "python $pyversion"; }
+fresh() { # fresh NAME: true when .tools/NAME was made from the current NAME.txt and Python
+  [ -f "$tools/$1/.pins" ] && [ "$(cat "$tools/$1/.pins")" = "$(stamp "$1")" ]
 }
-done_with() { sha256sum < "$pins/$1.txt" > "$tools/$1/.pins"; ln -sfn "../$1/bin/$1" "$tools/bin/$1"; }
+done_with() { stamp "$1" > "$tools/$1/.pins"; ln -sfn "../$1/bin/$1" "$tools/bin/$1"; }
 # uv installs the others, so it comes first, with Debian's pip.
 if ! fresh uv; then
   echo "installing test tool uv into $tools/uv"
