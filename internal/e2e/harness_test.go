@@ -28,7 +28,8 @@ var (
 	buildErr  error
 )
 
-// shared holds what tests of this process share (the binary, the corpus); TestMain removes it.
+// shared holds what tests of this process share (the binary, the corpus); TestMain
+// (cache_isolation_test.go) removes it.
 var shared = mustTempDir()
 
 func mustTempDir() string {
@@ -37,12 +38,6 @@ func mustTempDir() string {
 		panic(err)
 	}
 	return dir
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	os.RemoveAll(shared)
-	os.Exit(code)
 }
 
 // pydepotBin builds the binary once per test process.
