@@ -2,7 +2,7 @@
 GO ?= go
 BIN ?= bin/pydepot
 
-.PHONY: build test test-deps lint fuzz bench serve clean
+.PHONY: build test test-deps test-clients lint fuzz bench serve clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/pydepot
@@ -10,8 +10,17 @@ build:
 serve: build
 	$(BIN) serve
 
+# apt packages, and today's clients pinned in scripts/test-tools, one venv each in .tools/
+# (PYDEPOT_TEST_TOOLS to put them elsewhere); quick when they are there.
 test-deps:
 	./scripts/install-test-deps.sh
+
+# The client matrix alone (it is part of `make test`): uploads, installs, locks and private
+# reads with each client against the real binary.
+CLIENT_TESTS = TestToolsArePinnedVersions|TestPublishWithEachClient|TestInstallAndLockWithEachClient|TestPrivateDistributionWithEachClient|TestUvExcludeNewer|TestOldClients|TestTwineReusedFilename|TestPipDownloadRequireHashes
+
+test-clients: test-deps
+	$(GO) test -count=1 -timeout 20m -run '$(CLIENT_TESTS)' ./internal/testdist/ ./internal/e2e/
 
 # Packages whose code runs concurrently; `make test` runs them again under the race detector.
 RACE_PKGS = ./internal/index/ ./internal/blobstore/... ./internal/metastore/... ./internal/server/ \

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs on a fresh Debian machine: the real Python clients
-# (pip in a venv, twine, poetry, pipenv, build), the sandbox and tracing tools, nginx and wrk
-# for the benchmarks, and Work Queue / makeflow for the cluster test. Idempotent and quick
-# when everything is present.
+# Installs what the test suite needs on a fresh Debian machine, idempotent and quick when
+# everything is present:
+#  - from Debian: the sandbox and tracing tools, nginx and wrk for the benchmarks, Work Queue
+#    and makeflow for the cluster test, python3-build and setuptools for building test
+#    projects, and the old clients the "old clients" tests keep (twine 4, poetry 1.3, pip 23
+#    in `python3 -m venv`, pipenv 2022);
+#  - from PyPI: today's clients, pinned in scripts/test-tools/NAME.txt, one virtualenv each
+#    under .tools/ (or $PYDEPOT_TEST_TOOLS), with their commands linked in .tools/bin. The
+#    tests find them there through testdist.Tool and fail when one is missing.
 set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
 pkgs=(python3-venv python3-pip twine pipenv python3-poetry python3-build python3-wheel
       python3-setuptools bubblewrap strace nginx-light wrk coop-computing-tools zstd
       ca-certificates git make openmpi-bin patchelf)
@@ -18,3 +24,37 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# Today's clients. Each venv records the digest of the pins it was made from (first line,
+# which testdist.Tool checks) and the Python it was made with; a venv whose pins or Python
+# changed, or that a killed run left half-made, is made again, the others are kept.
+pins="$repo/scripts/test-tools"
+tools="${PYDEPOT_TEST_TOOLS:-$repo/.tools}"
+python=/usr/bin/python3 # Debian's, from python3-venv above
+mkdir -p "$tools/bin"
+export UV_CACHE_DIR="$tools/cache" UV_NO_CONFIG=1 UV_PYTHON_DOWNLOADS=never
+pyversion="$("$python" -c 'import sys; print(sys.version.split()[0])')"
+stamp() { sha256sum < "$pins/$1.txt"; echo "python $pyversion"; }
+fresh() { # fresh NAME: true when .tools/NAME was made from the current NAME.txt and Python
+  [ -f "$tools/$1/.pins" ] && [ "$(cat "$tools/$1/.pins")" = "$(stamp "$1")" ]
+}
+done_with() { stamp "$1" > "$tools/$1/.pins"; ln -sfn "../$1/bin/$1" "$tools/bin/$1"; }
+# uv installs the others, so it comes first, with Debian's pip.
+if ! fresh uv; then
+  echo "installing test tool uv into $tools/uv"
+  rm -rf "$tools/uv"
+  "$python" -m venv "$tools/uv"
+  "$tools/uv/bin/pip" install --quiet --no-cache-dir --disable-pip-version-check --no-deps -r "$pins/uv.txt"
+  done_with uv
+fi
+uv="$tools/uv/bin/uv"
+for f in "$pins"/*.txt; do
+  name="$(basename "$f" .txt)"
+  [ "$name" = uv ] && continue
+  fresh "$name" && continue
+  echo "installing test tool $name into $tools/$name"
+  rm -rf "$tools/$name"
+  "$uv" venv --quiet --python "$python" "$tools/$name"
+  "$uv" pip sync --quiet --python "$tools/$name/bin/python" "$f"
+  done_with "$name"
+done

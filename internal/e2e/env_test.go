@@ -184,7 +184,8 @@ func TestRunThroughWorkQueueWithMakeflow(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(flow, "Makeflow"), []byte(makeflowFile), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := append(os.Environ(), "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1")
+	// The worker's `pydepot run` keeps its caches in the test's folder, not ~/.cache.
+	env := commandEnv([]string{"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1", "XDG_CACHE_HOME=" + t.TempDir()})
 	portFile := filepath.Join(flow, "port")
 	mf := exec.Command("makeflow", "-T", "wq", "-Z", portFile, "Makeflow")
 	mf.Dir, mf.Env = flow, env

@@ -1,6 +1,9 @@
-// Package e2e drives a real pydepot binary with the real clients users run: twine, pip in
-// a venv, poetry, pipenv, and pydepot's own CLI. The test setup installs them from Debian
-// (scripts/install-test-deps.sh) when they are missing.
+// Package e2e drives a real pydepot binary with the real clients users run: today's uv,
+// pip, twine, poetry, pdm, hatch and pipenv (pinned, installed by scripts/install-test-deps.sh
+// into .tools and found through testdist.Tool), Debian's older twine, poetry and pip for one
+// "old clients" test each, makeflow, and pydepot's own CLI. Every client runs with its home,
+// caches and configuration in temporary folders and with a proxy that refuses everything but
+// 127.0.0.1, so a test never reads the machine's settings nor reaches another index.
 package e2e
 
 import (
@@ -15,26 +18,33 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 var (
 	buildOnce sync.Once
 	binPath   string
 	buildErr  error
-	depsOnce  sync.Once
-	depsErr   error
 )
+
+// shared holds what tests of this process share (the binary, the corpus); TestMain
+// (cache_isolation_test.go) removes it.
+var shared = mustTempDir()
+
+func mustTempDir() string {
+	dir, err := os.MkdirTemp("", "pydepot-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	return dir
+}
 
 // pydepotBin builds the binary once per test process.
 func pydepotBin(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "pydepot-e2e-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "pydepot")
+		binPath = filepath.Join(shared, "pydepot")
 		cmd := exec.Command("go", "build", "-o", binPath, "../../cmd/pydepot")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -47,17 +57,13 @@ func pydepotBin(t *testing.T) string {
 	return binPath
 }
 
-// needTools installs the real clients if they are missing; it never skips.
+// needTools fails the test unless the test setup (scripts/install-test-deps.sh, run by
+// `make test`) installed every pinned client; it never skips and never installs, so that
+// nothing is installed from inside parallel tests.
 func needTools(t *testing.T) {
 	t.Helper()
-	depsOnce.Do(func() {
-		out, err := exec.Command("../../scripts/install-test-deps.sh").CombinedOutput()
-		if err != nil {
-			depsErr = fmt.Errorf("install test deps: %v\n%s", err, out)
-		}
-	})
-	if depsErr != nil {
-		t.Fatal(depsErr)
+	for _, name := range testdist.Clients {
+		testdist.Tool(t, name)
 	}
 }
 
@@ -68,6 +74,11 @@ type server struct {
 	Data  string
 	log   *os.File
 	cmd   *exec.Cmd
+}
+
+// adminEnv is the environment of a `pydepot` command run with the admin token.
+func (s *server) adminEnv() []string {
+	return []string{"PYDEPOT_URL=" + s.URL, "PYDEPOT_TOKEN=" + s.Token}
 }
 
 func freeAddr(t *testing.T) string {
@@ -146,20 +157,22 @@ func runErr(dir string, env []string, name string, args ...string) (string, erro
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = commandEnv(env)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 
-// venv makes a fresh venv with Debian's python3.11 and returns its bin directory.
+// venv makes a fresh venv with Debian's Python 3.11 (`python3 -m venv`, so Debian's pip
+// 23 is in it) and returns its bin directory.
 func venv(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "venv")
-	run(t, "", nil, "/usr/bin/python3", "-m", "venv", dir)
+	run(t, "", pipEnv(t), testdist.DebianTool(t, "python3", "3.11"), "-m", "venv", dir)
 	return filepath.Join(dir, "bin")
 }
 
-// pipEnv keeps pip away from any configuration or cache of the machine.
+// pipEnv keeps pip away from any configuration or cache of the machine (see clientEnv).
 func pipEnv(t *testing.T) []string {
-	return []string{"PIP_CONFIG_FILE=/dev/null", "PIP_NO_CACHE_DIR=1", "PIP_DISABLE_PIP_VERSION_CHECK=1", "HOME=" + t.TempDir()}
+	env, _ := clientEnv(t)
+	return env
 }
