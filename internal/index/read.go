@@ -61,6 +61,7 @@ func (s *Service) Projects(ctx context.Context, d *Distribution) ([]ProjectSumma
 }
 
 // Project implements API. name is normalized first, so callers may pass any spelling.
+// Its display name and status are those of the version served.
 func (s *Service) Project(ctx context.Context, d *Distribution, name string) (*Project, error) {
 	repoID, n, err := s.view(ctx, d)
 	if err != nil {
@@ -75,7 +76,8 @@ func (s *Service) Project(ctx context.Context, d *Distribution, name string) (*P
 	if err != nil {
 		return nil, err
 	}
-	out := &Project{Name: p.Name, DisplayName: p.DisplayName, Serial: p.Serial, Status: p.Status, Files: make([]File, len(rows))}
+	out := &Project{Name: p.Name, DisplayName: p.DisplayName, Serial: p.Serial, Status: p.Status, StatusReason: p.StatusReason,
+		Files: make([]File, len(rows))}
 	if out.Status == "" {
 		out.Status = "active"
 	}

@@ -93,14 +93,17 @@ type ProjectSummary struct {
 	Serial      int64 // last serial that touched this project
 }
 
-// Project is a project's files in one repository version.
+// Project is a project's files in one repository version, with the display name and
+// status that version gives it (they belong to the repository and its versions).
 type Project struct {
 	Name        string // normalized
 	DisplayName string
 	Serial      int64
 	Status      string // PEP 792 project status: "active" unless set otherwise
-	Files       []File // sorted by version (PEP 440) then filename
-	Versions    []string
+	// StatusReason is PEP 792's free-form reason for the status; may be "".
+	StatusReason string
+	Files        []File // sorted by version (PEP 440) then filename
+	Versions     []string
 }
 
 // Upload is one file to add to a repository. Content has been fully received (spooled) by

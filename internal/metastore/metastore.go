@@ -7,7 +7,8 @@
 // implementation can follow the SQLite one (package sqlite below this one is the
 // embedded default). Every change runs inside Store.InTx; a Tx reads its own writes.
 //
-// A repository version N is the set of repository_content rows with
+// A repository version N is the set of repository_content rows (and project_attributes
+// rows: display name, PEP 792 status) with
 // version_added <= N and (version_removed IS NULL or version_removed > N). Making a
 // version therefore writes only the rows that change; nothing is copied.
 //
@@ -61,12 +62,21 @@ type File struct {
 	YankReason string
 }
 
-// ProjectSummary is a project that has at least one file in a version.
+// ProjectSummary is a project that has at least one file in a version, with the
+// attributes that version gives it.
 type ProjectSummary struct {
-	Name        string // normalized
-	DisplayName string
-	Serial      int64
-	Status      string
+	Name   string // normalized
+	Serial int64
+	ProjectAttributes
+}
+
+// ProjectAttributes are what a repository version says about one of its projects besides
+// its files. They belong to the repository and are versioned like its content: a change
+// makes them new in the version being made and leaves every older version as it was.
+type ProjectAttributes struct {
+	DisplayName  string // as the metadata of the latest upload writes the name
+	Status       string // PEP 792: active, archived, quarantined or deprecated
+	StatusReason string // PEP 792's free-form reason; may be ""
 }
 
 // Distribution is a distribution row.
@@ -138,8 +148,8 @@ type RepositoryWriter interface {
 	// BeginVersion makes version Latest+1 the repository's latest and returns its number.
 	// Content changes for it follow; FinishVersion completes it.
 	BeginVersion(ctx context.Context, repoID int64, message string, now time.Time) (int, error)
-	// FinishVersion counts the version's files and gives every project whose content
-	// changed in it a new serial.
+	// FinishVersion counts the version's files and gives every project whose content or
+	// attributes changed in it a new serial.
 	FinishVersion(ctx context.Context, repoID int64, number int, now time.Time) error
 }
 
@@ -181,8 +191,10 @@ type ContentReader interface {
 // ContentWriter changes files and content; version is always the one begun with
 // BeginVersion.
 type ContentWriter interface {
-	// AddFile inserts a file row (creating or updating its project) and adds it to
-	// version. ErrConflict when the filename is already used in the repository.
+	// AddFile inserts a file row (creating its project when new) and adds it to version.
+	// The repository's display name of the project becomes f.ProjectName in version
+	// (its status stays; a project new to the repository is active). ErrConflict when
+	// the filename is already used in the repository.
 	AddFile(ctx context.Context, f *File, version int) (int64, error)
 	// SetYanked sets the yank state of every file of project==pversion held by version;
 	// it returns how many files it matched.
@@ -195,11 +207,17 @@ type ContentWriter interface {
 	// not ""); it returns how many it dropped.
 	RemoveFiles(ctx context.Context, repoID int64, version int, project, pversion, filename string) (int, error)
 	// RestoreFile adds an existing file row that the latest state does not hold back to
-	// version, not yanked. ErrNotFound when the repository has no such row, ErrConflict
+	// version, not yanked; a project the latest state has no attributes for gets the
+	// file's name and the active status. ErrNotFound when the repository has no such row, ErrConflict
 	// when the file is held already.
 	RestoreFile(ctx context.Context, repoID int64, version int, fileID int64) error
-	// RestoreContent makes version hold exactly what version `to` held.
+	// RestoreContent makes version hold exactly what version `to` held: its files and
+	// its project attributes.
 	RestoreContent(ctx context.Context, repoID int64, version, to int) error
+	// SetProjectAttributes gives project (normalized) the attributes a in version of the
+	// repository and reports whether they changed (false: they already were a, and
+	// nothing is written). ErrNotFound when no repository ever stored the project.
+	SetProjectAttributes(ctx context.Context, repoID int64, version int, project string, a ProjectAttributes) (bool, error)
 	// PutParsedMetadata stores the parsed form of the core metadata file with that sha256
 	// (opaque bytes to the store); a digest already stored keeps its first value.
 	PutParsedMetadata(ctx context.Context, metadataSHA256 string, parsed []byte) error

@@ -108,11 +108,12 @@ func (q queries) ProjectFilenames(ctx context.Context, repoID int64, version int
 func (q queries) Project(ctx context.Context, repoID int64, version int, project string) (*metastore.ProjectSummary, error) {
 	var p metastore.ProjectSummary
 	var serial sql.NullInt64
-	err := q.q.QueryRowContext(ctx, `SELECT p.name, p.display_name, p.status,
+	err := q.q.QueryRowContext(ctx, `SELECT p.name, `+attrCols+`,
 		(SELECT MAX(s.serial) FROM serials s WHERE s.repository_id = ? AND s.project_id = p.id AND s.version <= ?)
-		FROM projects p WHERE p.name = ? AND EXISTS (
+		FROM projects p `+attrJoin+` WHERE p.name = ? AND EXISTS (
 			SELECT 1 FROM repository_content rc WHERE rc.repository_id = ? AND rc.project_id = p.id AND `+live+`)`,
-		repoID, version, project, repoID, version, version).Scan(&p.Name, &p.DisplayName, &p.Status, &serial)
+		repoID, version, repoID, version, version, project, repoID, version, version).
+		Scan(&p.Name, &p.DisplayName, &p.Status, &p.StatusReason, &serial)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("project %q: %w", project, errs.ErrNotFound)
 	}
@@ -146,9 +147,9 @@ func (q queries) Projects(ctx context.Context, repoID int64, version int) ([]met
 	if err := srows.Err(); err != nil {
 		return nil, 0, err
 	}
-	rows, err := q.q.QueryContext(ctx, `SELECT p.name, p.display_name, p.status FROM projects p
+	rows, err := q.q.QueryContext(ctx, `SELECT p.name, `+attrCols+` FROM projects p `+attrJoin+`
 		WHERE EXISTS (SELECT 1 FROM repository_content rc WHERE rc.repository_id = ? AND rc.project_id = p.id AND `+live+`)
-		ORDER BY p.name`, repoID, version, version)
+		ORDER BY p.name`, repoID, version, version, repoID, version, version)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -156,7 +157,7 @@ func (q queries) Projects(ctx context.Context, repoID int64, version int) ([]met
 	var out []metastore.ProjectSummary
 	for rows.Next() {
 		var p metastore.ProjectSummary
-		if err := rows.Scan(&p.Name, &p.DisplayName, &p.Status); err != nil {
+		if err := rows.Scan(&p.Name, &p.DisplayName, &p.Status, &p.StatusReason); err != nil {
 			return nil, 0, err
 		}
 		p.Serial = serials[p.Name]
@@ -258,23 +259,27 @@ func (q queries) RestoreFile(ctx context.Context, repoID int64, version int, fil
 	if held > 0 {
 		return fmt.Errorf("file %d is held already: %w", fileID, errs.ErrConflict)
 	}
-	res, err := q.q.ExecContext(ctx, `INSERT INTO repository_content (repository_id, project_id, file_id, yanked, yank_reason, version_added)
-		SELECT repository_id, project_id, id, 0, '', ? FROM files WHERE repository_id = ? AND id = ?`, version, repoID, fileID)
+	var pid int64
+	var name string
+	err := q.q.QueryRowContext(ctx, `SELECT project_id, project_name FROM files WHERE repository_id = ? AND id = ?`, repoID, fileID).Scan(&pid, &name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("file %d: %w", fileID, errs.ErrNotFound)
+	}
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("file %d: %w", fileID, errs.ErrNotFound)
+	if _, err := q.q.ExecContext(ctx, `INSERT INTO repository_content (repository_id, project_id, file_id, yanked, yank_reason, version_added)
+		VALUES (?, ?, ?, 0, '', ?)`, repoID, pid, fileID, version); err != nil {
+		return err
 	}
-	return nil
+	return q.ensureAttributes(ctx, repoID, pid, version, name)
 }
 
 // AddFile implements metastore.ContentWriter.
 func (q queries) AddFile(ctx context.Context, f *metastore.File, version int) (int64, error) {
 	var pid int64
-	if err := q.q.QueryRowContext(ctx, `INSERT INTO projects (name, display_name) VALUES (?, ?)
-		ON CONFLICT (name) DO UPDATE SET display_name = excluded.display_name RETURNING id`,
-		f.Project, f.ProjectName).Scan(&pid); err != nil {
+	if err := q.q.QueryRowContext(ctx, `INSERT INTO projects (name) VALUES (?)
+		ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, f.Project).Scan(&pid); err != nil {
 		return 0, err
 	}
 	var id int64
@@ -299,6 +304,9 @@ func (q queries) AddFile(ctx context.Context, f *metastore.File, version int) (i
 	}
 	if _, err := q.q.ExecContext(ctx, `INSERT INTO repository_content (repository_id, project_id, file_id, yanked, yank_reason, version_added)
 		VALUES (?, ?, ?, ?, ?, ?)`, f.RepositoryID, pid, id, f.Yanked, f.YankReason, version); err != nil {
+		return 0, err
+	}
+	if err := q.uploadedName(ctx, f.RepositoryID, pid, version, f.ProjectName); err != nil {
 		return 0, err
 	}
 	f.ID = id
@@ -428,7 +436,9 @@ func (q queries) RestoreContent(ctx context.Context, repoID int64, version, to i
 		return err
 	}
 	// Close what came after `to`.
-	_, err := q.q.ExecContext(ctx, `UPDATE repository_content SET version_removed = ?
-		WHERE repository_id = ? AND version_removed IS NULL AND version_added > ? AND version_added < ?`, version, repoID, to, version)
-	return err
+	if _, err := q.q.ExecContext(ctx, `UPDATE repository_content SET version_removed = ?
+		WHERE repository_id = ? AND version_removed IS NULL AND version_added > ? AND version_added < ?`, version, repoID, to, version); err != nil {
+		return err
+	}
+	return q.restoreAttributes(ctx, repoID, version, to)
 }

@@ -123,15 +123,20 @@ func (q queries) BeginVersion(ctx context.Context, repoID int64, message string,
 	return n, err
 }
 
-// FinishVersion implements metastore.RepositoryWriter.
+// FinishVersion implements metastore.RepositoryWriter. A project whose attributes alone
+// changed gets a serial too: its pages change.
 func (q queries) FinishVersion(ctx context.Context, repoID int64, number int, now time.Time) error {
 	if _, err := q.q.ExecContext(ctx, `INSERT INTO serials (repository_id, version, project_id, created_at)
 		SELECT ?, ?, project_id, ? FROM (
 			SELECT project_id FROM repository_content INDEXED BY content_added WHERE repository_id = ? AND version_added = ?
 			UNION
 			SELECT project_id FROM repository_content INDEXED BY content_removed WHERE repository_id = ? AND version_removed = ?
+			UNION
+			SELECT project_id FROM project_attributes INDEXED BY attributes_added WHERE repository_id = ? AND version_added = ?
+			UNION
+			SELECT project_id FROM project_attributes INDEXED BY attributes_removed WHERE repository_id = ? AND version_removed = ?
 		) changed ORDER BY project_id`,
-		repoID, number, micros(now), repoID, number, repoID, number); err != nil {
+		repoID, number, micros(now), repoID, number, repoID, number, repoID, number, repoID, number); err != nil {
 		return err
 	}
 	// BeginVersion copied the previous count; adjust it by what this version changed.
