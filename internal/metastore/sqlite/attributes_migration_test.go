@@ -236,13 +236,13 @@ func TestMigrationProjectAttributes(t *testing.T) {
 	a, b := o.repo("a"), o.repo("b")
 	o.repo("empty")
 	o.version(a, func(n int) { o.add(a, n, "Foo_Bar", "1.0"); o.add(a, n, "baz", "1.0") }) // a@1
-	o.version(b, func(n int) { o.add(b, n, "foo-bar", "2.0") })                             // b@1: renames foo-bar for a too
-	o.version(a, func(n int) { o.yank(a, n, "foo_bar-1.0.tar.gz", "broken") })              // a@2
-	o.version(a, func(n int) { o.add(a, n, "Baz", "2.0") })                                 // a@3
-	o.version(a, func(n int) { o.remove(a, n, "baz-1.0.tar.gz") })                          // a@4
-	o.version(b, func(n int) { o.add(b, n, "qux", "1.0") })                                 // b@2
-	o.version(a, func(n int) { o.rollback(a, n, 2) })                                       // a@5
-	o.version(b, func(n int) { o.remove(b, n, "qux-1.0.tar.gz") })                          // b@3: qux gone from b
+	o.version(b, func(n int) { o.add(b, n, "foo-bar", "2.0") })                            // b@1: renames foo-bar for a too
+	o.version(a, func(n int) { o.yank(a, n, "foo_bar-1.0.tar.gz", "broken") })             // a@2
+	o.version(a, func(n int) { o.add(a, n, "Baz", "2.0") })                                // a@3
+	o.version(a, func(n int) { o.remove(a, n, "baz-1.0.tar.gz") })                         // a@4
+	o.version(b, func(n int) { o.add(b, n, "qux", "1.0") })                                // b@2
+	o.version(a, func(n int) { o.rollback(a, n, 2) })                                      // a@5
+	o.version(b, func(n int) { o.remove(b, n, "qux-1.0.tar.gz") })                         // b@3: qux gone from b
 	o.exec(`UPDATE projects SET status = 'archived' WHERE name = 'baz'`)
 	o.exec(`UPDATE projects SET status = 'quarantined' WHERE name = 'qux'`)
 	before := o.reads()
