@@ -39,6 +39,9 @@ func Run(t *testing.T, newStore Factory) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"IsolationBetweenRepositories", testIsolation},
 		{"ContextCanceled", testContextCanceled},
+		{"AttributesPerRepository", testAttributesPerRepository},
+		{"AttributesVersioned", testAttributesVersioned},
+		{"AttributesRollback", testAttributesRollback},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
