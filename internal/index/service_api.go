@@ -77,6 +77,10 @@ type API interface {
 	// (YankResult.Changed == 0). ErrNotFound when the release has no files.
 	YankRelease(ctx context.Context, repo, project, version string, reason *string) (*YankResult, error)
 	UnyankRelease(ctx context.Context, repo, project, version string) (*YankResult, error)
+	// SetProjectStatus gives a project the PEP 792 status (with a reason, "" for none)
+	// in a new version of repo; none is made when it already has them. The status is
+	// repo's own, as the display name is. ErrInvalid for an unknown status.
+	SetProjectStatus(ctx context.Context, repo, project, status, reason string) (*StatusResult, error)
 	// Remove removes one file (filename != "") or every file of a version.
 	Remove(ctx context.Context, repo, project, version, filename string) error
 

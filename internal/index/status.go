@@ -1,0 +1,107 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/metastore"
+	"github.com/pydepot/pydepot/internal/names"
+)
+
+// The PEP 792 project statuses. A project is active unless set otherwise.
+const (
+	StatusActive      = "active"      // uploads allowed, files offered
+	StatusArchived    = "archived"    // no update expected; files offered
+	StatusQuarantined = "quarantined" // unsafe (malware): no file is offered
+	StatusDeprecated  = "deprecated"  // obsolete, maybe superseded; as active otherwise
+)
+
+// ProjectStatuses lists the PEP 792 statuses, the default first.
+func ProjectStatuses() []string {
+	return []string{StatusActive, StatusArchived, StatusQuarantined, StatusDeprecated}
+}
+
+// MaxStatusReason bounds the reason given with a status, in bytes.
+const MaxStatusReason = 1024
+
+// StatusResult says what SetProjectStatus did.
+type StatusResult struct {
+	Repository string
+	Project    string // normalized
+	Status     string // the project's status now
+	Reason     string // its reason now
+	// Changed is false when the project already had that status and reason: nothing was
+	// changed and no version made.
+	Changed           bool
+	RepositoryVersion int // the version made, or the latest when nothing changed
+}
+
+// checkStatus validates a status and its reason.
+func checkStatus(status, reason string) error {
+	ok := false
+	for _, s := range ProjectStatuses() {
+		ok = ok || s == status
+	}
+	if !ok {
+		return fmt.Errorf("project status %q: not one of %s (PEP 792): %w", status, strings.Join(ProjectStatuses(), ", "), errs.ErrInvalid)
+	}
+	if len(reason) > MaxStatusReason {
+		return fmt.Errorf("status reason of %d bytes, at most %d: %w", len(reason), MaxStatusReason, errs.ErrInvalid)
+	}
+	if !utf8.ValidString(reason) || strings.ContainsFunc(reason, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return fmt.Errorf("status reason: not UTF-8 text on one line: %w", errs.ErrInvalid)
+	}
+	return nil
+}
+
+// SetProjectStatus implements API: it gives project (any spelling) the PEP 792 status
+// with reason ("" for none) in a new version of repo. The status belongs to repo: other
+// repositories holding the project, and repo's older versions, keep theirs. Setting the
+// status and reason the project already has makes no version. ErrInvalid for a status
+// PEP 792 does not define or a bad reason, ErrNotFound when the latest version of repo
+// does not hold the project.
+func (s *Service) SetProjectStatus(ctx context.Context, repo, project, status, reason string) (*StatusResult, error) {
+	if err := checkStatus(status, reason); err != nil {
+		return nil, err
+	}
+	res := &StatusResult{Repository: repo, Project: names.Normalize(project), Status: status, Reason: reason}
+	err := s.store.InTx(ctx, func(tx metastore.Tx) error {
+		res.Changed = false
+		r, err := tx.Repository(ctx, repo)
+		if err != nil {
+			return err
+		}
+		p, err := tx.Project(ctx, r.ID, r.Latest, res.Project)
+		if err != nil {
+			return fmt.Errorf("repository %s has no project %s: %w", repo, res.Project, err)
+		}
+		res.RepositoryVersion = r.Latest
+		if p.Status == status && p.StatusReason == reason {
+			return nil // no-op: no version
+		}
+		now := s.now()
+		n, err := tx.BeginVersion(ctx, r.ID, fmt.Sprintf("status %s %s", res.Project, status), now)
+		if err != nil {
+			return err
+		}
+		a := p.ProjectAttributes
+		a.Status, a.StatusReason = status, reason
+		if res.Changed, err = tx.SetProjectAttributes(ctx, r.ID, n, res.Project, a); err != nil {
+			return err
+		}
+		res.RepositoryVersion = n
+		return tx.FinishVersion(ctx, r.ID, n, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if res.Changed {
+		s.log.Info("repository changed", "repository", repo, "change", "status", "project", res.Project, "status", status)
+	} else {
+		s.log.Debug("nothing to change", "repository", repo, "change", "status", "project", res.Project, "status", status)
+	}
+	return res, nil
+}
