@@ -72,6 +72,17 @@ func (c *Client) YankRelease(ctx context.Context, repo, project, version string,
 	return &out, nil
 }
 
+// SetProjectStatus sets the PEP 792 status of project in repo, with reason ("" for
+// none), and says whether it changed.
+func (c *Client) SetProjectStatus(ctx context.Context, repo, project, status, reason string) (*wire.StatusResult, error) {
+	var out wire.StatusResult
+	path := "/api/repositories/" + esc(repo) + "/projects/" + esc(project) + "/status"
+	if err := c.call(ctx, http.MethodPut, path, wire.ProjectStatus{Status: status, Reason: reason}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // Unyank clears the yank of project==version in repo.
 func (c *Client) Unyank(ctx context.Context, repo, project, version string) error {
 	_, err := c.UnyankRelease(ctx, repo, project, version)

@@ -31,6 +31,7 @@ func (s *server) apiRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /api/repositories/{name}/upload", j(s.apiUpload))
 	mux.Handle("POST /api/repositories/{name}/projects/{project}/versions/{version}/yank", j(s.yank))
 	mux.Handle("POST /api/repositories/{name}/projects/{project}/versions/{version}/unyank", j(s.unyank))
+	mux.Handle("PUT /api/repositories/{name}/projects/{project}/status", j(s.setStatus))
 	mux.Handle("DELETE /api/repositories/{name}/projects/{project}/versions/{version}", j(s.remove))
 	mux.Handle("DELETE /api/repositories/{name}/projects/{project}/versions/{version}/files/{filename}", j(s.remove))
 	mux.Handle("GET /api/distributions", j(s.listDistributions))
@@ -234,6 +235,27 @@ func (s *server) yanked(w http.ResponseWriter, res *index.YankResult) error {
 		s.changed()
 	}
 	return writeJSON(w, http.StatusOK, wire.FromYankResult(*res))
+}
+
+// setStatus sets a project's PEP 792 status in the repository (admin: it can hide every
+// file of the project).
+func (s *server) setStatus(w http.ResponseWriter, r *http.Request) error {
+	repo := r.PathValue("name")
+	if err := s.authorize(r, index.ScopeAdmin, repo); err != nil {
+		return err
+	}
+	var in wire.ProjectStatus
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	res, err := s.api.SetProjectStatus(r.Context(), repo, r.PathValue("project"), in.Status, in.Reason)
+	if err != nil {
+		return err
+	}
+	if res.Changed {
+		s.changed()
+	}
+	return writeJSON(w, http.StatusOK, wire.FromStatusResult(*res))
 }
 
 func (s *server) remove(w http.ResponseWriter, r *http.Request) error {

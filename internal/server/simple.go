@@ -253,6 +253,9 @@ func renderProjectHTML(p *index.Project) []byte {
 	title := html.EscapeString("Links for " + displayName(p.DisplayName, p.Name))
 	b.WriteString("<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"" + apiVersion + "\">\n")
 	b.WriteString("    <meta name=\"pypi:project-status\" content=\"" + html.EscapeString(projectStatus(p)) + "\">\n")
+	if p.StatusReason != "" {
+		b.WriteString("    <meta name=\"pypi:project-status-reason\" content=\"" + html.EscapeString(p.StatusReason) + "\">\n")
+	}
 	b.WriteString("    <title>" + title + "</title>\n" + stylesheetLink + "  </head>\n  <body>\n    <h1>" + title + "</h1>\n")
 	files := offeredFiles(p)
 	for i := range files {
@@ -289,8 +292,10 @@ type jsonFile struct {
 	UploadTime   string `json:"upload-time,omitempty"`
 }
 
+// jsonStatus is PEP 792's project-status; the reason is left out when there is none.
 type jsonStatus struct {
 	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
 }
 
 func renderProjectJSON(p *index.Project) ([]byte, error) {
@@ -303,7 +308,7 @@ func renderProjectJSON(p *index.Project) ([]byte, error) {
 	}{
 		Meta:          jsonMeta{APIVersion: apiVersion, LastSerial: p.Serial},
 		Name:          p.Name,
-		ProjectStatus: jsonStatus{Status: projectStatus(p)},
+		ProjectStatus: jsonStatus{Status: projectStatus(p), Reason: p.StatusReason},
 		Versions:      p.Versions,
 		Files:         make([]jsonFile, len(offeredFiles(p))),
 	}

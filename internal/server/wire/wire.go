@@ -101,6 +101,30 @@ func FromYankResult(r index.YankResult) YankResult {
 		Files: r.Files, Changed: r.Changed, RepositoryVersion: r.RepositoryVersion}
 }
 
+// ProjectStatus is the body of PUT .../projects/{project}/status: a PEP 792 status
+// (active, archived, quarantined, deprecated) and an optional reason.
+type ProjectStatus struct {
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// StatusResult answers PUT .../status: the project's status now, and whether it changed
+// (false: it already had it, and no version was made).
+type StatusResult struct {
+	Repository        string `json:"repository"`
+	Project           string `json:"project"`
+	Status            string `json:"status"`
+	Reason            string `json:"reason,omitempty"`
+	Changed           bool   `json:"changed"`
+	RepositoryVersion int    `json:"repository_version"`
+}
+
+// FromStatusResult converts an index status result.
+func FromStatusResult(r index.StatusResult) StatusResult {
+	return StatusResult{Repository: r.Repository, Project: r.Project, Status: r.Status, Reason: r.Reason,
+		Changed: r.Changed, RepositoryVersion: r.RepositoryVersion}
+}
+
 // Token is an API token as listed (never with its secret).
 type Token struct {
 	ID         int64     `json:"id"`
