@@ -105,6 +105,7 @@ func NewRoot(env Env) *cobra.Command {
 		newYankCmd(env),
 		newUnyankCmd(env),
 		newRemoveCmd(env),
+		newProjectCmd(env),
 		newTokenCmd(env),
 		newAnalyzeCmd(env),
 		newCreateCmd(env),
