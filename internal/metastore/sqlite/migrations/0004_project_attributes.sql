@@ -15,7 +15,11 @@ CREATE TABLE project_attributes (
     version_added   INTEGER NOT NULL,
     version_removed INTEGER
 );
-CREATE INDEX attributes_project ON project_attributes (repository_id, project_id, version_added);
+-- attributes_project covers the readers' lookup (one seek per project, no table read):
+-- without the attribute columns in it the project list of 10,000 projects took 1.5 times
+-- as long as before this migration.
+CREATE INDEX attributes_project ON project_attributes
+    (repository_id, project_id, version_added, version_removed, display_name, status, status_reason);
 CREATE INDEX attributes_added ON project_attributes (repository_id, version_added);
 CREATE INDEX attributes_removed ON project_attributes (repository_id, version_removed);
 
