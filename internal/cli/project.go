@@ -14,8 +14,8 @@ import (
 // projectStatuses are PEP 792's statuses with what each means, for help and completion.
 var projectStatuses = []string{
 	"active\tthe default",
-	"archived\tno update expected; files still offered",
-	"quarantined\tunsafe (malware): the index offers none of its files",
+	"archived\tno update expected: uploads refused, files still offered",
+	"quarantined\tunsafe (malware): uploads refused, no file offered",
 	"deprecated\tobsolete, maybe superseded; otherwise as active",
 }
 

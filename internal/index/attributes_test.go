@@ -177,8 +177,67 @@ func TestSetProjectStatus(t *testing.T) {
 		t.Errorf("refused changes made versions: latest %d", r.Latest)
 	}
 	// An upload keeps the status and brings its name.
+	if _, err := s.SetProjectStatus(ctx, "main", "attr-demo", index.StatusDeprecated, "see other"); err != nil {
+		t.Fatal(err)
+	}
 	uploadTo(t, s, "main", "attr.demo", "2.0")
-	if p, _ := s.Project(ctx, d, "attr-demo"); p.Status != index.StatusArchived || p.DisplayName != "attr.demo" {
+	if p, _ := s.Project(ctx, d, "attr-demo"); p.Status != index.StatusDeprecated || p.StatusReason != "see other" || p.DisplayName != "attr.demo" {
 		t.Errorf("after an upload: %+v", p)
+	}
+}
+
+// TestStatusRefusesUploads: PEP 792 says an archived or quarantined project takes no new
+// files; deprecated and active do. The refusal changes nothing, in this repository only.
+func TestStatusRefusesUploads(t *testing.T) {
+	ctx := context.Background()
+	s := newService(t)
+	uploadTo(t, s, "main", "Attr_Demo", "1.0")
+	if _, err := s.CreateRepository(ctx, "b", ""); err != nil {
+		t.Fatal(err)
+	}
+	version := 1
+	for _, tc := range []struct {
+		status  string
+		refused bool
+	}{
+		{index.StatusArchived, true},
+		{index.StatusQuarantined, true},
+		{index.StatusDeprecated, false},
+		{index.StatusActive, false},
+	} {
+		if _, err := s.SetProjectStatus(ctx, "main", "attr-demo", tc.status, ""); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := s.Repository(ctx, "main")
+		version++
+		fn, data := namedWheel(t, "Attr_Demo", fmt.Sprintf("2.%d", version))
+		_, _, err := s.Upload(ctx, index.Upload{Repository: "main", Filename: fn, Content: bytes.NewReader(data)})
+		if tc.refused != errors.Is(err, index.ErrStatusRefusesUpload) || tc.refused != errors.Is(err, errs.ErrInvalid) {
+			t.Errorf("upload to a project %s: %v (refused: want %v)", tc.status, err, tc.refused)
+		}
+		if after, _ := s.Repository(ctx, "main"); tc.refused && after.Latest != before.Latest {
+			t.Errorf("a refused upload made version %d", after.Latest)
+		}
+		if tc.refused && !strings.Contains(err.Error(), tc.status) {
+			t.Errorf("refusal does not name the status: %v", err)
+		}
+		// Another repository's status is its own.
+		if tc.refused {
+			fnb, datab := namedWheel(t, "Attr_Demo", fmt.Sprintf("3.%d", version))
+			if _, _, err := s.Upload(ctx, index.Upload{Repository: "b", Filename: fnb, Content: bytes.NewReader(datab)}); err != nil {
+				t.Errorf("upload to b while main has it %s: %v", tc.status, err)
+			}
+		}
+	}
+	// A removed file restored by uploading its bytes again is an upload too.
+	fn, data := namedWheel(t, "Attr_Demo", "1.0")
+	if err := s.Remove(ctx, "main", "", "", fn); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetProjectStatus(ctx, "main", "attr-demo", index.StatusArchived, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Upload(ctx, index.Upload{Repository: "main", Filename: fn, Content: bytes.NewReader(data)}); !errors.Is(err, index.ErrStatusRefusesUpload) {
+		t.Errorf("restoring a file of an archived project: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -53,6 +54,28 @@ func checkStatus(status, reason string) error {
 	}
 	if !utf8.ValidString(reason) || strings.ContainsFunc(reason, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return fmt.Errorf("status reason: not UTF-8 text on one line: %w", errs.ErrInvalid)
+	}
+	return nil
+}
+
+// ErrStatusRefusesUpload is the refusal of an upload to a project that the repository
+// has archived or quarantined: PEP 792 says the index must not accept new files for it.
+// It wraps errs.ErrInvalid (HTTP 400, as PyPI answers; not 409, which twine's
+// --skip-existing would take for "already uploaded").
+var ErrStatusRefusesUpload = fmt.Errorf("project status does not allow uploads: %w", errs.ErrInvalid)
+
+// checkStatusAllowsUpload refuses an upload (or a restore by upload) of a file of project
+// when the latest version has the project archived or quarantined.
+func checkStatusAllowsUpload(ctx context.Context, r metastore.Reader, repoID int64, latest int, project string) error {
+	p, err := r.Project(ctx, repoID, latest, project)
+	if errors.Is(err, errs.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if p.Status == StatusArchived || p.Status == StatusQuarantined {
+		return fmt.Errorf("%s is %s in this repository (PEP 792); set it active to upload again: %w", project, p.Status, ErrStatusRefusesUpload)
 	}
 	return nil
 }

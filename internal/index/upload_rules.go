@@ -117,8 +117,12 @@ func sameReleaseFile(ctx context.Context, r metastore.Reader, repoID int64, late
 }
 
 // checkSameRelease refuses row when the latest version has another file of its release
-// for the same tags (or, for an sdist, of the same format).
+// for the same tags (or, for an sdist, of the same format), and when it has the project
+// archived or quarantined (PEP 792; see checkStatusAllowsUpload).
 func checkSameRelease(ctx context.Context, r metastore.Reader, repoID int64, latest int, row *metastore.File) error {
+	if err := checkStatusAllowsUpload(ctx, r, repoID, latest, row.Project); err != nil {
+		return err
+	}
 	dup, err := sameReleaseFile(ctx, r, repoID, latest, row)
 	if err != nil || dup == nil {
 		return err

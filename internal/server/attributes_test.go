@@ -125,4 +125,9 @@ func TestSetStatusAPI(t *testing.T) {
 	if body := readBody(t, resp); !strings.Contains(body, `"project-status":{"status":"archived"}`) {
 		t.Errorf("page after archiving: %s", body)
 	}
+	// PEP 792: no new files for an archived project (400, as PyPI answers).
+	code, body := e.upload("/legacy/", adminSecret, form{filename: wheelName("demo", "2.0"), content: makeWheel(t, "demo", "2.0", wheelOpts{})})
+	if code != http.StatusBadRequest || !strings.Contains(body, "archived") {
+		t.Errorf("upload to an archived project: %d %s", code, body)
+	}
 }
