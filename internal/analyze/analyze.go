@@ -53,27 +53,12 @@ type Result struct {
 
 // Run analyzes the sources.
 func Run(ctx context.Context, o Options) (*Result, error) {
-	log := o.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	if o.TopLevel && o.Function != "" {
 		return nil, fmt.Errorf("--toplevel and --function exclude each other: %w", errs.ErrInvalid)
 	}
-	version := o.Python
-	if o.Target != nil {
-		version = o.Target.Version
-	}
-	std, err := stdlib.For(version)
+	log, version, std, table, err := prepare(o)
 	if err != nil {
 		return nil, err
-	}
-	if o.Pin && o.Target == nil {
-		return nil, fmt.Errorf("--pin needs an interpreter of Python %s to read its installed versions: %w", version, errs.ErrNotFound)
-	}
-	table := o.Table
-	if table == nil {
-		table = BuiltinTable()
 	}
 	if len(o.Sources) == 0 {
 		o.Sources = []string{"-"}
@@ -165,11 +150,45 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			}
 		}
 	}
+	res.Local = sortedKeys(localUsed)
+	mapImports(ctx, o, table, log, required, optional, queries, res)
+	return res, nil
+}
+
+// prepare reads the options Run and MapModules share: the logger, the target's
+// version and standard library, and the mapping table.
+func prepare(o Options) (*slog.Logger, string, *stdlib.Set, *Table, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	version := o.Python
+	if o.Target != nil {
+		version = o.Target.Version
+	}
+	std, err := stdlib.For(version)
+	if err != nil {
+		return nil, "", nil, nil, err
+	}
+	if o.Pin && o.Target == nil {
+		return nil, "", nil, nil, fmt.Errorf("--pin needs an interpreter of Python %s to read its installed versions: %w", version, errs.ErrNotFound)
+	}
+	table := o.Table
+	if table == nil {
+		table = BuiltinTable()
+	}
+	return log, version, std, table, nil
+}
+
+// mapImports maps the import keys found (required, optional; queries are the dotted
+// names imported under each key) to distributions and fills res's Modules,
+// Optional, Requirements, Unresolved and Candidates, then adds o.Extra. Run and
+// MapModules share it, so that a cctools "modules" list is mapped exactly as the
+// imports of sources are.
+func mapImports(ctx context.Context, o Options, table *Table, log *slog.Logger, required, optional map[string]bool, queries map[string]map[string]bool, res *Result) {
 	for k := range required {
 		delete(optional, k)
 	}
-	res.Local = sortedKeys(localUsed)
-
 	r := &resolver{o: o, table: table, log: log, cache: map[string]indexAnswer{}}
 	if o.Pin {
 		r.installed = ReadInstalled(o.Target.Path)
@@ -238,7 +257,6 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return names.Normalize(requirementName(res.Requirements[i])) < names.Normalize(requirementName(res.Requirements[j]))
 	})
 	res.fillEmpty()
-	return res, nil
 }
 
 func (r *Result) fillEmpty() {

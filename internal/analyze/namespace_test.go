@@ -170,6 +170,33 @@ func TestNamespaceProjects(t *testing.T) {
 			t.Errorf("%q: the ambiguous walt lists candidates %v", tt.src, got.Candidates)
 		}
 	}
+	// A cctools "modules" list (create's input) is mapped by the same rules as the
+	// imports of sources: MapModules answers what Run answers for `import M` lines.
+	for _, mods := range [][]string{
+		{"walt.client", "walt.common"},
+		{"walt", "walt.doc"},
+		{"walt"},
+		{"os", "__main__", "walt.server", "walt.client.g5k", "nowhere_to_be_found"},
+	} {
+		src := ""
+		for _, m := range mods {
+			src += "import " + m + "\n"
+		}
+		want, err := Run(ctx, Options{Sources: []string{"-"}, Python: "3.11", Index: ix, Stdin: strings.NewReader(src)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Sources = []string{}
+		got, err := MapModules(ctx, mods, Options{Python: "3.11", Index: ix})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(want)
+			t.Errorf("MapModules(%v) = %s, want (as Run) %s", mods, g, w)
+		}
+	}
 	// --pkg-mapping settles a dotted name too, before the index.
 	got, err := Run(ctx, Options{Sources: []string{"-"}, Python: "3.11", Index: ix,
 		Mappings: map[string]string{"walt.doc": "walt-doc-fork"},
