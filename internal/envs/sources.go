@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/pydepot/pydepot/internal/errs"
@@ -125,7 +124,7 @@ func (ld *localDirs) metadata(ctx context.Context, f resolver.File) (*metadata.M
 		return nil, &resolver.UnusableError{Reason: fmt.Sprintf("cannot be read (%v)", err)}
 	}
 	md := info.Metadata
-	if f.Sdist && !staticDependencies(md) && ld.sdistMetadata != nil {
+	if f.Sdist && !md.StaticDependencies() && ld.sdistMetadata != nil {
 		data, err := ld.sdistMetadata(ctx, lf.Path)
 		if err != nil {
 			return nil, fmt.Errorf("metadata of %s: %w", f.Filename, err)
@@ -157,22 +156,6 @@ func (ld *localDirs) RequiresPython(ctx context.Context, _ resolver.Candidate, f
 		return "", err
 	}
 	return md.RequiresPython, nil
-}
-
-// staticDependencies reports whether an sdist's PKG-INFO can be trusted for Requires-Dist
-// and Requires-Python (PEP 643: metadata 2.2 or later, and neither field Dynamic), the
-// rule resolver.IndexProvider applies to index files.
-func staticDependencies(md *metadata.Metadata) bool {
-	v, err := versions.Parse(md.MetadataVersion)
-	if err != nil || v.Compare(versions.MustParse("2.2")) < 0 {
-		return false
-	}
-	for _, d := range md.Dynamic {
-		if d = strings.ToLower(d); d == "requires-dist" || d == "requires-python" {
-			return false
-		}
-	}
-	return true
 }
 
 // specProvider is the resolver.Provider of one Create: the index (nil with --no-index)

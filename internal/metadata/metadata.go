@@ -318,3 +318,19 @@ func (m *Metadata) Requirements() ([]requirements.Requirement, error) {
 
 // NormalizedName returns the PEP 503 normalized Name.
 func (m *Metadata) NormalizedName() string { return names.Normalize(m.Name) }
+
+// StaticDependencies reports whether the metadata of an sdist (its PKG-INFO) can be
+// trusted for Requires-Dist and Requires-Python without building it (PEP 643:
+// metadata 2.2 or later, and neither field Dynamic).
+func (m *Metadata) StaticDependencies() bool {
+	v, err := versions.Parse(m.MetadataVersion)
+	if err != nil || v.Compare(versions.MustParse("2.2")) < 0 {
+		return false
+	}
+	for _, d := range m.Dynamic {
+		if d = strings.ToLower(d); d == "requires-dist" || d == "requires-python" {
+			return false
+		}
+	}
+	return true
+}

@@ -186,3 +186,33 @@ func FuzzParseMetadata(f *testing.F) {
 		_, _ = m.Requirements()
 	})
 }
+
+// StaticDependencies is PEP 643's rule, shared by the resolver (index sdists) and
+// create (--find-links sdists): a PKG-INFO is trusted for its dependencies from
+// metadata 2.2 on, unless Requires-Dist or Requires-Python is Dynamic.
+func TestStaticDependencies(t *testing.T) {
+	for _, tt := range []struct {
+		version, dynamic string
+		want             bool
+	}{
+		{"2.1", "", false},
+		{"1.0", "", false},
+		{"2.2", "", true},
+		{"2.4", "", true},
+		{"2.2", "Requires-Dist", false},
+		{"2.3", "requires-python", false},
+		{"2.2", "Description", true},
+	} {
+		text := "Metadata-Version: " + tt.version + "\nName: demo\nVersion: 1.0\n"
+		if tt.dynamic != "" {
+			text += "Dynamic: " + tt.dynamic + "\n"
+		}
+		md, err := Parse([]byte(text))
+		if err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		if got := md.StaticDependencies(); got != tt.want {
+			t.Errorf("metadata %s, Dynamic %q: StaticDependencies() = %v, want %v", tt.version, tt.dynamic, got, tt.want)
+		}
+	}
+}

@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 
 	"github.com/pydepot/pydepot/internal/filenames"
 	"github.com/pydepot/pydepot/internal/metadata"
 	"github.com/pydepot/pydepot/internal/requirements"
 	"github.com/pydepot/pydepot/internal/simpleindex"
-	"github.com/pydepot/pydepot/internal/versions"
 )
 
 // IndexProvider is a Provider over a simpleindex.Client. Files whose names do not parse
@@ -138,7 +136,7 @@ func (p *IndexProvider) metadata(ctx context.Context, f File) (parsedMetadata, e
 	if err != nil {
 		return pm, &UnusableError{Reason: fmt.Sprintf("has invalid metadata (%v)", err)}
 	}
-	if f.Sdist && !staticDependencies(md) {
+	if f.Sdist && !md.StaticDependencies() {
 		if p.SdistMetadata == nil {
 			p.log.Debug("sdist dependencies may be incomplete", "file", f.Filename, "metadata_version", md.MetadataVersion)
 		} else {
@@ -159,19 +157,4 @@ func (p *IndexProvider) metadata(ctx context.Context, f File) (parsedMetadata, e
 	p.deps[f.URL] = pm
 	p.mu.Unlock()
 	return pm, nil
-}
-
-// staticDependencies reports whether an sdist's PKG-INFO can be trusted for Requires-Dist
-// and Requires-Python (PEP 643: metadata 2.2 or later, and neither field Dynamic).
-func staticDependencies(md *metadata.Metadata) bool {
-	v, err := versions.Parse(md.MetadataVersion)
-	if err != nil || v.Compare(versions.MustParse("2.2")) < 0 {
-		return false
-	}
-	for _, d := range md.Dynamic {
-		if d = strings.ToLower(d); d == "requires-dist" || d == "requires-python" {
-			return false
-		}
-	}
-	return true
 }
