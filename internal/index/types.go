@@ -84,6 +84,9 @@ type File struct {
 	MetadataSHA256 string // sha256 of the core metadata file; "" when none was extracted
 	Summary        string
 	ImportNames    []string
+	// RepositoryVersion is set in Upload's answer only: the repository version the
+	// upload made (a new or restored file); 0 when the identical file was there.
+	RepositoryVersion int
 }
 
 // ProjectSummary is one row of the project list.

@@ -160,6 +160,7 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 			return err
 		}
 		f := fileOut(row)
+		f.RepositoryVersion = n
 		out = &f
 		return nil
 	})

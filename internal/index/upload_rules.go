@@ -197,6 +197,7 @@ func (s *Service) settleExisting(ctx context.Context, tx metastore.Tx, r *metast
 	}
 	out := fileOut(old)
 	out.Yanked, out.YankReason = false, ""
+	out.RepositoryVersion = n
 	return &out, true, nil
 }
 
