@@ -69,8 +69,10 @@ func reportPublished(env Env, p *client.Published) {
 	d := p.Distribution
 	if p.Existed {
 		fmt.Fprintf(env.Stdout, "%s already in repository %s (identical), nothing uploaded\n", p.Filename, d.Repository)
+	} else if p.RepositoryVersion > 0 {
+		fmt.Fprintf(env.Stdout, "uploaded %s to repository %s (now at version %d) through distribution %s\n", p.Filename, d.Repository, p.RepositoryVersion, d.BasePath)
 	} else {
-		fmt.Fprintf(env.Stdout, "uploaded %s to repository %s (now at version %d) through distribution %s\n", p.Filename, d.Repository, p.Latest, d.BasePath)
+		fmt.Fprintf(env.Stdout, "uploaded %s to repository %s through distribution %s\n", p.Filename, d.Repository, d.BasePath)
 	}
 	switch {
 	case p.Served:
@@ -79,7 +81,7 @@ func reportPublished(env Env, p *client.Published) {
 		}
 	case d.Pinned != nil:
 		fmt.Fprintf(env.Stderr, "pydepot: warning: distribution %s does not serve %s: it is pinned to version %d of repository %s, which does not hold it; serve it with 'pydepot distribution update %s --pin %d' (or --unpin)\n",
-			d.BasePath, p.Filename, *d.Pinned, d.Repository, d.BasePath, p.Latest)
+			d.BasePath, p.Filename, *d.Pinned, d.Repository, d.BasePath, p.PinHint)
 	default:
 		fmt.Fprintf(env.Stderr, "pydepot: warning: distribution %s does not list %s (see 'pydepot repo versions %s')\n", d.BasePath, p.Filename, d.Repository)
 	}

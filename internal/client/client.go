@@ -140,23 +140,29 @@ func (c *Client) newRequest(ctx context.Context, method, path string, body io.Re
 
 // do sends req and decodes a JSON answer into out (when not nil).
 func (c *Client) do(req *http.Request, out any) error {
+	_, err := c.doHeader(req, out)
+	return err
+}
+
+// doHeader is do, returning the response's headers too.
+func (c *Client) doHeader(req *http.Request, out any) (http.Header, error) {
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return c.transportError(req, err)
+		return nil, c.transportError(req, err)
 	}
 	defer resp.Body.Close()
 	c.checkVersion(resp)
 	if resp.StatusCode >= 300 {
-		return c.readError(resp)
+		return nil, c.readError(resp)
 	}
 	if out == nil {
 		_, _ = io.Copy(io.Discard, resp.Body)
-		return nil
+		return resp.Header, nil
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("%s %s: decode answer: %w", req.Method, req.URL.Redacted(), err)
+		return nil, fmt.Errorf("%s %s: decode answer: %w", req.Method, req.URL.Redacted(), err)
 	}
-	return nil
+	return resp.Header, nil
 }
 
 // transportError is a request that got no answer, with a hint when the cause is a

@@ -71,10 +71,10 @@ func TestClientAgainstServer(t *testing.T) {
 	}
 	whl := wheelCopy(t)
 	res, err := c.Upload(ctx, "team", whl)
-	if err != nil || res.Existed || res.Project != "wheel" || res.Version != "0.38.4" {
+	if err != nil || res.Existed || res.Project != "wheel" || res.Version != "0.38.4" || res.RepositoryVersion != 1 {
 		t.Fatalf("Upload: %+v %v", res, err)
 	}
-	if res, err := c.Upload(ctx, "team", whl); err != nil || !res.Existed {
+	if res, err := c.Upload(ctx, "team", whl); err != nil || !res.Existed || res.RepositoryVersion != 0 {
 		t.Fatalf("re-Upload: %+v %v", res, err)
 	}
 	if ps, err := c.Projects(ctx, "team"); err != nil || len(ps) != 1 || ps[0].Name != "wheel" {
@@ -83,8 +83,12 @@ func TestClientAgainstServer(t *testing.T) {
 	if _, err := c.Projects(ctx, "nope"); !IsNotFound(err) {
 		t.Fatalf("Projects of a missing repository: %v", err)
 	}
-	if err := c.UploadLegacy(ctx, "", whl); err != nil {
-		t.Fatalf("UploadLegacy: %v", err)
+	// The legacy API's answer says what the upload did, in headers (twine reads none).
+	if res, err := c.UploadLegacy(ctx, "", whl); err != nil || res.Existed || res.RepositoryVersion != 1 || res.Filename != filepath.Base(whl) {
+		t.Fatalf("UploadLegacy: %+v %v", res, err)
+	}
+	if res, err := c.UploadLegacy(ctx, "", whl); err != nil || !res.Existed || res.RepositoryVersion != 0 {
+		t.Fatalf("UploadLegacy again: %+v %v", res, err)
 	}
 	rs, err := c.Repositories(ctx)
 	if err != nil || len(rs) != 2 {

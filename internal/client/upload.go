@@ -14,6 +14,7 @@ import (
 	"net/textproto"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/pydepot/pydepot/internal/errs"
@@ -38,24 +39,31 @@ func (c *Client) Upload(ctx context.Context, repo, path string) (*wire.UploadRes
 }
 
 // UploadLegacy uploads a file as twine does: to the legacy API of distribution base ("" is
-// the default distribution), with HTTP Basic __token__.
-func (c *Client) UploadLegacy(ctx context.Context, base, path string) error {
+// the default distribution), with HTTP Basic __token__. It reports what the server's
+// headers say the upload did (Filename, Existed, RepositoryVersion); from a server that
+// does not send them (not pydepot, or an older one), Existed is false and
+// RepositoryVersion 0.
+func (c *Client) UploadLegacy(ctx context.Context, base, path string) (*wire.UploadResult, error) {
 	p := "/legacy/"
 	if base != "" {
 		p = "/" + escPath(base) + "/legacy/"
 	}
 	req, err := c.uploadRequest(ctx, p, path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if c.token != "" {
 		req.Header.Del("Authorization")
 		req.SetBasicAuth("__token__", c.token)
 	}
-	if err := c.do(req, nil); err != nil {
-		return fmt.Errorf("upload %s: %w", filepath.Base(path), err)
+	h, err := c.doHeader(req, nil)
+	if err != nil {
+		return nil, fmt.Errorf("upload %s: %w", filepath.Base(path), err)
 	}
-	return nil
+	out := &wire.UploadResult{Filename: filepath.Base(path)}
+	out.Existed, _ = strconv.ParseBool(h.Get(wire.UploadExistedHeader))
+	out.RepositoryVersion, _ = strconv.Atoi(h.Get(wire.RepositoryVersionHeader))
+	return out, nil
 }
 
 // uploadRequest builds the multipart form twine sends. The digests are computed first;
@@ -149,42 +157,46 @@ type Published struct {
 	Filename     string
 	Distribution wire.Distribution // as it was after the upload
 	Existed      bool              // the identical file was already in the repository: nothing changed
-	Latest       int               // the repository's latest version after the upload
-	Served       bool              // the distribution lists the file now
+	// RepositoryVersion is the repository version the upload made, as the server
+	// says; 0 when nothing changed (or an older server did not say).
+	RepositoryVersion int
+	Served            bool // the distribution lists the file now
+	// PinHint is a repository version that holds the file, to pin the distribution to
+	// when it does not serve it: RepositoryVersion, else the repository's latest.
+	PinHint int
 }
 
 // Publish uploads a file through the legacy API of distribution base, as UploadLegacy,
-// and reports what happened: whether the repository already had the file (its latest
-// version did not move) and whether the distribution serves it (a pinned distribution
-// does not serve what came after its version). A change made by someone else between the
-// upload and the check may be taken for this upload's.
+// and reports what happened: whether the repository already had the file and the
+// version the upload made (both as the server's answer says), and whether the
+// distribution serves it (a pinned distribution does not serve what came after its
+// version).
 func (c *Client) Publish(ctx context.Context, base, path string) (*Published, error) {
-	d, err := c.Distribution(ctx, base)
-	if err != nil {
+	if _, err := c.Distribution(ctx, base); err != nil {
 		if IsNotFound(err) {
 			return nil, fmt.Errorf("upload %s: no distribution %q (see 'pydepot distribution list'): %w", filepath.Base(path), base, errs.ErrNotFound)
 		}
 		return nil, err
 	}
-	before, err := c.Repository(ctx, d.Repository)
+	res, err := c.UploadLegacy(ctx, base, path)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.UploadLegacy(ctx, base, path); err != nil {
-		return nil, err
-	}
-	p := &Published{Filename: filepath.Base(path)}
-	after, err := c.Repository(ctx, d.Repository)
+	p := &Published{Filename: res.Filename, Existed: res.Existed, RepositoryVersion: res.RepositoryVersion, PinHint: res.RepositoryVersion}
+	d, err := c.Distribution(ctx, base)
 	if err != nil {
-		return nil, err
-	}
-	p.Latest, p.Existed = after.Latest, after.Latest == before.Latest
-	if d, err = c.Distribution(ctx, base); err != nil {
 		return nil, err
 	}
 	p.Distribution = *d
 	if p.Served, err = c.Serves(ctx, base, p.Filename); err != nil {
 		return nil, err
+	}
+	if !p.Served && p.PinHint == 0 {
+		r, err := c.Repository(ctx, d.Repository)
+		if err != nil {
+			return nil, err
+		}
+		p.PinHint = r.Latest
 	}
 	return p, nil
 }

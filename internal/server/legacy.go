@@ -12,6 +12,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/pydepot/pydepot/internal/errs"
@@ -229,6 +230,10 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request, repo string) (*i
 		s.changed()
 	}
 	s.log.Info("upload", "repository", repo, "file", f.Filename, "existed", existed)
+	w.Header().Set(wire.UploadExistedHeader, strconv.FormatBool(existed))
+	if f.RepositoryVersion > 0 {
+		w.Header().Set(wire.RepositoryVersionHeader, strconv.Itoa(f.RepositoryVersion))
+	}
 	return f, existed, nil
 }
 
@@ -264,5 +269,5 @@ func (s *server) apiUpload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.UploadResult{Filename: f.Filename, Project: f.Project, Version: f.Version, SHA256: f.SHA256, Existed: existed})
+	return writeJSON(w, http.StatusOK, wire.UploadResult{Filename: f.Filename, Project: f.Project, Version: f.Version, SHA256: f.SHA256, Existed: existed, RepositoryVersion: f.RepositoryVersion})
 }

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pydepot/pydepot/internal/server/wire"
 )
 
 func TestLegacyUploadHappyPath(t *testing.T) {
@@ -37,6 +39,18 @@ func TestLegacyUploadHappyPath(t *testing.T) {
 	resp := e.request(http.MethodPost, "/main/legacy/", b, "Content-Type: "+ct, "Authorization: Bearer "+adminSecret)
 	if got := readBody(t, resp); resp.StatusCode != http.StatusOK {
 		t.Fatalf("bearer upload: %d %s", resp.StatusCode, got)
+	}
+	// The answer says what the upload did, in headers: twine and pip read the status
+	// only, and the body stays PyPI's.
+	after := e.state("main")
+	if got, v := resp.Header.Get(wire.UploadExistedHeader), resp.Header.Get(wire.RepositoryVersionHeader); got != "false" || v != fmt.Sprint(after.versions-1) {
+		t.Errorf("new upload: %s %q, %s %q; the repository is at %s", wire.UploadExistedHeader, got, wire.RepositoryVersionHeader, v, after)
+	}
+	b, ct = form{filename: wheelName("demo-pkg", "1.1"), content: makeWheel(t, "demo-pkg", "1.1", wheelOpts{})}.body()
+	resp = e.request(http.MethodPost, "/main/legacy/", b, "Content-Type: "+ct, "Authorization: Bearer "+adminSecret)
+	if got := readBody(t, resp); resp.StatusCode != http.StatusOK || got != "OK\n" ||
+		resp.Header.Get(wire.UploadExistedHeader) != "true" || resp.Header.Get(wire.RepositoryVersionHeader) != "" {
+		t.Errorf("identical re-upload: %d %q %v", resp.StatusCode, got, resp.Header)
 	}
 	if err := e.spoolEmpty(); err != nil {
 		t.Fatal(err)

@@ -164,7 +164,18 @@ type UploadResult struct {
 	Version  string `json:"version"`
 	SHA256   string `json:"sha256"`
 	Existed  bool   `json:"existed"`
+	// RepositoryVersion is the repository version the upload made; 0 (left out) when
+	// the identical file was there and nothing changed.
+	RepositoryVersion int `json:"repository_version,omitempty"`
 }
+
+// Headers of every successful upload response (the legacy API's too, whose body
+// twine and pip ignore): what the index's Upload did, so that a client need not
+// guess it from the repository's versions.
+const (
+	UploadExistedHeader     = "X-Pydepot-Upload-Existed"     // "true" or "false"
+	RepositoryVersionHeader = "X-Pydepot-Repository-Version" // the version made; absent when none
+)
 
 // FromRepository converts an index repository.
 func FromRepository(r index.Repository) Repository {
