@@ -2,11 +2,9 @@ package backends
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -97,7 +95,7 @@ func OpenStore(ctx context.Context, databaseURL string, log *slog.Logger) (metas
 	if err != nil {
 		return nil, err
 	}
-	if err := mkdirPrivate(filepath.Dir(path)); err != nil {
+	if err := blobstore.MkdirPrivate(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("database directory: %w", err)
 	}
 	return sqlite.Open(ctx, path, log)
@@ -110,7 +108,7 @@ func OpenDriver(_ context.Context, blobsURL string) (blobstore.Driver, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := mkdirPrivate(filepath.Dir(dir)); err != nil {
+	if err := blobstore.MkdirPrivate(filepath.Dir(dir)); err != nil {
 		return nil, fmt.Errorf("blob directory: %w", err)
 	}
 	return blobstore.NewFile(dir)
@@ -164,29 +162,9 @@ func OpenDir(ctx context.Context, dir string, log *slog.Logger) (*index.Service,
 	if err != nil {
 		return nil, nil, fmt.Errorf("data directory: %w", err)
 	}
-	if err := mkdirPrivate(abs); err != nil {
+	if err := blobstore.MkdirPrivate(abs); err != nil {
 		return nil, nil, fmt.Errorf("data directory: %w", err)
 	}
 	db, blobs := DataURLs(abs)
 	return Open(ctx, db, blobs, log)
-}
-
-// mkdirPrivate creates dir (and missing parents) with mode 0700, set by chmod so that the
-// umask does not matter; an existing dir is left as it is.
-func mkdirPrivate(dir string) error {
-	if st, err := os.Stat(dir); err == nil && st.IsDir() {
-		return nil
-	}
-	if parent := filepath.Dir(dir); parent != dir {
-		if err := mkdirPrivate(parent); err != nil {
-			return err
-		}
-	}
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return nil
-		}
-		return err
-	}
-	return os.Chmod(dir, 0o700)
 }

@@ -36,7 +36,7 @@ const (
 // left by a crash are removed. The root is made private (0700) even when it exists, which
 // also closes the blobs of older versions (created 0644 in 0755 folders) to other users.
 func NewFile(dir string) (*File, error) {
-	if err := mkdirPrivate(filepath.Join(dir, tmpDir)); err != nil {
+	if err := MkdirPrivate(filepath.Join(dir, tmpDir)); err != nil {
 		return nil, fmt.Errorf("blob directory: %w", err)
 	}
 	for _, p := range []string{dir, filepath.Join(dir, tmpDir)} {
@@ -221,7 +221,7 @@ func (w *fileWriter) Commit(ctx context.Context, path string) error {
 		return fail(err)
 	}
 	dir := filepath.Dir(full)
-	if err := mkdirPrivate(dir); err != nil {
+	if err := MkdirPrivate(dir); err != nil {
 		return fail(err)
 	}
 	if err := os.Rename(tmp, full); err != nil {
@@ -242,13 +242,15 @@ func (w *fileWriter) Cancel(ctx context.Context) error {
 	return nil
 }
 
-// mkdirPrivate is os.MkdirAll that gives every folder it creates exactly dirMode.
-func mkdirPrivate(dir string) error {
+// MkdirPrivate is os.MkdirAll that gives every folder it creates exactly 0700, set by
+// chmod so that the umask does not matter; an existing folder keeps its mode. The blob
+// store and the index's data folder hold private data and use it.
+func MkdirPrivate(dir string) error {
 	if st, err := os.Stat(dir); err == nil && st.IsDir() {
 		return nil
 	}
 	if parent := filepath.Dir(dir); parent != dir {
-		if err := mkdirPrivate(parent); err != nil {
+		if err := MkdirPrivate(parent); err != nil {
 			return err
 		}
 	}
