@@ -156,23 +156,30 @@ func (p *parser) headerColon(i int) int {
 				lambdas++
 			}
 		case Op:
-			switch t.Text {
-			case "(", "[", "{":
-				depth++
-			case ")", "]", "}":
-				if depth > 0 {
-					depth--
+			var bracket bool
+			if depth, bracket = nesting(depth, t); !bracket && t.Text == ":" && depth == 0 {
+				if lambdas == 0 {
+					return i
 				}
-			case ":":
-				if depth == 0 {
-					if lambdas == 0 {
-						return i
-					}
-					lambdas--
-				}
+				lambdas--
 			}
 		}
 	}
+}
+
+// nesting returns the bracket depth after t: one more after an opening bracket, one
+// less (never below 0) after a closing one; bracket reports whether t is one.
+func nesting(depth int, t Token) (int, bool) {
+	if t.Kind != Op {
+		return depth, false
+	}
+	switch t.Text {
+	case "(", "[", "{":
+		return depth + 1, true
+	case ")", "]", "}":
+		return max(depth-1, 0), true
+	}
+	return depth, false
 }
 
 func isCompoundKeyword(s string) (StmtKind, bool) {
@@ -361,17 +368,9 @@ func (p *parser) simpleLine(out []*Stmt) []*Stmt {
 	start, depth := p.pos, 0
 	for i := p.pos; i <= end; i++ {
 		t := p.toks[i]
-		if t.Kind == Op {
-			switch t.Text {
-			case "(", "[", "{":
-				depth++
-				continue
-			case ")", "]", "}":
-				if depth > 0 {
-					depth--
-				}
-				continue
-			}
+		var bracket bool
+		if depth, bracket = nesting(depth, t); bracket {
+			continue
 		}
 		if i == end || t.Kind == Op && t.Text == ";" && depth == 0 {
 			if i > start {

@@ -53,13 +53,11 @@ func python2Hints(toks []Token) []Py2Hint {
 				add(t.Line, "octal literal "+t.Text)
 			}
 		case Op:
+			var bracket bool
+			if depth, bracket = nesting(depth, t); bracket {
+				continue
+			}
 			switch t.Text {
-			case "(", "[", "{":
-				depth++
-			case ")", "]", "}":
-				if depth > 0 {
-					depth--
-				}
 			case "`":
 				add(t.Line, "backticks")
 			case "<>":
