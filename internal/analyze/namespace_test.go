@@ -7,16 +7,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/client"
-	"github.com/pydepot/pydepot/internal/server"
+	"github.com/pydepot/pydepot/internal/testserver"
 )
 
 const walPkgutil = "__path__ = __import__('pkgutil').extend_path(__path__, __name__)\n"
@@ -106,21 +104,8 @@ func waltWheels(t *testing.T, dir string) []string {
 // `import walt`, which all provide, is never resolved silently.
 func TestNamespaceProjects(t *testing.T) {
 	ctx := context.Background()
-	svc, closeFn, err := backends.OpenDir(ctx, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { closeFn() })
-	if err := svc.EnsureDefaults(ctx); err != nil {
-		t.Fatal(err)
-	}
-	const admin = "admin-token-for-the-walt-test"
-	if _, err := svc.Bootstrap(ctx, admin); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.New(svc, server.Config{TempDir: t.TempDir()}, nil))
-	defer srv.Close()
-	c := client.New(srv.URL, admin, srv.Client())
+	srv := testserver.Start(t, testserver.Options{})
+	c := client.New(srv.URL, srv.Admin, srv.Client())
 	for _, w := range waltWheels(t, t.TempDir()) {
 		if _, err := c.Upload(ctx, "main", w); err != nil {
 			t.Fatalf("upload %s: %v", w, err)

@@ -1,47 +1,24 @@
 package analyze
 
 import (
-	"bytes"
 	"context"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/pydepot/pydepot/internal/backends"
-	"github.com/pydepot/pydepot/internal/index"
-	"github.com/pydepot/pydepot/internal/server"
+	"github.com/pydepot/pydepot/internal/testserver"
 )
 
 // TestAgainstPydepotServer maps imports through a real pydepot server that stores
 // Debian's wheels of pip, setuptools and wheel.
 func TestAgainstPydepotServer(t *testing.T) {
 	ctx := context.Background()
-	svc, closeFn, err := backends.OpenDir(ctx, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { closeFn() })
-	if err := svc.EnsureDefaults(ctx); err != nil {
-		t.Fatal(err)
-	}
 	wheels, _ := filepath.Glob("/usr/share/python-wheels/*.whl")
 	if len(wheels) < 3 {
 		t.Fatalf("want the pip, setuptools and wheel wheels in /usr/share/python-wheels, found %v", wheels)
 	}
-	for _, w := range wheels {
-		b, err := os.ReadFile(w)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := svc.Upload(ctx, index.Upload{Repository: "main", Filename: filepath.Base(w), Content: bytes.NewReader(b)}); err != nil {
-			t.Fatalf("upload %s: %v", w, err)
-		}
-	}
-	srv := httptest.NewServer(server.New(svc, server.Config{TempDir: t.TempDir()}, nil))
-	defer srv.Close()
+	srv := testserver.Start(t, testserver.Options{Setup: testserver.UploadFiles("main", wheels...)})
 
 	for _, u := range []string{srv.URL, srv.URL + "/main/simple/"} {
 		ix, err := NewHTTPIndex(u, srv.Client())

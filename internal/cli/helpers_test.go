@@ -1,16 +1,13 @@
 package cli
 
 import (
-	"context"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/pydepot/pydepot/internal/backends"
-	"github.com/pydepot/pydepot/internal/server"
+	"github.com/pydepot/pydepot/internal/testserver"
 )
 
 const testAdmin = "cli-test-admin-token"
@@ -25,25 +22,7 @@ func startServer(t *testing.T) string {
 // startServerWrapped is startServer with its handler wrapped by wrap (nil for none).
 func startServerWrapped(t *testing.T, wrap func(http.Handler) http.Handler) string {
 	t.Helper()
-	ctx := context.Background()
-	svc, closeFn, err := backends.OpenDir(ctx, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { closeFn() })
-	if err := svc.EnsureDefaults(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Bootstrap(ctx, testAdmin); err != nil {
-		t.Fatal(err)
-	}
-	var h http.Handler = server.New(svc, server.Config{TempDir: t.TempDir()}, nil)
-	if wrap != nil {
-		h = wrap(h)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return testserver.Start(t, testserver.Options{Admin: testAdmin, Wrap: wrap}).URL
 }
 
 // cliRun runs the pydepot command line through Main (so the exit status is the real one)

@@ -1,44 +1,26 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 
-	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/server"
+	"github.com/pydepot/pydepot/internal/testserver"
 )
 
 // TestYankSaysWhatHappened: yank and unyank report "already yanked" and "not yanked"
 // instead of claiming a change, and a yank without --reason keeps the reason.
 func TestYankSaysWhatHappened(t *testing.T) {
 	ctx := context.Background()
-	svc, closeFn, err := backends.OpenDir(ctx, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeFn()
-	if err := svc.EnsureDefaults(ctx); err != nil {
-		t.Fatal(err)
-	}
-	admin, err := svc.Bootstrap(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	const whl = "/usr/share/python-wheels/wheel-0.38.4-py3-none-any.whl"
-	data, err := os.ReadFile(whl)
-	if err != nil {
+	if _, err := os.Stat(whl); err != nil {
 		t.Skipf("no Debian wheel: %v", err)
 	}
-	if _, _, err := svc.Upload(ctx, index.Upload{Repository: "main", Filename: "wheel-0.38.4-py3-none-any.whl", Content: bytes.NewReader(data)}); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.New(svc, server.Config{TempDir: t.TempDir(), StateTTL: -1}, nil))
-	defer srv.Close()
+	srv := testserver.Start(t, testserver.Options{Config: server.Config{StateTTL: -1}, Setup: testserver.UploadFiles("main", whl)})
+	svc, admin := srv.Service, srv.Admin
 	run := func(args ...string) string {
 		t.Helper()
 		env, out, errb := testEnv(map[string]string{"PYDEPOT_URL": srv.URL, "PYDEPOT_TOKEN": admin})

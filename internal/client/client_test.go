@@ -2,7 +2,6 @@ package client
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -11,11 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/buildinfo"
 	"github.com/pydepot/pydepot/internal/errs"
-	"github.com/pydepot/pydepot/internal/server"
 	"github.com/pydepot/pydepot/internal/server/wire"
+	"github.com/pydepot/pydepot/internal/testserver"
 )
 
 const admin = "client-test-admin"
@@ -23,21 +21,7 @@ const admin = "client-test-admin"
 // realServer runs the real stack on temp storage.
 func realServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	ctx := context.Background()
-	svc, closeFn, err := backends.OpenDir(ctx, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { closeFn() })
-	if err := svc.EnsureDefaults(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Bootstrap(ctx, admin); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.New(svc, server.Config{TempDir: t.TempDir()}, nil))
-	t.Cleanup(srv.Close)
-	return srv
+	return testserver.Start(t, testserver.Options{Admin: admin}).Server
 }
 
 func wheelCopy(t *testing.T) string {

@@ -15,12 +15,11 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/buildinfo"
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/index"
-	"github.com/pydepot/pydepot/internal/server"
 	"github.com/pydepot/pydepot/internal/simpleindex"
+	"github.com/pydepot/pydepot/internal/testserver"
 )
 
 const admin = "simpleindex-test-admin"
@@ -30,36 +29,14 @@ const admin = "simpleindex-test-admin"
 // handler.
 func pydepotServer(t *testing.T, wrap func(http.Handler) http.Handler) *httptest.Server {
 	t.Helper()
-	ctx := context.Background()
-	svc, closeFn, err := backends.OpenDir(ctx, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { closeFn() })
-	if err := svc.EnsureDefaults(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Bootstrap(ctx, admin); err != nil {
-		t.Fatal(err)
-	}
-	whl := pick(t, realWheels(t), "wheel-")
-	data, err := os.ReadFile(whl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := svc.Upload(ctx, index.Upload{Repository: "main", Filename: "wheel-0.38.4-py3-none-any.whl", Content: bytes.NewReader(data)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.CreateDistribution(ctx, index.Distribution{BasePath: "secret", Repository: "main"}); err != nil {
-		t.Fatal(err)
-	}
-	var h http.Handler = server.New(svc, server.Config{TempDir: t.TempDir()}, nil)
-	if wrap != nil {
-		h = wrap(h)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv
+	upload := testserver.UploadFiles("main", pick(t, realWheels(t), "wheel-"))
+	return testserver.Start(t, testserver.Options{Admin: admin, Wrap: wrap, Setup: func(ctx context.Context, svc *index.Service) error {
+		if err := upload(ctx, svc); err != nil {
+			return err
+		}
+		_, err := svc.CreateDistribution(ctx, index.Distribution{BasePath: "secret", Repository: "main"})
+		return err
+	}}).Server
 }
 
 // TestHintsFromPydepot: a 401 from a private index says to set PYDEPOT_TOKEN or
