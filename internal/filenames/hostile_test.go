@@ -8,19 +8,9 @@ import (
 	"testing"
 
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/hostile"
 	"github.com/pydepot/pydepot/internal/tags"
 )
-
-func hostileTags(n int) string {
-	part := func(prefix string) string {
-		names := make([]string, n)
-		for i := range names {
-			names[i] = fmt.Sprintf("%s%d", prefix, i)
-		}
-		return strings.Join(names, ".")
-	}
-	return part("py") + "-" + part("a") + "-" + part("p")
-}
 
 // TestParseHostileNames: a 7 KB wheel name (27 million tags once expanded; the old code
 // allocated gigabytes) and a short one with 8,000 tags are refused with the limit named,
@@ -29,8 +19,8 @@ func TestParseHostileNames(t *testing.T) {
 	for _, tc := range []struct {
 		name, limit string
 	}{
-		{"x-1.0-" + hostileTags(300) + ".whl", fmt.Sprintf("limit of %d bytes", MaxLength)},
-		{"x-1.0-" + hostileTags(20) + ".whl", fmt.Sprintf("limit of %d tags", tags.MaxSetTags)},
+		{"x-1.0-" + hostile.TagSet(300) + ".whl", fmt.Sprintf("limit of %d bytes", MaxLength)},
+		{"x-1.0-" + hostile.TagSet(20) + ".whl", fmt.Sprintf("limit of %d tags", tags.MaxSetTags)},
 		{strings.Repeat("a-", 200) + "1.0.tar.gz", fmt.Sprintf("limit of %d bytes", MaxLength)},
 	} {
 		var before, after runtime.MemStats

@@ -8,19 +8,8 @@ import (
 	"testing"
 
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/hostile"
 )
-
-// compressedSet is "py0.py1...-a0.a1...-p0.p1...", n names in each part.
-func compressedSet(n int) string {
-	part := func(prefix string) string {
-		names := make([]string, n)
-		for i := range names {
-			names[i] = fmt.Sprintf("%s%d", prefix, i)
-		}
-		return strings.Join(names, ".")
-	}
-	return part("py") + "-" + part("a") + "-" + part("p")
-}
 
 // TestParseSetBounded: a tag set whose expansion is huge is refused before it is built,
 // with an error that names the limit, and without allocating the product.
@@ -28,8 +17,8 @@ func TestParseSetBounded(t *testing.T) {
 	for _, tc := range []struct {
 		set, limit string
 	}{
-		{compressedSet(300), fmt.Sprintf("limit of %d bytes", MaxSetLength)}, // 7 KB: 27,000,000 tags
-		{compressedSet(20), fmt.Sprintf("limit of %d tags", MaxSetTags)},     // 8,000 tags in 200 bytes
+		{hostile.TagSet(300), fmt.Sprintf("limit of %d bytes", MaxSetLength)}, // 7 KB: 27,000,000 tags
+		{hostile.TagSet(20), fmt.Sprintf("limit of %d tags", MaxSetTags)},     // 8,000 tags in 200 bytes
 	} {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
@@ -54,7 +43,7 @@ func TestParseSetBounded(t *testing.T) {
 }
 
 func BenchmarkParseSetHostile(b *testing.B) {
-	set := compressedSet(300)
+	set := hostile.TagSet(300)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := ParseSet(set); err == nil {
