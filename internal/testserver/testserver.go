@@ -41,8 +41,8 @@ type Server struct {
 	Admin   string // the admin token
 }
 
-// Start opens the default backends (backends.OpenDir) on t.TempDir(), creates the defaults and the admin token, runs
-// o.Setup and serves it. Any failure ends the test.
+// Start opens the default backends (backends.OpenDir) on t.TempDir(), creates the
+// defaults and the admin token, runs o.Setup and serves it. Any failure ends the test.
 func Start(t testing.TB, o Options) *Server {
 	t.Helper()
 	ctx := context.Background()
