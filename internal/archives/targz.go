@@ -45,6 +45,21 @@ type ratioReader struct {
 	maxRatio float64
 }
 
+// RatioChecked decompresses the stream compressed with decode (given a reader of the
+// compressed bytes, it returns one of the decompressed bytes) and returns the
+// decompressed stream, whose reads fail with ErrInvalid once more than 1 MiB came out
+// and that is over maxRatio times the compressed bytes read: a decompression bomb.
+// The gzip readers here apply it; a caller with another compression (envrun's zstd)
+// applies it with its decoder.
+func RatioChecked(compressed io.Reader, maxRatio float64, decode func(io.Reader) (io.Reader, error)) (io.Reader, error) {
+	in := &countingReader{r: compressed}
+	dec, err := decode(in)
+	if err != nil {
+		return nil, err
+	}
+	return &ratioReader{r: dec, in: in, maxRatio: maxRatio}, nil
+}
+
 func (r *ratioReader) Read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
 	r.out += int64(n)
@@ -81,13 +96,16 @@ func OpenTarGz(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (Arch
 // each member after adding it to ix: for a regular file with a reader of exactly its
 // bytes, for a directory with a nil reader.
 func walkTarGz(ctx context.Context, r io.Reader, lim Limits, ix *index, file func(Member, io.Reader) error) error {
-	in := &countingReader{r: bufio.NewReaderSize(r, 64<<10)}
-	zr, err := gzip.NewReader(in)
+	var zr *gzip.Reader
+	rr, err := RatioChecked(bufio.NewReaderSize(r, 64<<10), lim.MaxRatio, func(in io.Reader) (io.Reader, error) {
+		var err error
+		zr, err = gzip.NewReader(in)
+		return zr, err
+	})
 	if err != nil {
 		return invalidf("not a gzip stream: %v", err)
 	}
 	defer zr.Close()
-	rr := &ratioReader{r: zr, in: in, maxRatio: lim.MaxRatio}
 	if err := walkTar(ctx, rr, lim, ix, file); err != nil {
 		return err
 	}

@@ -447,46 +447,21 @@ func extract(ctx context.Context, tarball, dir string, lim archives.Limits) erro
 	if magic != zstdMagic {
 		return archives.ExtractTarGz(ctx, f, dir, lim)
 	}
-	in := &countReader{r: f}
-	dec, err := zstd.NewReader(in, zstd.WithDecoderMaxWindow(maxWindow), zstd.WithDecoderConcurrency(1))
+	// archives checks the ratio of gzip itself; for zstd it sees only the tar stream.
+	var dec *zstd.Decoder
+	r, err := archives.RatioChecked(f, lim.MaxRatio, func(in io.Reader) (io.Reader, error) {
+		var err error
+		dec, err = zstd.NewReader(in, zstd.WithDecoderMaxWindow(maxWindow), zstd.WithDecoderConcurrency(1))
+		return dec, err
+	})
 	if err != nil {
 		return fmt.Errorf("open zstd stream: %w", err)
 	}
 	defer dec.Close()
-	// archives checks the ratio of gzip itself; for zstd it sees only the tar stream.
-	return archives.ExtractTar(ctx, &ratioCheck{r: dec, in: in, max: lim.MaxRatio}, dir, lim)
+	return archives.ExtractTar(ctx, r, dir, lim)
 }
 
 var zstdMagic = [4]byte{0x28, 0xb5, 0x2f, 0xfd}
-
-type countReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// ratioCheck fails once more than 1 MiB came out of r and that is over max times what
-// was read from in.
-type ratioCheck struct {
-	r   io.Reader
-	in  *countReader
-	out int64
-	max float64
-}
-
-func (c *ratioCheck) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.out += int64(n)
-	if c.max > 0 && c.out > 1<<20 && float64(c.out) > c.max*float64(max(c.in.n, 1)) {
-		return n, fmt.Errorf("compression ratio over the limit of %.0f (a decompression bomb): %w", c.max, errs.ErrInvalid)
-	}
-	return n, err
-}
 
 // relocate prepares the unpacked tree in tmp to live at target: mtimes back to
 // interpreters.Epoch (so packed bytecode stays valid) and the build prefix replaced in the
