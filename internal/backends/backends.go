@@ -119,6 +119,30 @@ func OpenDriver(_ context.Context, blobsURL string) (blobstore.Driver, error) {
 // when blobs exist that no file references (see index.Service.ReportOrphans); closing
 // stops it and waits for it.
 func Open(ctx context.Context, databaseURL, blobsURL string, log *slog.Logger) (*index.Service, func() error, error) {
+	svc, closeStores, err := OpenStores(ctx, databaseURL, blobsURL, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Report blobs left by a crash, in the background so that a large store does not delay
+	// the start.
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	started := time.Now()
+	go func() {
+		defer close(done)
+		_, _ = svc.ReportOrphans(bg, started)
+	}()
+	closeFn := func() error {
+		cancel()
+		<-done
+		return closeStores()
+	}
+	return svc, closeFn, nil
+}
+
+// OpenStores is Open without the background orphan check: for commands (pydepot gc) that
+// walk the blobs themselves.
+func OpenStores(ctx context.Context, databaseURL, blobsURL string, log *slog.Logger) (*index.Service, func() error, error) {
 	// Check both before creating anything, so that a refused URL leaves no half-made store.
 	if _, err := DatabasePath(databaseURL); err != nil {
 		return nil, nil, err
@@ -135,22 +159,7 @@ func Open(ctx context.Context, databaseURL, blobsURL string, log *slog.Logger) (
 		st.Close()
 		return nil, nil, err
 	}
-	svc := index.New(st, drv, log)
-	// Report blobs left by a crash, in the background so that a large store does not delay
-	// the start.
-	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	started := time.Now()
-	go func() {
-		defer close(done)
-		_, _ = svc.ReportOrphans(bg, started)
-	}()
-	closeFn := func() error {
-		cancel()
-		<-done
-		return st.Close()
-	}
-	return svc, closeFn, nil
+	return index.New(st, drv, log), st.Close, nil
 }
 
 // OpenDir is Open on the backends of a data directory (see DataURLs): SQLite at
@@ -167,4 +176,14 @@ func OpenDir(ctx context.Context, dir string, log *slog.Logger) (*index.Service,
 	}
 	db, blobs := DataURLs(abs)
 	return Open(ctx, db, blobs, log)
+}
+
+// OpenDirStores is OpenDir without the background orphan check (see OpenStores).
+func OpenDirStores(ctx context.Context, dir string, log *slog.Logger) (*index.Service, func() error, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("data directory: %w", err)
+	}
+	db, blobs := DataURLs(abs)
+	return OpenStores(ctx, db, blobs, log)
 }

@@ -44,7 +44,14 @@ func TestFileRemovesStaleTemporaries(t *testing.T) {
 		t.Fatal(err)
 	}
 	stale := filepath.Join(dir, "_tmp", "put-crashed")
-	if err := os.WriteFile(stale, []byte("half"), 0o644); err != nil {
+	young := filepath.Join(dir, "_tmp", "put-writing") // another process's write in progress
+	for _, p := range []string{stale, young} {
+		if err := os.WriteFile(p, []byte("half"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-25 * time.Hour)
+	if err := os.Chtimes(stale, old, old); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := blobstore.NewFile(dir); err != nil {
@@ -52,6 +59,9 @@ func TestFileRemovesStaleTemporaries(t *testing.T) {
 	}
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("stale temporary file survived: %v", err)
+	}
+	if _, err := os.Stat(young); err != nil {
+		t.Errorf("a young temporary file (another process writing) was removed: %v", err)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/pydepot/pydepot/internal/errs"
 )
@@ -16,6 +17,10 @@ import (
 // tmpDir is the directory under a File driver's root that holds writes in progress. It
 // is on the same file system as the objects, so committing is a rename.
 const tmpDir = "_tmp"
+
+// staleTemp is how old a temporary file must be for NewFile to remove it as left by a
+// crash.
+const staleTemp = 24 * time.Hour
 
 // File is a Driver on a local directory.
 type File struct {
@@ -33,7 +38,7 @@ const (
 )
 
 // NewFile returns a File driver rooted at dir, creating it when missing. Temporary files
-// left by a crash are removed. The root is made private (0700) even when it exists, which
+// left by a crash (older than a day) are removed. The root is made private (0700) even when it exists, which
 // also closes the blobs of older versions (created 0644 in 0755 folders) to other users.
 func NewFile(dir string) (*File, error) {
 	if err := MkdirPrivate(filepath.Join(dir, tmpDir)); err != nil {
@@ -48,8 +53,13 @@ func NewFile(dir string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blob directory: %w", err)
 	}
+	// Only old ones: another process on the same folder (a second server, pydepot gc)
+	// may be writing the young ones right now.
+	cutoff := time.Now().Add(-staleTemp)
 	for _, e := range ents {
-		_ = os.Remove(filepath.Join(dir, tmpDir, e.Name()))
+		if info, err := e.Info(); err == nil && info.ModTime().Before(cutoff) {
+			_ = os.Remove(filepath.Join(dir, tmpDir, e.Name()))
+		}
 	}
 	return &File{root: dir}, nil
 }

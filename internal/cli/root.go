@@ -110,6 +110,7 @@ func NewRoot(env Env) *cobra.Command {
 		newAnalyzeCmd(env),
 		newCreateCmd(env),
 		newRunCmd(env),
+		newGCCmd(env),
 		newVersionCmd(env),
 	)
 	// The completion command is made here rather than at Execute so that the loop below

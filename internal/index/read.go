@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/filenames"
@@ -40,6 +41,7 @@ func fileOut(f *metastore.File) File {
 		Kind: filenames.Kind(f.Kind), SHA256: f.SHA256, Size: f.Size, UploadTime: f.UploadTime,
 		RequiresPython: f.RequiresPython, Yanked: f.Yanked, YankReason: f.YankReason,
 		MetadataSHA256: f.MetadataSHA256, Summary: f.Summary, ImportNames: f.ImportNames,
+		Origin: f.Origin, OriginRemote: f.OriginRemote, Presence: f.Presence,
 	}
 }
 
@@ -139,6 +141,56 @@ func (s *Service) File(ctx context.Context, d *Distribution, filename string) (*
 	}
 	out := fileOut(f)
 	return &out, nil
+}
+
+// OpenedFile is a distribution file, or its core metadata file, opened for serving.
+type OpenedFile struct {
+	File     *File
+	Metadata bool   // the core metadata file (PEP 658) rather than the file itself
+	SHA256   string // of the bytes served
+	Size     int64
+	Body     Blob // nil when URL is set
+	// URL, when the blob store serves its blobs itself (S3's presigned GETs) and the
+	// caller asked for a redirect, is where the client fetches the bytes.
+	URL string
+}
+
+// OpenFile implements API: the one way a file is served, by distribution and filename.
+// name is a filename of the version d serves, or that filename with ".metadata" for its
+// core metadata file. A file known but not stored (Presence remote, recorded by a sync)
+// is where on-demand fetching will hook in; until then it is ErrNotFound. With redirect
+// > 0 and a blob store that gives direct URLs, the file is not opened: URL is set, valid
+// for redirect.
+func (s *Service) OpenFile(ctx context.Context, d *Distribution, name string, redirect time.Duration) (*OpenedFile, error) {
+	filename, wantMeta := strings.CutSuffix(name, ".metadata")
+	f, err := s.File(ctx, d, filename)
+	if err != nil {
+		return nil, err
+	}
+	if f.Presence == metastore.PresenceRemote {
+		return nil, fmt.Errorf("file %s is known from %s but not downloaded yet: %w", filename, f.OriginRemote, errs.ErrNotFound)
+	}
+	sha := f.SHA256
+	if wantMeta {
+		if f.MetadataSHA256 == "" {
+			return nil, fmt.Errorf("file %s has no metadata file: %w", filename, errs.ErrNotFound)
+		}
+		sha = f.MetadataSHA256
+	}
+	if redirect > 0 {
+		u, err := s.blobs.URLFor(ctx, sha, redirect)
+		if err != nil {
+			return nil, err
+		}
+		if u != "" {
+			return &OpenedFile{File: f, Metadata: wantMeta, SHA256: sha, Size: -1, URL: u}, nil
+		}
+	}
+	body, size, err := s.blobs.Open(ctx, sha)
+	if err != nil {
+		return nil, err
+	}
+	return &OpenedFile{File: f, Metadata: wantMeta, SHA256: sha, Size: size, Body: body}, nil
 }
 
 // OpenBlob implements API.

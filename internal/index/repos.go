@@ -79,48 +79,28 @@ func (s *Service) Versions(ctx context.Context, repo string) ([]RepositoryVersio
 // Rollback implements API. A rollback to the latest version changes nothing and makes
 // no version: it returns the latest version.
 func (s *Service) Rollback(ctx context.Context, repo string, to int) (*RepositoryVersion, error) {
-	var out RepositoryVersion
-	noop := false
-	err := s.store.InTx(ctx, func(tx metastore.Tx) error {
-		noop = false
-		r, err := tx.Repository(ctx, repo)
+	if to < 0 {
+		r, err := s.store.Repository(ctx, repo)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if to < 0 || to > r.Latest {
-			return fmt.Errorf("repository %s has no version %d (latest is %d): %w", repo, to, r.Latest, errs.ErrNotFound)
-		}
-		if to == r.Latest { // already its content: no version (a no-op makes none)
-			v, err := tx.Version(ctx, r.ID, to)
-			if err != nil {
-				return err
-			}
-			out = versionOut(r.Name, v)
-			noop = true
-			return nil
-		}
-		n, err := tx.BeginVersion(ctx, r.ID, fmt.Sprintf("rollback to %d", to), s.now())
-		if err != nil {
-			return err
-		}
-		if err := tx.RestoreContent(ctx, r.ID, n, to); err != nil {
-			return err
-		}
-		if err := tx.FinishVersion(ctx, r.ID, n, s.now()); err != nil {
-			return err
-		}
-		v, err := tx.Version(ctx, r.ID, n)
-		if err != nil {
-			return err
-		}
-		out = versionOut(r.Name, v)
-		return nil
-	})
+		return nil, fmt.Errorf("repository %s has no version %d (latest is %d): %w", repo, to, r.Latest, errs.ErrNotFound)
+	}
+	ar, err := s.Apply(ctx, repo, "", []Change{{Kind: ChangeRollback, To: to}})
 	if err != nil {
 		return nil, err
 	}
-	if !noop {
-		s.log.Info("repository rolled back", "repository", repo, "to", to, "version", out.Number)
+	r, err := s.store.Repository(ctx, repo)
+	if err != nil {
+		return nil, err
 	}
+	v, err := s.store.Version(ctx, r.ID, ar.Version)
+	if err != nil {
+		return nil, err
+	}
+	if ar.Made {
+		s.log.Info("repository rolled back", "repository", repo, "to", to, "version", ar.Version)
+	}
+	out := versionOut(r.Name, v)
 	return &out, nil
 }

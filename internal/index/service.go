@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pydepot/pydepot/internal/blobstore"
@@ -20,7 +19,6 @@ type Service struct {
 	blobs *blobstore.Store
 	log   *slog.Logger
 	now   func() time.Time
-	locks keyedMutex
 }
 
 var _ API = (*Service)(nil)
@@ -127,38 +125,3 @@ func CheckBasePath(base string) error {
 
 // ValidBasePath reports whether CheckBasePath accepts base.
 func ValidBasePath(base string) bool { return CheckBasePath(base) == nil }
-
-// keyedMutex serializes work on one key (a blob digest) within this process.
-type keyedMutex struct {
-	mu sync.Mutex
-	m  map[string]*keyedEntry
-}
-
-type keyedEntry struct {
-	mu   sync.Mutex
-	refs int
-}
-
-func (k *keyedMutex) lock(key string) func() {
-	k.mu.Lock()
-	if k.m == nil {
-		k.m = map[string]*keyedEntry{}
-	}
-	e := k.m[key]
-	if e == nil {
-		e = &keyedEntry{}
-		k.m[key] = e
-	}
-	e.refs++
-	k.mu.Unlock()
-	e.mu.Lock()
-	return func() {
-		e.mu.Unlock()
-		k.mu.Lock()
-		e.refs--
-		if e.refs == 0 {
-			delete(k.m, key)
-		}
-		k.mu.Unlock()
-	}
-}

@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/pydepot/pydepot/internal/metadata"
 )
@@ -47,6 +48,10 @@ type API interface {
 	Project(ctx context.Context, d *Distribution, name string) (*Project, error)
 	// File finds a file of the served version by filename.
 	File(ctx context.Context, d *Distribution, filename string) (*File, error)
+	// OpenFile opens a file of the served version by filename, or its core metadata file
+	// for "<filename>.metadata": the one function file serving goes through. With
+	// redirect > 0 a blob store that serves its blobs itself gives a URL instead.
+	OpenFile(ctx context.Context, d *Distribution, name string, redirect time.Duration) (*OpenedFile, error)
 	// OpenBlob opens stored bytes by sha256 (file bodies and metadata files).
 	OpenBlob(ctx context.Context, sha256 string) (Blob, int64, error)
 	// CoreMetadata returns the parsed core metadata file with that sha256 (a

@@ -5,8 +5,10 @@
 //
 // A repository version is a set of rows pointing at content-addressed blobs; nothing is
 // copied when a version is made. The Service combines a metastore.Store (rows) and a
-// blobstore.Store (bytes) and keeps them consistent: bytes are written before the rows that
-// point at them, and removed again when the transaction fails.
+// blobstore.Store (bytes): bytes are written before the rows that point at them, after
+// their blobs rows are touched; a failed change leaves its bytes for GC, since no request
+// deletes a blob (another process may have just referenced it). Every change goes
+// through Apply, which makes one version from a batch of changes.
 package index
 
 import (
@@ -87,6 +89,12 @@ type File struct {
 	// RepositoryVersion is set in Upload's answer only: the repository version the
 	// upload made (a new or restored file); 0 when the identical file was there.
 	RepositoryVersion int
+	// Origin is metastore.OriginUpload or OriginSync (from remote OriginRemote);
+	// Presence is metastore.PresenceStored, or PresenceRemote when the bytes are not
+	// downloaded yet.
+	Origin       string
+	OriginRemote string
+	Presence     string
 }
 
 // ProjectSummary is one row of the project list.

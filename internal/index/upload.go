@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pydepot/pydepot/internal/blobstore"
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/filenames"
 	"github.com/pydepot/pydepot/internal/inspect"
@@ -30,9 +31,25 @@ const (
 // pydepot lets only the same bytes back. It wraps errs.ErrConflict.
 var ErrFilenameReused = fmt.Errorf("filename reused: %w", errs.ErrConflict)
 
-// Upload implements API. It hashes and inspects the content, stores the file and its
-// metadata as blobs, then records them in one transaction that makes a new version. On
-// any failure the repository is left as it was and blobs this call created are removed.
+// Prepared is a file made ready for Apply: hashed, inspected, and its bytes and
+// metadata file stored as blobs (their blobs rows touched first, so that gc leaves them
+// alone for its grace period). It belongs to no repository until an Apply adds it.
+type Prepared struct {
+	row    *metastore.File // without RepositoryID; UploadTime zero means the version's time
+	parsed []byte          // parsed core metadata, or nil
+	// restoreOnly: row names a file the repository has used (only Filename and SHA256
+	// set); the add answers from that file's row or restores it, never adds.
+	restoreOnly bool
+}
+
+// File returns the prepared file as it will be stored.
+func (p *Prepared) File() File { return fileOut(p.row) }
+
+// Upload implements API. It hashes the content (a Spool was hashed as it was written)
+// and answers a re-upload from the rows; otherwise it prepares the file (inspects it and
+// stores its blobs) and applies it in one transaction that makes a new version. On any
+// failure the repository is left as it was; blobs already written stay for gc (a blob is
+// never deleted on a request path: another process may have just referenced it).
 func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 	if up.Content == nil {
 		return nil, false, fmt.Errorf("upload has no content: %w", errs.ErrInvalid)
@@ -48,37 +65,88 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	size := up.Content.Size()
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(up.Content, 0, size)); err != nil {
-		return nil, false, fmt.Errorf("reading upload: %w", err)
+	sum, err := contentSHA256(up.Content)
+	if err != nil {
+		return nil, false, err
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
 	if up.SHA256 != "" && !strings.EqualFold(strings.TrimSpace(up.SHA256), sum) {
 		return nil, false, fmt.Errorf("sha256_digest does not match: the file's sha256 is %s: %w", sum, errs.ErrInvalid)
 	}
 	// Cheap answer for re-uploads (twine --skip-existing, retries) before inspecting; a
-	// removed file coming back with its own bytes is restored (settleExisting).
+	// removed file coming back with its own bytes is restored.
 	if _, err := s.store.FileByFilename(ctx, repo.ID, up.Filename); err == nil {
 		return s.reupload(ctx, up.Repository, up.Filename, sum)
 	} else if !errors.Is(err, errs.ErrNotFound) {
 		return nil, false, err
 	}
-
-	info, err := inspect.Inspect(ctx, up.Filename, up.Content, size)
+	p, err := s.prepare(ctx, up, sum, func(row *metastore.File) error {
+		return checkSameRelease(ctx, s.store, repo.ID, repo.Latest, row)
+	})
 	if err != nil {
 		return nil, false, err
 	}
-	if err := checkForm(up, info); err != nil {
+	res, err := s.Apply(ctx, up.Repository, "", []Change{{Kind: ChangeAdd, File: p}})
+	if err != nil {
 		return nil, false, err
+	}
+	cr := res.Results[0]
+	switch {
+	case cr.Restored:
+		s.log.Info("file restored", "repository", up.Repository, "filename", up.Filename, "sha256", sum)
+	case cr.Changed:
+		s.log.Info("file uploaded", "repository", up.Repository, "filename", up.Filename, "sha256", sum, "size", p.row.Size)
+	}
+	return cr.File, !cr.Changed, nil
+}
+
+// Prepare inspects a file and stores its blobs for a later Apply. sha256, when not "",
+// is the digest the caller computed while receiving the content (a Spool's); otherwise
+// the content is hashed here.
+func (s *Service) Prepare(ctx context.Context, up Upload) (*Prepared, error) {
+	if up.Content == nil || up.Filename == "" || strings.ContainsAny(up.Filename, "/\\\x00") {
+		return nil, fmt.Errorf("filename %q: no content or a path: %w", up.Filename, errs.ErrInvalid)
+	}
+	if _, err := filenames.Parse(up.Filename); err != nil {
+		return nil, err
+	}
+	sum, err := contentSHA256(up.Content)
+	if err != nil {
+		return nil, err
+	}
+	if up.SHA256 != "" && !strings.EqualFold(strings.TrimSpace(up.SHA256), sum) {
+		return nil, fmt.Errorf("sha256_digest does not match: the file's sha256 is %s: %w", sum, errs.ErrInvalid)
+	}
+	return s.prepare(ctx, up, sum, nil)
+}
+
+// contentSHA256 hashes c, or takes a finished Spool's digest.
+func contentSHA256(c ReaderAtSize) (string, error) {
+	if sp, ok := c.(*blobstore.Spool); ok && sp.Finished() {
+		return sp.SHA256(), nil
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(c, 0, c.Size())); err != nil {
+		return "", fmt.Errorf("reading upload: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// prepare inspects the content (digest sum), runs precheck on the row it will add (a
+// cheap refusal before any byte is stored), then stores the blobs.
+func (s *Service) prepare(ctx context.Context, up Upload, sum string, precheck func(*metastore.File) error) (*Prepared, error) {
+	size := up.Content.Size()
+	info, err := inspect.Inspect(ctx, up.Filename, up.Content, size)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkForm(up, info); err != nil {
+		return nil, err
 	}
 	parsed, err := encodeParsed(info.Metadata)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-
 	row := &metastore.File{
-		RepositoryID:   repo.ID,
 		Filename:       up.Filename,
 		Project:        names.Normalize(info.Metadata.Name),
 		ProjectName:    info.Metadata.Name,
@@ -90,90 +158,63 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 		Summary:        info.Metadata.Summary,
 		UploadTime:     s.now(),
 		ImportNames:    info.ImportNames,
+		Origin:         metastore.OriginUpload,
+		Presence:       metastore.PresenceStored,
 	}
-	if err := checkSameRelease(ctx, s.store, repo.ID, repo.Latest, row); err != nil {
-		return nil, false, err
+	if precheck != nil {
+		if err := precheck(row); err != nil {
+			return nil, err
+		}
 	}
-
-	// Blobs first, rows after; the digest locks keep a concurrent cleanup from deleting a
-	// blob another upload is about to reference.
-	var created []string
-	unlock := s.locks.lock(sum)
-	defer unlock()
-	res, err := s.blobs.Write(ctx, io.NewSectionReader(up.Content, 0, size), sum, size)
-	if err != nil {
-		return nil, false, fmt.Errorf("storing %s: %w", up.Filename, err)
-	}
-	if res.Created {
-		created = append(created, res.SHA256)
-	}
+	blobs := []blobToStore{{up.Content, sum, size}}
 	if len(info.MetadataBytes) > 0 {
 		msum := sha256.Sum256(info.MetadataBytes)
-		mhex := hex.EncodeToString(msum[:])
-		if mhex != sum {
-			unlockMeta := s.locks.lock(mhex)
-			defer unlockMeta()
-		}
-		mres, err := s.blobs.Write(ctx, bytes.NewReader(info.MetadataBytes), mhex, int64(len(info.MetadataBytes)))
-		if err != nil {
-			s.cleanup(ctx, created)
-			return nil, false, fmt.Errorf("storing metadata of %s: %w", up.Filename, err)
-		}
-		if mres.Created {
-			created = append(created, mhex)
-		}
-		row.MetadataSHA256 = mhex
+		row.MetadataSHA256, row.MetadataSize = hex.EncodeToString(msum[:]), int64(len(info.MetadataBytes))
+		blobs = append(blobs, blobToStore{bytes.NewReader(info.MetadataBytes), row.MetadataSHA256, row.MetadataSize})
+	} else {
+		parsed = nil
 	}
+	if err := s.storeBlobs(ctx, blobs); err != nil {
+		return nil, fmt.Errorf("storing %s: %w", up.Filename, err)
+	}
+	return &Prepared{row: row, parsed: parsed}, nil
+}
 
-	var out *File
-	existed := false
-	err = s.store.InTx(ctx, func(tx metastore.Tx) error {
-		out, existed = nil, false
-		r, err := tx.Repository(ctx, up.Repository)
-		if err != nil {
-			return err
-		}
-		if old, err := tx.FileByFilename(ctx, r.ID, up.Filename); err == nil {
-			var restored bool
-			out, restored, err = s.settleExisting(ctx, tx, r, old, sum)
-			existed = err == nil && !restored
-			return err
-		} else if !errors.Is(err, errs.ErrNotFound) {
-			return err
-		}
-		if err := checkSameRelease(ctx, tx, r.ID, r.Latest, row); err != nil {
-			return err
-		}
-		n, err := tx.BeginVersion(ctx, r.ID, "upload "+up.Filename, row.UploadTime)
-		if err != nil {
-			return err
-		}
-		if row.ID, err = tx.AddFile(ctx, row, n); err != nil {
-			return err
-		}
-		if row.MetadataSHA256 != "" {
-			if err := tx.PutParsedMetadata(ctx, row.MetadataSHA256, parsed); err != nil {
+type blobToStore struct {
+	content ReaderAtSize
+	sha     string
+	size    int64
+}
+
+// storeBlobs touches the blobs rows of the blobs (one transaction), then writes the
+// bytes of each unless they are there. The touch comes first and is a write
+// transaction: gc deletes a blob's bytes inside the write transaction that checks its
+// row, so either gc ran before the touch (the bytes are gone and are written here) or
+// it sees the fresh touch and keeps them.
+func (s *Service) storeBlobs(ctx context.Context, blobs []blobToStore) error {
+	now := s.now()
+	if err := s.store.InTx(ctx, func(tx metastore.Tx) error {
+		for _, b := range blobs {
+			if err := tx.TouchBlob(ctx, b.sha, b.size, now); err != nil {
 				return err
 			}
 		}
-		if err := tx.FinishVersion(ctx, r.ID, n, row.UploadTime); err != nil {
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, b := range blobs {
+		var err error
+		if sp, ok := b.content.(*blobstore.Spool); ok && sp.Finished() {
+			_, err = s.blobs.CommitSpool(ctx, sp)
+		} else {
+			_, err = s.blobs.Write(ctx, io.NewSectionReader(b.content, 0, b.size), b.sha, b.size)
+		}
+		if err != nil {
 			return err
 		}
-		f := fileOut(row)
-		f.RepositoryVersion = n
-		out = &f
-		return nil
-	})
-	if err != nil || existed {
-		s.cleanup(ctx, created)
 	}
-	if err != nil {
-		return nil, false, err
-	}
-	if !existed {
-		s.log.Info("file uploaded", "repository", up.Repository, "filename", up.Filename, "sha256", sum, "size", size)
-	}
-	return out, existed, nil
+	return nil
 }
 
 // checkForm compares the form's name and version with the file's metadata.
@@ -195,48 +236,6 @@ func checkForm(up Upload, info *inspect.Info) error {
 		}
 	}
 	return nil
-}
-
-// cleanup deletes blobs this call created when no row references them. The caller
-// holds their digest locks.
-func (s *Service) cleanup(ctx context.Context, created []string) {
-	ctx = context.WithoutCancel(ctx)
-	for _, sha := range created {
-		used, err := s.store.BlobReferenced(ctx, sha)
-		if err != nil || used {
-			continue
-		}
-		if err := s.blobs.Delete(ctx, sha); err != nil {
-			s.log.Warn("removing unreferenced blob", "sha256", sha, "err", err)
-		}
-	}
-}
-
-// change runs fn in a transaction that makes a new version of repo with message; fn
-// returns how many files it touched, and 0 means ErrNotFound (nothing is changed).
-func (s *Service) change(ctx context.Context, repo, message, what string, fn func(tx metastore.Tx, repoID int64, n int) (int, error)) error {
-	err := s.store.InTx(ctx, func(tx metastore.Tx) error {
-		r, err := tx.Repository(ctx, repo)
-		if err != nil {
-			return err
-		}
-		n, err := tx.BeginVersion(ctx, r.ID, message, s.now())
-		if err != nil {
-			return err
-		}
-		count, err := fn(tx, r.ID, n)
-		if err != nil {
-			return err
-		}
-		if count == 0 {
-			return fmt.Errorf("repository %s has no %s: %w", repo, what, errs.ErrNotFound)
-		}
-		return tx.FinishVersion(ctx, r.ID, n, s.now())
-	})
-	if err == nil {
-		s.log.Info("repository changed", "repository", repo, "change", message)
-	}
-	return err
 }
 
 func canonicalVersion(v string) (string, error) {
@@ -273,49 +272,9 @@ func storedVersions(ctx context.Context, tx metastore.Tx, repoID int64, latest i
 	return out, nil
 }
 
-// eachVersion runs fn for every stored spelling of project==v and sums the counts.
-func eachVersion(ctx context.Context, tx metastore.Tx, repoID int64, n int, project, v string, fn func(stored string) (int, error)) (int, error) {
-	vs, err := storedVersions(ctx, tx, repoID, n-1, project, v)
-	if err != nil {
-		return 0, err
-	}
-	total := 0
-	for _, sv := range vs {
-		c, err := fn(sv)
-		if err != nil {
-			return 0, err
-		}
-		total += c
-	}
-	return total, nil
-}
-
 // Remove implements API. With filename set, project and version may be "" (when given they
 // must match the file).
 func (s *Service) Remove(ctx context.Context, repo, project, version, filename string) error {
-	p, v := "", ""
-	if project != "" {
-		p = names.Normalize(project)
-	}
-	if version != "" {
-		var err error
-		if v, err = canonicalVersion(version); err != nil {
-			return err
-		}
-	}
-	if filename == "" && (p == "" || v == "") {
-		return fmt.Errorf("remove needs a filename, or a project and a version: %w", errs.ErrInvalid)
-	}
-	msg, what := fmt.Sprintf("remove %s %s", p, v), fmt.Sprintf("files of %s %s", p, v)
-	if filename != "" {
-		msg, what = "remove "+filename, "file "+filename
-	}
-	return s.change(ctx, repo, msg, what, func(tx metastore.Tx, repoID int64, n int) (int, error) {
-		if v == "" || p == "" {
-			return tx.RemoveFiles(ctx, repoID, n, p, v, filename)
-		}
-		return eachVersion(ctx, tx, repoID, n, p, v, func(sv string) (int, error) {
-			return tx.RemoveFiles(ctx, repoID, n, p, sv, filename)
-		})
-	})
+	_, err := s.Apply(ctx, repo, "", []Change{{Kind: ChangeRemove, Project: project, Version: version, Filename: filename}})
+	return err
 }

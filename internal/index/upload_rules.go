@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -157,50 +156,6 @@ func droppedHow(ctx context.Context, r metastore.Reader, repoID int64, old *meta
 	return fmt.Sprintf("%s in repository version %d (%s)", verb, n, v.Message), nil
 }
 
-// settleExisting decides, inside tx, an upload whose filename the repository has used
-// (old is that file's row; sum the upload's digest):
-//   - the latest version holds old: the same bytes are success (the file, restored
-//     false), other bytes the "File already exists" conflict;
-//   - it does not (removed, or rolled back): the same bytes restore the file in a new
-//     version (restored true), other bytes are ErrFilenameReused, saying which of the
-//     two happened.
-func (s *Service) settleExisting(ctx context.Context, tx metastore.Tx, r *metastore.Repository, old *metastore.File, sum string) (*File, bool, error) {
-	live, err := tx.FileAt(ctx, r.ID, r.Latest, old.Filename)
-	if err == nil {
-		out, err := heldOutcome(live, sum)
-		return out, false, err
-	}
-	if !errors.Is(err, errs.ErrNotFound) {
-		return nil, false, err
-	}
-	how, err := droppedHow(ctx, tx, r.ID, old)
-	if err != nil {
-		return nil, false, err
-	}
-	if old.SHA256 != sum {
-		return nil, false, fmt.Errorf("%s: %s was %s; only its own bytes (sha256 %s) can bring it back: %w",
-			msgFilenameUsed, old.Filename, how, old.SHA256, ErrFilenameReused)
-	}
-	if err := checkSameRelease(ctx, tx, r.ID, r.Latest, old); err != nil {
-		return nil, false, err
-	}
-	now := s.now()
-	n, err := tx.BeginVersion(ctx, r.ID, "upload "+old.Filename+" (restored)", now)
-	if err != nil {
-		return nil, false, err
-	}
-	if err := tx.RestoreFile(ctx, r.ID, n, old.ID); err != nil {
-		return nil, false, err
-	}
-	if err := tx.FinishVersion(ctx, r.ID, n, now); err != nil {
-		return nil, false, err
-	}
-	out := fileOut(old)
-	out.Yanked, out.YankReason = false, ""
-	out.RepositoryVersion = n
-	return &out, true, nil
-}
-
 // heldOutcome is the answer to an upload of a filename the latest version holds (live):
 // the same bytes are the file, other bytes the "File already exists" conflict.
 func heldOutcome(live *metastore.File, sum string) (*File, error) {
@@ -222,25 +177,16 @@ func (s *Service) reupload(ctx context.Context, repo, filename, sum string) (*Fi
 			return out, err == nil, err
 		}
 	}
-	var out *File
-	restored := false
-	err := s.store.InTx(ctx, func(tx metastore.Tx) error {
-		r, err := tx.Repository(ctx, repo)
-		if err != nil {
-			return err
-		}
-		old, err := tx.FileByFilename(ctx, r.ID, filename)
-		if err != nil {
-			return err
-		}
-		out, restored, err = s.settleExisting(ctx, tx, r, old, sum)
-		return err
-	})
+	// Settled in the batch: the row exists (rows are never deleted), so the add either
+	// answers from it or restores it.
+	p := &Prepared{row: &metastore.File{Filename: filename, SHA256: sum}, restoreOnly: true}
+	res, err := s.Apply(ctx, repo, "", []Change{{Kind: ChangeAdd, File: p}})
 	if err != nil {
 		return nil, false, err
 	}
-	if restored {
+	cr := res.Results[0]
+	if cr.Restored {
 		s.log.Info("file restored", "repository", repo, "filename", filename, "sha256", sum)
 	}
-	return out, !restored, nil
+	return cr.File, !cr.Changed, nil
 }

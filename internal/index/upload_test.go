@@ -287,7 +287,18 @@ func TestConcurrentUploadsOfOneFilename(t *testing.T) {
 	if loser == stored.SHA256 {
 		loser = hexSum(contents[1])
 	}
+	// A blob is never deleted on a request path: the loser's stays until gc.
+	if ok, _ := s.Blobs().Exists(ctx, loser); !ok {
+		t.Error("the losing upload's blob was deleted by the request")
+	}
+	rep, err := s.GC(ctx, index.GCOptions{})
+	if err != nil || rep.Removed != 1 || rep.Example[0] != loser {
+		t.Errorf("GC = %+v, %v; want the loser %s removed", rep, err, loser)
+	}
 	if ok, _ := s.Blobs().Exists(ctx, loser); ok {
-		t.Error("the losing upload's blob was left behind")
+		t.Error("gc left the losing upload's blob")
+	}
+	if ok, _ := s.Blobs().Exists(ctx, stored.SHA256); !ok {
+		t.Error("gc removed the stored file's blob")
 	}
 }

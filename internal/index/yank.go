@@ -2,9 +2,7 @@ package index
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/metastore"
 	"github.com/pydepot/pydepot/internal/names"
 	"github.com/pydepot/pydepot/internal/versions"
@@ -66,70 +64,17 @@ func (s *Service) setYanked(ctx context.Context, repo, project, version string, 
 	if err != nil {
 		return nil, err
 	}
-	res := &YankResult{Repository: repo, Project: names.Normalize(project), Version: want.String(), Yanked: yanked}
-	verb := "unyank"
+	c := Change{Kind: ChangeUnyank, Project: project, Version: version}
 	if yanked {
-		verb = "yank"
+		c.Kind, c.Reason = ChangeYank, reason
 	}
-	err = s.store.InTx(ctx, func(tx metastore.Tx) error {
-		res.Files, res.Changed, res.Reason = 0, 0, ""
-		r, err := tx.Repository(ctx, repo)
-		if err != nil {
-			return err
-		}
-		all, err := tx.ProjectFilenames(ctx, r.ID, r.Latest, res.Project, releasePrefix(want))
-		if err != nil {
-			return err
-		}
-		var files []*metastore.File // the release: PEP 440-equal versions (1.10 == 1.10.0)
-		kept := ""
-		for i := range all {
-			if v, err := versions.Parse(all[i].Version); err == nil && v.Compare(want) == 0 {
-				files = append(files, &all[i])
-				if all[i].Yanked && kept == "" {
-					kept = all[i].YankReason
-				}
-			}
-		}
-		if len(files) == 0 {
-			return fmt.Errorf("repository %s has no files of %s %s: %w", repo, res.Project, res.Version, errs.ErrNotFound)
-		}
-		res.Files = len(files)
-		var change []*metastore.File
-		for _, f := range files {
-			y, why := yankTarget(f, yanked, reason, kept)
-			if y != f.Yanked || why != f.YankReason {
-				change = append(change, f)
-			}
-			if y {
-				res.Reason = why
-			}
-		}
-		res.RepositoryVersion = r.Latest
-		if len(change) == 0 {
-			return nil // no-op: no version
-		}
-		now := s.now()
-		n, err := tx.BeginVersion(ctx, r.ID, fmt.Sprintf("%s %s %s", verb, res.Project, res.Version), now)
-		if err != nil {
-			return err
-		}
-		for _, f := range change {
-			y, why := yankTarget(f, yanked, reason, kept)
-			if err := tx.SetFileYanked(ctx, r.ID, n, f.ID, y, why); err != nil {
-				return err
-			}
-		}
-		res.Changed, res.RepositoryVersion = len(change), n
-		return tx.FinishVersion(ctx, r.ID, n, now)
-	})
+	ar, err := s.Apply(ctx, repo, "", []Change{c})
 	if err != nil {
 		return nil, err
 	}
-	if res.Changed > 0 {
-		s.log.Info("repository changed", "repository", repo, "change", verb, "project", res.Project, "version", res.Version, "files", res.Changed)
-	} else {
-		s.log.Debug("nothing to change", "repository", repo, "change", verb, "project", res.Project, "version", res.Version)
-	}
-	return res, nil
+	cr := ar.Results[0]
+	return &YankResult{
+		Repository: repo, Project: names.Normalize(project), Version: want.String(), Yanked: yanked,
+		Files: cr.Files, Changed: cr.Matched, Reason: cr.Reason, RepositoryVersion: ar.Version,
+	}, nil
 }

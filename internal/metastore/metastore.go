@@ -56,10 +56,41 @@ type File struct {
 	Summary        string
 	UploadTime     time.Time
 	ImportNames    []string
+	// MetadataSize is the size of the metadata file, recorded in its blobs row when the
+	// file row is added (not kept on the file row; 0 on read).
+	MetadataSize int64
+
+	// Origin is where the row came from: OriginUpload, or OriginSync from the remote
+	// OriginRemote, whose UpstreamURL and UpstreamHashes ("sha256=<hex>", ','-separated)
+	// are kept. Presence says whether the blob store has the bytes. "" means the defaults
+	// (OriginUpload, PresenceStored) when adding.
+	Origin         string
+	OriginRemote   string
+	UpstreamURL    string
+	UpstreamHashes string
+	Presence       string
 
 	// Set when read through a repository version.
 	Yanked     bool
 	YankReason string
+}
+
+// Origins and presences of a file row.
+const (
+	OriginUpload   = "upload"
+	OriginSync     = "sync"
+	PresenceStored = "stored" // the blob store has the bytes
+	PresenceRemote = "remote" // known from a remote, not downloaded yet
+)
+
+// Blob is a blobs row: a digest the blob store holds or an upload is about to write.
+type Blob struct {
+	SHA256    string
+	Size      int64 // -1 when not known
+	FirstSeen time.Time
+	// TouchedAt is the last time an upload announced it would write or reuse the blob;
+	// gc leaves blobs touched within its grace period alone.
+	TouchedAt time.Time
 }
 
 // ProjectSummary is a project that has at least one file in a version, with the
@@ -175,7 +206,8 @@ type ContentReader interface {
 	// ImportProviders lists the projects (normalized, sorted) of version whose files
 	// provide one of the import names.
 	ImportProviders(ctx context.Context, repoID int64, version int, importNames []string) ([]string, error)
-	// BlobReferenced reports whether any file row uses sha256 as its body or metadata.
+	// BlobReferenced reports whether any file row uses sha256 as its body or metadata
+	// (or parsed metadata is kept for it).
 	BlobReferenced(ctx context.Context, sha256 string) (bool, error)
 	// ParsedMetadata returns what PutParsedMetadata stored for the core metadata file
 	// with that sha256; ErrNotFound when nothing was (files stored before it existed).
@@ -183,6 +215,9 @@ type ContentReader interface {
 	// ReferencedBlobs returns those of shas (at most MaxBatch) that a file row uses as its
 	// body or metadata, in no particular order: BlobReferenced for many digests at once.
 	ReferencedBlobs(ctx context.Context, shas []string) ([]string, error)
+	// Blobs returns the blobs rows of those of shas (at most MaxBatch) that have one, in
+	// no particular order.
+	Blobs(ctx context.Context, shas []string) ([]Blob, error)
 	// FileDroppedIn returns the repository version that last dropped the file (by row ID)
 	// from the content, or 0 when the latest version holds it (or it was never held).
 	FileDroppedIn(ctx context.Context, repoID, fileID int64) (int, error)
@@ -191,9 +226,10 @@ type ContentReader interface {
 // ContentWriter changes files and content; version is always the one begun with
 // BeginVersion.
 type ContentWriter interface {
-	// AddFile inserts a file row (creating its project when new) and adds it to version.
-	// The repository's display name of the project becomes f.ProjectName in version
-	// (its status stays; a project new to the repository is active). ErrConflict when
+	// AddFile inserts a file row (creating its project when new), get-or-inserts the
+	// blobs rows of its body and metadata file, and adds it to version. The repository's
+	// display name of the project becomes f.ProjectName in version (its status stays; a
+	// project new to the repository is active). ErrConflict when
 	// the filename is already used in the repository.
 	AddFile(ctx context.Context, f *File, version int) (int64, error)
 	// SetYanked sets the yank state of every file of project==pversion held by version;
@@ -218,6 +254,12 @@ type ContentWriter interface {
 	// repository and reports whether they changed (false: they already were a, and
 	// nothing is written). ErrNotFound when no repository ever stored the project.
 	SetProjectAttributes(ctx context.Context, repoID int64, version int, project string, a ProjectAttributes) (bool, error)
+	// TouchBlob get-or-inserts the blobs row of sha256 (size -1 when not known; a known
+	// size replaces an unknown one) and sets its touched_at to now. An upload calls it
+	// before writing or reusing the bytes, AddFile for the blobs of the row it adds.
+	TouchBlob(ctx context.Context, sha256 string, size int64, now time.Time) error
+	// DeleteBlob deletes the blobs row of sha256; none is no error.
+	DeleteBlob(ctx context.Context, sha256 string) error
 	// PutParsedMetadata stores the parsed form of the core metadata file with that sha256
 	// (opaque bytes to the store); a digest already stored keeps its first value.
 	PutParsedMetadata(ctx context.Context, metadataSHA256 string, parsed []byte) error

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -17,12 +16,6 @@ var (
 	metadataType    = []string{"text/plain; charset=utf-8"}
 )
 
-// blobRedirector is the optional capability of an API whose blob store gives direct URLs
-// (index.Service.BlobURL); "" means stream the bytes.
-type blobRedirector interface {
-	BlobURL(ctx context.Context, sha256 string, expiry time.Duration) (string, error)
-}
-
 // redirectExpiry is how long a direct blob URL stays valid: long enough for a slow
 // download to start, short enough that a leaked link soon stops working.
 const redirectExpiry = 15 * time.Minute
@@ -35,39 +28,24 @@ var noStore = []string{"no-store"}
 func (s *server) serveFile(w http.ResponseWriter, r *http.Request) error {
 	dr := distOf(r)
 	sha, filename := r.PathValue("sha256"), r.PathValue("filename")
-	name, wantMeta := strings.CutSuffix(filename, ".metadata")
-	f, err := s.api.File(r.Context(), dr.served(), name)
+	// A store that serves its blobs itself (S3) gets the download (of.URL); the file's
+	// rules are checked all the same.
+	of, err := s.api.OpenFile(r.Context(), dr.served(), filename, redirectExpiry)
 	if err != nil {
 		return err
 	}
-	if f.SHA256 != strings.ToLower(sha) {
-		return fmt.Errorf("file %s with sha256 %s: %w", name, sha, errs.ErrNotFound)
+	if of.Body != nil {
+		defer of.Body.Close()
 	}
-	blobSHA := f.SHA256
-	if wantMeta {
-		if f.MetadataSHA256 == "" {
-			return fmt.Errorf("file %s has no metadata file: %w", name, errs.ErrNotFound)
-		}
-		blobSHA = f.MetadataSHA256
+	if of.File.SHA256 != strings.ToLower(sha) {
+		return fmt.Errorf("file %s with sha256 %s: %w", of.File.Filename, sha, errs.ErrNotFound)
 	}
-	if rd, ok := s.api.(blobRedirector); ok {
-		// A store that serves its blobs itself (S3) gets the download; the file's rules
-		// above were checked here all the same.
-		u, err := rd.BlobURL(r.Context(), blobSHA, redirectExpiry)
-		if err != nil {
-			return err
-		}
-		if u != "" {
-			w.Header()["Cache-Control"] = noStore
-			http.Redirect(w, r, u, http.StatusTemporaryRedirect)
-			return nil
-		}
+	if of.URL != "" {
+		w.Header()["Cache-Control"] = noStore
+		http.Redirect(w, r, of.URL, http.StatusTemporaryRedirect)
+		return nil
 	}
-	blob, _, err := s.api.OpenBlob(r.Context(), blobSHA)
-	if err != nil {
-		return err
-	}
-	defer blob.Close()
+	f, wantMeta, blobSHA, blob := of.File, of.Metadata, of.SHA256, of.Body
 	h := w.Header()
 	if dr.d.Public {
 		h["Cache-Control"] = cacheImmutable

@@ -2,7 +2,6 @@ package server
 
 import (
 	"crypto/md5"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pydepot/pydepot/internal/blobstore"
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/server/wire"
@@ -36,25 +36,15 @@ const (
 type uploadForm struct {
 	fields   map[string]string
 	filename string
-	file     *os.File
+	file     *blobstore.Spool
 	size     int64
 	sha256   string // computed
 	md5      string // computed
 }
 
-// spooled adapts the temp file to index.ReaderAtSize.
-type spooled struct {
-	*os.File
-	size int64
-}
-
-func (s spooled) Size() int64 { return s.size }
-
 func (u *uploadForm) close() {
 	if u.file != nil {
-		name := u.file.Name()
-		u.file.Close()
-		os.Remove(name)
+		u.file.Close() // removes the spool unless the index moved it into the blob store
 	}
 }
 
@@ -140,13 +130,15 @@ func (s *server) spool(u *uploadForm, part *multipart.Part) error {
 	if strings.ContainsAny(u.filename, "/\\\x00") || u.filename == "." || u.filename == ".." {
 		return &httpError{status: http.StatusBadRequest, msg: fmt.Sprintf("invalid filename %q: it must not contain a path", u.filename)}
 	}
-	f, err := os.CreateTemp(s.cfg.TempDir, "upload-*")
+	// The body is read from the network once: the spool hashes it (sha256) as it writes,
+	// the index inspects it from the spool and renames it into the blob store.
+	f, err := blobstore.NewSpool(s.cfg.TempDir)
 	if err != nil {
-		return fmt.Errorf("spool upload: %w", err)
+		return err
 	}
 	u.file = f
-	sh, mh := sha256.New(), md5.New()
-	n, err := io.CopyBuffer(io.MultiWriter(f, sh, mh), part, make([]byte, 64<<10))
+	mh := md5.New()
+	n, err := io.CopyBuffer(io.MultiWriter(f, mh), part, make([]byte, 64<<10))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -158,13 +150,13 @@ func (s *server) spool(u *uploadForm, part *multipart.Part) error {
 		return fmt.Errorf("spool upload: %w", err)
 	}
 	u.size = n
-	u.sha256, u.md5 = hexSum(sh), hexSum(mh)
+	u.sha256, u.md5 = f.Finish(), hexSum(mh)
 	return nil
 }
 
 // isWriteErr reports whether err came from writing the spool file (a server fault) rather
 // than from reading the body.
-func isWriteErr(f *os.File, err error) bool {
+func isWriteErr(f *blobstore.Spool, err error) bool {
 	var pe *os.PathError
 	return errors.As(err, &pe) && pe.Path == f.Name()
 }
@@ -218,7 +210,7 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request, repo string) (*i
 	f, existed, err := s.api.Upload(r.Context(), index.Upload{
 		Repository: repo,
 		Filename:   u.filename,
-		Content:    spooled{File: u.file, size: u.size},
+		Content:    u.file,
 		SHA256:     u.sha256,
 		Name:       u.fields["name"],
 		Version:    u.fields["version"],

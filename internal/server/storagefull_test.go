@@ -28,37 +28,52 @@ func tinyDisk(t *testing.T, size string) string {
 }
 
 // TestStorageFull: on a full disk an upload is refused with 507 "storage full", whether the
-// spool or the blob store runs out, and nothing is left half-way.
+// spool or the blob store runs out, and nothing is left half-way. An upload is received
+// once: with the spool beside the blobs (serve's data/tmp) it is renamed into the store, so
+// a file that fits once is stored; with the spool on another file system, the copy into
+// a full blob store fails.
 func TestStorageFull(t *testing.T) {
-	disk := tinyDisk(t, "2m")
-	data, spool := filepath.Join(disk, "data"), filepath.Join(disk, "data", "tmp")
-	if err := os.MkdirAll(spool, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	e := newEnvIn(t, Config{}, data, spool)
-	e.mustUpload(wheelName("small", "1.0"), makeWheel(t, "small", "1.0", wheelOpts{}))
-	before := e.state("main")
 	for _, tc := range []struct {
-		name    string
-		padding int
+		name      string
+		spoolAway bool // the spool on another file system than the data
+		padding   int
 	}{
-		{"the spool runs out", 3 << 20},
-		{"the blob store runs out", 1200 << 10}, // fits in the spool, not twice
+		{"the spool runs out", false, 3 << 20},
+		{"the blob store runs out", true, 3 << 20},
 	} {
-		code, body := e.upload("/legacy/", adminSecret, form{filename: wheelName("big", "1.0"), content: makeWheel(t, "big", "1.0", wheelOpts{padding: tc.padding})})
-		if code != http.StatusInsufficientStorage || !strings.Contains(body, "storage full") {
-			t.Errorf("%s: %d %q, want 507 storage full", tc.name, code, body)
-		}
-		if err := e.spoolEmpty(); err != nil {
-			t.Errorf("%s: %v", tc.name, err)
-		}
-		if after := e.state("main"); after.String() != before.String() {
-			t.Errorf("%s: the repository changed: %s -> %s", tc.name, before, after)
-		}
-		leftovers(t, data, spool)
+		t.Run(tc.name, func(t *testing.T) {
+			disk := tinyDisk(t, "2m")
+			data, spool := filepath.Join(disk, "data"), filepath.Join(disk, "data", "tmp")
+			if tc.spoolAway {
+				spool = t.TempDir()
+			}
+			if err := os.MkdirAll(spool, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			e := newEnvIn(t, Config{}, data, spool)
+			e.mustUpload(wheelName("small", "1.0"), makeWheel(t, "small", "1.0", wheelOpts{}))
+			before := e.state("main")
+			code, body := e.upload("/legacy/", adminSecret, form{filename: wheelName("big", "1.0"), content: makeWheel(t, "big", "1.0", wheelOpts{padding: tc.padding})})
+			if code != http.StatusInsufficientStorage || !strings.Contains(body, "storage full") {
+				t.Errorf("%d %q, want 507 storage full", code, body)
+			}
+			if err := e.spoolEmpty(); err != nil {
+				t.Error(err)
+			}
+			if after := e.state("main"); after.String() != before.String() {
+				t.Errorf("the repository changed: %s -> %s", before, after)
+			}
+			leftovers(t, data, spool)
+			if tc.spoolAway {
+				return
+			}
+			// A file that fits once (not twice) is stored: received into the spool once,
+			// renamed into the blob store.
+			e.mustUpload(wheelName("big", "1.0"), makeWheel(t, "big", "1.0", wheelOpts{padding: 1200 << 10}))
+			// Once space is back, uploads work again.
+			e.mustUpload(wheelName("small", "1.1"), makeWheel(t, "small", "1.1", wheelOpts{}))
+		})
 	}
-	// Once space is back, uploads work again.
-	e.mustUpload(wheelName("small", "1.1"), makeWheel(t, "small", "1.1", wheelOpts{}))
 }
 
 // leftovers fails the test for files under data other than the database, the blobs of

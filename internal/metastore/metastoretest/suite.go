@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"AttributesPerRepository", testAttributesPerRepository},
 		{"AttributesVersioned", testAttributesVersioned},
 		{"AttributesRollback", testAttributesRollback},
+		{"BlobRows", testBlobRows},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -627,5 +628,52 @@ func testBlobReferenced(t *testing.T, s metastore.Store) {
 	}
 	if _, err := s.ReferencedBlobs(ctx, append(batch, "x")); !errors.Is(err, errs.ErrInvalid) {
 		t.Errorf("ReferencedBlobs over MaxBatch: %v", err)
+	}
+}
+
+// testBlobRows: AddFile get-or-inserts the blobs rows of a file's body and metadata;
+// TouchBlob moves touched_at forward only and keeps first_seen; DeleteBlob drops a row;
+// parsed metadata counts as a reference.
+func testBlobRows(t *testing.T, s metastore.Store) {
+	ctx := context.Background()
+	r := newRepo(t, s, "main")
+	f := file(r.ID, "foo", "1.0", ".tar.gz")
+	f.MetadataSHA256, f.MetadataSize = fmt.Sprintf("%064x", 77), 12
+	early := t0.Add(-time.Hour)
+	mustTx(t, s, func(tx metastore.Tx) error { return tx.TouchBlob(ctx, f.SHA256, f.Size, early) })
+	add(t, s, r.ID, f)
+	rows, err := s.Blobs(ctx, []string{f.SHA256, f.MetadataSHA256, fmt.Sprintf("%064x", 78)})
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("Blobs = %+v, %v; want the body and metadata rows", rows, err)
+	}
+	for _, b := range rows {
+		switch b.SHA256 {
+		case f.SHA256:
+			if b.Size != f.Size || !b.FirstSeen.Equal(early) || !b.TouchedAt.Equal(early) {
+				t.Errorf("body row %+v: AddFile changed the touched row", b)
+			}
+		case f.MetadataSHA256:
+			if b.Size != 12 {
+				t.Errorf("metadata row %+v", b)
+			}
+		}
+	}
+	mustTx(t, s, func(tx metastore.Tx) error { return tx.TouchBlob(ctx, f.SHA256, f.Size, t0.Add(time.Hour)) })
+	mustTx(t, s, func(tx metastore.Tx) error { return tx.TouchBlob(ctx, f.SHA256, f.Size, t0) }) // older: ignored
+	if rows, _ := s.Blobs(ctx, []string{f.SHA256}); len(rows) != 1 || !rows[0].TouchedAt.Equal(t0.Add(time.Hour)) || !rows[0].FirstSeen.Equal(early) {
+		t.Errorf("after touches: %+v", rows)
+	}
+	mustTx(t, s, func(tx metastore.Tx) error { return tx.DeleteBlob(ctx, f.SHA256) })
+	mustTx(t, s, func(tx metastore.Tx) error { return tx.DeleteBlob(ctx, f.SHA256) }) // none: no error
+	if rows, _ := s.Blobs(ctx, []string{f.SHA256}); len(rows) != 0 {
+		t.Errorf("deleted row still there: %+v", rows)
+	}
+	parsedOnly := fmt.Sprintf("%064x", 79)
+	mustTx(t, s, func(tx metastore.Tx) error { return tx.PutParsedMetadata(ctx, parsedOnly, []byte("{}")) })
+	if used, err := s.BlobReferenced(ctx, parsedOnly); !used || err != nil {
+		t.Errorf("parsed metadata does not count as a reference: %v, %v", used, err)
+	}
+	if _, err := s.Blobs(ctx, make([]string, metastore.MaxBatch+1)); !errors.Is(err, errs.ErrInvalid) {
+		t.Errorf("Blobs over MaxBatch: %v", err)
 	}
 }

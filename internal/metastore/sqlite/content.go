@@ -16,6 +16,7 @@ const live = `rc.version_added <= ? AND (rc.version_removed IS NULL OR rc.versio
 
 const fileCols = `f.id, f.repository_id, f.filename, p.name, f.project_name, f.version, f.kind, f.sha256, f.size,
 	f.metadata_sha256, f.requires_python, f.summary, f.upload_time,
+	f.origin, f.origin_remote, f.upstream_url, f.upstream_hashes, f.presence,
 	COALESCE((SELECT group_concat(i.name, ' ') FROM import_names i WHERE i.file_id = f.id), '')`
 
 func scanFile(sc interface{ Scan(...any) error }, withYank bool) (*metastore.File, error) {
@@ -23,7 +24,8 @@ func scanFile(sc interface{ Scan(...any) error }, withYank bool) (*metastore.Fil
 	var up int64
 	var imports string
 	dest := []any{&f.ID, &f.RepositoryID, &f.Filename, &f.Project, &f.ProjectName, &f.Version, &f.Kind, &f.SHA256, &f.Size,
-		&f.MetadataSHA256, &f.RequiresPython, &f.Summary, &up, &imports}
+		&f.MetadataSHA256, &f.RequiresPython, &f.Summary, &up,
+		&f.Origin, &f.OriginRemote, &f.UpstreamURL, &f.UpstreamHashes, &f.Presence, &imports}
 	if withYank {
 		dest = append(dest, &f.Yanked, &f.YankReason)
 	}
@@ -198,11 +200,8 @@ func (q queries) ImportProviders(ctx context.Context, repoID int64, version int,
 
 // BlobReferenced implements metastore.ContentReader.
 func (q queries) BlobReferenced(ctx context.Context, sha256 string) (bool, error) {
-	var n int
-	err := q.q.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM (SELECT 1 FROM files WHERE sha256 = ? LIMIT 1) a) +
-		(SELECT COUNT(*) FROM (SELECT 1 FROM files WHERE metadata_sha256 = ? LIMIT 1) b)`, sha256, sha256).Scan(&n)
-	return n > 0, err
+	got, err := q.ReferencedBlobs(ctx, []string{sha256})
+	return len(got) > 0, err
 }
 
 // ReferencedBlobs implements metastore.ContentReader.
@@ -214,14 +213,15 @@ func (q queries) ReferencedBlobs(ctx context.Context, shas []string) ([]string, 
 		return nil, fmt.Errorf("%d digests in one lookup, at most %d: %w", len(shas), metastore.MaxBatch, errs.ErrInvalid)
 	}
 	in := "?" + strings.Repeat(", ?", len(shas)-1)
-	args := make([]any, 0, 2*len(shas))
-	for range 2 {
+	args := make([]any, 0, 3*len(shas))
+	for range 3 {
 		for _, s := range shas {
 			args = append(args, s)
 		}
 	}
 	rows, err := q.q.QueryContext(ctx, `SELECT sha256 FROM files WHERE sha256 IN (`+in+`)
-		UNION SELECT metadata_sha256 FROM files WHERE metadata_sha256 IN (`+in+`)`, args...)
+		UNION SELECT metadata_sha256 FROM files WHERE metadata_sha256 IN (`+in+`)
+		UNION SELECT metadata_sha256 FROM parsed_metadata WHERE metadata_sha256 IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -282,18 +282,40 @@ func (q queries) AddFile(ctx context.Context, f *metastore.File, version int) (i
 		ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, f.Project).Scan(&pid); err != nil {
 		return 0, err
 	}
+	origin, presence := f.Origin, f.Presence
+	if origin == "" {
+		origin = metastore.OriginUpload
+	}
+	if presence == "" {
+		presence = metastore.PresenceStored
+	}
 	var id int64
 	err := q.q.QueryRowContext(ctx, `INSERT INTO files (repository_id, project_id, filename, project_name, version, kind,
-		sha256, size, metadata_sha256, requires_python, summary, upload_time)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		sha256, size, metadata_sha256, requires_python, summary, upload_time,
+		origin, origin_remote, upstream_url, upstream_hashes, presence)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		f.RepositoryID, pid, f.Filename, f.ProjectName, f.Version, f.Kind, f.SHA256, f.Size,
-		f.MetadataSHA256, f.RequiresPython, f.Summary, micros(f.UploadTime)).Scan(&id)
+		f.MetadataSHA256, f.RequiresPython, f.Summary, micros(f.UploadTime),
+		origin, f.OriginRemote, f.UpstreamURL, f.UpstreamHashes, presence).Scan(&id)
 	if isUnique(err) {
 		return 0, fmt.Errorf("file %q already exists: %w", f.Filename, errs.ErrConflict)
 	}
 	if err != nil {
 		return 0, err
 	}
+	if err := q.getBlob(ctx, f.SHA256, f.Size, f.UploadTime); err != nil {
+		return 0, err
+	}
+	if f.MetadataSHA256 != "" {
+		size := f.MetadataSize
+		if size <= 0 {
+			size = -1
+		}
+		if err := q.getBlob(ctx, f.MetadataSHA256, size, f.UploadTime); err != nil {
+			return 0, err
+		}
+	}
+	f.Origin, f.Presence = origin, presence
 	for _, n := range f.ImportNames {
 		if n == "" || strings.ContainsAny(n, " \t\n") {
 			continue

@@ -1,0 +1,134 @@
+package blobstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Spool is a local temporary file that hashes what is written to it: an upload is read
+// from the network once, into a Spool, then inspected from it (ReadAt) and stored by
+// Store.CommitSpool, a rename when the spool lies on the blob folder's file system.
+type Spool struct {
+	f         *os.File
+	h         hash.Hash
+	n         int64
+	sum       string
+	finished  bool
+	committed bool
+}
+
+// NewSpool creates an empty spool in dir ("" = os.TempDir()), named upload-*.
+func NewSpool(dir string) (*Spool, error) {
+	f, err := os.CreateTemp(dir, "upload-*")
+	if err != nil {
+		return nil, fmt.Errorf("spool upload: %w", err)
+	}
+	return &Spool{f: f, h: sha256.New()}, nil
+}
+
+// Write appends to the spool and the digest; writing a finished spool is an error.
+func (sp *Spool) Write(p []byte) (int, error) {
+	if sp.finished {
+		return 0, fmt.Errorf("write to a finished spool: %w", fs.ErrClosed)
+	}
+	n, err := sp.f.Write(p)
+	sp.h.Write(p[:n])
+	sp.n += int64(n)
+	return n, err
+}
+
+// Finish ends writing and returns the sha256 (lower-case hex) of what was written.
+func (sp *Spool) Finish() string {
+	if !sp.finished {
+		sp.finished = true
+		sp.sum = hex.EncodeToString(sp.h.Sum(nil))
+	}
+	return sp.sum
+}
+
+// Finished reports whether Finish was called; SHA256 is then the digest.
+func (sp *Spool) Finished() bool { return sp.finished }
+
+// SHA256 is the digest Finish computed ("" before).
+func (sp *Spool) SHA256() string { return sp.sum }
+
+// Name is the spool file's path.
+func (sp *Spool) Name() string { return sp.f.Name() }
+
+// ReadAt reads the spooled bytes.
+func (sp *Spool) ReadAt(p []byte, off int64) (int, error) { return sp.f.ReadAt(p, off) }
+
+// Size is how many bytes were written.
+func (sp *Spool) Size() int64 { return sp.n }
+
+// Close closes the spool and removes its file unless CommitSpool moved it into the store.
+func (sp *Spool) Close() error {
+	err := sp.f.Close()
+	if !sp.committed {
+		if rerr := os.Remove(sp.f.Name()); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			err = errors.Join(err, rerr)
+		}
+	}
+	if errors.Is(err, fs.ErrClosed) {
+		err = nil
+	}
+	return err
+}
+
+// adopter is a driver that can take a local file by renaming it (File).
+type adopter interface {
+	adopt(ctx context.Context, f *os.File, path string) error
+}
+
+// CommitSpool stores a finished spool as the blob of its digest: by a rename when the
+// driver is a File on the spool's file system, by a copy otherwise. Bytes already stored
+// are kept (Created false) and the spool is left for Close to remove.
+func (s *Store) CommitSpool(ctx context.Context, sp *Spool) (Result, error) {
+	if !sp.finished {
+		return Result{}, fmt.Errorf("commit of an unfinished spool: %w", fs.ErrInvalid)
+	}
+	res := Result{SHA256: sp.sum, Size: sp.n}
+	path := BlobPath(sp.sum)
+	if st, err := s.d.Stat(ctx, path); err == nil && st.Size == sp.n {
+		return res, nil
+	}
+	if a, ok := s.d.(adopter); ok {
+		if err := a.adopt(ctx, sp.f, path); err == nil {
+			sp.committed = true
+			res.Created = true
+			return res, nil
+		}
+		// Another file system (EXDEV) or a failed rename: copy instead.
+	}
+	return s.Write(ctx, io.NewSectionReader(sp.f, 0, sp.n), sp.sum, sp.n)
+}
+
+// adopt implements adopter: f (synced here) is renamed to path.
+func (d *File) adopt(ctx context.Context, f *os.File, path string) error {
+	full, err := d.full(path)
+	if err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := os.Chmod(f.Name(), fileMode); err != nil {
+		return err
+	}
+	dir := filepath.Dir(full)
+	if err := MkdirPrivate(dir); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), full); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}

@@ -1,0 +1,69 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/metastore"
+)
+
+// getBlob inserts the blobs row of sha when there is none (a known size replaces an
+// unknown one); an existing row keeps its times.
+func (q queries) getBlob(ctx context.Context, sha string, size int64, now time.Time) error {
+	_, err := q.q.ExecContext(ctx, `INSERT INTO blobs (digest, size, first_seen, touched_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (digest) DO UPDATE SET size = excluded.size WHERE blobs.size < 0 AND excluded.size >= 0`,
+		sha, size, micros(now), micros(now))
+	return err
+}
+
+// TouchBlob implements metastore.ContentWriter.
+func (q queries) TouchBlob(ctx context.Context, sha string, size int64, now time.Time) error {
+	if sha == "" {
+		return fmt.Errorf("blob without a digest: %w", errs.ErrInvalid)
+	}
+	_, err := q.q.ExecContext(ctx, `INSERT INTO blobs (digest, size, first_seen, touched_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (digest) DO UPDATE SET touched_at = MAX(blobs.touched_at, excluded.touched_at),
+			size = CASE WHEN blobs.size < 0 THEN excluded.size ELSE blobs.size END`,
+		sha, size, micros(now), micros(now))
+	return err
+}
+
+// DeleteBlob implements metastore.ContentWriter.
+func (q queries) DeleteBlob(ctx context.Context, sha string) error {
+	_, err := q.q.ExecContext(ctx, `DELETE FROM blobs WHERE digest = ?`, sha)
+	return err
+}
+
+// Blobs implements metastore.ContentReader.
+func (q queries) Blobs(ctx context.Context, shas []string) ([]metastore.Blob, error) {
+	if len(shas) == 0 {
+		return nil, nil
+	}
+	if len(shas) > metastore.MaxBatch {
+		return nil, fmt.Errorf("%d digests in one lookup, at most %d: %w", len(shas), metastore.MaxBatch, errs.ErrInvalid)
+	}
+	args := make([]any, len(shas))
+	for i, s := range shas {
+		args[i] = s
+	}
+	rows, err := q.q.QueryContext(ctx, `SELECT digest, size, first_seen, touched_at FROM blobs
+		WHERE digest IN (?`+strings.Repeat(", ?", len(shas)-1)+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []metastore.Blob
+	for rows.Next() {
+		var b metastore.Blob
+		var first, touched int64
+		if err := rows.Scan(&b.SHA256, &b.Size, &first, &touched); err != nil {
+			return nil, err
+		}
+		b.FirstSeen, b.TouchedAt = fromMicros(first), fromMicros(touched)
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
