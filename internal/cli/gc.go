@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -18,26 +17,44 @@ import (
 // newGCCmd is "pydepot gc": it removes unreferenced blobs from a data directory.
 func newGCCmd(env Env) *cobra.Command {
 	var (
-		data   string
 		dryRun bool
 		grace  time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "gc [--data DIR] [--dry-run] [--grace 1h]",
+		Use:   "gc [--data DIR | --database URL --blobs URL] [--dry-run] [--grace 1h]",
 		Short: "Remove stored files that nothing references (left by failed uploads)",
 		Long: `Remove the blobs of a data directory that no file row references, in any repository
 version (old versions count), and that are older than the grace period. It opens the
-database and the blob folder directly, like serve, and is safe while servers on the same
-data directory accept uploads: an upload marks its blobs before writing them, and gc keeps
+stores directly, named as serve names them (--data DIR, or --database and --blobs, or the
+PYDEPOT_* variables), and is safe while servers on the same stores accept uploads: an upload marks its blobs before writing them, and gc keeps
 every blob marked or written within the grace period. See 'pydepot help show gc'.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := os.Stat(filepath.Join(data, "pydepot.db")); errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("%s is not a pydepot data directory (it has no pydepot.db)", data)
+			get := func(name string) string { return cmd.Flags().Lookup(name).Value.String() }
+			var set [3]setting
+			for i, fe := range [][2]string{{"data", "PYDEPOT_DATA"}, {"database", "PYDEPOT_DATABASE"}, {"blobs", "PYDEPOT_BLOBS"}} {
+				set[i].value = get(fe[0])
+				if cmd.Flags().Changed(fe[0]) {
+					set[i].from = fromFlag
+				} else if env.Getenv(fe[1]) != "" {
+					set[i].from = fromEnv
+				}
 			}
-			svc, closeIndex, err := backends.OpenDirStores(cmd.Context(), data, env.Logger())
+			_, dbURL, blobsURL, _, err := storage(set[0], set[1], set[2])
 			if err != nil {
-				return fmt.Errorf("open data directory %s: %w", data, err)
+				return err
+			}
+			// gc never creates a store: a wrong path is an error, not an empty index.
+			dbPath, err := backends.DatabasePath(dbURL)
+			if err != nil {
+				return err
+			}
+			if _, err := os.Stat(dbPath); errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("%s does not exist: not a pydepot database (give --data DIR or --database URL)", dbPath)
+			}
+			svc, closeIndex, err := backends.OpenStores(cmd.Context(), dbURL, blobsURL, env.Logger())
+			if err != nil {
+				return fmt.Errorf("open the stores: %w", err)
 			}
 			defer closeIndex()
 			rep, err := svc.GC(cmd.Context(), index.GCOptions{DryRun: dryRun, Grace: grace})
@@ -58,10 +75,14 @@ every blob marked or written within the grace period. See 'pydepot help show gc'
 		ValidArgsFunction: cobra.NoFileCompletions,
 	}
 	f := cmd.Flags()
-	f.StringVar(&data, "data", envOr(env, "PYDEPOT_DATA", "./pydepot-data"), "data directory (env PYDEPOT_DATA)")
+	f.String("data", envOr(env, "PYDEPOT_DATA", defaultDataDir), "data directory, short for --database sqlite:///DIR/pydepot.db --blobs file:///DIR/blobs (env PYDEPOT_DATA)")
+	f.String("database", env.Getenv("PYDEPOT_DATABASE"), "metadata store URL, sqlite:///path/pydepot.db (env PYDEPOT_DATABASE)")
+	f.String("blobs", env.Getenv("PYDEPOT_BLOBS"), "blob store URL, file:///path (env PYDEPOT_BLOBS)")
 	f.BoolVar(&dryRun, "dry-run", false, "report what would be removed, remove nothing")
 	f.DurationVar(&grace, "grace", index.DefaultGCGrace, "keep unreferenced blobs younger than this; it must exceed the longest upload")
 	_ = cmd.MarkFlagDirname("data")
+	_ = cmd.RegisterFlagCompletionFunc("database", completeSchemes(backends.DatabaseSchemes))
+	_ = cmd.RegisterFlagCompletionFunc("blobs", completeSchemes(backends.BlobsSchemes))
 	_ = cmd.RegisterFlagCompletionFunc("grace", cobra.FixedCompletions([]string{"1h", "24h", "10m"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

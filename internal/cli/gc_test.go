@@ -70,8 +70,19 @@ func TestGCCommand(t *testing.T) {
 			t.Errorf("blob %s exists %v after gc, want %v", sha, !want, want)
 		}
 	}
-	if code, _, errb := cliRun(t, "", "", "gc", "--data", filepath.Join(data, "nothing")); code == 0 || !strings.Contains(errb, "not a pydepot data directory") {
+	// The stores by URL, as serve takes them.
+	out = mustRun(t, "", "gc", "--database", "sqlite://"+filepath.Join(data, "pydepot.db"), "--blobs", "file://"+filepath.Join(data, "blobs"), "--grace", "0s")
+	if !strings.Contains(out, "removed 1 unreferenced blob(s)") || exists(young) {
+		t.Errorf("gc by URL said:\n%s", out)
+	}
+	if code, _, errb := cliRun(t, "", "", "gc", "--data", filepath.Join(data, "nothing")); code == 0 || !strings.Contains(errb, "not a pydepot database") {
 		t.Errorf("gc of a missing directory: exit %d, %s", code, errb)
+	}
+	if _, err := os.Stat(filepath.Join(data, "nothing")); err == nil {
+		t.Error("gc of a missing directory created it")
+	}
+	if code, _, errb := cliRun(t, "", "", "gc", "--database", "postgres://db/pydepot", "--blobs", "file://"+data); code == 0 || !strings.Contains(errb, "postgres") {
+		t.Errorf("gc on postgres: exit %d, %s", code, errb)
 	}
 }
 
