@@ -31,8 +31,9 @@ const (
 	// ChangeRollback makes the content what version To held. It must be the first
 	// change of its batch; to the latest version it changes nothing.
 	ChangeRollback
-	// ChangeAttribute is kept for per-project attributes (display name, status) that a
-	// repository version will carry; Apply refuses it until they exist.
+	// ChangeAttribute sets a project attribute of the repository: today the PEP 792
+	// Status of Project with StatusReason. The same status and reason change nothing;
+	// ErrNotFound when the current state has no such project.
 	ChangeAttribute
 )
 
@@ -45,6 +46,8 @@ type Change struct {
 	Filename string  // ChangeRemove of one file (Project and Version then optional filters)
 	Reason   *string // ChangeYank
 	To       int     // ChangeRollback
+	// ChangeAttribute (with Project).
+	Status, StatusReason string
 }
 
 // ChangeResult says what one change did.
@@ -139,7 +142,10 @@ func (c *Change) check() error {
 			return fmt.Errorf("rollback to version %d: %w", c.To, errs.ErrInvalid)
 		}
 	case ChangeAttribute:
-		return fmt.Errorf("project attribute changes are not supported yet: %w", errs.ErrInvalid)
+		if c.Project == "" {
+			return fmt.Errorf("an attribute change needs a project: %w", errs.ErrInvalid)
+		}
+		return checkStatus(c.Status, c.StatusReason)
 	default:
 		return fmt.Errorf("unknown change kind %d: %w", c.Kind, errs.ErrInvalid)
 	}
@@ -191,6 +197,8 @@ func (b *batch) apply(ctx context.Context, c *Change) (ChangeResult, error) {
 		return b.yank(ctx, c)
 	case ChangeRollback:
 		return b.rollback(ctx, c.To)
+	case ChangeAttribute:
+		return b.attribute(ctx, c)
 	}
 	return ChangeResult{}, fmt.Errorf("unknown change kind %d: %w", c.Kind, errs.ErrInvalid)
 }
@@ -373,4 +381,25 @@ func (b *batch) rollback(ctx context.Context, to int) (ChangeResult, error) {
 		return ChangeResult{}, err
 	}
 	return ChangeResult{Changed: true}, nil
+}
+
+func (b *batch) attribute(ctx context.Context, c *Change) (ChangeResult, error) {
+	project := names.Normalize(c.Project)
+	p, err := b.tx.Project(ctx, b.r.ID, b.cur, project)
+	if err != nil {
+		return ChangeResult{}, fmt.Errorf("repository %s has no project %s: %w", b.r.Name, project, err)
+	}
+	if p.Status == c.Status && p.StatusReason == c.StatusReason {
+		return ChangeResult{Reason: p.StatusReason}, nil // no-op
+	}
+	if err := b.begin(ctx, fmt.Sprintf("status %s %s", project, c.Status)); err != nil {
+		return ChangeResult{}, err
+	}
+	a := p.ProjectAttributes
+	a.Status, a.StatusReason = c.Status, c.StatusReason
+	changed, err := b.tx.SetProjectAttributes(ctx, b.r.ID, b.n, project, a)
+	if err != nil {
+		return ChangeResult{}, err
+	}
+	return ChangeResult{Changed: changed, Reason: c.StatusReason}, nil
 }

@@ -13,7 +13,7 @@ import (
 
 // TestApplyManyChangesMakesOneVersion: one Apply of 1,000 changes (adds, a yank, a
 // remove of a file added in the same batch) makes exactly one repository version holding
-// their combined effect; an Apply whose changes have no effect makes none.
+// their combined effect, a status set on a project the batch adds among them; an Apply whose changes have no effect makes none.
 func TestApplyManyChangesMakesOneVersion(t *testing.T) {
 	ctx := context.Background()
 	s := newService(t)
@@ -24,7 +24,7 @@ func TestApplyManyChangesMakesOneVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	var changes []index.Change
-	for i := range 997 {
+	for i := range 996 {
 		fn, body := synthWheel(fmt.Sprintf("many%d", i%50), fmt.Sprintf("1.%d", i))
 		p, err := s.Prepare(ctx, index.Upload{Filename: fn, Content: bytes.NewReader(body)})
 		if err != nil {
@@ -37,6 +37,7 @@ func TestApplyManyChangesMakesOneVersion(t *testing.T) {
 		index.Change{Kind: index.ChangeYank, Project: "base", Version: "1.0", Reason: &reason},
 		index.Change{Kind: index.ChangeYank, Project: "many0", Version: "1.0", Reason: &reason}, // added above
 		index.Change{Kind: index.ChangeRemove, Filename: changes[1].File.File().Filename},
+		index.Change{Kind: index.ChangeAttribute, Project: "many2", Status: "deprecated", StatusReason: "use many3"}, // added above
 	)
 	if len(changes) != 1000 {
 		t.Fatalf("%d changes", len(changes))
@@ -53,8 +54,8 @@ func TestApplyManyChangesMakesOneVersion(t *testing.T) {
 		t.Fatalf("%d versions before, %d after (result %+v); want exactly one more", len(before), len(after), res)
 	}
 	last := after[len(after)-1]
-	if last.Message != "import" || last.Files != 1+997-1 {
-		t.Errorf("version %+v, want message import and %d files", last, 1+997-1)
+	if last.Message != "import" || last.Files != 1+996-1 {
+		t.Errorf("version %+v, want message import and %d files", last, 1+996-1)
 	}
 	d := mainDist(t, s)
 	if f, err := s.File(ctx, d, name); err != nil || !f.Yanked || f.YankReason != reason {
@@ -62,6 +63,9 @@ func TestApplyManyChangesMakesOneVersion(t *testing.T) {
 	}
 	if _, err := s.File(ctx, d, changes[1].File.File().Filename); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("file removed in the batch: %v", err)
+	}
+	if p, err := s.Project(ctx, d, "many2"); err != nil || p.Status != "deprecated" || p.StatusReason != "use many3" {
+		t.Errorf("many2 after the batch: %+v, %v", p, err)
 	}
 	// The version before the batch reads as it did.
 	pinned := &index.Distribution{Repository: "main", Pinned: &before[len(before)-1].Number}
@@ -99,6 +103,8 @@ func TestApplyManyChangesMakesOneVersion(t *testing.T) {
 		"missing file":      {{Kind: index.ChangeAdd, File: p}, {Kind: index.ChangeRemove, Filename: "nope-1.0.tar.gz"}},
 		"late rollback":     {{Kind: index.ChangeAdd, File: p}, {Kind: index.ChangeRollback, To: 0}},
 		"attribute":         {{Kind: index.ChangeAttribute}},
+		"bad status":        {{Kind: index.ChangeAttribute, Project: "base", Status: "gone"}},
+		"missing project":   {{Kind: index.ChangeAttribute, Project: "nope", Status: "archived"}},
 		"unknown kind":      {{}},
 		"yank without name": {{Kind: index.ChangeYank}},
 	} {

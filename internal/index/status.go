@@ -91,36 +91,11 @@ func (s *Service) SetProjectStatus(ctx context.Context, repo, project, status, r
 		return nil, err
 	}
 	res := &StatusResult{Repository: repo, Project: names.Normalize(project), Status: status, Reason: reason}
-	err := s.store.InTx(ctx, func(tx metastore.Tx) error {
-		res.Changed = false
-		r, err := tx.Repository(ctx, repo)
-		if err != nil {
-			return err
-		}
-		p, err := tx.Project(ctx, r.ID, r.Latest, res.Project)
-		if err != nil {
-			return fmt.Errorf("repository %s has no project %s: %w", repo, res.Project, err)
-		}
-		res.RepositoryVersion = r.Latest
-		if p.Status == status && p.StatusReason == reason {
-			return nil // no-op: no version
-		}
-		now := s.now()
-		n, err := tx.BeginVersion(ctx, r.ID, fmt.Sprintf("status %s %s", res.Project, status), now)
-		if err != nil {
-			return err
-		}
-		a := p.ProjectAttributes
-		a.Status, a.StatusReason = status, reason
-		if res.Changed, err = tx.SetProjectAttributes(ctx, r.ID, n, res.Project, a); err != nil {
-			return err
-		}
-		res.RepositoryVersion = n
-		return tx.FinishVersion(ctx, r.ID, n, now)
-	})
+	ar, err := s.Apply(ctx, repo, "", []Change{{Kind: ChangeAttribute, Project: project, Status: status, StatusReason: reason}})
 	if err != nil {
 		return nil, err
 	}
+	res.Changed, res.RepositoryVersion = ar.Results[0].Changed, ar.Version
 	if res.Changed {
 		s.log.Info("repository changed", "repository", repo, "change", "status", "project", res.Project, "status", status)
 	} else {
