@@ -238,11 +238,18 @@ func (s *server) legacyUpload(w http.ResponseWriter, r *http.Request) error {
 	if _, _, err := s.upload(w, r, repo); err != nil {
 		if errors.Is(err, errs.ErrConflict) {
 			// PyPI answers 400 here, and twine --skip-existing relies on the text.
+			// The status line is PyPI's text; the body keeps the domain's message, which
+			// names the file already there, or says whether the old one was removed or
+			// rolled back.
 			msg := fileExists
 			if errors.Is(err, index.ErrFilenameReused) {
 				msg = filenameUsed
 			}
-			return &httpError{status: http.StatusBadRequest, msg: msg, reason: msg}
+			body := err.Error()
+			for _, sentinel := range []error{index.ErrFilenameReused, index.ErrDuplicateFile} {
+				body = strings.TrimSuffix(body, ": "+sentinel.Error())
+			}
+			return &httpError{status: http.StatusBadRequest, msg: body, reason: msg}
 		}
 		return err
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -77,5 +78,46 @@ func TestReusedFilenameStatusLine(t *testing.T) {
 	resp := e.request(http.MethodPost, "/legacy/", b2, "Content-Type: "+ct2, basic(adminSecret))
 	if got := readBody(t, resp); resp.StatusCode != 400 || !strings.HasPrefix(resp.Status, "400 File already exists") || !strings.Contains(got, "File already exists") {
 		t.Fatalf("second refusal: %q %q", resp.Status, got)
+	}
+}
+
+// TestReusedFilenameBodySaysWhy: behind PyPI's status line, the body of a refused upload
+// keeps the domain's message: which file is already there for a PEP 440-equal version, and
+// whether a filename came back after a removal or after a rollback.
+func TestReusedFilenameBodySaysWhy(t *testing.T) {
+	e := newEnv(t, Config{})
+	upload := func(filename string, content []byte) (*http.Response, string) {
+		b, ct := form{filename: filename, content: content}.body()
+		resp := e.request(http.MethodPost, "/legacy/", b, "Content-Type: "+ct, basic(adminSecret))
+		return resp, readBody(t, resp)
+	}
+	e.mustUpload(wheelName("taken", "1.0"), makeWheel(t, "taken", "1.0", wheelOpts{}))
+	resp, body := upload(wheelName("taken", "01.0"), makeWheel(t, "taken", "01.0", wheelOpts{summary: "other"}))
+	if !strings.HasPrefix(resp.Status, "400 File already exists") || !strings.Contains(body, wheelName("taken", "1.0")+" is already there") {
+		t.Errorf("PEP 440-equal version: %q %q", resp.Status, body)
+	}
+
+	e.mustUpload(wheelName("gone", "1.0"), makeWheel(t, "gone", "1.0", wheelOpts{}))
+	if resp := e.request(http.MethodDelete, "/api/repositories/main/projects/gone/versions/1.0", nil, basic(adminSecret)); resp.StatusCode/100 != 2 {
+		t.Fatalf("remove: %s %s", resp.Status, readBody(t, resp))
+	}
+	resp, body = upload(wheelName("gone", "1.0"), makeWheel(t, "gone", "1.0", wheelOpts{summary: "other"}))
+	if !strings.HasPrefix(resp.Status, "400 This filename has already been used") || !strings.Contains(body, "was removed in repository version") {
+		t.Errorf("after removal: %q %q", resp.Status, body)
+	}
+
+	resp = e.request(http.MethodGet, "/api/repositories/main", nil, basic(adminSecret))
+	var repo struct{ Latest int }
+	if err := json.Unmarshal([]byte(readBody(t, resp)), &repo); err != nil {
+		t.Fatal(err)
+	}
+	e.mustUpload(wheelName("back", "1.0"), makeWheel(t, "back", "1.0", wheelOpts{}))
+	rb := strings.NewReader(`{"to":` + strconv.Itoa(repo.Latest) + `}`)
+	if resp := e.request(http.MethodPost, "/api/repositories/main/rollback", rb, basic(adminSecret), "Content-Type: application/json"); resp.StatusCode != 200 {
+		t.Fatalf("rollback: %s %s", resp.Status, readBody(t, resp))
+	}
+	resp, body = upload(wheelName("back", "1.0"), makeWheel(t, "back", "1.0", wheelOpts{summary: "other"}))
+	if !strings.HasPrefix(resp.Status, "400 This filename has already been used") || !strings.Contains(body, "was rolled back in repository version") {
+		t.Errorf("after rollback: %q %q", resp.Status, body)
 	}
 }
