@@ -71,6 +71,7 @@ func (ix *HTTPIndex) ImportCandidates(ctx context.Context, module string) (strin
 		return "", nil, err
 	}
 	req.Header.Set("Accept", "application/json")
+	shown := redactURL(u) // u may carry the token
 	resp, err := ix.client.Do(req)
 	if err != nil {
 		return "", nil, fmt.Errorf("asking the index which project provides %s: %w", module, err)
@@ -78,22 +79,46 @@ func (ix *HTTPIndex) ImportCandidates(ctx context.Context, module string) (strin
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return "", nil, fmt.Errorf("GET %s: %w", u, err)
+		return "", nil, fmt.Errorf("GET %s: %w", shown, err)
 	}
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
 		return "", nil, nil
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return "", nil, fmt.Errorf("GET %s: %s: %s (the index wants credentials: set PYDEPOT_TOKEN to an API token that can read it, or give user:password in the index URL): %w",
+			shown, resp.Status, strings.TrimSpace(string(body)), errs.ErrUnauthorized)
 	case resp.StatusCode != http.StatusOK:
-		return "", nil, fmt.Errorf("GET %s: %s: %s", u, resp.Status, strings.TrimSpace(string(body)))
+		return "", nil, fmt.Errorf("GET %s: %s: %s", shown, resp.Status, strings.TrimSpace(string(body)))
 	}
 	var ans wire.ImportCandidates
 	if err := json.Unmarshal(body, &ans); err != nil {
 		// Also accept a bare list of names.
 		var list []string
 		if json.Unmarshal(body, &list) != nil {
-			return "", nil, fmt.Errorf("GET %s: answer is not the expected JSON: %v: %w", u, err, errs.ErrInvalid)
+			return "", nil, fmt.Errorf("GET %s: answer is not the expected JSON: %v: %w", shown, err, errs.ErrInvalid)
 		}
 		return "", list, nil
 	}
 	return ans.Match, ans.Projects, nil
+}
+
+// IndexURLWithToken puts an API token into an index URL as NewHTTPIndex reads credentials
+// (HTTP Basic __token__), unless the URL carries its own or token is "".
+func IndexURLWithToken(raw, token string) string {
+	u, err := url.Parse(raw)
+	if err != nil || token == "" || u.User != nil {
+		return raw
+	}
+	u.User = url.UserPassword("__token__", token)
+	return u.String()
+}
+
+// redactURL drops the credentials from a URL for a message.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = nil
+	return u.String()
 }

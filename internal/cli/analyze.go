@@ -35,8 +35,8 @@ Python and the code's own modules are dropped. The target is the python3 on PATH
 unless --python says otherwise.
 
 Import names are mapped to distributions by --pkg-mapping, the installed environment
-(with --pin), the index (--index-url or $PYDEPOT_INDEX_URL), a built-in table, then
-the name itself (listed under "unresolved"). See 'pydepot help show analyze'.`,
+(with --pin), the index (--index-url or $PYDEPOT_INDEX_URL; a private one is read with
+$PYDEPOT_TOKEN), a built-in table, then the name itself (listed under "unresolved"). See 'pydepot help show analyze'.`,
 		Example: `  pydepot analyze script.py deps.json
   pydepot analyze --pin --pkg-mapping mylib=my-lib-dist src/ -
   cat job.py | pydepot analyze --python 3.12 --index-url http://depot:8080/prod/simple/ - -`,
@@ -68,7 +68,7 @@ the name itself (listed under "unresolved"). See 'pydepot help show analyze'.`,
 				indexURL = env.Getenv("PYDEPOT_INDEX_URL")
 			}
 			if indexURL != "" {
-				ix, err := analyze.NewHTTPIndex(indexURL, nil)
+				ix, err := analyze.NewHTTPIndex(analyze.IndexURLWithToken(indexURL, env.Getenv("PYDEPOT_TOKEN")), nil)
 				if err != nil {
 					return err
 				}

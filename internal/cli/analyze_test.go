@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -125,5 +127,50 @@ func TestAnalyzeNeverOverwritesSources(t *testing.T) {
 	}
 	if code, _, stderr := runAnalyze(t, "", "--python", "3.11", a, out); code != 0 {
 		t.Errorf("a.py out.json: exit %d: %s", code, stderr)
+	}
+}
+
+// TestAnalyzePrivateIndexToken: --index-url of a private distribution is asked with the
+// token in PYDEPOT_TOKEN (it was asked anonymously and always answered 401), and a 401
+// says how to give credentials, without ever printing the token.
+func TestAnalyzePrivateIndexToken(t *testing.T) {
+	const token = "pyd_analyze-test-token"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "__token__" || p != token {
+			http.Error(w, `{"status":401,"error":"an API token is required"}`, http.StatusUnauthorized)
+			return
+		}
+		if r.URL.Path != "/api/imports/secretmod" || r.URL.Query().Get("distribution") != "team" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte(`{"module":"secretmod","match":"secretmod","distribution":"team","projects":["secret-dist"]}`))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	script := filepath.Join(dir, "job.py")
+	os.WriteFile(script, []byte("import secretmod\n"), 0o644)
+	run := func(tok string) (int, string, string) {
+		var out, errb bytes.Buffer
+		getenv := func(k string) string {
+			if k == "PYDEPOT_TOKEN" {
+				return tok
+			}
+			return os.Getenv(k)
+		}
+		env := Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: getenv}
+		code := Main(context.Background(), []string{"analyze", "--python", "3.11", "--index-url", srv.URL + "/team/simple/", script, "-"}, env)
+		return code, out.String(), errb.String()
+	}
+	code, stdout, stderr := run(token)
+	if code != 0 || !strings.Contains(stdout, `"secret-dist"`) {
+		t.Fatalf("with PYDEPOT_TOKEN: exit %d, %s %s", code, stdout, stderr)
+	}
+	if strings.Contains(stderr, token) {
+		t.Errorf("the token is printed: %s", stderr)
+	}
+	code, stdout, stderr = run("")
+	if code != 0 || strings.Contains(stdout, `"secret-dist"`) || !strings.Contains(stderr, "PYDEPOT_TOKEN") {
+		t.Errorf("without a token: exit %d, %s, stderr %s (want a hint naming PYDEPOT_TOKEN)", code, stdout, stderr)
 	}
 }
