@@ -226,7 +226,10 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		// A request still running after the grace period (a slow upload, a long
+		// download) is cut: a stop asked for is not a failure of the server.
+		log.Warn("requests still running 15s after the stop were cut", "err", err)
+		_ = srv.Close()
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -3,6 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"fmt"
+	"net"
 	"regexp"
 	"strings"
 	"sync"
@@ -211,4 +214,51 @@ func TestServePrintsAbsoluteData(t *testing.T) {
 	if !strings.Contains(serr.String(), want) {
 		t.Fatalf("log does not name the absolute data folder (%s):\n%s", want, serr.String())
 	}
+}
+
+// TestServeStopsWithSlowUpload: a stop while a client trickles an upload waited 15 s and
+// then failed ("shutdown: context deadline exceeded", exit 1). The upload is cut after
+// the grace period and serve exits 0, saying so.
+func TestServeStopsWithSlowUpload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the 15 s shutdown grace period")
+	}
+	const admin = "slow-upload-admin-token-0123"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	env, _, serr := testEnv(map[string]string{"PYDEPOT_DATA": t.TempDir(), "PYDEPOT_LISTEN": "127.0.0.1:0", "PYDEPOT_ADMIN_TOKEN": admin})
+	done := make(chan int, 1)
+	go func() { done <- Main(ctx, []string{"serve"}, env) }()
+	urlRE := regexp.MustCompile(`url=http://(127\.0\.0\.1:\d+)/`)
+	var addr string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && addr == ""; time.Sleep(50 * time.Millisecond) {
+		if m := urlRE.FindStringSubmatch(serr.String()); m != nil {
+			addr = m[1]
+		}
+	}
+	if addr == "" {
+		t.Fatalf("server did not start: %s", serr.String())
+	}
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	auth := base64.StdEncoding.EncodeToString([]byte("__token__:" + admin))
+	fmt.Fprintf(conn, "POST /legacy/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n--b\r\n", auth)
+	time.Sleep(500 * time.Millisecond) // the handler is now reading the body
+	start := time.Now()
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d after a stop: %s", code, serr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if !strings.Contains(serr.String(), "were cut") {
+		t.Errorf("the cut request is not reported: %s", serr.String())
+	}
+	t.Logf("stopped in %v", time.Since(start))
 }
