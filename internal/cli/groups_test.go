@@ -42,6 +42,10 @@ func TestUnknownSubcommandOfEveryGroup(t *testing.T) {
 	if code, _, errb := cliRun(t, "", "", "repo", "lst"); code == 0 || !strings.Contains(errb, "Did you mean this?\n\tlist") {
 		t.Errorf("repo lst: exit %d: %s", code, errb)
 	}
+	// A flag of the intended subcommand after the typo does not hide it.
+	if code, _, errb := cliRun(t, "", "", "distribution", "craete", "prod", "--repository", "main"); code == 0 || !strings.Contains(errb, `unknown command "craete" for "pydepot distribution"`) {
+		t.Errorf("distribution craete prod --repository main: exit %d: %s", code, errb)
+	}
 	if code, _, errb := cliRun(t, "", "", "token", "craete", "x"); code == 0 || !strings.Contains(errb, `unknown command "craete" for "pydepot token"`) {
 		t.Errorf("token craete x: exit %d: %s", code, errb)
 	}

@@ -129,6 +129,14 @@ func strictGroups(c *cobra.Command) {
 	if c.HasSubCommands() && !c.Runnable() {
 		c.Args = unknownSubcommand
 		c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+		// "distribution repoint prod --repository x": the typo, not the flag the group
+		// lacks, is the problem to report.
+		c.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+			if args := cmd.Flags().Args(); len(args) > 0 {
+				return unknownSubcommand(cmd, args)
+			}
+			return err
+		})
 	}
 	for _, sub := range c.Commands() {
 		strictGroups(sub)
