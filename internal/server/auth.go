@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -31,8 +32,12 @@ func (s *server) token(r *http.Request) (*index.Token, error) {
 		return nil, nil
 	}
 	t, err := s.api.Authenticate(r.Context(), plain)
+	if errors.Is(err, errs.ErrUnauthorized) {
+		// The domain's "invalid token" would only repeat "not valid".
+		return nil, fmt.Errorf("the API token is not valid (mistyped, revoked, or of another server): %w", errs.ErrUnauthorized)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("the API token is not valid: %w", err)
+		return nil, fmt.Errorf("checking the API token: %w", err)
 	}
 	return t, nil
 }

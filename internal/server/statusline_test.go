@@ -121,3 +121,14 @@ func TestReusedFilenameBodySaysWhy(t *testing.T) {
 		t.Errorf("after rollback: %q %q", resp.Status, body)
 	}
 }
+
+// TestWrongTokenMessage: a token the server does not know is refused with one plain
+// sentence, not "the API token is not valid: invalid token".
+func TestWrongTokenMessage(t *testing.T) {
+	e := newEnv(t, Config{})
+	resp := e.request(http.MethodGet, "/api/tokens", nil, basic("pyd_not-a-token-of-this-server"))
+	body := readBody(t, resp)
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "not valid") || strings.Contains(body, "invalid token") {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+}
