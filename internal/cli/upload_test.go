@@ -61,6 +61,13 @@ func TestUploadErrorMessages(t *testing.T) {
 	if code != 1 || !strings.Contains(errb, "bad.whl is not a wheel or sdist") {
 		t.Errorf("upload bad.whl: exit %d: %s", code, errb)
 	}
+	dist := filepath.Join(t.TempDir(), "dist")
+	if err := os.Mkdir(dist, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errb := cliRun(t, url, testAdmin, "upload", dist); code != 1 || !strings.Contains(errb, "dist is a folder") || strings.Contains(errb, "file name") {
+		t.Errorf("upload of a folder: exit %d: %s", code, errb)
+	}
 	code, _, errb2 := cliRun(t, url, testAdmin, "repo", "create", "Bad/Name")
 	if code != 1 || !strings.Contains(errb2, "Bad/Name") {
 		t.Errorf("repo create Bad/Name: exit %d: %s", code, errb2)

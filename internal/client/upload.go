@@ -75,6 +75,10 @@ func (c *Client) uploadRequest(ctx context.Context, path, file string) (*http.Re
 	if err != nil {
 		return nil, err
 	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("%s is a folder, not a wheel or sdist: give its files (%s): %w", file, filepath.Join(file, "*"), errs.ErrInvalid)
+	}
 	filename := filepath.Base(file)
 	dist, err := filenames.Parse(filename)
 	if err != nil {
