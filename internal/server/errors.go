@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/server/wire"
 )
 
@@ -115,6 +116,10 @@ func (ew *errorWriter) write(w http.ResponseWriter, r *http.Request, err error, 
 	// The category is said by the status; the trailing ": invalid" adds nothing for a person.
 	for _, cat := range []error{errs.ErrInvalid, errs.ErrNotFound, errs.ErrConflict, errs.ErrUnauthorized, errs.ErrForbidden, errs.ErrTooLarge} {
 		msg = strings.TrimSuffix(msg, ": "+cat.Error())
+	}
+	// So do the names of the upload conflicts, which the message before them explains.
+	for _, sentinel := range []error{index.ErrFilenameReused, index.ErrDuplicateFile} {
+		msg = strings.TrimSuffix(msg, ": "+strings.TrimSuffix(sentinel.Error(), ": "+errs.ErrConflict.Error()))
 	}
 	if status >= 500 {
 		id := ew.ids.next()

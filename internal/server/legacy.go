@@ -245,11 +245,7 @@ func (s *server) legacyUpload(w http.ResponseWriter, r *http.Request) error {
 			if errors.Is(err, index.ErrFilenameReused) {
 				msg = filenameUsed
 			}
-			body := err.Error()
-			for _, sentinel := range []error{index.ErrFilenameReused, index.ErrDuplicateFile} {
-				body = strings.TrimSuffix(body, ": "+sentinel.Error())
-			}
-			return &httpError{status: http.StatusBadRequest, msg: body, reason: msg}
+			return &httpError{status: http.StatusBadRequest, msg: err.Error(), reason: msg}
 		}
 		return err
 	}

@@ -132,3 +132,22 @@ func TestWrongTokenMessage(t *testing.T) {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
 }
+
+// TestUploadConflictMessageEnd: the management API's upload conflicts end with the
+// explanation, not with the sentinel's name (": filename reused").
+func TestUploadConflictMessageEnd(t *testing.T) {
+	e := newEnv(t, Config{})
+	e.mustUpload(wheelName("gone", "1.0"), makeWheel(t, "gone", "1.0", wheelOpts{}))
+	if resp := e.request(http.MethodDelete, "/api/repositories/main/projects/gone/versions/1.0", nil, basic(adminSecret)); resp.StatusCode/100 != 2 {
+		t.Fatalf("remove: %s %s", resp.Status, readBody(t, resp))
+	}
+	e.mustUpload(wheelName("gone", "2.0"), makeWheel(t, "gone", "2.0", wheelOpts{}))
+	for _, name := range []string{wheelName("gone", "1.0"), wheelName("gone", "02.0")} {
+		b, ct := form{filename: name, content: makeWheel(t, "gone", strings.Split(name, "-")[1], wheelOpts{summary: "other"})}.body()
+		resp := e.request(http.MethodPost, "/api/repositories/main/upload", b, "Content-Type: "+ct, basic(adminSecret))
+		body := readBody(t, resp)
+		if resp.StatusCode != http.StatusConflict || strings.Contains(body, "filename reused\"") || strings.Contains(body, "these tags\"") {
+			t.Errorf("%s: %d %s", name, resp.StatusCode, body)
+		}
+	}
+}
