@@ -88,7 +88,13 @@ func TestAnalyzeNeverOverwritesSources(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// OUT a symbolic link to a Python file that is not a source
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(b, link); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{
+		{"--python", "3.11", a, link},
 		{a},
 		{a, b},
 		{"--python", "3.11", a, b},
@@ -112,6 +118,29 @@ func TestAnalyzeNeverOverwritesSources(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "new.py")); err == nil {
 			t.Fatalf("analyze %v created new.py", args)
 		}
+	}
+	// A hard link to b.py and a dangling link to new.py are written by a rename: b.py
+	// keeps its code and new.py is not created.
+	hard, dangling := filepath.Join(dir, "hard.json"), filepath.Join(dir, "dangling.json")
+	if err := os.Link(b, hard); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "new.py"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []string{hard, dangling} {
+		if code, _, stderr := runAnalyze(t, "", "--python", "3.11", a, o); code != 0 {
+			t.Errorf("analyze a.py %s: exit %d: %s", o, code, stderr)
+		}
+		if got, _ := os.ReadFile(b); string(got) != src {
+			t.Fatalf("analyze a.py %s changed b.py to %q", o, got)
+		}
+		if got, err := os.ReadFile(o); err != nil || !strings.Contains(string(got), `"PyYAML"`) {
+			t.Errorf("%s holds %q (%v), want the JSON", o, got, err)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "new.py")); err == nil {
+		t.Fatal("analyze wrote new.py through a dangling link")
 	}
 	out := filepath.Join(dir, "out.json")
 	if code, _, stderr := runAnalyze(t, "", "--python", "3.11", filepath.Join(dir, "missing.py"), out); code != 2 {
