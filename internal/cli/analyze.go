@@ -74,6 +74,7 @@ the name itself (listed under "unresolved"). See 'pydepot help show analyze'.`,
 				if err != nil {
 					return err
 				}
+				ix.WarnTo(env.Stderr)
 				o.Index = ix
 			}
 			var err error

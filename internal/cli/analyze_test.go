@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/buildinfo"
 )
 
 func runAnalyze(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -154,5 +158,32 @@ func TestAnalyzeNeverOverwritesSources(t *testing.T) {
 	}
 	if code, _, stderr := runAnalyze(t, "", "--python", "3.11", a, out); code != 0 {
 		t.Errorf("a.py out.json: exit %d: %s", code, stderr)
+	}
+}
+
+// analyze --index-url sends its version and warns, once, about a server of another
+// version, as the other commands do.
+func TestAnalyzeIndexVersion(t *testing.T) {
+	var sent []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sent = append(sent, r.Header.Get(buildinfo.VersionHeader))
+		w.Header().Set(buildinfo.VersionHeader, "0.0.1-other")
+		w.Write([]byte(`{"module":"x","projects":["x-dist"]}`))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	script := filepath.Join(dir, "job.py")
+	if err := os.WriteFile(script, []byte("import aaa\nimport bbb\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runAnalyze(t, "", "--python", "3.11", "--index-url", srv.URL+"/simple/", script, "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if len(sent) < 2 || sent[0] != buildinfo.Version || sent[1] != buildinfo.Version {
+		t.Errorf("the index saw versions %q, want %q on each request", sent, buildinfo.Version)
+	}
+	if n := strings.Count(stderr, "runs 0.0.1-other"); n != 1 {
+		t.Errorf("stderr names the server's version %d times, want once:\n%s", n, stderr)
 	}
 }
