@@ -307,8 +307,12 @@ func TestCreateBinaryOptions(t *testing.T) {
 	}
 	o.OutDir = t.TempDir()
 	_, err = Create(ctx, specFile(t, "requirements.txt", "--only-binary :all:\nolddeps\n"), "ob", o)
-	if !errors.Is(err, errs.ErrConflict) || !strings.Contains(err.Error(), "olddeps") {
-		t.Errorf("--only-binary with only an sdist: %v", err)
+	if !errors.Is(err, errs.ErrConflict) || !strings.Contains(err.Error(), "olddeps") || !strings.Contains(err.Error(), "--only-binary") {
+		t.Errorf("--only-binary with only an sdist: %v (want the reason: --only-binary, not 'has no files')", err)
+	}
+	_, err = Create(ctx, specFile(t, "requirements.txt", "--no-binary :all:\ndemolib\n"), "nbw", o)
+	if !errors.Is(err, errs.ErrConflict) || !strings.Contains(err.Error(), "--no-binary") {
+		t.Errorf("--no-binary with only wheels: %v (want the reason: --no-binary)", err)
 	}
 }
 
