@@ -453,6 +453,16 @@ func TestCreateNameWithExtension(t *testing.T) {
 	if _, err := Create(ctx, spec, "myenv.tar.zst", o); !errors.Is(err, errs.ErrInvalid) {
 		t.Errorf("zst name with gz format: %v", err)
 	}
+	// a bare extension made .tar.gz.tar.gz, another archive's extension myenv.tar.bz2.tar.gz
+	for _, name := range []string{".tar.gz", ".TGZ", ".tar.zst", "myenv.tar.bz2", "myenv.tar.xz", "myenv.zip"} {
+		o := testOptions(t, srv.SimpleURL)
+		if _, err := Create(ctx, spec, name, o); !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), name) {
+			t.Errorf("create %s: %v, want a refusal naming it", name, err)
+		}
+		if ents, _ := os.ReadDir(o.OutDir); len(ents) != 0 {
+			t.Errorf("create %s wrote %v", name, ents)
+		}
+	}
 }
 
 // Issue 7: installing a yanked release pinned exactly warns with the reason, as pip does.
