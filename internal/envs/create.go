@@ -148,6 +148,7 @@ func Create(ctx context.Context, spec *Spec, name string, o Options) (*Result, e
 		if res, err = b.fromLock(spec.Lock); err != nil {
 			return nil, err
 		}
+		b.markLockYanked(ctx, res)
 		lock = spec.Lock
 	} else {
 		if err := b.mapModules(ctx); err != nil {

@@ -473,11 +473,25 @@ func TestCreateYankedWarns(t *testing.T) {
 	o := testOptions(t, srv.SimpleURL)
 	o.NoPack = true
 	lb := capture(t, &o)
-	if _, err := Create(ctx, specFile(t, "requirements.txt", "demolib==1.0\n"), "y", o); err != nil {
+	res, err := Create(ctx, specFile(t, "requirements.txt", "demolib==1.0\n"), "y", o)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if l := lb.String(); !strings.Contains(l, "level=WARN") || !strings.Contains(l, "yanked release: demolib 1.0") || !strings.Contains(l, "breaks on Tuesdays") {
 		t.Errorf("no yank warning:\n%s", l)
+	}
+	// the environment's pylock.toml pins demolib 1.0 exactly too: installing it warns
+	lockData, err := os.ReadFile(filepath.Join(res.Output, "pylock.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.OutDir = t.TempDir()
+	lb = capture(t, &o)
+	if _, err := Create(ctx, specFile(t, "pylock.toml", string(lockData)), "fromlock", o); err != nil {
+		t.Fatal(err)
+	}
+	if l := lb.String(); !strings.Contains(l, "yanked release: demolib 1.0") || !strings.Contains(l, "breaks on Tuesdays") {
+		t.Errorf("no yank warning when installing the lock:\n%s", l)
 	}
 }
 
