@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pydepot/pydepot/internal/buildinfo"
 	"github.com/pydepot/pydepot/internal/errs"
 )
 
@@ -287,6 +288,10 @@ func TestHTTPIndex(t *testing.T) {
 	var gotPaths []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotPaths = append(gotPaths, r.URL.RequestURI())
+		// like every pydepot client's request, so the server sees the client's version
+		if ua, v := r.Header.Get("User-Agent"), r.Header.Get(buildinfo.VersionHeader); ua != buildinfo.UserAgent() || v != buildinfo.Version {
+			t.Errorf("%s: User-Agent %q, %s %q; want %q and %q", r.URL.Path, ua, buildinfo.VersionHeader, v, buildinfo.UserAgent(), buildinfo.Version)
+		}
 		switch r.URL.Path {
 		case "/api/imports/yaml":
 			w.Write([]byte(`{"module":"yaml","distribution":"main","projects":["pyyaml"]}`))

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pydepot/pydepot/internal/buildinfo"
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/server/wire"
 )
@@ -29,7 +30,13 @@ type HTTPIndex struct {
 	root         string // scheme://host[/prefix]
 	distribution string // "" = the server's default
 	client       *http.Client
+	warnings     io.Writer // nil: no version mismatch warning
+	check        buildinfo.VersionCheck
 }
+
+// WarnTo makes ix write, once, to w when the server runs another pydepot version than
+// this client, as the other commands do.
+func (ix *HTTPIndex) WarnTo(w io.Writer) { ix.warnings = w }
 
 // NewHTTPIndex builds an Index for indexURL, which is either the server's root URL
 // (http://host:8080) or a distribution's simple index URL as given to pip
@@ -72,11 +79,15 @@ func (ix *HTTPIndex) ImportCandidates(ctx context.Context, module string) (strin
 	}
 	req.Header.Set("Accept", "application/json")
 	shown := redactURL(u) // u may carry the token
+	buildinfo.SetHeaders(req.Header)
 	resp, err := ix.client.Do(req)
 	if err != nil {
 		return "", nil, fmt.Errorf("asking the index which project provides %s: %w", module, err)
 	}
 	defer resp.Body.Close()
+	if ix.warnings != nil {
+		ix.check.Check(resp.Header, ix.root, func(msg string) { fmt.Fprintf(ix.warnings, "pydepot: warning: %s\n", msg) })
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
 		return "", nil, fmt.Errorf("GET %s: %w", shown, err)

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pydepot/pydepot/internal/analyze"
+	"github.com/pydepot/pydepot/internal/atomicfile"
 	"github.com/pydepot/pydepot/internal/errs"
 )
 
@@ -72,6 +74,7 @@ $PYDEPOT_TOKEN), a built-in table, then the name itself (listed under "unresolve
 				if err != nil {
 					return err
 				}
+				ix.WarnTo(env.Stderr)
 				o.Index = ix
 			}
 			var err error
@@ -105,7 +108,12 @@ $PYDEPOT_TOKEN), a built-in table, then the name itself (listed under "unresolve
 				_, err = env.Stdout.Write(buf.Bytes())
 				return err
 			}
-			return os.WriteFile(out, buf.Bytes(), 0o644)
+			// Through a link to the file it names, but by a rename: a hard link to a
+			// script keeps the script, and a dangling link creates nothing at its target.
+			if real, err := filepath.EvalSymlinks(out); err == nil {
+				out = real
+			}
+			return atomicfile.Write(out, bytes.NewReader(buf.Bytes()), 0o644)
 		},
 	}
 	f := cmd.Flags()
@@ -126,14 +134,17 @@ func usageError(cmd *cobra.Command, format string, a ...any) error {
 }
 
 // checkAnalyzeOut refuses an OUT that would destroy code or cannot be the JSON file:
-// a name ending in .py (existing or not: `analyze a.py b.py` means two sources), one
-// of the sources, or a folder.
+// a name ending in .py (existing or not: `analyze a.py b.py` means two sources) or a
+// link to one, one of the sources, or a folder.
 func checkAnalyzeOut(cmd *cobra.Command, sources []string, out string) error {
 	if out == "-" {
 		return nil
 	}
 	if strings.HasSuffix(out, ".py") {
 		return usageError(cmd, "OUT %s is a Python file; the last argument is the JSON file to write", out)
+	}
+	if real, err := filepath.EvalSymlinks(out); err == nil && strings.HasSuffix(real, ".py") {
+		return usageError(cmd, "OUT %s is a link to the Python file %s; the last argument is the JSON file to write", out, real)
 	}
 	ost, err := os.Stat(out)
 	if err != nil {

@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/buildinfo"
 )
 
 func runAnalyze(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -90,7 +92,13 @@ func TestAnalyzeNeverOverwritesSources(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// OUT a symbolic link to a Python file that is not a source
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(b, link); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{
+		{"--python", "3.11", a, link},
 		{a},
 		{a, b},
 		{"--python", "3.11", a, b},
@@ -115,6 +123,29 @@ func TestAnalyzeNeverOverwritesSources(t *testing.T) {
 			t.Fatalf("analyze %v created new.py", args)
 		}
 	}
+	// A hard link to b.py and a dangling link to new.py are written by a rename: b.py
+	// keeps its code and new.py is not created.
+	hard, dangling := filepath.Join(dir, "hard.json"), filepath.Join(dir, "dangling.json")
+	if err := os.Link(b, hard); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "new.py"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []string{hard, dangling} {
+		if code, _, stderr := runAnalyze(t, "", "--python", "3.11", a, o); code != 0 {
+			t.Errorf("analyze a.py %s: exit %d: %s", o, code, stderr)
+		}
+		if got, _ := os.ReadFile(b); string(got) != src {
+			t.Fatalf("analyze a.py %s changed b.py to %q", o, got)
+		}
+		if got, err := os.ReadFile(o); err != nil || !strings.Contains(string(got), `"PyYAML"`) {
+			t.Errorf("%s holds %q (%v), want the JSON", o, got, err)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "new.py")); err == nil {
+		t.Fatal("analyze wrote new.py through a dangling link")
+	}
 	out := filepath.Join(dir, "out.json")
 	if code, _, stderr := runAnalyze(t, "", "--python", "3.11", filepath.Join(dir, "missing.py"), out); code != 2 {
 		t.Errorf("missing source: exit %d, want 2; stderr %s", code, stderr)
@@ -127,6 +158,33 @@ func TestAnalyzeNeverOverwritesSources(t *testing.T) {
 	}
 	if code, _, stderr := runAnalyze(t, "", "--python", "3.11", a, out); code != 0 {
 		t.Errorf("a.py out.json: exit %d: %s", code, stderr)
+	}
+}
+
+// analyze --index-url sends its version and warns, once, about a server of another
+// version, as the other commands do.
+func TestAnalyzeIndexVersion(t *testing.T) {
+	var sent []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sent = append(sent, r.Header.Get(buildinfo.VersionHeader))
+		w.Header().Set(buildinfo.VersionHeader, "0.0.1-other")
+		w.Write([]byte(`{"module":"x","projects":["x-dist"]}`))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	script := filepath.Join(dir, "job.py")
+	if err := os.WriteFile(script, []byte("import aaa\nimport bbb\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runAnalyze(t, "", "--python", "3.11", "--index-url", srv.URL+"/simple/", script, "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if len(sent) < 2 || sent[0] != buildinfo.Version || sent[1] != buildinfo.Version {
+		t.Errorf("the index saw versions %q, want %q on each request", sent, buildinfo.Version)
+	}
+	if n := strings.Count(stderr, "runs 0.0.1-other"); n != 1 {
+		t.Errorf("stderr names the server's version %d times, want once:\n%s", n, stderr)
 	}
 }
 

@@ -1,6 +1,7 @@
 package envs
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -47,6 +48,29 @@ func (c *creator) checkHashMode(res *resolver.Result) error {
 		}
 	}
 	return nil
+}
+
+// markLockYanked marks the pins of a lock whose file the index now lists as yanked, so
+// that warnYanked names them as it does for a resolved pin: a lock pins exactly, and pip
+// warns about an exactly pinned yanked release. The lock stays installable without the
+// index: a listing that fails is only logged.
+func (c *creator) markLockYanked(ctx context.Context, res *resolver.Result) {
+	if c.client == nil {
+		return
+	}
+	for i := range res.Pins {
+		p := &res.Pins[i]
+		page, err := c.client.Project(ctx, p.Name)
+		if err != nil {
+			c.log.Debug("cannot check the lock's pin for a yank", "project", p.Name, "err", err)
+			continue
+		}
+		for _, f := range page.Files {
+			if f.Filename == p.File.Filename && f.Yanked {
+				p.File.Yanked, p.File.YankedReason = true, f.YankedReason
+			}
+		}
+	}
 }
 
 // warnYanked warns about every yanked release that is installed (the resolver only

@@ -148,6 +148,7 @@ func Create(ctx context.Context, spec *Spec, name string, o Options) (*Result, e
 		if res, err = b.fromLock(spec.Lock); err != nil {
 			return nil, err
 		}
+		b.markLockYanked(ctx, res)
 		lock = spec.Lock
 	} else {
 		if err := b.mapModules(ctx); err != nil {
@@ -405,8 +406,11 @@ func splitName(name string, o *Options) (string, string, error) {
 		ext string
 		f   Format
 	}{{".tar.gz", Gzip}, {".tgz", Gzip}, {".tar.zst", Zstd}, {".tar.zstd", Zstd}} {
-		if !strings.HasSuffix(low, e.ext) || len(name) == len(e.ext) {
+		if !strings.HasSuffix(low, e.ext) {
 			continue
+		}
+		if len(name) == len(e.ext) {
+			return "", "", fmt.Errorf("environment name %q is only an extension: give a name (myenv%s): %w", name, e.ext, errs.ErrInvalid)
 		}
 		if o.NoPack {
 			return "", "", fmt.Errorf("environment name %q ends in %s, but --no-pack makes a folder, not a tarball: %w", name, e.ext, errs.ErrInvalid)
@@ -416,6 +420,11 @@ func splitName(name string, o *Options) (string, string, error) {
 		}
 		o.Format = e.f
 		return name[:len(name)-len(e.ext)], name[len(name)-len(e.ext):], nil
+	}
+	for _, ext := range []string{".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar", ".zip"} {
+		if strings.HasSuffix(low, ext) {
+			return "", "", fmt.Errorf("environment name %q ends in %s: pydepot packs .tar.gz (or .tgz) and .tar.zst: %w", name, ext, errs.ErrInvalid)
+		}
 	}
 	if o.Format == "" {
 		o.Format = Gzip

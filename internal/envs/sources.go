@@ -223,6 +223,12 @@ func (p *specProvider) Candidates(ctx context.Context, name string) ([]resolver.
 				keep = append(keep, f)
 			}
 		}
+		if len(keep) < len(out[i].Files) {
+			out[i].LeftOut = "has only sdists, which --only-binary refuses"
+			if !wheelOK {
+				out[i].LeftOut = "has only wheels, which --no-binary refuses"
+			}
+		}
 		if len(allowed) > 0 {
 			var match []resolver.File
 			for _, f := range keep {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -110,8 +111,15 @@ func ReadSpec(name string, data []byte) (*Spec, error) {
 		if err := json.Unmarshal(trimmed, &a); err != nil {
 			return nil, bad("bad JSON: %v", err)
 		}
+		unknown := unknownJSONKeys(trimmed)
 		if a.Python == nil && a.Modules == nil && a.Requirements == nil {
+			if len(unknown) > 0 {
+				return nil, bad(`names nothing to install: want "python", "modules" (import names) or "requirements" (distributions), as written by pydepot analyze; not read: %s`, strings.Join(unknown, ", "))
+			}
 			return nil, bad(`names nothing to install: want "python", "modules" (import names) or "requirements" (distributions), as written by pydepot analyze`)
+		}
+		for _, k := range unknown {
+			s.Notes = append(s.Notes, fmt.Sprintf(`key %q is not read (create reads "python", "modules" and "requirements")`, k))
 		}
 		if a.Python != nil {
 			s.Python = strings.TrimSpace(*a.Python)
@@ -180,6 +188,30 @@ func ReadSpec(name string, data []byte) (*Spec, error) {
 		}
 	}
 	return s, nil
+}
+
+// analyzeKeys are the keys pydepot analyze writes; create reads three of them.
+var analyzeKeys = map[string]bool{
+	"python": true, "modules": true, "requirements": true,
+	"optional": true, "unresolved": true, "candidates": true, "sources": true, "local": true,
+}
+
+// unknownJSONKeys returns, sorted, the top-level keys of a JSON object that pydepot
+// analyze does not write ("modlues"): a typo there would otherwise give an environment
+// without the packages it names.
+func unknownJSONKeys(data []byte) []string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(data, &m) != nil {
+		return nil
+	}
+	var out []string
+	for k := range m {
+		if !analyzeKeys[k] {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func readPyproject(s *Spec, data []byte) error {

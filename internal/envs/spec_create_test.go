@@ -307,8 +307,12 @@ func TestCreateBinaryOptions(t *testing.T) {
 	}
 	o.OutDir = t.TempDir()
 	_, err = Create(ctx, specFile(t, "requirements.txt", "--only-binary :all:\nolddeps\n"), "ob", o)
-	if !errors.Is(err, errs.ErrConflict) || !strings.Contains(err.Error(), "olddeps") {
-		t.Errorf("--only-binary with only an sdist: %v", err)
+	if !errors.Is(err, errs.ErrConflict) || !strings.Contains(err.Error(), "olddeps") || !strings.Contains(err.Error(), "--only-binary") {
+		t.Errorf("--only-binary with only an sdist: %v (want the reason: --only-binary, not 'has no files')", err)
+	}
+	_, err = Create(ctx, specFile(t, "requirements.txt", "--no-binary :all:\ndemolib\n"), "nbw", o)
+	if !errors.Is(err, errs.ErrConflict) || !strings.Contains(err.Error(), "--no-binary") {
+		t.Errorf("--no-binary with only wheels: %v (want the reason: --no-binary)", err)
 	}
 }
 
@@ -449,6 +453,16 @@ func TestCreateNameWithExtension(t *testing.T) {
 	if _, err := Create(ctx, spec, "myenv.tar.zst", o); !errors.Is(err, errs.ErrInvalid) {
 		t.Errorf("zst name with gz format: %v", err)
 	}
+	// a bare extension made .tar.gz.tar.gz, another archive's extension myenv.tar.bz2.tar.gz
+	for _, name := range []string{".tar.gz", ".TGZ", ".tar.zst", "myenv.tar.bz2", "myenv.tar.xz", "myenv.zip"} {
+		o := testOptions(t, srv.SimpleURL)
+		if _, err := Create(ctx, spec, name, o); !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), name) {
+			t.Errorf("create %s: %v, want a refusal naming it", name, err)
+		}
+		if ents, _ := os.ReadDir(o.OutDir); len(ents) != 0 {
+			t.Errorf("create %s wrote %v", name, ents)
+		}
+	}
 }
 
 // Issue 7: installing a yanked release pinned exactly warns with the reason, as pip does.
@@ -459,11 +473,25 @@ func TestCreateYankedWarns(t *testing.T) {
 	o := testOptions(t, srv.SimpleURL)
 	o.NoPack = true
 	lb := capture(t, &o)
-	if _, err := Create(ctx, specFile(t, "requirements.txt", "demolib==1.0\n"), "y", o); err != nil {
+	res, err := Create(ctx, specFile(t, "requirements.txt", "demolib==1.0\n"), "y", o)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if l := lb.String(); !strings.Contains(l, "level=WARN") || !strings.Contains(l, "yanked release: demolib 1.0") || !strings.Contains(l, "breaks on Tuesdays") {
 		t.Errorf("no yank warning:\n%s", l)
+	}
+	// the environment's pylock.toml pins demolib 1.0 exactly too: installing it warns
+	lockData, err := os.ReadFile(filepath.Join(res.Output, "pylock.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.OutDir = t.TempDir()
+	lb = capture(t, &o)
+	if _, err := Create(ctx, specFile(t, "pylock.toml", string(lockData)), "fromlock", o); err != nil {
+		t.Fatal(err)
+	}
+	if l := lb.String(); !strings.Contains(l, "yanked release: demolib 1.0") || !strings.Contains(l, "breaks on Tuesdays") {
+		t.Errorf("no yank warning when installing the lock:\n%s", l)
 	}
 }
 

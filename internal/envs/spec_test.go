@@ -99,3 +99,23 @@ func TestWithToken(t *testing.T) {
 		}
 	}
 }
+
+// A key pydepot analyze does not write ("modlues") is named: in the error when nothing
+// else is read, as a note when "python" alone would give an environment without it. The
+// keys analyze writes and create does not need are not noted.
+func TestReadSpecUnknownJSONKeys(t *testing.T) {
+	if _, err := ReadSpec("deps.json", []byte(`{"modlues": ["yaml"]}`)); !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), "modlues") {
+		t.Errorf("only an unknown key: %v, want it named", err)
+	}
+	s, err := ReadSpec("deps.json", []byte(`{"python": "3.7", "modlues": ["yaml"], "requirments": ["x"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(s.Notes, "\n"); !strings.Contains(got, `"modlues"`) || !strings.Contains(got, `"requirments"`) {
+		t.Errorf("notes %q do not name the unknown keys", s.Notes)
+	}
+	s, err = ReadSpec("deps.json", []byte(`{"python": "3.11.7", "modules": ["yaml"], "optional": [], "requirements": ["PyYAML"], "unresolved": [], "candidates": {}, "sources": ["a.py"], "local": []}`))
+	if err != nil || len(s.Notes) != 0 {
+		t.Errorf("analyze's own output: notes %q, err %v", s.Notes, err)
+	}
+}

@@ -34,6 +34,9 @@ type Candidate struct {
 	Name    string // PEP 503 normalized
 	Version versions.Version
 	Files   []File
+	// LeftOut says why the provider left out files it had ("" = none left out): the
+	// reason the version cannot be installed when no file remains.
+	LeftOut string
 }
 
 // Provider supplies candidates and their dependencies. Implementations must be safe for

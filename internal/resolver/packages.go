@@ -96,6 +96,9 @@ func mergeCandidates(in []Candidate) []Candidate {
 	for _, c := range out {
 		if n := len(merged); n > 0 && merged[n-1].Version.Compare(c.Version) == 0 {
 			merged[n-1].Files = append(append([]File(nil), merged[n-1].Files...), c.Files...)
+			if merged[n-1].LeftOut == "" {
+				merged[n-1].LeftOut = c.LeftOut
+			}
 			continue
 		}
 		merged = append(merged, c)
@@ -106,6 +109,9 @@ func mergeCandidates(in []Candidate) []Candidate {
 // pickFile chooses the file to install for c, or returns -1 and why none fits.
 func (s *solver) pickFile(pkg string, c Candidate) (int, string) {
 	if len(c.Files) == 0 {
+		if c.LeftOut != "" {
+			return -1, c.LeftOut
+		}
 		return -1, "has no files"
 	}
 	pinned := s.pinnedExactly(pkg, c.Version)
