@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,8 +17,24 @@ import (
 	"github.com/pydepot/pydepot/internal/envrun"
 )
 
-// The other local user of these tests: nobody, which every Debian system has.
-const otherUID, otherGID = 65534, 65534
+// newLocalUser creates an unprivileged local user for the test (useradd, as root) and
+// removes it at the end; it returns the user's uid and gid.
+func newLocalUser(t *testing.T) (uid, gid int) {
+	t.Helper()
+	name := fmt.Sprintf("pydt%d", os.Getpid()%100000)
+	exec.Command("userdel", name).Run() // left by a killed run, if any
+	if out, err := exec.Command("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name).CombinedOutput(); err != nil {
+		t.Fatalf("useradd %s: %v\n%s", name, err, out)
+	}
+	t.Cleanup(func() { exec.Command("userdel", name).Run() })
+	u, err := user.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ = strconv.Atoi(u.Uid)
+	gid, _ = strconv.Atoi(u.Gid)
+	return uid, gid
+}
 
 // buildPydepot compiles the pydepot binary into dir.
 func buildPydepot(t *testing.T, dir string) string {
@@ -30,13 +48,13 @@ func buildPydepot(t *testing.T, dir string) string {
 }
 
 // asUser runs argv as uid/gid (the test's own user when uid < 0) with exactly env.
-func asUser(t *testing.T, uid int, env []string, argv ...string) (stdout, stderr string, status int) {
+func asUser(t *testing.T, uid, gid int, env []string, argv ...string) (stdout, stderr string, status int) {
 	t.Helper()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = env
 	cmd.Dir = "/"
 	if uid >= 0 {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: otherGID, Groups: []uint32{}}}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}}
 	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -49,7 +67,7 @@ func asUser(t *testing.T, uid int, env []string, argv ...string) (stdout, stderr
 	return out.String(), errb.String(), 0
 }
 
-// TestOtherUserCannotPoisonCache: another local user (nobody) unpacks the same public
+// TestOtherUserCannotPoisonCache: another local user (created by the test) unpacks the same public
 // tarball first, copies the result to every folder the victim (the test's user, root in
 // CI) might use, replaces bin/hello there and makes it all writable. The victim's runs,
 // through the /tmp fallback and both recipes of the clusters help topic, must never run
@@ -58,8 +76,9 @@ func TestOtherUserCannotPoisonCache(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to run a second user (CI runs the tests as root)")
 	}
+	otherUID, otherGID := newLocalUser(t)
 	base := t.TempDir()
-	// nobody must reach the binary, the tarball and the shared folder: open the path.
+	// the other user must reach the binary, the tarball and the shared folder: open the path.
 	for p := base; p != "/" && p != os.TempDir(); p = filepath.Dir(p) {
 		os.Chmod(p, 0o755)
 	}
@@ -78,12 +97,12 @@ func TestOtherUserCannotPoisonCache(t *testing.T) {
 
 	// The attacker's own, honest run: it must get a per-user fallback created 0700.
 	attEnv := []string{"PATH=/usr/bin:/bin", "TMPDIR=" + shared}
-	out, errOut, st := asUser(t, otherUID, attEnv, bin, "run", "-e", tarball, "--", "hello", "mine")
+	out, errOut, st := asUser(t, otherUID, otherGID, attEnv, bin, "run", "-e", tarball, "--", "hello", "mine")
 	if st != 0 || !strings.Contains(out, "hello mine") {
 		t.Fatalf("the other user's own run: status %d %q %s", st, out, errOut)
 	}
-	fb := filepath.Join(shared, "pydepot-65534")
-	if fi, err := os.Lstat(fb); err != nil || fi.Mode().Perm() != 0o700 || fi.Sys().(*syscall.Stat_t).Uid != otherUID {
+	fb := filepath.Join(shared, "pydepot-"+strconv.Itoa(otherUID))
+	if fi, err := os.Lstat(fb); err != nil || fi.Mode().Perm() != 0o700 || fi.Sys().(*syscall.Stat_t).Uid != uint32(otherUID) {
 		t.Errorf("the other user's fallback cache %s: %v %v", fb, fi, err)
 	}
 	// Then the poisoning: into the cache folders the victim may use (the per-user
@@ -104,7 +123,7 @@ for f in "$SHARED"/*/envs/*/bin/hello "$XDG"/pydepot/envs/*/bin/hello "$UDIR/bin
 done
 chmod -R a+rwX "$SHARED/pydepot-$VICTIM" "$SHARED/pydepot-cache" "$XDG" "$UDIR"
 `
-	_, errOut, st = asUser(t, otherUID, append(attEnv, "SHARED="+shared, "XDG="+xdg, "UDIR="+udir,
+	_, errOut, st = asUser(t, otherUID, otherGID, append(attEnv, "SHARED="+shared, "XDG="+xdg, "UDIR="+udir,
 		"VICTIM="+strconv.Itoa(victimUID)), "/bin/sh", "-c", script)
 	if st != 0 {
 		t.Fatalf("poisoning failed: %s", errOut)
@@ -122,7 +141,7 @@ chmod -R a+rwX "$SHARED/pydepot-$VICTIM" "$SHARED/pydepot-cache" "$XDG" "$UDIR"
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{bin, "run"}, tc.args...)
 			args = append(args, "-e", tarball, "--", "hello", "victim")
-			out, errOut, st := asUser(t, -1, append([]string{"PATH=/usr/bin:/bin"}, tc.env...), args...)
+			out, errOut, st := asUser(t, -1, -1, append([]string{"PATH=/usr/bin:/bin"}, tc.env...), args...)
 			if strings.Contains(out, "pwned") {
 				t.Fatalf("the victim ran the other user's code: %q", out)
 			}
@@ -135,7 +154,7 @@ chmod -R a+rwX "$SHARED/pydepot-$VICTIM" "$SHARED/pydepot-cache" "$XDG" "$UDIR"
 		})
 	}
 	// The victim's own cache still works.
-	out, errOut, st = asUser(t, -1, []string{"PATH=/usr/bin:/bin", "XDG_CACHE_HOME=" + filepath.Join(base, "victim-cache")},
+	out, errOut, st = asUser(t, -1, -1, []string{"PATH=/usr/bin:/bin", "XDG_CACHE_HOME=" + filepath.Join(base, "victim-cache")},
 		bin, "run", "-e", tarball, "--", "hello", "victim")
 	if st != 0 || strings.TrimSpace(out) != "hello victim" {
 		t.Fatalf("the victim's own run: %d %q %s", st, out, errOut)
