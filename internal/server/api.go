@@ -114,7 +114,7 @@ func (s *server) listRepositories(w http.ResponseWriter, r *http.Request) error 
 	out := []wire.Repository{}
 	for _, rp := range repos {
 		if t.Allows(index.ScopeRead, rp.Name) {
-			out = append(out, wire.FromRepository(rp))
+			out = append(out, wireRepository(rp))
 		}
 	}
 	return writeJSON(w, http.StatusOK, out)
@@ -133,7 +133,7 @@ func (s *server) createRepository(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	s.changed()
-	return writeJSON(w, http.StatusCreated, wire.FromRepository(*rp))
+	return writeJSON(w, http.StatusCreated, wireRepository(*rp))
 }
 
 func (s *server) getRepository(w http.ResponseWriter, r *http.Request) error {
@@ -145,7 +145,7 @@ func (s *server) getRepository(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.FromRepository(*rp))
+	return writeJSON(w, http.StatusOK, wireRepository(*rp))
 }
 
 func (s *server) listVersions(w http.ResponseWriter, r *http.Request) error {
@@ -159,7 +159,7 @@ func (s *server) listVersions(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]wire.RepositoryVersion, len(vs))
 	for i, v := range vs {
-		out[i] = wire.FromVersion(v)
+		out[i] = wireVersion(v)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -196,7 +196,7 @@ func (s *server) rollback(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.changed()
-	return writeJSON(w, http.StatusOK, wire.FromVersion(*v))
+	return writeJSON(w, http.StatusOK, wireVersion(*v))
 }
 
 func (s *server) yank(w http.ResponseWriter, r *http.Request) error {
@@ -234,7 +234,7 @@ func (s *server) yanked(w http.ResponseWriter, res *index.YankResult) error {
 	if res.Changed > 0 {
 		s.changed()
 	}
-	return writeJSON(w, http.StatusOK, wire.FromYankResult(*res))
+	return writeJSON(w, http.StatusOK, wireYankResult(*res))
 }
 
 // setStatus sets a project's PEP 792 status in the repository (admin: it can hide every
@@ -255,7 +255,7 @@ func (s *server) setStatus(w http.ResponseWriter, r *http.Request) error {
 	if res.Changed {
 		s.changed()
 	}
-	return writeJSON(w, http.StatusOK, wire.FromStatusResult(*res))
+	return writeJSON(w, http.StatusOK, wireStatusResult(*res))
 }
 
 func (s *server) remove(w http.ResponseWriter, r *http.Request) error {
@@ -289,7 +289,7 @@ func (s *server) listDistributions(w http.ResponseWriter, r *http.Request) error
 	out := []wire.Distribution{}
 	for _, d := range ds {
 		if canRead(t, d) {
-			out = append(out, wire.FromDistribution(d))
+			out = append(out, wireDistribution(d))
 		}
 	}
 	return writeJSON(w, http.StatusOK, out)
@@ -341,7 +341,7 @@ func (s *server) getDistribution(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.FromDistribution(*d))
+	return writeJSON(w, http.StatusOK, wireDistribution(*d))
 }
 
 func (s *server) createDistribution(w http.ResponseWriter, r *http.Request) error {
@@ -356,12 +356,12 @@ func (s *server) createDistribution(w http.ResponseWriter, r *http.Request) erro
 	if err := allow(t, index.ScopeAdmin, in.Repository); err != nil {
 		return err
 	}
-	d, err := s.api.CreateDistributionAs(r.Context(), t, in.ToDistribution())
+	d, err := s.api.CreateDistributionAs(r.Context(), t, indexDistribution(in))
 	if err != nil {
 		return err
 	}
 	s.changed()
-	return writeJSON(w, http.StatusCreated, wire.FromDistribution(*d))
+	return writeJSON(w, http.StatusCreated, wireDistribution(*d))
 }
 
 func (s *server) updateDistribution(w http.ResponseWriter, r *http.Request) error {
@@ -398,7 +398,7 @@ func (s *server) updateDistribution(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	s.changed()
-	return writeJSON(w, http.StatusOK, wire.FromDistribution(*d))
+	return writeJSON(w, http.StatusOK, wireDistribution(*d))
 }
 
 func (s *server) deleteDistribution(w http.ResponseWriter, r *http.Request) error {
@@ -424,7 +424,7 @@ func (s *server) listTokens(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]wire.Token, len(ts))
 	for i, t := range ts {
-		out[i] = wire.FromToken(t)
+		out[i] = wireToken(t)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -446,7 +446,7 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, wire.TokenCreated{Token: plain, Stored: wire.FromToken(*t)})
+	return writeJSON(w, http.StatusCreated, wire.TokenCreated{Token: plain, Stored: wireToken(*t)})
 }
 
 func (s *server) revokeToken(w http.ResponseWriter, r *http.Request) error {

@@ -1,13 +1,13 @@
 // Package wire holds the JSON shapes of pydepot's management API (/api/), shared by the
-// server that writes them and the client that reads them, with conversions from the index
-// types.
+// server that writes them and the client that reads them. It is a leaf: it imports no
+// domain package, so that the client does not drag the index (and SQLite) in; the server
+// converts from the index types (internal/server/convert.go).
 package wire
 
 import (
 	"time"
 
 	"github.com/pydepot/pydepot/internal/buildinfo"
-	"github.com/pydepot/pydepot/internal/index"
 )
 
 // VersionHeader carries the pydepot version of the sender on every request and response.
@@ -95,12 +95,6 @@ type YankResult struct {
 	RepositoryVersion int    `json:"repository_version"`
 }
 
-// FromYankResult converts an index yank result.
-func FromYankResult(r index.YankResult) YankResult {
-	return YankResult{Repository: r.Repository, Project: r.Project, Version: r.Version, Yanked: r.Yanked, Reason: r.Reason,
-		Files: r.Files, Changed: r.Changed, RepositoryVersion: r.RepositoryVersion}
-}
-
 // ProjectStatus is the body of PUT .../projects/{project}/status: a PEP 792 status
 // (active, archived, quarantined, deprecated) and an optional reason.
 type ProjectStatus struct {
@@ -117,12 +111,6 @@ type StatusResult struct {
 	Reason            string `json:"reason,omitempty"`
 	Changed           bool   `json:"changed"`
 	RepositoryVersion int    `json:"repository_version"`
-}
-
-// FromStatusResult converts an index status result.
-func FromStatusResult(r index.StatusResult) StatusResult {
-	return StatusResult{Repository: r.Repository, Project: r.Project, Status: r.Status, Reason: r.Reason,
-		Changed: r.Changed, RepositoryVersion: r.RepositoryVersion}
 }
 
 // Token is an API token as listed (never with its secret).
@@ -176,28 +164,3 @@ const (
 	UploadExistedHeader     = "X-Pydepot-Upload-Existed"     // "true" or "false"
 	RepositoryVersionHeader = "X-Pydepot-Repository-Version" // the version made; absent when none
 )
-
-// FromRepository converts an index repository.
-func FromRepository(r index.Repository) Repository {
-	return Repository{Name: r.Name, Description: r.Description, Latest: r.Latest, CreatedAt: r.CreatedAt}
-}
-
-// FromVersion converts an index repository version.
-func FromVersion(v index.RepositoryVersion) RepositoryVersion {
-	return RepositoryVersion{Repository: v.Repository, Number: v.Number, CreatedAt: v.CreatedAt, Message: v.Message, Files: v.Files}
-}
-
-// FromDistribution converts an index distribution.
-func FromDistribution(d index.Distribution) Distribution {
-	return Distribution{BasePath: d.BasePath, Repository: d.Repository, Pinned: d.Pinned, Public: d.Public, CreatedAt: d.CreatedAt}
-}
-
-// ToDistribution converts back to the index type.
-func (d Distribution) ToDistribution() index.Distribution {
-	return index.Distribution{BasePath: d.BasePath, Repository: d.Repository, Pinned: d.Pinned, Public: d.Public}
-}
-
-// FromToken converts an index token.
-func FromToken(t index.Token) Token {
-	return Token{ID: t.ID, Name: t.Name, Scope: string(t.Scope), Repository: t.Repository, CreatedAt: t.CreatedAt}
-}
