@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/pydepot/pydepot/internal/buildinfo"
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/httpclient"
 )
 
 // Env is the process environment a command sees; tests build their own.
@@ -36,26 +36,12 @@ func OSEnv() Env {
 	return Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, HTTP: NewHTTPClient(DefaultResponseTimeout)}
 }
 
-// DefaultResponseTimeout bounds the wait for a server's answer once a request is sent:
-// long enough for the server to inspect a large upload, short enough that a server that
-// hangs does not hang the command.
-const DefaultResponseTimeout = 5 * time.Minute
+// DefaultResponseTimeout bounds the wait for a server's answer once a request is sent.
+const DefaultResponseTimeout = httpclient.DefaultResponseTimeout
 
-// NewHTTPClient returns the HTTP client of the CLI: connecting and the TLS handshake get
-// 10 s each and the answer's headers responseTimeout; a body (an upload, a download) may
-// take as long as it needs.
+// NewHTTPClient returns the HTTP client of the CLI (see httpclient.New).
 func NewHTTPClient(responseTimeout time.Duration) *http.Client {
-	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
-	return &http.Client{Transport: &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: responseTimeout,
-		ExpectContinueTimeout: time.Second,
-		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConnsPerHost:   4,
-		ForceAttemptHTTP2:     true,
-	}}
+	return httpclient.New(responseTimeout)
 }
 
 // Logger returns a text logger on Stderr; PYDEPOT_LOG_LEVEL=debug turns on debug logs.

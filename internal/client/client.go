@@ -19,6 +19,7 @@ import (
 
 	"github.com/pydepot/pydepot/internal/buildinfo"
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/httpclient"
 	"github.com/pydepot/pydepot/internal/server/wire"
 )
 
@@ -35,17 +36,14 @@ type Client struct {
 }
 
 // New returns a client of the server at baseURL ("http://127.0.0.1:8080") that
-// authenticates with token ("" for none). httpClient nil means http.DefaultClient. A
+// authenticates with token ("" for none). httpClient nil means a new one from httpclient.New. A
 // baseURL that ParseServerURL refuses makes every call return its error.
 func New(baseURL, token string, httpClient *http.Client) *Client {
-	if httpClient == nil {
-		httpClient = http.DefaultClient
-	}
 	base, err := ParseServerURL(baseURL)
 	if err != nil {
 		base = strings.TrimRight(baseURL, "/")
 	}
-	return &Client{base: base, urlErr: err, token: token, hc: httpClient}
+	return &Client{base: base, urlErr: err, token: token, hc: httpclient.OrNew(httpClient)}
 }
 
 // ParseServerURL checks the URL of a pydepot server as PYDEPOT_URL gives it and returns

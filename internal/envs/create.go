@@ -22,6 +22,7 @@ import (
 	"github.com/pydepot/pydepot/internal/buildinfo"
 	"github.com/pydepot/pydepot/internal/envrun"
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/httpclient"
 	"github.com/pydepot/pydepot/internal/interpreters"
 	"github.com/pydepot/pydepot/internal/pylock"
 	"github.com/pydepot/pydepot/internal/resolver"
@@ -127,10 +128,7 @@ func Create(ctx context.Context, spec *Spec, name string, o Options) (*Result, e
 	if iopts.Logger == nil {
 		iopts.Logger = log
 	}
-	hc := o.HTTPClient
-	if hc == nil {
-		hc = http.DefaultClient
-	}
+	hc := httpclient.OrNew(o.HTTPClient)
 	var client *simpleindex.Client
 	if len(urls) > 0 {
 		if client, err = simpleindex.New(urls, hc, iopts); err != nil {

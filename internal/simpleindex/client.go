@@ -19,6 +19,7 @@ import (
 
 	"github.com/pydepot/pydepot/internal/buildinfo"
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/httpclient"
 	"github.com/pydepot/pydepot/internal/names"
 )
 
@@ -44,16 +45,13 @@ type pageEntry struct {
 }
 
 // New returns a client over baseURLs (each the "simple" root; a trailing slash is added).
-// httpClient nil means http.DefaultClient. Errors wrap errs.ErrInvalid for a bad URL or
+// httpClient nil means a new one from httpclient.New. Errors wrap errs.ErrInvalid for a bad URL or
 // an unreadable netrc.
 func New(baseURLs []string, httpClient *http.Client, opts Options) (*Client, error) {
 	if len(baseURLs) == 0 {
 		return nil, fmt.Errorf("simpleindex: no index URL: %w", errs.ErrInvalid)
 	}
-	if httpClient == nil {
-		httpClient = http.DefaultClient
-	}
-	c := &Client{hc: httpClient, opts: opts, log: opts.Logger, pages: map[string]*pageEntry{}}
+	c := &Client{hc: httpclient.OrNew(httpClient), opts: opts, log: opts.Logger, pages: map[string]*pageEntry{}}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}

@@ -7,7 +7,7 @@
 // CLI fills it from PYDEPOT_TOKEN, see OptionsFromEnv), then the netrc file
 // (Options.NetrcPath, default ~/.netrc via OptionsFromEnv).
 //
-//	c, err := simpleindex.New([]string{url}, http.DefaultClient, simpleindex.OptionsFromEnv(logger))
+//	c, err := simpleindex.New([]string{url}, hc, simpleindex.OptionsFromEnv(logger))
 //	page, err := c.Project(ctx, "Jinja2")   // merged over every base URL, newest served first
 //	meta, err := c.Metadata(ctx, page.Files[0]) // PEP 658 <url>.metadata, else from the file itself
 //	err = c.Download(ctx, page.Files[0], w)     // verifies sha256 (and size) after streaming
