@@ -151,7 +151,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	res.Local = sortedKeys(localUsed)
-	mapImports(ctx, o, table, log, required, optional, queries, res)
+	if err := mapImports(ctx, o, table, log, required, optional, queries, res); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
@@ -184,8 +186,8 @@ func prepare(o Options) (*slog.Logger, string, *stdlib.Set, *Table, error) {
 // names imported under each key) to distributions and fills res's Modules,
 // Optional, Requirements, Unresolved and Candidates, then adds o.Extra. Run and
 // MapModules share it, so that a cctools "modules" list is mapped exactly as the
-// imports of sources are.
-func mapImports(ctx context.Context, o Options, table *Table, log *slog.Logger, required, optional map[string]bool, queries map[string]map[string]bool, res *Result) {
+// imports of sources are. Its error is the index's refusal (a missing or refused token).
+func mapImports(ctx context.Context, o Options, table *Table, log *slog.Logger, required, optional map[string]bool, queries map[string]map[string]bool, res *Result) error {
 	for k := range required {
 		delete(optional, k)
 	}
@@ -206,7 +208,11 @@ func mapImports(ctx context.Context, o Options, table *Table, log *slog.Logger, 
 	}
 	var ambiguous []choice
 	for _, key := range sortedKeys(required) {
-		for _, c := range r.resolveKey(ctx, key, sortedKeys(queries[key])) {
+		cs := r.resolveKey(ctx, key, sortedKeys(queries[key]))
+		if r.indexErr != nil {
+			return r.indexErr
+		}
+		for _, c := range cs {
 			modules[c.module] = true
 			switch {
 			case len(c.candidates) > 0:
@@ -257,6 +263,7 @@ func mapImports(ctx context.Context, o Options, table *Table, log *slog.Logger, 
 		return names.Normalize(requirementName(res.Requirements[i])) < names.Normalize(requirementName(res.Requirements[j]))
 	})
 	res.fillEmpty()
+	return nil
 }
 
 func (r *Result) fillEmpty() {

@@ -307,7 +307,7 @@ func TestHTTPIndex(t *testing.T) {
 	}))
 	defer srv.Close()
 	ctx := context.Background()
-	ix, err := NewHTTPIndex(srv.URL+"/team/dev/simple/", srv.Client())
+	ix, err := NewHTTPIndex(srv.URL+"/team/dev/simple/", "", srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,12 +329,12 @@ func TestHTTPIndex(t *testing.T) {
 	if _, _, err := ix.ImportCandidates(ctx, "boom"); err == nil {
 		t.Errorf("500: no error")
 	}
-	root, _ := NewHTTPIndex(srv.URL, nil)
+	root, _ := NewHTTPIndex(srv.URL, "", nil)
 	if root.root != srv.URL || root.distribution != "" {
 		t.Errorf("root URL parsed as %q %q", root.root, root.distribution)
 	}
 	for _, bad := range []string{"ftp://x", "not a url", "http://"} {
-		if _, err := NewHTTPIndex(bad, nil); !errors.Is(err, errs.ErrInvalid) {
+		if _, err := NewHTTPIndex(bad, "", nil); !errors.Is(err, errs.ErrInvalid) {
 			t.Errorf("NewHTTPIndex(%q) err = %v", bad, err)
 		}
 	}

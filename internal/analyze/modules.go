@@ -48,6 +48,8 @@ func MapModules(ctx context.Context, modules []string, o Options) (*Result, erro
 	if len(dropped) > 0 {
 		log.Info("modules of the standard library need no distribution", "python", std.Version(), "modules", strings.Join(dropped, ", "))
 	}
-	mapImports(ctx, o, table, log, required, map[string]bool{}, queries, res)
+	if err := mapImports(ctx, o, table, log, required, map[string]bool{}, queries, res); err != nil {
+		return nil, err
+	}
 	return res, nil
 }

@@ -129,7 +129,7 @@ func TestNamespaceProjects(t *testing.T) {
 		}
 	}
 
-	ix, err := NewHTTPIndex(srv.URL, srv.Client())
+	ix, err := NewHTTPIndex(srv.URL, "", srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,11 @@ package analyze
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 
+	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/names"
 	"github.com/pydepot/pydepot/internal/pysource"
 )
@@ -72,7 +74,10 @@ type resolver struct {
 	log       *slog.Logger
 	installed *Installed
 	indexDown bool
-	cache     map[string]indexAnswer // index answers by name asked
+	// indexErr is a refusal by the index (no token, or one it does not accept): Run
+	// returns it, as the answers would otherwise silently be the built-in table's.
+	indexErr error
+	cache    map[string]indexAnswer // index answers by name asked
 }
 
 // resolveKey maps an import key to distributions: --pkg-mapping; else each dotted
@@ -167,6 +172,11 @@ func (r *resolver) lookup(ctx context.Context, q string) (string, []string, func
 	ans, ok := r.cache[q]
 	if !ok {
 		m, cands, err := r.o.Index.ImportCandidates(ctx, q)
+		if err != nil && (errors.Is(err, errs.ErrUnauthorized) || errors.Is(err, errs.ErrForbidden)) {
+			r.indexErr = err
+			r.indexDown = true
+			return "", nil, nil
+		}
 		if err != nil {
 			r.log.Warn("the index cannot say which project provides an import; falling back to the built-in table", "module", q, "error", err)
 			r.indexDown = true

@@ -21,7 +21,7 @@ func TestAgainstPydepotServer(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{Setup: testserver.UploadFiles("main", wheels...)})
 
 	for _, u := range []string{srv.URL, srv.URL + "/main/simple/"} {
-		ix, err := NewHTTPIndex(u, srv.Client())
+		ix, err := NewHTTPIndex(u, "", srv.Client())
 		if err != nil {
 			t.Fatal(err)
 		}

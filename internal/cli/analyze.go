@@ -13,6 +13,7 @@ import (
 
 	"github.com/pydepot/pydepot/internal/analyze"
 	"github.com/pydepot/pydepot/internal/atomicfile"
+	"github.com/pydepot/pydepot/internal/client"
 	"github.com/pydepot/pydepot/internal/errs"
 )
 
@@ -37,8 +38,9 @@ Python and the code's own modules are dropped. The target is the python3 on PATH
 unless --python says otherwise.
 
 Import names are mapped to distributions by --pkg-mapping, the installed environment
-(with --pin), the index (--index-url or $PYDEPOT_INDEX_URL; a private one is read with
-$PYDEPOT_TOKEN), a built-in table, then the name itself (listed under "unresolved"). See 'pydepot help show analyze'.`,
+(with --pin), the index (--index-url, $PYDEPOT_INDEX_URL or the server at $PYDEPOT_URL, asked
+with $PYDEPOT_TOKEN), a built-in table, then
+the name itself (listed under "unresolved"). See 'pydepot help show analyze'.`,
 		Example: `  pydepot analyze script.py deps.json
   pydepot analyze --pin --pkg-mapping mylib=my-lib-dist src/ -
   cat job.py | pydepot analyze --python 3.12 --index-url http://depot:8080/prod/simple/ - -`,
@@ -69,8 +71,20 @@ $PYDEPOT_TOKEN), a built-in table, then the name itself (listed under "unresolve
 			if indexURL == "" {
 				indexURL = env.Getenv("PYDEPOT_INDEX_URL")
 			}
+			if indexURL == "" && env.Getenv("PYDEPOT_URL") != "" {
+				// Like every command, the server PYDEPOT_URL names; without it, no index.
+				root, err := client.ParseServerURL(env.Getenv("PYDEPOT_URL"))
+				if err != nil {
+					return err
+				}
+				indexURL = root
+			}
 			if indexURL != "" {
-				ix, err := analyze.NewHTTPIndex(analyze.IndexURLWithToken(indexURL, env.Getenv("PYDEPOT_TOKEN")), nil)
+				hc := env.HTTP
+				if hc == nil {
+					hc = NewHTTPClient(DefaultResponseTimeout)
+				}
+				ix, err := analyze.NewHTTPIndex(indexURL, env.Getenv("PYDEPOT_TOKEN"), hc)
 				if err != nil {
 					return err
 				}

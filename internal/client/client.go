@@ -158,7 +158,7 @@ func (c *Client) doHeader(req *http.Request, out any) (http.Header, error) {
 		return resp.Header, nil
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return nil, fmt.Errorf("%s %s: decode answer: %w", req.Method, req.URL.Redacted(), err)
+		return nil, fmt.Errorf("%s %s: the answer is not the expected JSON: %v: %w", req.Method, req.URL.Redacted(), err, errs.ErrInvalid)
 	}
 	return resp.Header, nil
 }

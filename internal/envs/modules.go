@@ -30,7 +30,7 @@ func (c *creator) mapModules(ctx context.Context) error {
 	}
 	var ix analyze.Index
 	if len(c.urls) > 0 {
-		if h, err := analyze.NewHTTPIndex(withToken(c.urls[0], c.o.Index.Token), c.hc); err == nil {
+		if h, err := analyze.NewHTTPIndex(withToken(c.urls[0], c.o.Index.Token), "", c.hc); err == nil {
 			ix = h
 		}
 	}

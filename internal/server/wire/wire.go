@@ -5,6 +5,7 @@
 package wire
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/pydepot/pydepot/internal/buildinfo"
@@ -143,6 +144,17 @@ type ImportCandidates struct {
 	Match        string   `json:"match"`
 	Distribution string   `json:"distribution"`
 	Projects     []string `json:"projects"`
+}
+
+// UnmarshalJSON also reads a bare list of project names, which other indexes answer.
+func (c *ImportCandidates) UnmarshalJSON(b []byte) error {
+	var list []string
+	if json.Unmarshal(b, &list) == nil {
+		*c = ImportCandidates{Projects: list}
+		return nil
+	}
+	type plain ImportCandidates
+	return json.Unmarshal(b, (*plain)(c))
 }
 
 // UploadResult answers an upload through /api/repositories/{name}/upload.
