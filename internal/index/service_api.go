@@ -13,33 +13,28 @@ type Blob interface {
 	io.ReadSeekCloser
 }
 
-// API is what the HTTP layer and the CLI's server side need from the index. *Service
-// implements it. Errors wrap the errs categories: ErrNotFound for a missing repository,
-// distribution, project or file; ErrConflict for a filename already stored with other
-// content or a name taken; ErrInvalid for a bad file (naming the problem); ErrTooLarge for
-// caps; ErrUnauthorized / ErrForbidden from Authenticate and Authorize.
+// API is what the HTTP layer and the CLI's server side need from the index, by role:
+// reading (Reader), changing a repository's content (Changer), administering
+// repositories and distributions (Admin) and tokens (Access). *Service implements it;
+// a caller or a test fake takes only the roles it uses. Errors wrap the errs
+// categories: ErrNotFound for a missing repository, distribution, project or file;
+// ErrConflict for a filename already stored with other content or a name taken;
+// ErrInvalid for a bad file (naming the problem); ErrTooLarge for caps;
+// ErrUnauthorized / ErrForbidden from Authenticate and Authorize.
 type API interface {
-	// Repositories.
-	CreateRepository(ctx context.Context, name, description string) (*Repository, error)
+	Reader
+	Changer
+	Admin
+	Access
+}
+
+// Reader reads repositories, distributions and what a distribution serves.
+type Reader interface {
 	Repository(ctx context.Context, name string) (*Repository, error)
 	Repositories(ctx context.Context) ([]Repository, error)
 	Versions(ctx context.Context, repo string) ([]RepositoryVersion, error)
-	// Rollback makes a new version whose content equals version to (none when to is the
-	// latest).
-	Rollback(ctx context.Context, repo string, to int) (*RepositoryVersion, error)
-
-	// Distributions. CreateDistribution and UpdateDistribution act as the server itself
-	// (in-process callers); the As forms act for a token, which must be admin on the
-	// repositories concerned, including those of distributions nested under or above the
-	// base path (ErrForbidden). Base paths refused by CheckBasePath wrap ErrInvalid.
-	CreateDistribution(ctx context.Context, d Distribution) (*Distribution, error)
-	CreateDistributionAs(ctx context.Context, by *Token, d Distribution) (*Distribution, error)
-	// UpdateDistribution repoints base (promotion), pins/unpins, or changes visibility.
-	UpdateDistribution(ctx context.Context, base string, d Distribution) (*Distribution, error)
-	UpdateDistributionAs(ctx context.Context, by *Token, base string, d Distribution) (*Distribution, error)
 	Distribution(ctx context.Context, base string) (*Distribution, error)
 	Distributions(ctx context.Context) ([]Distribution, error)
-	DeleteDistribution(ctx context.Context, base string) error
 
 	// Reading through a distribution (the version it serves).
 	// Projects lists the projects and returns the highest serial of the distribution's view.
@@ -65,8 +60,11 @@ type API interface {
 	// returns it with the projects (normalized, sorted) whose files record it; "" and
 	// none when no prefix is recorded. A module name over 8 components is invalid.
 	ImportMatch(ctx context.Context, d *Distribution, module string) (match string, projects []string, err error)
+}
 
-	// Changes; each makes a new repository version.
+// Changer changes the content of a repository; each change makes a new repository
+// version.
+type Changer interface {
 	// Upload stores a file. It returns existed=true (and no new version) when the
 	// identical file is already there; a removed or rolled-back file uploaded with its own
 	// bytes is restored in a new version (existed=false). Conflicts: other bytes under a
@@ -89,7 +87,29 @@ type API interface {
 	// Remove removes one file (filename != "") or every file of a version.
 	Remove(ctx context.Context, repo, project, version, filename string) error
 
-	// Tokens.
+	// Rollback makes a new version whose content equals version to (none when to is the
+	// latest).
+	Rollback(ctx context.Context, repo string, to int) (*RepositoryVersion, error)
+}
+
+// Admin creates repositories and manages the distributions that serve them.
+type Admin interface {
+	CreateRepository(ctx context.Context, name, description string) (*Repository, error)
+
+	// Distributions. CreateDistribution and UpdateDistribution act as the server itself
+	// (in-process callers); the As forms act for a token, which must be admin on the
+	// repositories concerned, including those of distributions nested under or above the
+	// base path (ErrForbidden). Base paths refused by CheckBasePath wrap ErrInvalid.
+	CreateDistribution(ctx context.Context, d Distribution) (*Distribution, error)
+	CreateDistributionAs(ctx context.Context, by *Token, d Distribution) (*Distribution, error)
+	// UpdateDistribution repoints base (promotion), pins/unpins, or changes visibility.
+	UpdateDistribution(ctx context.Context, base string, d Distribution) (*Distribution, error)
+	UpdateDistributionAs(ctx context.Context, by *Token, base string, d Distribution) (*Distribution, error)
+	DeleteDistribution(ctx context.Context, base string) error
+}
+
+// Access manages API tokens and authenticates them.
+type Access interface {
 	// Bootstrap creates the admin token on first start: plaintext if given, else a new
 	// random one, which it returns (""  when tokens already exist).
 	Bootstrap(ctx context.Context, plaintext string) (string, error)
