@@ -77,7 +77,7 @@ func mayAdminister(by *Token, repo string) error {
 	if by == nil {
 		return fmt.Errorf("changing distributions needs an admin token: %w", errs.ErrUnauthorized)
 	}
-	if !by.Allows(ScopeAdmin, repo) {
+	if !Allowed(by, ActionAdminDistribution, repo) {
 		return fmt.Errorf("token %q (scope %s) is not admin on repository %s: %w", by.Name, by.Scope, repo, errs.ErrForbidden)
 	}
 	return nil
@@ -105,7 +105,7 @@ func checkNesting(ctx context.Context, tx metastore.Tx, by *Token, base, repo st
 		default:
 			continue
 		}
-		if !by.Allows(ScopeAdmin, d.Repository) {
+		if !Allowed(by, ActionAdminDistribution, d.Repository) {
 			return fmt.Errorf("base path %s lies %s distribution %s, which serves a repository token %q is not admin on: %w",
 				base, where, d.BasePath, by.Name, errs.ErrForbidden)
 		}

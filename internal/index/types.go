@@ -35,10 +35,11 @@ type Token struct {
 	CreatedAt  time.Time
 }
 
-// Allows reports whether the token grants scope on repository repo ("" = a global action).
+// Allows reports whether the token grants scope on repository repo ("" = every
+// repository). Decisions about what a request may do go through Authorize, whose table
+// says which scope each action needs.
 func (t *Token) Allows(scope Scope, repo string) bool {
-	rank := map[Scope]int{ScopeRead: 1, ScopeUpload: 2, ScopeAdmin: 3}
-	if t == nil || rank[t.Scope] < rank[scope] {
+	if t == nil || scopeRank[t.Scope] < scopeRank[scope] {
 		return false
 	}
 	return t.Repository == "" || t.Repository == repo

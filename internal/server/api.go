@@ -105,7 +105,7 @@ func (s *server) listRepositories(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if t == nil {
-		return allow(nil, index.ScopeRead, "")
+		return index.Authorize(nil, index.ActionRead, "")
 	}
 	repos, err := s.api.Repositories(r.Context())
 	if err != nil {
@@ -113,7 +113,7 @@ func (s *server) listRepositories(w http.ResponseWriter, r *http.Request) error 
 	}
 	out := []wire.Repository{}
 	for _, rp := range repos {
-		if t.Allows(index.ScopeRead, rp.Name) {
+		if index.Allowed(t, index.ActionRead, rp.Name) {
 			out = append(out, wireRepository(rp))
 		}
 	}
@@ -121,7 +121,7 @@ func (s *server) listRepositories(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *server) createRepository(w http.ResponseWriter, r *http.Request) error {
-	if err := s.authorize(r, index.ScopeAdmin, ""); err != nil {
+	if err := s.authorize(r, index.ActionAdminRepository, ""); err != nil {
 		return err
 	}
 	var in wire.RepositoryCreate
@@ -138,7 +138,7 @@ func (s *server) createRepository(w http.ResponseWriter, r *http.Request) error 
 
 func (s *server) getRepository(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
-	if err := s.authorize(r, index.ScopeRead, name); err != nil {
+	if err := s.authorize(r, index.ActionRead, name); err != nil {
 		return err
 	}
 	rp, err := s.api.Repository(r.Context(), name)
@@ -150,7 +150,7 @@ func (s *server) getRepository(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) listVersions(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
-	if err := s.authorize(r, index.ScopeRead, name); err != nil {
+	if err := s.authorize(r, index.ActionRead, name); err != nil {
 		return err
 	}
 	vs, err := s.api.Versions(r.Context(), name)
@@ -168,7 +168,7 @@ func (s *server) listVersions(w http.ResponseWriter, r *http.Request) error {
 // project names from it).
 func (s *server) listProjects(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
-	if err := s.authorize(r, index.ScopeRead, name); err != nil {
+	if err := s.authorize(r, index.ActionRead, name); err != nil {
 		return err
 	}
 	ps, _, err := s.api.Projects(r.Context(), &index.Distribution{Repository: name})
@@ -184,7 +184,7 @@ func (s *server) listProjects(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) rollback(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
-	if err := s.authorize(r, index.ScopeAdmin, name); err != nil {
+	if err := s.authorize(r, index.ActionRollback, name); err != nil {
 		return err
 	}
 	var in wire.Rollback
@@ -201,7 +201,7 @@ func (s *server) rollback(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) yank(w http.ResponseWriter, r *http.Request) error {
 	repo := r.PathValue("name")
-	if err := s.authorize(r, index.ScopeUpload, repo); err != nil {
+	if err := s.authorize(r, index.ActionYank, repo); err != nil {
 		return err
 	}
 	var in wire.Yank
@@ -219,7 +219,7 @@ func (s *server) yank(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) unyank(w http.ResponseWriter, r *http.Request) error {
 	repo := r.PathValue("name")
-	if err := s.authorize(r, index.ScopeUpload, repo); err != nil {
+	if err := s.authorize(r, index.ActionYank, repo); err != nil {
 		return err
 	}
 	res, err := s.api.UnyankRelease(r.Context(), repo, names.Normalize(r.PathValue("project")), r.PathValue("version"))
@@ -241,7 +241,7 @@ func (s *server) yanked(w http.ResponseWriter, res *index.YankResult) error {
 // file of the project).
 func (s *server) setStatus(w http.ResponseWriter, r *http.Request) error {
 	repo := r.PathValue("name")
-	if err := s.authorize(r, index.ScopeAdmin, repo); err != nil {
+	if err := s.authorize(r, index.ActionProjectStatus, repo); err != nil {
 		return err
 	}
 	var in wire.ProjectStatus
@@ -260,7 +260,7 @@ func (s *server) setStatus(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) remove(w http.ResponseWriter, r *http.Request) error {
 	repo := r.PathValue("name")
-	if err := s.authorize(r, index.ScopeAdmin, repo); err != nil {
+	if err := s.authorize(r, index.ActionRemove, repo); err != nil {
 		return err
 	}
 	err := s.api.Remove(r.Context(), repo, names.Normalize(r.PathValue("project")), r.PathValue("version"), r.PathValue("filename"))
@@ -270,11 +270,6 @@ func (s *server) remove(w http.ResponseWriter, r *http.Request) error {
 	s.changed()
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// canRead reports whether t may read through d.
-func canRead(t *index.Token, d index.Distribution) bool {
-	return d.Public || t.Allows(index.ScopeRead, d.Repository)
 }
 
 func (s *server) listDistributions(w http.ResponseWriter, r *http.Request) error {
@@ -288,7 +283,7 @@ func (s *server) listDistributions(w http.ResponseWriter, r *http.Request) error
 	}
 	out := []wire.Distribution{}
 	for _, d := range ds {
-		if canRead(t, d) {
+		if index.MayRead(t, d) {
 			out = append(out, wireDistribution(d))
 		}
 	}
@@ -306,9 +301,9 @@ func (s *server) readableDistribution(r *http.Request, base string) (*index.Dist
 	if err != nil {
 		return nil, nil, err
 	}
-	if !canRead(t, *d) {
+	if !index.MayRead(t, *d) {
 		if t == nil {
-			return nil, nil, allow(nil, index.ScopeRead, d.Repository)
+			return nil, nil, index.Authorize(nil, index.ActionRead, d.Repository)
 		}
 		return nil, nil, fmt.Errorf("distribution %s: %w", base, errs.ErrNotFound)
 	}
@@ -324,13 +319,13 @@ func (s *server) administeredDistribution(r *http.Request, base string) (*index.
 		return nil, nil, err
 	}
 	if t == nil {
-		return nil, nil, allow(nil, index.ScopeAdmin, "")
+		return nil, nil, index.Authorize(nil, index.ActionAdminDistribution, "")
 	}
 	d, err := s.api.Distribution(r.Context(), base)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := allow(t, index.ScopeAdmin, d.Repository); err != nil {
+	if err := index.Authorize(t, index.ActionAdminDistribution, d.Repository); err != nil {
 		return nil, nil, err
 	}
 	return t, d, nil
@@ -353,7 +348,7 @@ func (s *server) createDistribution(w http.ResponseWriter, r *http.Request) erro
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
-	if err := allow(t, index.ScopeAdmin, in.Repository); err != nil {
+	if err := index.Authorize(t, index.ActionAdminDistribution, in.Repository); err != nil {
 		return err
 	}
 	d, err := s.api.CreateDistributionAs(r.Context(), t, indexDistribution(in))
@@ -377,7 +372,7 @@ func (s *server) updateDistribution(w http.ResponseWriter, r *http.Request) erro
 	next := *cur
 	if in.Repository != nil {
 		next.Repository = *in.Repository
-		if err := allow(t, index.ScopeAdmin, next.Repository); err != nil {
+		if err := index.Authorize(t, index.ActionAdminDistribution, next.Repository); err != nil {
 			return err
 		}
 	}
@@ -415,7 +410,7 @@ func (s *server) deleteDistribution(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *server) listTokens(w http.ResponseWriter, r *http.Request) error {
-	if err := s.authorize(r, index.ScopeAdmin, ""); err != nil {
+	if err := s.authorize(r, index.ActionManageTokens, ""); err != nil {
 		return err
 	}
 	ts, err := s.api.Tokens(r.Context())
@@ -430,7 +425,7 @@ func (s *server) listTokens(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) createToken(w http.ResponseWriter, r *http.Request) error {
-	if err := s.authorize(r, index.ScopeAdmin, ""); err != nil {
+	if err := s.authorize(r, index.ActionManageTokens, ""); err != nil {
 		return err
 	}
 	var in wire.TokenCreate
@@ -450,7 +445,7 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) revokeToken(w http.ResponseWriter, r *http.Request) error {
-	if err := s.authorize(r, index.ScopeAdmin, ""); err != nil {
+	if err := s.authorize(r, index.ActionManageTokens, ""); err != nil {
 		return err
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)

@@ -42,29 +42,12 @@ func (s *server) token(r *http.Request) (*index.Token, error) {
 	return t, nil
 }
 
-// authorize demands a token that grants scope on repo ("" for a global action): 401
-// without one, 403 when it does not grant the action.
-func (s *server) authorize(r *http.Request, scope index.Scope, repo string) error {
+// authorize demands a token that may do action on repo ("" for a global action), as
+// index.Authorize decides: 401 without one, 403 when it does not grant the action.
+func (s *server) authorize(r *http.Request, action index.Action, repo string) error {
 	t, err := s.token(r)
 	if err != nil {
 		return err
 	}
-	return allow(t, scope, repo)
-}
-
-func allow(t *index.Token, scope index.Scope, repo string) error {
-	if t == nil {
-		return fmt.Errorf("an API token is required (HTTP Basic with user __token__, or Authorization: Bearer): %w", errs.ErrUnauthorized)
-	}
-	if !t.Allows(scope, repo) {
-		what := "every repository"
-		if repo != "" {
-			what = "repository " + repo
-		}
-		if scope == index.ScopeAdmin && repo == "" {
-			what = "this server"
-		}
-		return fmt.Errorf("token %q (scope %s) does not grant %s on %s: %w", t.Name, t.Scope, scope, what, errs.ErrForbidden)
-	}
-	return nil
+	return index.Authorize(t, action, repo)
 }

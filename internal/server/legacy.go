@@ -232,7 +232,7 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request, repo string) (*i
 // legacyUpload is POST /legacy/ of a distribution: twine's upload API.
 func (s *server) legacyUpload(w http.ResponseWriter, r *http.Request) error {
 	repo := distOf(r).d.Repository
-	if err := s.authorize(r, index.ScopeUpload, repo); err != nil {
+	if err := s.authorize(r, index.ActionUpload, repo); err != nil {
 		return err
 	}
 	if _, _, err := s.upload(w, r, repo); err != nil {
@@ -257,7 +257,7 @@ func (s *server) legacyUpload(w http.ResponseWriter, r *http.Request) error {
 // apiUpload is POST /api/repositories/{name}/upload: the same form, answered in JSON.
 func (s *server) apiUpload(w http.ResponseWriter, r *http.Request) error {
 	repo := r.PathValue("name")
-	if err := s.authorize(r, index.ScopeUpload, repo); err != nil {
+	if err := s.authorize(r, index.ActionUpload, repo); err != nil {
 		return err
 	}
 	f, existed, err := s.upload(w, r, repo)

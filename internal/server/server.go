@@ -220,7 +220,7 @@ func (s *server) routeDistribution(w http.ResponseWriter, r *http.Request) error
 		dr.version = *d.Pinned
 	}
 	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && !d.Public {
-		if err := s.authorize(r, index.ScopeRead, d.Repository); err != nil {
+		if err := s.authorize(r, index.ActionRead, d.Repository); err != nil {
 			return err
 		}
 	}
