@@ -14,7 +14,6 @@ import (
 	"github.com/pydepot/pydepot/internal/buildinfo"
 	"github.com/pydepot/pydepot/internal/docs"
 	"github.com/pydepot/pydepot/internal/errs"
-	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/names"
 )
 
@@ -97,38 +96,6 @@ func (s *server) landing(w http.ResponseWriter, r *http.Request, sn *snapshot) e
 	return err
 }
 
-// release is what the project page says about one version.
-type release struct {
-	version      string
-	yanked       bool // every file of the version is yanked
-	yankedReason string
-}
-
-// releases lists p's versions, newest first, with their yanked state.
-func releases(p *index.Project) []release {
-	out := make([]release, 0, len(p.Versions))
-	for i := len(p.Versions) - 1; i >= 0; i-- {
-		rel := release{version: p.Versions[i]}
-		files := 0
-		yanked := 0
-		for _, f := range p.Files {
-			if f.Version != rel.version {
-				continue
-			}
-			files++
-			if f.Yanked {
-				yanked++
-				if rel.yankedReason == "" {
-					rel.yankedReason = f.YankReason
-				}
-			}
-		}
-		rel.yanked = files > 0 && yanked == files
-		out = append(out, rel)
-	}
-	return out
-}
-
 // yankMark is the mark of a yanked release or file, with its reason.
 func yankMark(reason string) string {
 	m := " <strong class=\"yanked\">yanked</strong>"
@@ -154,31 +121,27 @@ func (s *server) projectPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if version != "" {
-		if version, err = findVersion(p, version); err != nil {
+		if version, err = p.FindVersion(version); err != nil {
 			return err
 		}
 	} else {
-		version = latestVersion(p)
+		version = p.Latest()
 	}
-	rels := releases(p)
+	rels := p.Releases()
+	shown := p.Release(version)
 	var b bytes.Buffer
 	display := displayName(p.DisplayName, p.Name)
 	pageHead(&b, display+" "+version)
 	fmt.Fprintf(&b, "<h1>%s %s</h1>\n", html.EscapeString(display), html.EscapeString(version))
-	for _, f := range p.Files {
-		if f.Version == version && f.Summary != "" {
-			fmt.Fprintf(&b, "<p>%s</p>\n", html.EscapeString(f.Summary))
-			break
-		}
+	if shown.Summary != "" {
+		fmt.Fprintf(&b, "<p>%s</p>\n", html.EscapeString(shown.Summary))
 	}
-	for _, rel := range rels {
-		if rel.version == version && rel.yanked {
-			b.WriteString("<p class=\"yanked\"><strong>This release is yanked</strong>")
-			if rel.yankedReason != "" {
-				b.WriteString(": " + html.EscapeString(rel.yankedReason))
-			}
-			b.WriteString(". Installers skip it unless it is pinned exactly.</p>\n")
+	if shown.Yanked {
+		b.WriteString("<p class=\"yanked\"><strong>This release is yanked</strong>")
+		if shown.YankReason != "" {
+			b.WriteString(": " + html.EscapeString(shown.YankReason))
 		}
+		b.WriteString(". Installers skip it unless it is pinned exactly.</p>\n")
 	}
 	index := dr.prefix + "/simple/"
 	if base := s.linkBase(); base != "" {
@@ -188,10 +151,7 @@ func (s *server) projectPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	fmt.Fprintf(&b, "<pre>pip install --index-url %s %s==%s</pre>\n", html.EscapeString(index), html.EscapeString(p.Name), html.EscapeString(version))
 	b.WriteString("<h2>Files</h2>\n<table>\n<tr><th>File</th><th>Size</th><th>SHA-256</th></tr>\n")
-	for _, f := range p.Files {
-		if f.Version != version {
-			continue
-		}
+	for _, f := range shown.Files {
 		cls := ""
 		if f.Yanked {
 			cls = " class=\"yanked\""
@@ -205,16 +165,16 @@ func (s *server) projectPage(w http.ResponseWriter, r *http.Request) error {
 	b.WriteString("</table>\n<h2>Versions</h2>\n<ul>\n")
 	for _, rel := range rels {
 		cls := ""
-		if rel.yanked {
+		if rel.Yanked {
 			cls = " class=\"yanked\""
 		}
-		link := fmt.Sprintf("<a href=\"%s\">%s</a>", html.EscapeString(dr.prefix+"/project/"+url.PathEscape(p.Name)+"/"+url.PathEscape(rel.version)+"/"), html.EscapeString(rel.version))
-		if rel.version == version {
+		link := fmt.Sprintf("<a href=\"%s\">%s</a>", html.EscapeString(dr.prefix+"/project/"+url.PathEscape(p.Name)+"/"+url.PathEscape(rel.Version)+"/"), html.EscapeString(rel.Version))
+		if rel.Version == version {
 			link = "<strong>" + link + "</strong>"
 		}
 		b.WriteString("<li" + cls + ">" + link)
-		if rel.yanked {
-			b.WriteString(yankMark(rel.yankedReason))
+		if rel.Yanked {
+			b.WriteString(yankMark(rel.YankReason))
 		}
 		b.WriteString("</li>\n")
 	}

@@ -7,11 +7,9 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/metadata"
 	"github.com/pydepot/pydepot/internal/names"
-	"github.com/pydepot/pydepot/internal/versions"
 )
 
 // pypiFile is one file in the PyPI JSON API.
@@ -93,12 +91,12 @@ func (s *server) pypiJSON(w http.ResponseWriter, r *http.Request, perVersion boo
 	}
 	version := ""
 	if perVersion {
-		version, err = findVersion(p, r.PathValue("version"))
+		version, err = p.FindVersion(r.PathValue("version"))
 		if err != nil {
 			return err
 		}
 	} else {
-		version = latestVersion(p)
+		version = p.Latest()
 	}
 	base := s.linkBase() + dr.prefix
 	out := pypiProject{LastSerial: p.Serial, URLs: []pypiFile{}, Vulnerabilities: []any{}}
@@ -108,7 +106,6 @@ func (s *server) pypiJSON(w http.ResponseWriter, r *http.Request, perVersion boo
 			out.Releases[v] = []pypiFile{}
 		}
 	}
-	var infoFile *index.File
 	for i := range p.Files {
 		f := &p.Files[i]
 		pf := toPyPIFile(f, base)
@@ -117,67 +114,14 @@ func (s *server) pypiJSON(w http.ResponseWriter, r *http.Request, perVersion boo
 		}
 		if f.Version == version {
 			out.URLs = append(out.URLs, pf)
-			if infoFile == nil || (infoFile.MetadataSHA256 == "" && f.MetadataSHA256 != "") {
-				infoFile = f
-			}
 		}
 	}
-	out.Info = s.pypiInfo(r, p, version, infoFile, base)
+	out.Info = s.pypiInfo(r, p, version, p.Release(version).Described, base)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-PyPI-Last-Serial", fmt.Sprint(p.Serial))
 	revalidate(w, dr)
 	enc := json.NewEncoder(w)
 	return enc.Encode(out)
-}
-
-func findVersion(p *index.Project, want string) (string, error) {
-	wv, err := versions.Parse(want)
-	if err != nil {
-		return "", fmt.Errorf("version %q of %s: %w", want, p.Name, errs.ErrNotFound)
-	}
-	for _, v := range p.Versions {
-		if pv, err := versions.Parse(v); err == nil && pv.Compare(wv) == 0 {
-			return v, nil
-		}
-	}
-	return "", fmt.Errorf("%s has no version %s: %w", p.Name, want, errs.ErrNotFound)
-}
-
-// latestVersion is the highest final release with a file not yanked, else the highest
-// version with such a file, else the highest version.
-func latestVersion(p *index.Project) string {
-	live := map[string]bool{}
-	for _, f := range p.Files {
-		if !f.Yanked {
-			live[f.Version] = true
-		}
-	}
-	best, bestPre := "", ""
-	var bv, bp versions.Version
-	for _, v := range p.Versions {
-		pv, err := versions.Parse(v)
-		if err != nil || !live[v] {
-			continue
-		}
-		if pv.IsPrerelease() {
-			if bestPre == "" || pv.Compare(bp) > 0 {
-				bestPre, bp = v, pv
-			}
-			continue
-		}
-		if best == "" || pv.Compare(bv) > 0 {
-			best, bv = v, pv
-		}
-	}
-	switch {
-	case best != "":
-		return best
-	case bestPre != "":
-		return bestPre
-	case len(p.Versions) > 0:
-		return p.Versions[len(p.Versions)-1]
-	}
-	return ""
 }
 
 func toPyPIFile(f *index.File, base string) pypiFile {
