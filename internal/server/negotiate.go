@@ -3,11 +3,13 @@ package server
 import (
 	"strconv"
 	"strings"
+
+	"github.com/pydepot/pydepot/internal/simplejson"
 )
 
 // Media types of the simple repository API.
 const (
-	mediaJSONv1     = "application/vnd.pypi.simple.v1+json"
+	mediaJSONv1     = simplejson.ContentType
 	mediaJSONLatest = "application/vnd.pypi.simple.latest+json"
 	mediaHTMLv1     = "application/vnd.pypi.simple.v1+html"
 	mediaHTMLLatest = "application/vnd.pypi.simple.latest+html"

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/names"
+	"github.com/pydepot/pydepot/internal/simplejson"
 )
 
 // apiVersion is the simple repository API version served (JSON; the HTML form is frozen
@@ -205,23 +206,10 @@ func displayName(display, norm string) string {
 	return norm
 }
 
-type jsonMeta struct {
-	APIVersion string `json:"api-version"`
-	LastSerial int64  `json:"_last-serial"`
-}
-
-type jsonIndexProject struct {
-	Name       string `json:"name"`
-	LastSerial int64  `json:"_last-serial"`
-}
-
 func renderIndexJSON(projects []index.ProjectSummary, serial int64) ([]byte, error) {
-	out := struct {
-		Meta     jsonMeta           `json:"meta"`
-		Projects []jsonIndexProject `json:"projects"`
-	}{Meta: jsonMeta{APIVersion: apiVersion, LastSerial: serial}, Projects: make([]jsonIndexProject, len(projects))}
+	out := simplejson.Index{Meta: simplejson.Meta{APIVersion: apiVersion, LastSerial: serial}, Projects: make([]simplejson.IndexProject, len(projects))}
 	for i, p := range projects {
-		out.Projects[i] = jsonIndexProject{Name: displayName(p.DisplayName, p.Name), LastSerial: p.Serial}
+		out.Projects[i] = simplejson.IndexProject{Name: displayName(p.DisplayName, p.Name), LastSerial: p.Serial}
 	}
 	return json.Marshal(out)
 }
@@ -278,67 +266,33 @@ func renderProjectHTML(p *index.Project) []byte {
 	return b.Bytes()
 }
 
-type jsonFile struct {
-	Filename       string            `json:"filename"`
-	URL            string            `json:"url"`
-	Hashes         map[string]string `json:"hashes"`
-	RequiresPython *string           `json:"requires-python,omitempty"`
-	// CoreMetadata is PEP 714's key. The older "dist-info-metadata" key is left out of
-	// JSON on purpose: pip 22.3 to 23.1 (Debian 12 ships 23.0.1) crash on its dict form,
-	// which is why PEP 714 renamed it. HTML keeps both attributes.
-	CoreMetadata any    `json:"core-metadata"`
-	Yanked       any    `json:"yanked"`
-	Size         int64  `json:"size"`
-	UploadTime   string `json:"upload-time,omitempty"`
-}
-
-// jsonStatus is PEP 792's project-status; the reason is left out when there is none.
-type jsonStatus struct {
-	Status string `json:"status"`
-	Reason string `json:"reason,omitempty"`
-}
-
 func renderProjectJSON(p *index.Project) ([]byte, error) {
-	out := struct {
-		Meta          jsonMeta   `json:"meta"`
-		Name          string     `json:"name"`
-		ProjectStatus jsonStatus `json:"project-status"`
-		Versions      []string   `json:"versions"`
-		Files         []jsonFile `json:"files"`
-	}{
-		Meta:          jsonMeta{APIVersion: apiVersion, LastSerial: p.Serial},
+	out := simplejson.Project{
+		Meta:          simplejson.Meta{APIVersion: apiVersion, LastSerial: p.Serial},
 		Name:          p.Name,
-		ProjectStatus: jsonStatus{Status: projectStatus(p), Reason: p.StatusReason},
+		ProjectStatus: &simplejson.Status{Status: projectStatus(p), Reason: p.StatusReason},
 		Versions:      p.Versions,
-		Files:         make([]jsonFile, len(offeredFiles(p))),
+		Files:         make([]simplejson.File, len(offeredFiles(p))),
 	}
 	if out.Versions == nil {
 		out.Versions = []string{}
 	}
 	for i := range out.Files {
 		f := &p.Files[i]
-		jf := jsonFile{
+		size := f.Size
+		jf := simplejson.File{
 			Filename: f.Filename,
 			URL:      fileURL(f),
 			Hashes:   map[string]string{"sha256": f.SHA256},
-			Size:     f.Size,
-			Yanked:   false,
+			Size:     &size,
+			Yanked:   simplejson.Yanked{Yanked: f.Yanked, Reason: f.YankReason},
 		}
 		if f.RequiresPython != "" {
 			rp := f.RequiresPython
 			jf.RequiresPython = &rp
 		}
 		if f.MetadataSHA256 != "" {
-			m := map[string]string{"sha256": f.MetadataSHA256}
-			jf.CoreMetadata = m
-		} else {
-			jf.CoreMetadata = false
-		}
-		if f.Yanked {
-			jf.Yanked = true
-			if f.YankReason != "" {
-				jf.Yanked = f.YankReason
-			}
+			jf.CoreMetadata = simplejson.CoreMetadata{Present: true, Hashes: map[string]string{"sha256": f.MetadataSHA256}}
 		}
 		if !f.UploadTime.IsZero() {
 			jf.UploadTime = f.UploadTime.UTC().Format("2006-01-02T15:04:05.000000Z")

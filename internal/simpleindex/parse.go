@@ -11,33 +11,13 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/simplejson"
 )
-
-type jsonPage struct {
-	Meta struct {
-		APIVersion string `json:"api-version"`
-	} `json:"meta"`
-	Name     string     `json:"name"`
-	Versions []string   `json:"versions"`
-	Files    []jsonFile `json:"files"`
-}
-
-type jsonFile struct {
-	Filename       string            `json:"filename"`
-	URL            string            `json:"url"`
-	Hashes         map[string]string `json:"hashes"`
-	RequiresPython *string           `json:"requires-python"`
-	CoreMetadata   json.RawMessage   `json:"core-metadata"`
-	DistInfoMeta   json.RawMessage   `json:"dist-info-metadata"`
-	Yanked         json.RawMessage   `json:"yanked"`
-	Size           *int64            `json:"size"`
-	UploadTime     *string           `json:"upload-time"`
-}
 
 // ParseJSON parses a PEP 691 JSON project page fetched from pageURL (against which file
 // URLs are resolved). Errors wrap errs.ErrInvalid.
 func ParseJSON(data []byte, pageURL *url.URL) (*ProjectPage, error) {
-	var jp jsonPage
+	var jp simplejson.Project
 	if err := json.Unmarshal(data, &jp); err != nil {
 		return nil, fmt.Errorf("project page %s: %w: bad JSON: %v", pageURL, errs.ErrInvalid, err)
 	}
@@ -60,22 +40,21 @@ func ParseJSON(data []byte, pageURL *url.URL) (*ProjectPage, error) {
 		if jf.Size != nil {
 			f.Size = *jf.Size
 		}
-		if jf.UploadTime != nil && *jf.UploadTime != "" {
-			t, err := time.Parse(time.RFC3339Nano, *jf.UploadTime)
+		if jf.UploadTime != "" {
+			t, err := time.Parse(time.RFC3339Nano, jf.UploadTime)
 			if err != nil {
-				return nil, fmt.Errorf("project page %s: file %s: %w: bad upload-time %q", pageURL, jf.Filename, errs.ErrInvalid, *jf.UploadTime)
+				return nil, fmt.Errorf("project page %s: file %s: %w: bad upload-time %q", pageURL, jf.Filename, errs.ErrInvalid, jf.UploadTime)
 			}
 			f.UploadTime = t
 		}
-		if f.Yanked, f.YankedReason, err = boolOrString(jf.Yanked); err != nil {
-			return nil, fmt.Errorf("project page %s: file %s: %w: bad yanked value", pageURL, jf.Filename, errs.ErrInvalid)
-		}
+		f.Yanked, f.YankedReason = jf.Yanked.Yanked, jf.Yanked.Reason
 		meta := jf.CoreMetadata
-		if len(meta) == 0 {
-			meta = jf.DistInfoMeta
+		if !meta.Given() && jf.DistInfoMetadata != nil {
+			meta = *jf.DistInfoMetadata
 		}
-		if f.CoreMetadata, f.CoreMetadataHashes, err = boolOrHashes(meta); err != nil {
-			return nil, fmt.Errorf("project page %s: file %s: %w: bad core-metadata value", pageURL, jf.Filename, errs.ErrInvalid)
+		f.CoreMetadata = meta.Present
+		if meta.Hashes != nil {
+			f.CoreMetadataHashes = lowerHashes(meta.Hashes)
 		}
 		page.Files = append(page.Files, f)
 	}
@@ -88,36 +67,6 @@ func lowerHashes(h map[string]string) map[string]string {
 		out[strings.ToLower(k)] = strings.ToLower(v)
 	}
 	return out
-}
-
-func boolOrString(raw json.RawMessage) (bool, string, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return false, "", nil
-	}
-	var b bool
-	if err := json.Unmarshal(raw, &b); err == nil {
-		return b, "", nil
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return false, "", err
-	}
-	return true, s, nil
-}
-
-func boolOrHashes(raw json.RawMessage) (bool, map[string]string, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return false, nil, nil
-	}
-	var b bool
-	if err := json.Unmarshal(raw, &b); err == nil {
-		return b, nil, nil
-	}
-	var h map[string]string
-	if err := json.Unmarshal(raw, &h); err != nil {
-		return false, nil, err
-	}
-	return true, lowerHashes(h), nil
 }
 
 func resolveURL(base *url.URL, ref string) (string, error) {

@@ -31,6 +31,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pydepot/pydepot/internal/simplejson"
 )
 
 // Options changes what the server offers.
@@ -160,40 +162,26 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
-	if !s.opts.HTML && strings.Contains(r.Header.Get("Accept"), "application/vnd.pypi.simple.v1+json") {
-		type jf struct {
-			Filename       string            `json:"filename"`
-			URL            string            `json:"url"`
-			Hashes         map[string]string `json:"hashes"`
-			RequiresPython *string           `json:"requires-python,omitempty"`
-			CoreMetadata   any               `json:"core-metadata"`
-			Yanked         any               `json:"yanked"`
-			Size           int64             `json:"size"`
-			UploadTime     string            `json:"upload-time"`
-		}
-		out := map[string]any{"meta": map[string]string{"api-version": "1.1"}, "name": project}
-		var list []jf
+	if !s.opts.HTML && strings.Contains(r.Header.Get("Accept"), simplejson.ContentType) {
+		out := simplejson.Project{Meta: simplejson.Meta{APIVersion: "1.1"}, Name: project, Versions: []string{}}
 		for _, f := range files {
-			j := jf{Filename: f.name, URL: "/files/" + f.name, Hashes: map[string]string{"sha256": f.sha256},
-				Size: int64(len(f.data)), UploadTime: "2024-01-02T03:04:05.123456Z", CoreMetadata: false, Yanked: false}
+			size := int64(len(f.data))
+			j := simplejson.File{Filename: f.name, URL: "/files/" + f.name, Hashes: map[string]string{"sha256": f.sha256},
+				Size: &size, UploadTime: "2024-01-02T03:04:05.123456Z"}
 			if f.requiresPython != "" {
 				rp := f.requiresPython
 				j.RequiresPython = &rp
 			}
 			if f.metadata != nil && !s.opts.NoMetadata {
-				j.CoreMetadata = map[string]string{"sha256": f.metaSHA256}
+				j.CoreMetadata = simplejson.CoreMetadata{Present: true, Hashes: map[string]string{"sha256": f.metaSHA256}}
 			}
 			if reason, ok := s.opts.Yanked[f.name]; ok {
-				j.Yanked = true
-				if reason != "" {
-					j.Yanked = reason
-				}
+				j.Yanked = simplejson.Yanked{Yanked: true, Reason: reason}
 			}
-			list = append(list, j)
+			out.Files = append(out.Files, j)
 		}
-		out["files"] = list
 		body, _ := json.Marshal(out)
-		s.writePage(w, r, "application/vnd.pypi.simple.v1+json", body)
+		s.writePage(w, r, simplejson.ContentType, body)
 		return
 	}
 	var b bytes.Buffer

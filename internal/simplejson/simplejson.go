@@ -1,0 +1,139 @@
+// Package simplejson holds the JSON shapes of the simple repository API (PEP 691, with
+// PEP 700's versions, size and upload-time, PEP 714's core-metadata and PEP 792's
+// project status), in one place for the server that writes them, the client that reads
+// them (internal/simpleindex) and the test index (internal/simpleindex/indextest). It is
+// a leaf: it imports only the standard library.
+package simplejson
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// ContentType is the media type of a JSON simple page, version 1.
+const ContentType = "application/vnd.pypi.simple.v1+json"
+
+// Meta is the "meta" object of every page.
+type Meta struct {
+	APIVersion string `json:"api-version"`
+	LastSerial int64  `json:"_last-serial"`
+}
+
+// Index is the index page (/simple/): every project.
+type Index struct {
+	Meta     Meta           `json:"meta"`
+	Projects []IndexProject `json:"projects"`
+}
+
+// IndexProject is one project of the index page.
+type IndexProject struct {
+	Name       string `json:"name"`
+	LastSerial int64  `json:"_last-serial"`
+}
+
+// Project is a project page (/simple/{project}/).
+type Project struct {
+	Meta          Meta     `json:"meta"`
+	Name          string   `json:"name"`
+	ProjectStatus *Status  `json:"project-status,omitempty"`
+	Versions      []string `json:"versions"`
+	Files         []File   `json:"files"`
+}
+
+// Status is PEP 792's project status; the reason is left out when there is none.
+type Status struct {
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// File is one file of a project page.
+type File struct {
+	Filename       string            `json:"filename"`
+	URL            string            `json:"url"`
+	Hashes         map[string]string `json:"hashes"`
+	RequiresPython *string           `json:"requires-python,omitempty"`
+	// CoreMetadata is PEP 714's key. Writers leave the older "dist-info-metadata" out
+	// on purpose: pip 22.3 to 23.1 (Debian 12 ships 23.0.1) crash on its dict form,
+	// which is why PEP 714 renamed it; readers take it when core-metadata is absent.
+	CoreMetadata     CoreMetadata  `json:"core-metadata"`
+	DistInfoMetadata *CoreMetadata `json:"dist-info-metadata,omitempty"`
+	Yanked           Yanked        `json:"yanked"`
+	Size             *int64        `json:"size,omitempty"` // nil: not given
+	UploadTime       string        `json:"upload-time,omitempty"`
+}
+
+// CoreMetadata is false, true, or the hashes of the file's core metadata (PEP 658).
+type CoreMetadata struct {
+	Present bool
+	Hashes  map[string]string // nil with Present: true
+	given   bool              // read from JSON (null included)
+}
+
+// Given reports whether the value was in the JSON read (PEP 714: a reader falls back to
+// dist-info-metadata only when core-metadata is absent).
+func (c CoreMetadata) Given() bool { return c.given }
+
+// MarshalJSON writes the hashes, true or false.
+func (c CoreMetadata) MarshalJSON() ([]byte, error) {
+	switch {
+	case c.Present && c.Hashes != nil:
+		return json.Marshal(c.Hashes)
+	case c.Present:
+		return []byte("true"), nil
+	}
+	return []byte("false"), nil
+}
+
+// UnmarshalJSON reads a boolean, an object of hashes or null (absent).
+func (c *CoreMetadata) UnmarshalJSON(b []byte) error {
+	*c = CoreMetadata{given: true}
+	switch {
+	case bytes.Equal(b, []byte("null")):
+		return nil
+	case b[0] == '{':
+		var h map[string]string
+		if err := json.Unmarshal(b, &h); err != nil {
+			return fmt.Errorf("bad core-metadata value: %w", err)
+		}
+		c.Present, c.Hashes = true, h
+		return nil
+	}
+	if err := json.Unmarshal(b, &c.Present); err != nil {
+		return fmt.Errorf("bad core-metadata value %s: want true, false or hashes", b)
+	}
+	return nil
+}
+
+// Yanked is PEP 592's value: false, true, or the reason (which means yanked).
+type Yanked struct {
+	Yanked bool
+	Reason string
+}
+
+// MarshalJSON writes false, true or the reason.
+func (y Yanked) MarshalJSON() ([]byte, error) {
+	switch {
+	case y.Yanked && y.Reason != "":
+		return json.Marshal(y.Reason)
+	case y.Yanked:
+		return []byte("true"), nil
+	}
+	return []byte("false"), nil
+}
+
+// UnmarshalJSON reads a boolean, a reason or null (not yanked).
+func (y *Yanked) UnmarshalJSON(b []byte) error {
+	*y = Yanked{}
+	switch {
+	case bytes.Equal(b, []byte("null")):
+		return nil
+	case b[0] == '"':
+		y.Yanked = true
+		return json.Unmarshal(b, &y.Reason)
+	}
+	if err := json.Unmarshal(b, &y.Yanked); err != nil {
+		return fmt.Errorf("bad yanked value %s: want true, false or a reason", b)
+	}
+	return nil
+}

@@ -1,0 +1,49 @@
+package simplejson
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestFileValues writes each form of the union values and reads them back, and reads
+// the forms other indexes write.
+func TestFileValues(t *testing.T) {
+	size := int64(7)
+	for _, f := range []File{
+		{Filename: "a.whl", URL: "a", Hashes: map[string]string{"sha256": "00"}},
+		{Filename: "b.whl", URL: "b", Hashes: map[string]string{}, Size: &size,
+			CoreMetadata: CoreMetadata{Present: true, Hashes: map[string]string{"sha256": "11"}}, Yanked: Yanked{Yanked: true}},
+		{Filename: "c.whl", URL: "c", Hashes: map[string]string{}, CoreMetadata: CoreMetadata{Present: true}, Yanked: Yanked{Yanked: true, Reason: "broken"}},
+	} {
+		b, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back File
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if !back.CoreMetadata.Given() {
+			t.Errorf("%s: core-metadata not seen", b)
+		}
+		back.CoreMetadata.given = false
+		if !reflect.DeepEqual(back, f) {
+			t.Errorf("%s read back as %+v, want %+v", b, back, f)
+		}
+	}
+	var f File
+	if err := json.Unmarshal([]byte(`{"filename":"x","yanked":null,"core-metadata":null}`), &f); err != nil || f.Yanked.Yanked || f.CoreMetadata.Present || !f.CoreMetadata.Given() {
+		t.Errorf("nulls: %+v, %v", f, err)
+	}
+	f = File{}
+	if err := json.Unmarshal([]byte(`{"filename":"x","dist-info-metadata":{"sha256":"22"}}`), &f); err != nil || f.CoreMetadata.Given() || f.DistInfoMetadata == nil || f.DistInfoMetadata.Hashes["sha256"] != "22" {
+		t.Errorf("older key only: %+v, %v", f, err)
+	}
+	for _, bad := range []string{`{"yanked":1}`, `{"core-metadata":"yes"}`, `{"core-metadata":{"sha256":1}}`} {
+		if err := json.Unmarshal([]byte(bad), &f); err == nil || !strings.Contains(err.Error(), "bad ") {
+			t.Errorf("%s: err = %v, want it refused naming the value", bad, err)
+		}
+	}
+}
