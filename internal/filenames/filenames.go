@@ -88,23 +88,51 @@ func Parse(filename string) (Dist, error) {
 	return bad("unknown extension (want .whl, .tar.gz or .zip)")
 }
 
-func parseWheel(filename string, bad func(string, ...any) (Dist, error)) (Dist, error) {
-	stem := strings.TrimSuffix(filename, ".whl")
+// WheelParts are the '-'-separated fields of a wheel's file name as written, before any
+// check: the compressed tag set stays compressed ("py2.py3", "none", "any").
+type WheelParts struct {
+	Name, Version, Build  string
+	Python, ABI, Platform string
+	Count                 int // how many fields the name has: 5, or 6 with a build tag
+}
+
+// TagSet returns the compressed tag set, "python-abi-platform".
+func (w WheelParts) TagSet() string { return w.Python + "-" + w.ABI + "-" + w.Platform }
+
+// SplitWheel is the one split of a wheel's file name into its fields (Parse checks them;
+// the index and the server read stored names, already checked, through it). ok is false
+// when the name does not end in .whl or has not 5 or 6 fields (Count says how many).
+func SplitWheel(filename string) (w WheelParts, ok bool) {
+	stem, isWheel := strings.CutSuffix(filename, ".whl")
 	parts := strings.Split(stem, "-")
-	if len(parts) != 5 && len(parts) != 6 {
-		return bad("a wheel name has 5 or 6 '-'-separated parts, not %d", len(parts))
+	w.Count = len(parts)
+	if !isWheel || len(parts) != 5 && len(parts) != 6 {
+		return w, false
 	}
-	d := Dist{Filename: filename, Kind: KindWheel, Name: parts[0], Ext: ".whl"}
+	w.Name, w.Version = parts[0], parts[1]
+	if len(parts) == 6 {
+		w.Build = parts[2]
+	}
+	w.Python, w.ABI, w.Platform = parts[len(parts)-3], parts[len(parts)-2], parts[len(parts)-1]
+	return w, true
+}
+
+func parseWheel(filename string, bad func(string, ...any) (Dist, error)) (Dist, error) {
+	parts, ok := SplitWheel(filename)
+	if !ok {
+		return bad("a wheel name has 5 or 6 '-'-separated parts, not %d", parts.Count)
+	}
+	d := Dist{Filename: filename, Kind: KindWheel, Name: parts.Name, Ext: ".whl"}
 	if !validWheelName(d.Name) {
 		return bad("invalid project name %q", d.Name)
 	}
-	v, err := versions.Parse(parts[1])
+	v, err := versions.Parse(parts.Version)
 	if err != nil {
-		return bad("invalid version %q", parts[1])
+		return bad("invalid version %q", parts.Version)
 	}
 	d.Version = v
-	if len(parts) == 6 {
-		d.Build = parts[2]
+	if parts.Count == 6 {
+		d.Build = parts.Build
 		if d.Build == "" || d.Build[0] < '0' || d.Build[0] > '9' {
 			return bad("build tag %q does not start with a digit", d.Build)
 		}
@@ -112,7 +140,7 @@ func parseWheel(filename string, bad func(string, ...any) (Dist, error)) (Dist, 
 			return bad("invalid build tag %q", d.Build)
 		}
 	}
-	set := strings.Join(parts[len(parts)-3:], "-")
+	set := parts.TagSet()
 	ts, err := tags.ParseSet(set)
 	if err != nil {
 		return Dist{}, fmt.Errorf("invalid distribution file name %q: invalid tags: %w", shorten(filename), err)

@@ -43,21 +43,16 @@ func keyOf(kind, filename string) fileKey {
 		}
 		return k
 	}
-	parts := strings.Split(strings.TrimSuffix(filename, ".whl"), "-")
-	if len(parts) < 5 {
+	parts, ok := filenames.SplitWheel(filename)
+	if !ok {
 		k.tags = filename // not a wheel name; compares equal only to itself
 		return k
 	}
-	if len(parts) == 6 {
-		b := parts[2]
-		i := 0
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		n, _ := strconv.Atoi(b[:i])
-		k.build = strconv.Itoa(n) + b[i:]
+	if parts.Build != "" {
+		n, rest := filenames.Dist{Build: parts.Build}.BuildNumber()
+		k.build = strconv.Itoa(n) + rest
 	}
-	set := parts[len(parts)-3:]
+	set := []string{parts.Python, parts.ABI, parts.Platform}
 	for i, p := range set {
 		ts := strings.Split(strings.ToLower(p), ".")
 		slices.Sort(ts)

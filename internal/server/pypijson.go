@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/pydepot/pydepot/internal/filenames"
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/metadata"
 	"github.com/pydepot/pydepot/internal/names"
@@ -152,11 +153,8 @@ func pythonTag(f *index.File) string {
 	if !strings.HasSuffix(f.Filename, ".whl") {
 		return "source"
 	}
-	parts := strings.Split(strings.TrimSuffix(f.Filename, ".whl"), "-")
-	if len(parts) < 5 {
-		return ""
-	}
-	return parts[len(parts)-3]
+	parts, _ := filenames.SplitWheel(f.Filename)
+	return parts.Python
 }
 
 // pypiInfo fills "info" from the core metadata of one file of the version.
