@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -15,10 +14,7 @@ import (
 // instead of claiming a change, and a yank without --reason keeps the reason.
 func TestYankSaysWhatHappened(t *testing.T) {
 	ctx := context.Background()
-	const whl = "/usr/share/python-wheels/wheel-0.38.4-py3-none-any.whl"
-	if _, err := os.Stat(whl); err != nil {
-		t.Skipf("no Debian wheel: %v", err)
-	}
+	whl := systemWheel(t, "wheel-0.38.4-py3-none-any.whl")
 	srv := testserver.Start(t, testserver.Options{Config: server.Config{StateTTL: -1}, Setup: testserver.UploadFiles("main", whl)})
 	svc, admin := srv.Service, srv.Admin
 	run := func(args ...string) string {
