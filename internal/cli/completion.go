@@ -23,14 +23,19 @@ func completeReleaseProject(env Env) cobra.CompletionFunc {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		repo, _ := cmd.Flags().GetString("repository")
-		return completeFrom(env, func(ctx context.Context, c *client.Client) ([]string, error) {
-			ps, err := c.Projects(ctx, repo)
-			names := make([]string, len(ps))
-			for i, p := range ps {
-				names[i] = p.Name
-			}
-			return names, err
-		})(cmd, args, toComplete)
+		return completeFrom(env, projectNames(repo))(cmd, args, toComplete)
+	}
+}
+
+// projectNames lists the projects of repo, for completion.
+func projectNames(repo string) func(context.Context, *client.Client) ([]string, error) {
+	return func(ctx context.Context, c *client.Client) ([]string, error) {
+		ps, err := c.Projects(ctx, repo)
+		names := make([]string, len(ps))
+		for i, p := range ps {
+			names[i] = p.Name
+		}
+		return names, err
 	}
 }
 

@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/pydepot/pydepot/internal/client"
 	"github.com/pydepot/pydepot/internal/server/wire"
 )
 
@@ -83,14 +81,7 @@ func completeProjectStatus(env Env) cobra.CompletionFunc {
 		case 0:
 			return repos(cmd, args, toComplete)
 		case 1:
-			return completeFrom(env, func(ctx context.Context, c *client.Client) ([]string, error) {
-				ps, err := c.Projects(ctx, args[0])
-				names := make([]string, len(ps))
-				for i, p := range ps {
-					names[i] = p.Name
-				}
-				return names, err
-			})(cmd, args, toComplete)
+			return completeFrom(env, projectNames(args[0]))(cmd, args, toComplete)
 		case 2:
 			var out []string
 			for _, s := range projectStatuses {
