@@ -106,6 +106,7 @@ type limitWriter struct {
 	rc      *http.ResponseController // made on first use: most responses never need it
 	timeout time.Duration
 	last    time.Time // when the deadline was last moved (HTTPServer's WriteTimeout: the request's start)
+	off     bool      // the writer has no deadline to move (not a connection): stop asking
 }
 
 // writeChunk is how much may be sent under one deadline: 128 KiB per minute is the
@@ -113,10 +114,15 @@ type limitWriter struct {
 const writeChunk = 128 << 10
 
 func (w *limitWriter) bump() {
+	if w.off {
+		return
+	}
 	now := time.Now()
 	if now.Sub(w.last) > w.timeout/4 {
 		w.last = now
-		_ = w.controller().SetWriteDeadline(now.Add(w.timeout))
+		if err := w.controller().SetWriteDeadline(now.Add(w.timeout)); errors.Is(err, http.ErrNotSupported) {
+			w.off = true
+		}
 	}
 }
 
