@@ -1,0 +1,33 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// OpenDB opens another pool on the database file at path, with the settings of the
+// store's writer (WAL, busy timeout, BEGIN IMMEDIATE, synchronous NORMAL) and one
+// connection: for a package that keeps its own tables in the same file (internal/tasks,
+// whose job queue River runs on it). One connection, because SQLite lets one writer in at
+// a time and River asks for it (see riversqlite's package doc); BEGIN IMMEDIATE, because
+// a transaction that reads and then writes while another pool writes would otherwise get
+// SQLITE_BUSY at once instead of waiting out the busy timeout. The file is made 0600 as
+// Open makes it; Open (the store) should have migrated it first.
+func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
+	if err := makePrivate(path); err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	return db, nil
+}
