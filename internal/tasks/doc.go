@@ -1,0 +1,37 @@
+// Package tasks runs pydepot's long operations (a sync, later a check or an environment
+// build) as tasks in a durable queue kept in the metadata database, so that a task
+// outlives the request that asked for it and the process that ran it.
+//
+// The queue is River (github.com/riverqueue/river) with its SQLite driver, on the same
+// database file as the metadata store. River gives the parts that are hard to get right
+// (locking a job to one worker across processes, retries with backoff, cancellation of a
+// running job from another process, retention, its own versioned migrations), and the
+// same code runs on PostgreSQL with River's PostgreSQL driver when pydepot scales out.
+// River's tables are created by its migrations (rivermigrate) when the queue opens; what
+// River does not keep (progress, the log, the heartbeat) is in the table task_runs of
+// migration 0005 of internal/metastore/sqlite.
+//
+// States: River's available, scheduled, pending and retryable are Waiting; running is
+// Running; completed is Completed; discarded (attempts used up) is Failed. River has no
+// "fail now": a handler error that is not Retryable ends the job with river.JobCancel,
+// and a cancelled job is Canceled only when someone asked for it (River then records
+// cancel_attempted_at in its metadata), Failed otherwise. The handler's result is
+// River's recorded output; the error is the last attempt's.
+//
+// A task whose process died: River's rescuer retries a job that has been running longer
+// than a fixed time, whether or not its process is alive, so a sync that runs for hours
+// would be run twice, and one whose process died minutes in would wait hours. Instead,
+// while a handler runs its attempt beats a heartbeat (task_runs.heartbeat_at, with the
+// progress and log writes, at least every StaleAfter/6), and every queue runs a reaper
+// that takes a running job whose heartbeat is older than StaleAfter for dead: back to
+// waiting when it has attempts left, failed when not (canceled when that was asked),
+// through the driver call River's rescuer uses, each decided again inside one write
+// transaction so that two reapers cannot both act. River's rescuer is kept out of the
+// way (JobTimeout -1, which it respects). A process that was only paused past StaleAfter
+// sees, at its next heartbeat, that its attempt was taken over and cancels its handler;
+// handlers must be safe to run again (a sync is: its writes go through index.Apply).
+//
+// SQLite: River's pool has one connection (riversqlite's advice: SQLite has one writer)
+// and begins transactions IMMEDIATE, like the store's writer, so that the two pools on
+// one file wait for each other instead of failing with SQLITE_BUSY.
+package tasks
