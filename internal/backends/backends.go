@@ -13,6 +13,7 @@ import (
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/metastore"
 	"github.com/pydepot/pydepot/internal/metastore/sqlite"
+	"github.com/pydepot/pydepot/internal/tasks"
 )
 
 // scaleOut names the issue that brings the shared backends, for the refusals.
@@ -186,4 +187,25 @@ func OpenDirStores(ctx context.Context, dir string, log *slog.Logger) (*index.Se
 	}
 	db, blobs := DataURLs(abs)
 	return OpenStores(ctx, db, blobs, log)
+}
+
+// OpenQueue opens the task queue kept in the metadata database that databaseURL names,
+// on a pool of its own. Open the store first (OpenStore, Open): it migrates the file,
+// and the queue's table comes with those migrations. The returned function closes the
+// pool; call it after the queue's Stop.
+func OpenQueue(ctx context.Context, databaseURL string, cfg tasks.Config) (*tasks.RiverQueue, func() error, error) {
+	path, err := DatabasePath(databaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := sqlite.OpenDB(ctx, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := tasks.Open(ctx, db, cfg)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return q, db.Close, nil
 }
