@@ -32,6 +32,9 @@ const (
 	ActionAdminDistribution Action = "admin-distribution"
 	// ActionManageTokens lists, creates and revokes API tokens (a server-wide action).
 	ActionManageTokens Action = "manage-tokens"
+	// ActionManageTasks lists, shows and cancels tasks (a server-wide action: a task may
+	// touch any repository).
+	ActionManageTasks Action = "manage-tasks"
 )
 
 // rule is a row of the policy: the least scope a token needs for the action, and whether
@@ -55,6 +58,7 @@ var policy = map[Action]rule{
 	ActionAdminDistribution: {scope: ScopeAdmin},
 	ActionAdminRepository:   {scope: ScopeAdmin, global: true},
 	ActionManageTokens:      {scope: ScopeAdmin, global: true},
+	ActionManageTasks:       {scope: ScopeAdmin, global: true},
 }
 
 // scopeRank orders the scopes; an unknown scope grants nothing.

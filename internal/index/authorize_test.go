@@ -70,6 +70,10 @@ func TestAuthorize(t *testing.T) {
 		{"repo admin cannot create repositories", adminMain, index.ActionAdminRepository, "", forbidden},
 		{"repo admin cannot name itself the repository", adminMain, index.ActionAdminRepository, "main", forbidden},
 		{"repo admin cannot manage tokens", adminMain, index.ActionManageTokens, "main", forbidden},
+		{"admin manages tasks", admin, index.ActionManageTasks, "", ok},
+		{"repo admin cannot manage tasks", adminMain, index.ActionManageTasks, "main", forbidden},
+		{"upload cannot manage tasks", upload, index.ActionManageTasks, "", forbidden},
+		{"no token, tasks", none, index.ActionManageTasks, "", unauthorized},
 		{"unknown scope grants nothing", bogus, index.ActionRead, "main", forbidden},
 		{"unknown action", admin, index.Action("delete-everything"), "", forbidden},
 	}
