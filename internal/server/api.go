@@ -43,6 +43,7 @@ func (s *server) apiRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /api/tokens", j(s.createToken))
 	mux.Handle("DELETE /api/tokens/{id}", j(s.revokeToken))
 	mux.Handle("GET /api/imports/{module}", j(s.importCandidates))
+	s.taskRoutes(mux, j)
 	mux.Handle("/api/", j(func(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("%s %s: no such API endpoint: %w", r.Method, r.URL.Path, errs.ErrNotFound)
 	}))

@@ -107,7 +107,10 @@ func (ew *errorWriter) write(w http.ResponseWriter, r *http.Request, err error, 
 	status := statusOf(err)
 	msg := err.Error()
 	var he *httpError
-	if errors.As(err, &he) && status < 500 {
+	// A 503 of the server's own choosing (a part that is off) says what is off; other 5xx
+	// hide their detail.
+	unavailable := errors.As(err, &he) && status == http.StatusServiceUnavailable
+	if errors.As(err, &he) && (status < 500 || unavailable) {
 		msg = he.msg
 		if he.err != nil {
 			msg += ": " + he.err.Error()
@@ -121,7 +124,7 @@ func (ew *errorWriter) write(w http.ResponseWriter, r *http.Request, err error, 
 	for _, sentinel := range []error{index.ErrFilenameReused, index.ErrDuplicateFile} {
 		msg = strings.TrimSuffix(msg, ": "+strings.TrimSuffix(sentinel.Error(), ": "+errs.ErrConflict.Error()))
 	}
-	if status >= 500 {
+	if status >= 500 && !unavailable {
 		id := ew.ids.next()
 		ew.log.Error("request failed", "id", id, "method", r.Method, "path", r.URL.Path, "err", err)
 		w.Header().Set("X-Request-Id", id)

@@ -15,6 +15,7 @@ import (
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/server/wire"
+	"github.com/pydepot/pydepot/internal/tasks"
 )
 
 // DefaultDistribution is the distribution served without a base path.
@@ -44,6 +45,8 @@ type Config struct {
 	// ClientBinary is the path of a pydepot binary offered at /api/client; "" means the
 	// running executable.
 	ClientBinary string
+	// Tasks is the task queue behind /api/tasks; nil answers those with 503 (tasks off).
+	Tasks tasks.Queue
 
 	// Limits on slow clients (see HTTPServer); 0 means the Default... constant of the same
 	// name. HeaderTimeout bounds the sending of the request headers, IdleTimeout the wait
