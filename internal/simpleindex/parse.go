@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +25,7 @@ func ParseJSON(data []byte, pageURL *url.URL) (*ProjectPage, error) {
 	if major, _, _ := strings.Cut(jp.Meta.APIVersion, "."); major != "1" {
 		return nil, fmt.Errorf("project page %s: %w: unsupported api-version %q", pageURL, errs.ErrInvalid, jp.Meta.APIVersion)
 	}
-	page := &ProjectPage{Name: jp.Name, APIVersion: jp.Meta.APIVersion, Versions: jp.Versions}
+	page := &ProjectPage{Name: jp.Name, APIVersion: jp.Meta.APIVersion, Versions: jp.Versions, Serial: max(0, jp.Meta.LastSerial)}
 	for _, jf := range jp.Files {
 		if jf.Filename == "" || strings.ContainsAny(jf.Filename, "/\\") {
 			return nil, fmt.Errorf("project page %s: %w: bad filename %q", pageURL, errs.ErrInvalid, jf.Filename)
@@ -92,6 +93,11 @@ func ParseHTML(data []byte, pageURL *url.URL) (*ProjectPage, error) {
 	base := pageURL
 	var walk func(n *html.Node) error
 	walk = func(n *html.Node) error {
+		if n.Type == html.CommentNode {
+			if serial, ok := commentSerial(n.Data); ok {
+				page.Serial = serial
+			}
+		}
 		if n.Type == html.ElementNode {
 			switch n.Data {
 			case "base":
@@ -197,4 +203,14 @@ func htmlFile(n *html.Node, base *url.URL) (File, bool, error) {
 		}
 	}
 	return f, true, nil
+}
+
+// commentSerial reads PyPI's "<!--SERIAL 123-->" comment.
+func commentSerial(c string) (int64, bool) {
+	v, ok := strings.CutPrefix(strings.TrimSpace(c), "SERIAL ")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	return n, err == nil && n >= 0
 }
