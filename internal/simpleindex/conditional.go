@@ -41,7 +41,7 @@ func (c *Client) ProjectIfChanged(ctx context.Context, name, etag, lastModified 
 			notModified = true
 			return nil
 		}
-		data, err := readCapped(w.body(resp.Body), c.opts.MaxPageSize, what)
+		data, err := readCapped(w.body(resp.Body), c.opts.MaxPageSize, "the page")
 		if err != nil {
 			return bodyError(ctx, err)
 		}

@@ -104,7 +104,7 @@ func (c *Client) fetchOnce(ctx context.Context, w *watch, f File, tmp *os.File, 
 	}
 	defer resp.Body.Close()
 	if resp.ContentLength > c.opts.MaxFileSize {
-		return fmt.Errorf("downloading %s: %w: %d bytes, over the %d limit", f.Filename, errs.ErrTooLarge, resp.ContentLength, c.opts.MaxFileSize)
+		return fmt.Errorf("%w: %d bytes, over the %d limit", errs.ErrTooLarge, resp.ContentLength, c.opts.MaxFileSize)
 	}
 	var h hash.Hash
 	dst := io.Writer(tmp)
@@ -117,15 +117,15 @@ func (c *Client) fetchOnce(ctx context.Context, w *watch, f File, tmp *os.File, 
 		return err
 	}
 	if n > c.opts.MaxFileSize {
-		return fmt.Errorf("downloading %s: %w: over %d bytes", f.Filename, errs.ErrTooLarge, c.opts.MaxFileSize)
+		return fmt.Errorf("%w: over %d bytes", errs.ErrTooLarge, c.opts.MaxFileSize)
 	}
 	if f.Size >= 0 && n != f.Size {
-		return transient(fmt.Errorf("downloading %s: %w: got %d bytes, the index says %d", f.Filename, errs.ErrInvalid, n, f.Size))
+		return transient(fmt.Errorf("%w: got %d bytes, the index says %d", errs.ErrInvalid, n, f.Size))
 	}
 	if h != nil {
 		if got := hex.EncodeToString(h.Sum(nil)); got != want {
 			name := hashAlgos[algo].name
-			return transient(fmt.Errorf("downloading %s: %w: %s %s, the index says %s", f.Filename, errs.ErrInvalid, name, got, want))
+			return transient(fmt.Errorf("%w: %s %s, the index says %s", errs.ErrInvalid, name, got, want))
 		}
 	}
 	return nil

@@ -70,7 +70,7 @@ func (c *Client) ProjectListEntries(ctx context.Context, fn func(ListEntry) erro
 			if fnErr != nil {
 				return fnErr
 			}
-			return bodyError(ctx, fmt.Errorf("%s: %w", what, err))
+			return bodyError(ctx, err)
 		}
 		serial = headerSerial(resp.Header, serial)
 		return nil

@@ -108,7 +108,7 @@ func (c *Client) retry(ctx context.Context, what string, attempt func(ctx contex
 			if ctx.Err() != nil {
 				return fmt.Errorf("%s: %w", what, context.Cause(ctx))
 			}
-			return err
+			return fmt.Errorf("%s: %w", what, err)
 		}
 		if n >= p.Attempts {
 			return fmt.Errorf("%s: giving up after %d attempts: %w", what, n, err)
