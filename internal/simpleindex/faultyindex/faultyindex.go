@@ -111,7 +111,9 @@ func (s *Server) Inject(path string, faults ...Fault) {
 }
 
 // InjectFile queues faults for the downloads of a file.
-func (s *Server) InjectFile(filename string, faults ...Fault) { s.Inject("/files/"+filename, faults...) }
+func (s *Server) InjectFile(filename string, faults ...Fault) {
+	s.Inject("/files/"+filename, faults...)
+}
 
 // Clear drops the faults still queued for path.
 func (s *Server) Clear(path string) {
@@ -262,4 +264,3 @@ func tcpConn(c net.Conn) *net.TCPConn {
 	}
 	return nil
 }
-
