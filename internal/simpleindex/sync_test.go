@@ -2,14 +2,17 @@ package simpleindex_test
 
 import (
 	"bytes"
+	"encoding/pem"
 	"errors"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/httpclient"
 	"github.com/pydepot/pydepot/internal/simpleindex"
 	"github.com/pydepot/pydepot/internal/simpleindex/indextest"
 )
@@ -176,4 +179,41 @@ func copyAs(t testing.TB, path, name string) string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestRemoteTransport: a remote over https with its own CA file and Basic credentials
+// (Options.Username/Password, which win over Token) lists, pages and fetches.
+func TestRemoteTransport(t *testing.T) {
+	paths := realWheels(t)
+	srv := indextest.New(t, paths, indextest.Options{TLS: true, BasicUser: "alice", BasicPassword: "s3cret"})
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hc, err := httpclient.NewWith(httpclient.Config{CACertFile: ca})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := simpleindex.New([]string{srv.SimpleURL}, hc, simpleindex.Options{Username: "alice", Password: "s3cret", Token: "ignored"})
+	n := 0
+	if _, err := c.ProjectList(t.Context(), func(string) error { n++; return nil }); err != nil || n != len(paths) {
+		t.Fatalf("list: %d names, %v", n, err)
+	}
+	page, _, err := c.ProjectIfChanged(t.Context(), "wheel", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := c.Fetch(t.Context(), page.Files[0], dir); err != nil {
+		t.Fatal(err)
+	}
+	wrong, _ := simpleindex.New([]string{srv.SimpleURL}, hc, simpleindex.Options{Username: "alice", Password: "wrong"})
+	if _, _, err := wrong.ProjectIfChanged(t.Context(), "wheel", "", ""); !errors.Is(err, errs.ErrUnauthorized) {
+		t.Errorf("wrong password: %v", err)
+	}
+	untrusted, _ := simpleindex.New([]string{srv.SimpleURL}, httpclient.New(time.Minute), simpleindex.Options{Username: "alice", Password: "s3cret"})
+	start := time.Now()
+	if _, _, err := untrusted.ProjectIfChanged(t.Context(), "wheel", "", ""); err == nil || !strings.Contains(err.Error(), "certificate") || time.Since(start) > 2*time.Second {
+		t.Errorf("without the CA (and not retried): %v after %s", err, time.Since(start))
+	}
 }
