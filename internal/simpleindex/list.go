@@ -159,8 +159,9 @@ func (c *capReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// tokenCapReader fails when the JSON decoder holds more than maxToken unconsumed bytes:
-// one value too long to be a listing's (json.Decoder buffers a whole token).
+// tokenCapReader fails when the JSON decoder holds more than maxToken unconsumed bytes
+// and asks for more: one value too long to be a listing's (json.Decoder buffers a whole
+// token). The decoder's buffer so stays under about twice maxToken.
 type tokenCapReader struct {
 	r    io.Reader
 	dec  *json.Decoder
