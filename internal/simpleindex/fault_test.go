@@ -193,3 +193,30 @@ func TestRetryAfter(t *testing.T) {
 		t.Errorf("cancelled while waiting: %v after %s, retries %v", err, time.Since(start), retries)
 	}
 }
+
+// TestFetchMetadata: the PEP 658 file through faults that a retry cures; a corrupt one
+// every time is ErrInvalid naming both digests; none announced is ErrNotFound.
+func TestFetchMetadata(t *testing.T) {
+	srv := faultyindex.New(t, realWheels(t), indextest.Options{})
+	c, _ := simpleindex.New([]string{srv.SimpleURL}, nil, fastOpts())
+	page, _, err := c.ProjectIfChanged(t.Context(), "pip", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := page.Files[0]
+	path := "/files/" + f.Filename + ".metadata"
+	srv.Inject(path, faultyindex.Fault{Kind: faultyindex.Reset, Times: 1}, faultyindex.Fault{Kind: faultyindex.Corrupt, Times: 1}, faultyindex.Fault{Kind: faultyindex.Status, Code: 502, Times: 1})
+	data, err := c.FetchMetadata(t.Context(), f)
+	if err != nil || !bytes.Equal(data, srv.Metadata(f.Filename)) || srv.Hits(path) != 4 {
+		t.Fatalf("after three faults: %d bytes, %v, %d requests", len(data), err, srv.Hits(path))
+	}
+	srv.Inject(path, faultyindex.Fault{Kind: faultyindex.Corrupt})
+	if _, err := c.FetchMetadata(t.Context(), f); !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), f.CoreMetadataHashes["sha256"]) {
+		t.Errorf("always corrupt: %v", err)
+	}
+	none := f
+	none.CoreMetadata = false
+	if _, err := c.FetchMetadata(t.Context(), none); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("not announced: %v", err)
+	}
+}

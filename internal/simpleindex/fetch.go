@@ -152,3 +152,43 @@ func copyBody(dst io.Writer, body io.Reader) (int64, error) {
 		}
 	}
 }
+
+// FetchMetadata returns f's PEP 658 metadata file (f.URL+".metadata"), retried as Fetch
+// is and checked against f.CoreMetadataHashes' sha256 when given. It does not fall back
+// to the distribution file (Metadata does; sync extracts from the file it fetched).
+// Errors: f announces no metadata file, or the index has none, wraps errs.ErrNotFound; a
+// digest that still differs after the retries errs.ErrInvalid (naming both); a file over
+// Options.MaxMetadataSize errs.ErrTooLarge.
+func (c *Client) FetchMetadata(ctx context.Context, f File) ([]byte, error) {
+	what := "metadata of " + f.Filename
+	if !f.CoreMetadata {
+		return nil, fmt.Errorf("%s: %w: the index announces no metadata file", what, errs.ErrNotFound)
+	}
+	want := f.CoreMetadataHashes["sha256"]
+	if b, err := hex.DecodeString(want); want != "" && (err != nil || len(b) != sha256.Size) {
+		return nil, fmt.Errorf("%s: %w: the index gives sha256 %.140q, which is not a sha256 digest", what, errs.ErrInvalid, want)
+	}
+	var data []byte
+	err := c.retry(ctx, what, func(ctx context.Context, w *watch) error {
+		resp, err := c.do(ctx, f.URL+".metadata", reqOpts{identity: true})
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		data, err = readCapped(w.body(resp.Body), c.opts.MaxMetadataSize, "the body")
+		if err != nil {
+			return bodyError(ctx, err)
+		}
+		if want != "" {
+			sum := sha256.Sum256(data)
+			if got := hex.EncodeToString(sum[:]); got != want {
+				return transient(fmt.Errorf("%w: sha256 %s, the index says %s", errs.ErrInvalid, got, want))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return data, nil
+}
