@@ -3,13 +3,22 @@
 // the client-side packages can share it without depending on the CLI.
 //
 // Nothing in pydepot uses http.DefaultClient, which has no timeouts: a command builds one
-// client with New and passes it down; a package given none builds its own with New.
+// client with New and passes it down; a package given none builds its own with New. A
+// remote index that needs its own proxy, CA or relaxed verification gets a client of its
+// own from NewWith.
 package httpclient
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"time"
+
+	"github.com/pydepot/pydepot/internal/errs"
 )
 
 // DefaultResponseTimeout bounds the wait for a server's answer once a request is sent:
@@ -17,21 +26,84 @@ import (
 // hangs does not hang the command.
 const DefaultResponseTimeout = 5 * time.Minute
 
+// Config is the transport of one client (one remote index, say).
+type Config struct {
+	// ResponseTimeout bounds the wait for the answer's headers (0 = DefaultResponseTimeout).
+	ResponseTimeout time.Duration
+	// Proxy is the proxy URL (http://, https:// or socks5://, userinfo allowed) every
+	// request goes through; "" means the environment's (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
+	Proxy string
+	// CACertFile is a PEM file of CA certificates trusted besides the system's.
+	CACertFile string
+	// Insecure skips the verification of the server's certificate (never the default).
+	Insecure bool
+}
+
 // New returns a client whose connecting and TLS handshake get 10 s each and the answer's
 // headers responseTimeout; a body (an upload, a download) may take as long as it needs,
 // bounded by the caller's context.
 func New(responseTimeout time.Duration) *http.Client {
+	c, _ := NewWith(Config{ResponseTimeout: responseTimeout}) // cannot fail without proxy or CA file
+	return c
+}
+
+// NewWith returns a client as New does, with cfg's proxy and TLS settings. Errors wrap
+// errs.ErrInvalid: a proxy URL that does not parse or has another scheme, a CA file that
+// cannot be read or holds no PEM certificate.
+func NewWith(cfg Config) (*http.Client, error) {
+	if cfg.ResponseTimeout <= 0 {
+		cfg.ResponseTimeout = DefaultResponseTimeout
+	}
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
-	return &http.Client{Transport: &http.Transport{
+	t := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           dialer.DialContext,
 		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: responseTimeout,
+		ResponseHeaderTimeout: cfg.ResponseTimeout,
 		ExpectContinueTimeout: time.Second,
 		IdleConnTimeout:       90 * time.Second,
 		MaxIdleConnsPerHost:   4,
 		ForceAttemptHTTP2:     true,
-	}}
+	}
+	if cfg.Proxy != "" {
+		u, err := url.Parse(cfg.Proxy)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5" && u.Scheme != "socks5h") {
+			return nil, fmt.Errorf("proxy %q: want http://HOST:PORT, https://HOST:PORT or socks5://HOST:PORT: %w", redact(cfg.Proxy), errs.ErrInvalid)
+		}
+		t.Proxy = http.ProxyURL(u)
+	}
+	if cfg.CACertFile != "" || cfg.Insecure {
+		tc := &tls.Config{MinVersion: tls.VersionTLS12}
+		if cfg.CACertFile != "" {
+			pem, err := os.ReadFile(cfg.CACertFile)
+			if err != nil {
+				return nil, fmt.Errorf("CA certificate file: %v: %w", err, errs.ErrInvalid)
+			}
+			pool, err := x509.SystemCertPool()
+			if err != nil || pool == nil {
+				pool = x509.NewCertPool()
+			}
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("CA certificate file %s: no PEM certificate in it: %w", cfg.CACertFile, errs.ErrInvalid)
+			}
+			tc.RootCAs = pool
+		}
+		tc.InsecureSkipVerify = cfg.Insecure //nolint:gosec // asked for, per remote (--insecure)
+		t.TLSClientConfig = tc
+	}
+	return &http.Client{Transport: t}, nil
+}
+
+// redact drops the password of a URL for messages.
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	return u.String()
 }
 
 // OrNew returns hc, or a new client from New(DefaultResponseTimeout) when hc is nil.

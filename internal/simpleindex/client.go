@@ -13,9 +13,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/pydepot/pydepot/internal/buildinfo"
 	"github.com/pydepot/pydepot/internal/errs"
@@ -64,6 +66,13 @@ func New(baseURLs []string, httpClient *http.Client, opts Options) (*Client, err
 	if c.opts.MaxFileSize <= 0 {
 		c.opts.MaxFileSize = 8 << 30
 	}
+	c.opts.Retry = c.opts.Retry.withDefaults()
+	setDefault(&c.opts.MinRate, 1024)
+	setDefault(&c.opts.RateWindow, 30*time.Second)
+	setDefault(&c.opts.HeaderTimeout, 2*time.Minute)
+	setDefault(&c.opts.MaxListSize, 1<<30)
+	setDefault(&c.opts.MaxProjects, 2_000_000)
+	setDefault(&c.opts.MaxNameLength, 200)
 	for _, s := range baseURLs {
 		u, err := url.Parse(s)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -115,7 +124,7 @@ func redact(s string) string {
 }
 
 // authorize adds credentials for u: the userinfo of the base URL on the same host, else
-// the token for a base URL host, else netrc. It returns where they came from ("" for
+// Options.Username/Password, else the token for a base URL host, else netrc. It returns where they came from ("" for
 // none), for error messages.
 func (c *Client) authorize(req *http.Request) string {
 	u := req.URL
@@ -134,6 +143,10 @@ func (c *Client) authorize(req *http.Request) string {
 			req.SetBasicAuth(b.User.Username(), pw)
 			return "the index URL's user and password"
 		}
+		if c.opts.Username != "" {
+			req.SetBasicAuth(c.opts.Username, c.opts.Password)
+			return "the user and password"
+		}
 		if c.opts.Token != "" {
 			req.SetBasicAuth("__token__", c.opts.Token)
 			return "the token (PYDEPOT_TOKEN)"
@@ -147,21 +160,42 @@ func (c *Client) authorize(req *http.Request) string {
 }
 
 func (c *Client) get(ctx context.Context, rawURL, accept string) (*http.Response, error) {
-	return c.getIfNoneMatch(ctx, rawURL, accept, "")
+	return c.do(ctx, rawURL, reqOpts{accept: accept})
 }
 
 // getIfNoneMatch is get with an If-None-Match header when etag is not ""; it then also
 // returns 304 responses.
 func (c *Client) getIfNoneMatch(ctx context.Context, rawURL, accept, etag string) (*http.Response, error) {
+	return c.do(ctx, rawURL, reqOpts{accept: accept, etag: etag})
+}
+
+// reqOpts are the variable headers of a GET.
+type reqOpts struct {
+	accept       string
+	etag         string // If-None-Match
+	lastModified string // If-Modified-Since
+	identity     bool   // Accept-Encoding: identity (file bytes are hashed as sent)
+}
+
+// do sends a GET with credentials and version headers. It returns 200 responses, and 304
+// ones when a validator was sent; other statuses are errors (an *HTTPError when no
+// category fits).
+func (c *Client) do(ctx context.Context, rawURL string, o reqOpts) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: bad URL %q", errs.ErrInvalid, redact(rawURL))
 	}
-	if accept != "" {
-		req.Header.Set("Accept", accept)
+	if o.accept != "" {
+		req.Header.Set("Accept", o.accept)
 	}
-	if etag != "" {
-		req.Header.Set("If-None-Match", etag)
+	if o.etag != "" {
+		req.Header.Set("If-None-Match", o.etag)
+	}
+	if o.lastModified != "" {
+		req.Header.Set("If-Modified-Since", o.lastModified)
+	}
+	if o.identity {
+		req.Header.Set("Accept-Encoding", "identity")
 	}
 	buildinfo.SetHeaders(req.Header)
 	if c.opts.UserAgent != "" {
@@ -181,7 +215,7 @@ func (c *Client) getIfNoneMatch(ctx context.Context, rawURL, accept, etag string
 		return nil, &getError{msg: fmt.Sprintf("GET %s: %v%s", redact(rawURL), err, hint), err: err}
 	}
 	c.checkVersion(resp)
-	if resp.StatusCode == http.StatusOK || (etag != "" && resp.StatusCode == http.StatusNotModified) {
+	if resp.StatusCode == http.StatusOK || ((o.etag != "" || o.lastModified != "") && resp.StatusCode == http.StatusNotModified) {
 		return resp, nil
 	}
 	resp.Body.Close()
@@ -200,9 +234,30 @@ func (c *Client) getIfNoneMatch(ctx context.Context, rawURL, accept, etag string
 	case http.StatusForbidden:
 		cat = errs.ErrForbidden
 	default:
-		return nil, fmt.Errorf("GET %s: HTTP %s", redact(rawURL), resp.Status)
+		return nil, &HTTPError{URL: redact(rawURL), StatusCode: resp.StatusCode, Status: resp.Status, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	}
 	return nil, fmt.Errorf("GET %s: HTTP %s%s: %w", redact(rawURL), resp.Status, hint, cat)
+}
+
+// HTTPError is an answer with a status no error category covers (5xx, 429, ...).
+type HTTPError struct {
+	URL        string // without credentials
+	StatusCode int
+	Status     string
+	RetryAfter time.Duration // from Retry-After; 0 when absent
+}
+
+func (e *HTTPError) Error() string { return fmt.Sprintf("GET %s: HTTP %s", e.URL, e.Status) }
+
+// Temporary reports whether the status says to try again (408, 429, 5xx but 501 and 505).
+func (e *HTTPError) Temporary() bool {
+	switch e.StatusCode {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests:
+		return true
+	case http.StatusNotImplemented, http.StatusHTTPVersionNotSupported:
+		return false
+	}
+	return e.StatusCode >= 500
 }
 
 // getError is a request that got no answer; it keeps the cause for errors.Is.
@@ -281,6 +336,7 @@ func (c *Client) fetchProject(ctx context.Context, norm string) (*ProjectPage, e
 		}
 		if merged.APIVersion == "" {
 			merged.APIVersion = page.APIVersion
+			merged.ETag, merged.LastModified, merged.Serial = page.ETag, page.LastModified, page.Serial
 		}
 		for _, v := range page.Versions {
 			if !seenV[v] {
@@ -337,16 +393,44 @@ func (c *Client) fetchPage(ctx context.Context, base *url.URL, norm string) (*Pr
 			c.storeCachedPage(u, &cachedPage{ETag: etag, ContentType: ct, URL: pageURL.String(), Body: data})
 		}
 	}
-	switch {
-	case ct == "application/vnd.pypi.simple.v1+json" || ct == "application/json":
-		return ParseJSON(data, &pageURL)
-	case ct == "application/vnd.pypi.simple.v1+html" || ct == "text/html":
-		return ParseHTML(data, &pageURL)
-	case strings.HasPrefix(strings.TrimSpace(string(data)), "{"):
-		return ParseJSON(data, &pageURL)
-	default:
-		return ParseHTML(data, &pageURL)
+	page, err := parsePage(data, ct, &pageURL)
+	if err != nil {
+		return nil, err
 	}
+	page.ETag, page.LastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+	if page.ETag == "" && cached != nil {
+		page.ETag = cached.ETag
+	}
+	page.Serial = headerSerial(resp.Header, page.Serial)
+	return page, nil
+}
+
+// parsePage parses a project page by its content type (ct without parameters), else by
+// its first byte.
+func parsePage(data []byte, ct string, pageURL *url.URL) (*ProjectPage, error) {
+	switch {
+	case isJSON(ct):
+		return ParseJSON(data, pageURL)
+	case isHTML(ct):
+		return ParseHTML(data, pageURL)
+	case strings.HasPrefix(strings.TrimSpace(string(data)), "{"):
+		return ParseJSON(data, pageURL)
+	default:
+		return ParseHTML(data, pageURL)
+	}
+}
+
+func isJSON(ct string) bool {
+	return ct == "application/vnd.pypi.simple.v1+json" || ct == "application/json"
+}
+func isHTML(ct string) bool { return ct == "application/vnd.pypi.simple.v1+html" || ct == "text/html" }
+
+// headerSerial is the X-PyPI-Last-Serial header's value, else def.
+func headerSerial(h http.Header, def int64) int64 {
+	if n, err := strconv.ParseInt(strings.TrimSpace(h.Get("X-PyPI-Last-Serial")), 10, 64); err == nil && n >= 0 {
+		return n
+	}
+	return def
 }
 
 // hashingWriter counts and hashes what passes through.

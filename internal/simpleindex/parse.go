@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +25,7 @@ func ParseJSON(data []byte, pageURL *url.URL) (*ProjectPage, error) {
 	if major, _, _ := strings.Cut(jp.Meta.APIVersion, "."); major != "1" {
 		return nil, fmt.Errorf("project page %s: %w: unsupported api-version %q", pageURL, errs.ErrInvalid, jp.Meta.APIVersion)
 	}
-	page := &ProjectPage{Name: jp.Name, APIVersion: jp.Meta.APIVersion, Versions: jp.Versions}
+	page := &ProjectPage{Name: jp.Name, APIVersion: jp.Meta.APIVersion, Versions: jp.Versions, Serial: max(0, jp.Meta.LastSerial)}
 	for _, jf := range jp.Files {
 		if jf.Filename == "" || strings.ContainsAny(jf.Filename, "/\\") {
 			return nil, fmt.Errorf("project page %s: %w: bad filename %q", pageURL, errs.ErrInvalid, jf.Filename)
@@ -34,14 +35,16 @@ func ParseJSON(data []byte, pageURL *url.URL) (*ProjectPage, error) {
 			return nil, fmt.Errorf("project page %s: file %s: %w", pageURL, jf.Filename, err)
 		}
 		f := File{Filename: jf.Filename, URL: u, Hashes: lowerHashes(jf.Hashes), Size: -1}
+		fragmentHash(f.Hashes, jf.URL) // some indexes put it only in the URL
+
 		if jf.RequiresPython != nil {
 			f.RequiresPython = strings.TrimSpace(*jf.RequiresPython)
 		}
-		if jf.Size != nil {
+		if jf.Size != nil && *jf.Size >= 0 {
 			f.Size = *jf.Size
 		}
 		if jf.UploadTime != "" {
-			t, err := time.Parse(time.RFC3339Nano, jf.UploadTime)
+			t, err := parseUploadTime(jf.UploadTime)
 			if err != nil {
 				return nil, fmt.Errorf("project page %s: file %s: %w: bad upload-time %q", pageURL, jf.Filename, errs.ErrInvalid, jf.UploadTime)
 			}
@@ -59,6 +62,34 @@ func ParseJSON(data []byte, pageURL *url.URL) (*ProjectPage, error) {
 		page.Files = append(page.Files, f)
 	}
 	return page, nil
+}
+
+// parseUploadTime reads PEP 700's upload-time: ISO 8601 in UTC ("2024-01-02T03:04:05.123456Z"),
+// also with another offset, or without a zone (taken as UTC, as PEP 700 says they are).
+func parseUploadTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err == nil {
+		return t.UTC(), nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999"} {
+		if t, err2 := time.Parse(layout, s); err2 == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, err
+}
+
+// fragmentHash adds the "#<algo>=<hex>" of rawURL to h when h lacks that algorithm.
+func fragmentHash(h map[string]string, rawURL string) {
+	_, frag, ok := strings.Cut(rawURL, "#")
+	if !ok {
+		return
+	}
+	if algo, hex, ok := strings.Cut(frag, "="); ok && algo != "" && hex != "" {
+		if algo = strings.ToLower(algo); h[algo] == "" {
+			h[algo] = strings.ToLower(hex)
+		}
+	}
 }
 
 func lowerHashes(h map[string]string) map[string]string {
@@ -92,6 +123,11 @@ func ParseHTML(data []byte, pageURL *url.URL) (*ProjectPage, error) {
 	base := pageURL
 	var walk func(n *html.Node) error
 	walk = func(n *html.Node) error {
+		if n.Type == html.CommentNode {
+			if serial, ok := commentSerial(n.Data); ok {
+				page.Serial = serial
+			}
+		}
 		if n.Type == html.ElementNode {
 			switch n.Data {
 			case "base":
@@ -169,9 +205,7 @@ func htmlFile(n *html.Node, base *url.URL) (File, bool, error) {
 	}
 	u := base.ResolveReference(ref)
 	f := File{Hashes: map[string]string{}, Size: -1}
-	if algo, hex, ok := strings.Cut(u.Fragment, "="); ok && algo != "" && hex != "" {
-		f.Hashes[strings.ToLower(algo)] = strings.ToLower(hex)
-	}
+	fragmentHash(f.Hashes, "#"+u.Fragment)
 	u.Fragment, u.RawFragment = "", ""
 	f.URL = u.String()
 	f.Filename = text(n)
@@ -197,4 +231,14 @@ func htmlFile(n *html.Node, base *url.URL) (File, bool, error) {
 		}
 	}
 	return f, true, nil
+}
+
+// commentSerial reads PyPI's "<!--SERIAL 123-->" comment.
+func commentSerial(c string) (int64, bool) {
+	v, ok := strings.CutPrefix(strings.TrimSpace(c), "SERIAL ")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	return n, err == nil && n >= 0
 }

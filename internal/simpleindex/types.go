@@ -36,11 +36,20 @@ type ProjectPage struct {
 	APIVersion string   // meta.api-version ("1.0" for HTML)
 	Versions   []string // PEP 700 versions list, when given
 	Files      []File
+	// ETag and LastModified are the page's validators, as the server sent them ("" when
+	// it sent none), for ProjectIfChanged.
+	ETag, LastModified string
+	// Serial is the project's last serial: the X-PyPI-Last-Serial header, else the JSON
+	// meta "_last-serial", else an HTML "<!--SERIAL n-->" comment (PyPI's); 0 when none.
+	Serial int64
 }
 
 // Options configures a Client. The zero value is usable.
 type Options struct {
 	Logger *slog.Logger
+	// Username and Password, when Username is set, are sent as HTTP Basic credentials
+	// to every base URL host without userinfo (before Token, which is then ignored).
+	Username, Password string
 	// Token is sent as HTTP Basic "__token__:<Token>" to every base URL without userinfo.
 	Token string
 	// NetrcPath is a netrc file consulted for hosts without other credentials ("" = none).
@@ -60,6 +69,24 @@ type Options struct {
 	// CacheDir, when set, keeps project pages that came with an ETag and revalidates
 	// them with If-None-Match (a 304 reuses the stored page).
 	CacheDir string
+	// Retry is how the calls made for sync (ProjectIfChanged, ProjectList, Fetch) retry;
+	// the zero value means DefaultRetry. Project, Metadata and Download do not retry.
+	Retry RetryPolicy
+	// MinRate and RateWindow bound a slow upstream in the calls made for sync: an answer
+	// whose headers take longer than HeaderTimeout, or whose body brings fewer than
+	// MinRate×RateWindow bytes in any RateWindow, is abandoned (and retried). Defaults:
+	// 1 KiB/s over 30 s, headers in 2 min.
+	MinRate       int64 // bytes per second
+	RateWindow    time.Duration
+	HeaderTimeout time.Duration
+	// MaxListSize caps the body of the project list (default 1 GiB), MaxProjects the names
+	// in it (default 2,000,000) and MaxNameLength each name (default 200 bytes).
+	MaxListSize   int64
+	MaxProjects   int
+	MaxNameLength int
+	// OnRetry, when set, is told of each retry of a sync call (what, the attempt that
+	// failed, its error, and the wait before the next), e.g. for a task's log.
+	OnRetry func(what string, attempt int, err error, wait time.Duration)
 	// TempDir is where Metadata spools a distribution file when no PEP 658 metadata exists
 	// ("" = os.TempDir()).
 	TempDir string

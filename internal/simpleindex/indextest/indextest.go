@@ -4,10 +4,16 @@
 //	srv := indextest.New(t, []string{"/usr/share/python-wheels/pip-23.0.1-py3-none-any.whl"}, indextest.Options{})
 //	c, _ := simpleindex.New([]string{srv.SimpleURL}, nil, simpleindex.Options{})
 //
-// Routes: GET /simple/{project}/ (JSON when the Accept header asks for
-// application/vnd.pypi.simple.v1+json, else HTML with relative links), GET
-// /files/{filename} and GET /files/{filename}.metadata (PEP 658, the wheel's METADATA).
-// Requires-Python is read from each wheel's METADATA, as a real index does.
+// Routes: GET /simple/ (the project list), GET /simple/{project}/ (JSON when the Accept
+// header asks for application/vnd.pypi.simple.v1+json, else HTML with relative links),
+// GET /files/{filename} and GET /files/{filename}.metadata (PEP 658, the wheel's
+// METADATA). Requires-Python is read from each wheel's METADATA, as a real index does.
+//
+// Pages carry an ETag (answering If-None-Match with 304), a Last-Modified (answering
+// If-Modified-Since), and serials (X-PyPI-Last-Serial and the JSON "_last-serial": the
+// index's on the list, each project's on its page and list entry), which Add and Remove
+// raise, as sync tests need. Options.Wrap puts a handler in front
+// (package faultyindex uses it to inject faults).
 package indextest
 
 import (
@@ -28,6 +34,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -44,6 +51,13 @@ type Options struct {
 	Token string
 	// BasicUser/BasicPassword, when set, are required as HTTP Basic credentials.
 	BasicUser, BasicPassword string
+	// NoETag leaves the ETag out, so that only Last-Modified validates (as some static
+	// servers do).
+	NoETag bool
+	// TLS serves https with httptest's certificate (Server.Certificate, Server.Client).
+	TLS bool
+	// Wrap, when set, wraps the server's handler (after the request count, before auth).
+	Wrap func(http.Handler) http.Handler
 }
 
 // Server is a running fake index.
@@ -54,8 +68,15 @@ type Server struct {
 	// NotModified counts the 304 answers to If-None-Match (pages carry an ETag).
 	NotModified atomic.Int64
 	opts        Options
-	projects    map[string][]*file
-	files       map[string]*file
+
+	mu       sync.Mutex
+	projects map[string][]*file
+	files    map[string]*file
+	serial   int64
+	changed  map[string]time.Time // project -> last change, for Last-Modified
+	serials  map[string]int64     // project -> serial of its last change
+	// lastChange is the date of the latest change.
+	lastChange time.Time
 }
 
 type file struct {
@@ -76,42 +97,155 @@ func normalize(s string) string { return strings.ToLower(normRE.ReplaceAllString
 // metadata is not offered). It is closed when the test ends.
 func New(t testing.TB, paths []string, opts Options) *Server {
 	t.Helper()
-	s := &Server{opts: opts, projects: map[string][]*file{}, files: map[string]*file{}}
+	// Last-Modified has a resolution of a second: start in the past so that a change
+	// made now is newer than any date a client holds from before it.
+	start := time.Now().Add(-time.Hour).Truncate(time.Second)
+	s := &Server{opts: opts, projects: map[string][]*file{}, files: map[string]*file{}, changed: map[string]time.Time{}, serials: map[string]int64{}, lastChange: start}
 	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatalf("indextest: %v", err)
-		}
-		f := &file{name: filepath.Base(p), path: p, data: data}
-		sum := sha256.Sum256(data)
-		f.sha256 = hex.EncodeToString(sum[:])
-		var project string
-		if strings.HasSuffix(f.name, ".whl") {
-			project = normalize(strings.SplitN(f.name, "-", 2)[0])
-			f.metadata, err = wheelMetadata(data)
-			if err != nil {
-				t.Fatalf("indextest: %s: %v", f.name, err)
-			}
-			msum := sha256.Sum256(f.metadata)
-			f.metaSHA256 = hex.EncodeToString(msum[:])
-			hdr, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(f.metadata))).ReadMIMEHeader()
-			if err == nil || len(hdr) > 0 {
-				f.requiresPython = hdr.Get("Requires-Python")
-			}
-		} else {
-			base := strings.TrimSuffix(strings.TrimSuffix(f.name, ".tar.gz"), ".zip")
-			project = normalize(base[:strings.LastIndex(base, "-")])
-		}
-		s.projects[project] = append(s.projects[project], f)
-		s.files[f.name] = f
+		s.Add(t, p)
 	}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /simple/{$}", s.list)
 	mux.HandleFunc("GET /simple/{project}/", s.page)
 	mux.HandleFunc("GET /files/{filename}", s.file)
-	s.Server = httptest.NewServer(s.auth(mux))
+	var h http.Handler = mux
+	if opts.Wrap != nil {
+		h = opts.Wrap(h)
+	}
+	if opts.TLS {
+		s.Server = httptest.NewTLSServer(s.auth(h))
+	} else {
+		s.Server = httptest.NewServer(s.auth(h))
+	}
 	s.SimpleURL = s.Server.URL + "/simple/"
 	t.Cleanup(s.Close)
 	return s
+}
+
+// Add serves one more file (a wheel, or an sdist as .tar.gz/.zip) and raises the serial;
+// a file of the same name is replaced.
+func (s *Server) Add(t testing.TB, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("indextest: %v", err)
+	}
+	f := &file{name: filepath.Base(path), path: path, data: data}
+	sum := sha256.Sum256(data)
+	f.sha256 = hex.EncodeToString(sum[:])
+	var project string
+	if strings.HasSuffix(f.name, ".whl") {
+		project = normalize(strings.SplitN(f.name, "-", 2)[0])
+		f.metadata, err = wheelMetadata(data)
+		if err != nil {
+			t.Fatalf("indextest: %s: %v", f.name, err)
+		}
+		msum := sha256.Sum256(f.metadata)
+		f.metaSHA256 = hex.EncodeToString(msum[:])
+		hdr, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(f.metadata))).ReadMIMEHeader()
+		if err == nil || len(hdr) > 0 {
+			f.requiresPython = hdr.Get("Requires-Python")
+		}
+	} else {
+		base := strings.TrimSuffix(strings.TrimSuffix(f.name, ".tar.gz"), ".zip")
+		project = normalize(base[:strings.LastIndex(base, "-")])
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.removeLocked(f.name)
+	s.projects[project] = append(s.projects[project], f)
+	s.files[f.name] = f
+	s.touchLocked(project)
+}
+
+// Remove stops serving a file (its project goes when it was the last) and raises the
+// serial.
+func (s *Server) Remove(filename string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.removeLocked(filename); p != "" {
+		s.touchLocked(p)
+	}
+}
+
+func (s *Server) removeLocked(filename string) string {
+	if s.files[filename] == nil {
+		return ""
+	}
+	delete(s.files, filename)
+	for p, fs := range s.projects {
+		for i, f := range fs {
+			if f.name == filename {
+				s.projects[p] = append(fs[:i:i], fs[i+1:]...)
+				if len(s.projects[p]) == 0 {
+					delete(s.projects, p)
+				}
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+func (s *Server) touchLocked(project string) {
+	s.serial++
+	// A change is dated at least a second after the previous one (Last-Modified has a
+	// resolution of a second), so If-Modified-Since sees it.
+	next := time.Now().Truncate(time.Second)
+	if !next.After(s.lastChange) {
+		next = s.lastChange.Add(time.Second)
+	}
+	s.lastChange = next
+	s.changed[project] = next
+	s.serials[project] = s.serial
+}
+
+// Serial is the index's current serial (the list's); a project page carries the serial of
+// the project's last change.
+func (s *Server) Serial() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.serial
+}
+
+// snapshot returns a project's files, sorted, with its serial and the page's date.
+func (s *Server) snapshot(project string) ([]*file, int64, time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	files := append([]*file(nil), s.projects[project]...)
+	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
+	return files, s.serials[project], s.changed[project]
+}
+
+// list serves the project list: JSON with the serial, or PEP 503 HTML.
+func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	projects := make([]string, 0, len(s.projects))
+	serials := map[string]int64{}
+	for p := range s.projects {
+		projects = append(projects, p)
+		serials[p] = s.serials[p]
+	}
+	serial := s.serial
+	s.mu.Unlock()
+	sort.Strings(projects)
+	w.Header().Set("X-PyPI-Last-Serial", fmt.Sprint(serial))
+	if !s.opts.HTML && strings.Contains(r.Header.Get("Accept"), simplejson.ContentType) {
+		out := simplejson.Index{Meta: simplejson.Meta{APIVersion: "1.1", LastSerial: serial}, Projects: []simplejson.IndexProject{}}
+		for _, p := range projects {
+			out.Projects = append(out.Projects, simplejson.IndexProject{Name: p, LastSerial: serials[p]})
+		}
+		body, _ := json.Marshal(out)
+		w.Header().Set("Content-Type", simplejson.ContentType)
+		w.Write(body)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	fmt.Fprint(w, "<!DOCTYPE html>\n<html><head><meta name=\"pypi:repository-version\" content=\"1.0\"><title>Simple index</title></head><body>\n")
+	for _, p := range projects {
+		fmt.Fprintf(w, "<a href=\"%s/\">%s</a><br/>\n", p, p)
+	}
+	fmt.Fprintf(w, "</body></html>\n<!--SERIAL %d-->\n", serial)
 }
 
 func wheelMetadata(data []byte) ([]byte, error) {
@@ -156,14 +290,20 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "../"+normalize(project)+"/", http.StatusMovedPermanently)
 		return
 	}
-	files := s.projects[project]
-	if files == nil {
+	files, serial, mod := s.snapshot(project)
+	if len(files) == 0 {
 		http.NotFound(w, r)
 		return
 	}
-	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
+	w.Header().Set("X-PyPI-Last-Serial", fmt.Sprint(serial))
+	w.Header().Set("Last-Modified", mod.UTC().Format(http.TimeFormat))
+	if ims, err := http.ParseTime(r.Header.Get("If-Modified-Since")); err == nil && r.Header.Get("If-None-Match") == "" && !mod.After(ims) {
+		s.NotModified.Add(1)
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
 	if !s.opts.HTML && strings.Contains(r.Header.Get("Accept"), simplejson.ContentType) {
-		out := simplejson.Project{Meta: simplejson.Meta{APIVersion: "1.1"}, Name: project, Versions: []string{}}
+		out := simplejson.Project{Meta: simplejson.Meta{APIVersion: "1.1", LastSerial: serial}, Name: project, Versions: []string{}}
 		for _, f := range files {
 			size := int64(len(f.data))
 			j := simplejson.File{Filename: f.name, URL: "/files/" + f.name, Hashes: map[string]string{"sha256": f.sha256},
@@ -192,9 +332,13 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 func (s *Server) writePage(w http.ResponseWriter, r *http.Request, ct string, body []byte) {
 	sum := sha256.Sum256(append([]byte(ct), body...))
 	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
-	w.Header().Set("ETag", etag)
 	w.Header().Set("Vary", "Accept")
-	if r.Header.Get("If-None-Match") == etag {
+	if s.opts.NoETag {
+		etag = ""
+	} else {
+		w.Header().Set("ETag", etag)
+	}
+	if etag != "" && r.Header.Get("If-None-Match") == etag {
 		s.NotModified.Add(1)
 		w.WriteHeader(http.StatusNotModified)
 		return
@@ -223,8 +367,12 @@ func (s *Server) htmlPage(w io.Writer, project string, files []*file) {
 
 func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("filename")
-	if base, ok := strings.CutSuffix(name, ".metadata"); ok {
-		f := s.files[base]
+	base, isMeta := strings.CutSuffix(name, ".metadata")
+	s.mu.Lock()
+	f, of := s.files[name], s.files[base]
+	s.mu.Unlock()
+	if isMeta {
+		f := of
 		if f == nil || f.metadata == nil || s.opts.NoMetadata {
 			http.NotFound(w, r)
 			return
@@ -232,7 +380,6 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 		w.Write(f.metadata)
 		return
 	}
-	f := s.files[name]
 	if f == nil {
 		http.NotFound(w, r)
 		return
@@ -241,7 +388,19 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 }
 
 // SHA256 returns the digest of a served file.
-func (s *Server) SHA256(filename string) string { return s.files[filename].sha256 }
+func (s *Server) SHA256(filename string) string { return s.lookup(filename).sha256 }
 
 // Metadata returns the METADATA bytes of a served wheel.
-func (s *Server) Metadata(filename string) []byte { return s.files[filename].metadata }
+func (s *Server) Metadata(filename string) []byte { return s.lookup(filename).metadata }
+
+// Bytes returns the bytes of a served file.
+func (s *Server) Bytes(filename string) []byte { return s.lookup(filename).data }
+
+func (s *Server) lookup(filename string) *file {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f := s.files[filename]; f != nil {
+		return f
+	}
+	return &file{}
+}

@@ -1,0 +1,194 @@
+package simpleindex
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+
+	"github.com/pydepot/pydepot/internal/errs"
+)
+
+// hashAlgos are the digests Fetch can check, strongest first: it checks sha256 when the
+// index gives it, else the first of the others that it gives.
+var hashAlgos = []struct {
+	name string
+	new  func() hash.Hash
+	size int
+}{
+	{"sha256", sha256.New, sha256.Size},
+	{"sha512", sha512.New, sha512.Size},
+	{"sha384", sha512.New384, sha512.Size384},
+	{"sha224", sha256.New224, sha256.Size224},
+	{"sha1", sha1.New, sha1.Size},
+	{"md5", md5.New, md5.Size},
+}
+
+// Fetch downloads f into a new temporary file under dir and returns its path, which the
+// caller renames or removes. The bytes are checked against the index's size (when given)
+// and digest (sha256 when given, else the strongest other it gives; none when it gives
+// none, so a caller that needs a sha256 checks f.SHA256() first) before Fetch returns:
+// no unverified byte is ever left under dir.
+//
+// Transient failures are retried as Options.Retry says (5xx, 429 with its Retry-After,
+// resets, timeouts, bodies cut short, an upstream slower than Options.MinRate), a size or
+// digest mismatch included, since a proxy or a flaky disk upstream may have garbled one
+// answer. Each attempt starts over.
+//
+// Errors: a digest that still differs after the retries wraps errs.ErrInvalid and names
+// both digests; so does a digest in the index that is not hex of the right length
+// (without downloading anything). A file over Options.MaxFileSize wraps errs.ErrTooLarge;
+// a file gone upstream errs.ErrNotFound. On any error nothing is left under dir.
+func (c *Client) Fetch(ctx context.Context, f File, dir string) (path string, err error) {
+	what := "downloading " + f.Filename
+	algo, want, err := expectedDigest(f)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	if f.Size > c.opts.MaxFileSize {
+		return "", fmt.Errorf("%s: %w: the index says %d bytes, over the %d limit", what, errs.ErrTooLarge, f.Size, c.opts.MaxFileSize)
+	}
+	tmp, err := os.CreateTemp(dir, ".fetch-*.part")
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	defer func() {
+		if cerr := tmp.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("%s: %w", what, cerr)
+		}
+		if err != nil {
+			os.Remove(tmp.Name())
+			path = ""
+		}
+	}()
+	err = c.retry(ctx, what, func(ctx context.Context, w *watch) error {
+		return c.fetchOnce(ctx, w, f, tmp, algo, want)
+	})
+	if err != nil {
+		return "", err
+	}
+	return tmp.Name(), nil
+}
+
+// expectedDigest is the digest Fetch checks: algorithm and lower-case hex, "" for none.
+func expectedDigest(f File) (algo int, want string, err error) {
+	for i, a := range hashAlgos {
+		v, ok := f.Hashes[a.name]
+		if !ok {
+			continue
+		}
+		if b, err := hex.DecodeString(v); err != nil || len(b) != a.size {
+			return 0, "", fmt.Errorf("%w: the index gives %s %.140q, which is not a %s digest", errs.ErrInvalid, a.name, v, a.name)
+		}
+		return i, v, nil
+	}
+	return -1, "", nil
+}
+
+func (c *Client) fetchOnce(ctx context.Context, w *watch, f File, tmp *os.File, algo int, want string) error {
+	if err := tmp.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	resp, err := c.do(ctx, f.URL, reqOpts{identity: true})
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.ContentLength > c.opts.MaxFileSize {
+		return fmt.Errorf("%w: %d bytes, over the %d limit", errs.ErrTooLarge, resp.ContentLength, c.opts.MaxFileSize)
+	}
+	var h hash.Hash
+	dst := io.Writer(tmp)
+	if algo >= 0 {
+		h = hashAlgos[algo].new()
+		dst = io.MultiWriter(tmp, h)
+	}
+	n, err := copyBody(dst, w.body(io.LimitReader(resp.Body, c.opts.MaxFileSize+1)))
+	if err != nil {
+		return err
+	}
+	if n > c.opts.MaxFileSize {
+		return fmt.Errorf("%w: over %d bytes", errs.ErrTooLarge, c.opts.MaxFileSize)
+	}
+	if f.Size >= 0 && n != f.Size {
+		return transient(fmt.Errorf("%w: got %d bytes, the index says %d", errs.ErrInvalid, n, f.Size))
+	}
+	if h != nil {
+		if got := hex.EncodeToString(h.Sum(nil)); got != want {
+			name := hashAlgos[algo].name
+			return transient(fmt.Errorf("%w: %s %s, the index says %s", errs.ErrInvalid, name, got, want))
+		}
+	}
+	return nil
+}
+
+// copyBody copies the body to dst; a read failure (a reset, a body cut short, a
+// timeout) is transient, a write failure (a full disk) is not.
+func copyBody(dst io.Writer, body io.Reader) (int64, error) {
+	var n int64
+	buf := make([]byte, 64<<10)
+	for {
+		m, rerr := body.Read(buf)
+		if m > 0 {
+			if _, werr := dst.Write(buf[:m]); werr != nil {
+				return n, werr
+			}
+			n += int64(m)
+		}
+		if rerr == io.EOF {
+			return n, nil
+		}
+		if rerr != nil {
+			return n, transient(fmt.Errorf("reading the body: %w", rerr))
+		}
+	}
+}
+
+// FetchMetadata returns f's PEP 658 metadata file (f.URL+".metadata"), retried as Fetch
+// is and checked against f.CoreMetadataHashes' sha256 when given. It does not fall back
+// to the distribution file (Metadata does; sync extracts from the file it fetched).
+// Errors: f announces no metadata file, or the index has none, wraps errs.ErrNotFound; a
+// digest that still differs after the retries errs.ErrInvalid (naming both); a file over
+// Options.MaxMetadataSize errs.ErrTooLarge.
+func (c *Client) FetchMetadata(ctx context.Context, f File) ([]byte, error) {
+	what := "metadata of " + f.Filename
+	if !f.CoreMetadata {
+		return nil, fmt.Errorf("%s: %w: the index announces no metadata file", what, errs.ErrNotFound)
+	}
+	want := f.CoreMetadataHashes["sha256"]
+	if b, err := hex.DecodeString(want); want != "" && (err != nil || len(b) != sha256.Size) {
+		return nil, fmt.Errorf("%s: %w: the index gives sha256 %.140q, which is not a sha256 digest", what, errs.ErrInvalid, want)
+	}
+	var data []byte
+	err := c.retry(ctx, what, func(ctx context.Context, w *watch) error {
+		resp, err := c.do(ctx, f.URL+".metadata", reqOpts{identity: true})
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		data, err = readCapped(w.body(resp.Body), c.opts.MaxMetadataSize, "the body")
+		if err != nil {
+			return bodyError(ctx, err)
+		}
+		if want != "" {
+			sum := sha256.Sum256(data)
+			if got := hex.EncodeToString(sum[:]); got != want {
+				return transient(fmt.Errorf("%w: sha256 %s, the index says %s", errs.ErrInvalid, got, want))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return data, nil
+}
