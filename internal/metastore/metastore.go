@@ -150,6 +150,7 @@ type Tx interface {
 	ContentWriter
 	DistributionWriter
 	TokenWriter
+	RemoteWriter
 }
 
 // Reader combines the read roles.
@@ -158,6 +159,7 @@ type Reader interface {
 	ContentReader
 	DistributionReader
 	TokenReader
+	RemoteReader
 }
 
 // RepositoryReader reads repositories and versions.

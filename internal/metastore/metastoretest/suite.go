@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"AttributesVersioned", testAttributesVersioned},
 		{"AttributesRollback", testAttributesRollback},
 		{"BlobRows", testBlobRows},
+		{"Remotes", testRemotes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
