@@ -21,7 +21,9 @@ func testRemotes(t *testing.T, s metastore.Store) {
 	if r.ID == 0 {
 		t.Fatal("CreateRemote set no ID")
 	}
-	err := s.InTx(ctx, func(tx metastore.Tx) error { return tx.CreateRemote(ctx, &metastore.Remote{Name: "pypi", URL: "x", CreatedAt: t0, UpdatedAt: t0}) })
+	err := s.InTx(ctx, func(tx metastore.Tx) error {
+		return tx.CreateRemote(ctx, &metastore.Remote{Name: "pypi", URL: "x", CreatedAt: t0, UpdatedAt: t0})
+	})
 	if !errors.Is(err, errs.ErrConflict) {
 		t.Fatalf("second remote pypi: %v, want ErrConflict", err)
 	}
