@@ -35,6 +35,12 @@ const (
 	// ActionManageTasks lists, shows and cancels tasks (a server-wide action: a task may
 	// touch any repository).
 	ActionManageTasks Action = "manage-tasks"
+	// ActionAdminRemote creates, shows, changes or deletes remotes (a server-wide action:
+	// a remote holds credentials and feeds any repository).
+	ActionAdminRemote Action = "admin-remote"
+	// ActionSync syncs a remote into the repository (it adds files, and with --mirror
+	// removes them).
+	ActionSync Action = "sync"
 )
 
 // rule is a row of the policy: the least scope a token needs for the action, and whether
@@ -59,6 +65,8 @@ var policy = map[Action]rule{
 	ActionAdminRepository:   {scope: ScopeAdmin, global: true},
 	ActionManageTokens:      {scope: ScopeAdmin, global: true},
 	ActionManageTasks:       {scope: ScopeAdmin, global: true},
+	ActionAdminRemote:       {scope: ScopeAdmin, global: true},
+	ActionSync:              {scope: ScopeAdmin},
 }
 
 // scopeRank orders the scopes; an unknown scope grants nothing.

@@ -74,6 +74,11 @@ func TestAuthorize(t *testing.T) {
 		{"repo admin cannot manage tasks", adminMain, index.ActionManageTasks, "main", forbidden},
 		{"upload cannot manage tasks", upload, index.ActionManageTasks, "", forbidden},
 		{"no token, tasks", none, index.ActionManageTasks, "", unauthorized},
+		{"admin manages remotes", admin, index.ActionAdminRemote, "", ok},
+		{"repo admin cannot manage remotes", adminMain, index.ActionAdminRemote, "main", forbidden},
+		{"repo admin syncs into its own", adminMain, index.ActionSync, "main", ok},
+		{"repo admin, another's sync", adminMain, index.ActionSync, "other", forbidden},
+		{"upload cannot sync", uploadMain, index.ActionSync, "main", forbidden},
 		{"unknown scope grants nothing", bogus, index.ActionRead, "main", forbidden},
 		{"unknown action", admin, index.Action("delete-everything"), "", forbidden},
 	}
