@@ -1,0 +1,183 @@
+package index
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/filenames"
+	"github.com/pydepot/pydepot/internal/metadata"
+	"github.com/pydepot/pydepot/internal/metastore"
+	"github.com/pydepot/pydepot/internal/names"
+	"github.com/pydepot/pydepot/internal/versions"
+)
+
+// A sync adds files through Apply's ChangeAdd like an upload, with a Prepared made by
+// PrepareSynced (from bytes it downloaded and verified) or PrepareRemote (no bytes: a
+// row whose Presence is remote). The row then keeps what the upstream said of the file:
+// its upload time, yank state and reason, requires-python, URL and hashes, and where it
+// came from (Origin sync, OriginRemote).
+
+// SyncedFile is a file as an upstream index lists it.
+type SyncedFile struct {
+	Filename       string
+	SHA256         string // the upstream's digest (required)
+	Size           int64  // -1 when the upstream does not say
+	UploadTime     time.Time
+	RequiresPython string // the upstream's data-requires-python; "" keeps the metadata's
+	Yanked         bool
+	YankReason     string
+	Remote         string // the remote's name
+	UpstreamURL    string
+	UpstreamHashes string // "sha256=<hex>", ','-separated
+}
+
+func (f *SyncedFile) check() error {
+	if f.Filename == "" || strings.ContainsAny(f.Filename, "/\\\x00") {
+		return fmt.Errorf("synced filename %q: %w", f.Filename, errs.ErrInvalid)
+	}
+	if len(f.SHA256) != 64 || strings.Trim(strings.ToLower(f.SHA256), "0123456789abcdef") != "" {
+		return fmt.Errorf("synced file %s: sha256 %q is not a hex digest: %w", f.Filename, f.SHA256, errs.ErrInvalid)
+	}
+	if f.Remote == "" {
+		return fmt.Errorf("synced file %s: no remote: %w", f.Filename, errs.ErrInvalid)
+	}
+	_, err := filenames.Parse(f.Filename)
+	return err
+}
+
+func (f *SyncedFile) apply(row *metastore.File) {
+	if !f.UploadTime.IsZero() {
+		row.UploadTime = f.UploadTime.UTC().Truncate(time.Microsecond)
+	}
+	if f.RequiresPython != "" {
+		row.RequiresPython = f.RequiresPython
+	}
+	row.Yanked, row.YankReason = f.Yanked, f.YankReason
+	if !f.Yanked {
+		row.YankReason = ""
+	}
+	row.Origin, row.OriginRemote = metastore.OriginSync, f.Remote
+	row.UpstreamURL, row.UpstreamHashes = f.UpstreamURL, f.UpstreamHashes
+}
+
+// PrepareSynced inspects content, whose sha256 the caller has verified to be f.SHA256
+// (it is hashed again here: what is stored is checked, not trusted), stores its blobs,
+// and checks the rules of repo's latest version (a second file of the release for the
+// same tags, a project archived or quarantined), so that a refusal names this file
+// before any Apply. The file's metadata is extracted from the content.
+func (s *Service) PrepareSynced(ctx context.Context, repo string, f SyncedFile, content ReaderAtSize) (*Prepared, error) {
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	r, err := s.store.Repository(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := contentSHA256(content)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.EqualFold(sum, f.SHA256) {
+		return nil, fmt.Errorf("%s: sha256 is %s, the upstream says %s: %w", f.Filename, sum, f.SHA256, errs.ErrInvalid)
+	}
+	p, err := s.prepare(ctx, Upload{Repository: repo, Filename: f.Filename, Content: content}, sum, func(row *metastore.File) error {
+		f.apply(row)
+		return checkSameRelease(ctx, s.store, r.ID, r.Latest, row)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// PrepareRemote makes the row of a file whose bytes are not fetched (Presence remote):
+// its metadata file (meta, the upstream's PEP 658 file or extracted by the caller) is
+// parsed and stored; the body's digest and size are the upstream's. f.Size must be
+// known.
+func (s *Service) PrepareRemote(ctx context.Context, repo string, f SyncedFile, meta []byte) (*Prepared, error) {
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	if f.Size < 0 {
+		return nil, fmt.Errorf("%s: the upstream gives no size: %w", f.Filename, errs.ErrInvalid)
+	}
+	r, err := s.store.Repository(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	dist, err := filenames.Parse(f.Filename)
+	if err != nil {
+		return nil, err
+	}
+	if len(meta) == 0 || len(meta) > metadata.MaxSize {
+		return nil, fmt.Errorf("%s: metadata file of %d bytes: %w", f.Filename, len(meta), errs.ErrInvalid)
+	}
+	md, err := metadata.Parse(meta)
+	if err != nil {
+		return nil, fmt.Errorf("%s: metadata: %w", f.Filename, err)
+	}
+	if names.Normalize(md.Name) != dist.Project() {
+		return nil, fmt.Errorf("%s: the metadata names project %q: %w", f.Filename, md.Name, errs.ErrInvalid)
+	}
+	if mv, err := versions.Parse(md.Version); err != nil || mv.Compare(dist.Version) != 0 {
+		return nil, fmt.Errorf("%s: the metadata gives version %q: %w", f.Filename, md.Version, errs.ErrInvalid)
+	}
+	parsed, err := encodeParsed(md)
+	if err != nil {
+		return nil, err
+	}
+	msum := sha256.Sum256(meta)
+	row := &metastore.File{
+		Filename: f.Filename, Project: dist.Project(), ProjectName: md.Name, Version: dist.Version.String(),
+		Kind: string(dist.Kind), SHA256: strings.ToLower(f.SHA256), Size: f.Size,
+		RequiresPython: md.RequiresPython, Summary: md.Summary, UploadTime: s.now(),
+		MetadataSHA256: hex.EncodeToString(msum[:]), MetadataSize: int64(len(meta)),
+		Presence: metastore.PresenceRemote,
+	}
+	f.apply(row)
+	if err := checkSameRelease(ctx, s.store, r.ID, r.Latest, row); err != nil {
+		return nil, err
+	}
+	if err := s.storeBlobs(ctx, []blobToStore{{bytes.NewReader(meta), row.MetadataSHA256, row.MetadataSize}}); err != nil {
+		return nil, fmt.Errorf("storing the metadata of %s: %w", f.Filename, err)
+	}
+	return &Prepared{row: row, parsed: parsed}, nil
+}
+
+// ReleaseKey is what makes two prepared files interchangeable for an installer: the
+// project, the release (PEP 440-equal versions are one: 1.0 and 1.0.0) and the kind,
+// build and tags (an sdist's format). Apply refuses a second file with the key of one
+// the repository holds (ErrDuplicateFile); a sync uses the key to keep one of two
+// upstream files that would clash.
+func (p *Prepared) ReleaseKey() string {
+	k := keyOf(p.row.Kind, p.row.Filename)
+	v := p.row.Version
+	if pv, err := versions.Parse(v); err == nil {
+		s := pv.String()
+		prefix := releasePrefix(pv)
+		i := strings.IndexByte(s, '!') + 1
+		for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.') {
+			i++
+		}
+		v = prefix + s[i:]
+	}
+	return strings.Join([]string{p.row.Project, v, k.kind, k.build, k.tags, k.ext}, "|")
+}
+
+// contentReader adapts an io.ReaderAt of known size.
+type contentReader struct {
+	io.ReaderAt
+	n int64
+}
+
+func (c contentReader) Size() int64 { return c.n }
+
+// SizedReaderAt returns r with its size as content for PrepareSynced.
+func SizedReaderAt(r io.ReaderAt, size int64) ReaderAtSize { return contentReader{r, size} }

@@ -1,0 +1,594 @@
+package mirror
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/index"
+	"github.com/pydepot/pydepot/internal/metastore"
+	"github.com/pydepot/pydepot/internal/names"
+	"github.com/pydepot/pydepot/internal/requirements"
+	"github.com/pydepot/pydepot/internal/simpleindex"
+)
+
+// ErrBadFiles is the error of a sync some of whose files failed (without
+// SkipBadFiles); the result lists them. It wraps errs.ErrInvalid.
+var ErrBadFiles = fmt.Errorf("files failed: %w", errs.ErrInvalid)
+
+// syncer is one sync in progress.
+type syncer struct {
+	m      *Mirror
+	req    SyncRequest
+	remote *Remote
+	remID  int64
+	repo   *metastore.Repository
+	filter *Filter
+	up     *upstream
+	run    Run
+
+	mu      sync.Mutex
+	res     SyncResult
+	adds    []index.Change
+	keys    map[string]string // release key -> filename of the add holding it
+	others  []index.Change    // yanks, unyanks, removals
+	states  []metastore.SyncState
+	forget  []string // projects whose state goes (gone upstream)
+	done    atomic.Int64
+	total   atomic.Int64
+	bytes   atomic.Int64
+	listing map[string]bool // --mirror of a full index: the projects listed
+}
+
+// Sync brings what remote req.Remote selects into repository req.Repository as ONE new
+// version (none when nothing changed; more only past index.MaxChanges changes). Files
+// that fail are reported in the result and, without SkipBadFiles, fail the sync
+// (ErrBadFiles) with nothing applied. run may be nil.
+func (m *Mirror) Sync(ctx context.Context, req SyncRequest, run Run) (*SyncResult, error) {
+	s, err := m.newSyncer(ctx, req, run)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.collect(ctx); err != nil {
+		return &s.res, err
+	}
+	return s.finish(ctx)
+}
+
+// SyncProject brings one project of remote into repo now, with the remote's filters
+// (pull-through uses it): additive, failed files skipped and reported.
+func (m *Mirror) SyncProject(ctx context.Context, repo, remote, project string) (*SyncResult, error) {
+	s, err := m.newSyncer(ctx, SyncRequest{Repository: repo, Remote: remote, SkipBadFiles: true}, nil)
+	if err != nil {
+		return nil, err
+	}
+	norm := names.Normalize(project)
+	if err := s.batch(ctx, []listed{{Name: norm}}, map[string][]requirements.Requirement{norm: s.filter.includes[norm]}); err != nil {
+		return &s.res, err
+	}
+	return s.finish(ctx)
+}
+
+func (m *Mirror) newSyncer(ctx context.Context, req SyncRequest, run Run) (*syncer, error) {
+	if run == nil {
+		run = nopRun{}
+	}
+	if err := m.checkRequest(ctx, req); err != nil {
+		return nil, err
+	}
+	row, err := m.store.Remote(ctx, req.Remote)
+	if err != nil {
+		return nil, err
+	}
+	remote, err := fromRow(row)
+	if err != nil {
+		return nil, err
+	}
+	repo, err := m.store.Repository(ctx, req.Repository)
+	if err != nil {
+		return nil, err
+	}
+	f, err := NewFilter(remote)
+	if err != nil {
+		return nil, err
+	}
+	up, err := m.dial(remote)
+	if err != nil {
+		return nil, err
+	}
+	return &syncer{m: m, req: req, remote: remote, remID: row.ID, repo: repo, filter: f, up: up, run: run,
+		res: SyncResult{Repository: repo.Name, Remote: remote.Name, Failed: []FileError{}}, keys: map[string]string{}}, nil
+}
+
+// collect reads every selected project and prepares the changes.
+func (s *syncer) collect(ctx context.Context) error {
+	if !s.filter.All() {
+		reqs := map[string][]requirements.Requirement{}
+		for _, n := range s.filter.Included() {
+			reqs[n] = s.filter.includes[n]
+		}
+		if s.remote.WithDependencies {
+			var err error
+			if reqs, err = s.closure(ctx); err != nil {
+				return err
+			}
+		}
+		projects := make([]string, 0, len(reqs))
+		for n := range reqs {
+			projects = append(projects, n)
+		}
+		slices.Sort(projects)
+		for chunk := range slices.Chunk(projects, s.m.opts.Batch) {
+			ls := make([]listed, len(chunk))
+			for i, n := range chunk {
+				ls[i] = listed{Name: n}
+			}
+			if err := s.batch(ctx, ls, reqs); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return s.fullIndex(ctx)
+}
+
+// fullIndex spools the upstream's project list to a temporary file (the list may be
+// hundreds of thousands of names, and the upstream should not wait on the sync), then
+// reads it back in batches.
+func (s *syncer) fullIndex(ctx context.Context) error {
+	tmp, err := os.CreateTemp(s.m.opts.TempDir, "sync-list-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	w := bufio.NewWriter(tmp)
+	if s.req.Mirror {
+		s.listing = map[string]bool{}
+	}
+	err = s.up.projectList(ctx, func(l listed) error {
+		if strings.ContainsAny(l.Name, "\n\t") {
+			return nil
+		}
+		_, err := fmt.Fprintf(w, "%s\t%d\n", l.Name, l.Serial)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(tmp)
+	var batch []listed
+	for sc.Scan() {
+		name, serial, _ := strings.Cut(sc.Text(), "\t")
+		var l listed
+		l.Name = names.Normalize(name)
+		fmt.Sscan(serial, &l.Serial)
+		if s.listing != nil {
+			s.listing[l.Name] = true
+		}
+		if batch = append(batch, l); len(batch) == s.m.opts.Batch {
+			if err := s.batch(ctx, batch, nil); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	if err := s.batch(ctx, batch, nil); err != nil {
+		return err
+	}
+	if s.listing != nil {
+		return s.removeUnlisted(ctx)
+	}
+	return nil
+}
+
+// removeUnlisted (--mirror, full index): the projects an earlier sync recorded that the
+// list no longer has lose their files from this remote.
+func (s *syncer) removeUnlisted(ctx context.Context) error {
+	var gone []string
+	err := s.m.store.SyncedProjects(ctx, s.remID, s.repo.ID, func(p string) error {
+		if !s.listing[p] {
+			gone = append(gone, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range gone {
+		if err := s.removeProject(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeProject drops every file of project that came from this remote.
+func (s *syncer) removeProject(ctx context.Context, project string) error {
+	cur, err := s.m.store.ProjectFiles(ctx, s.repo.ID, s.repo.Latest, project)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range cur {
+		if f.OriginRemote == s.remote.Name {
+			s.others = append(s.others, index.Change{Kind: index.ChangeRemove, Filename: f.Filename})
+		}
+	}
+	s.forget = append(s.forget, project)
+	return nil
+}
+
+// job is one file to bring over.
+type job struct {
+	project string
+	file    simpleindex.File
+}
+
+// batch reads the pages of a batch of projects (concurrently, bounded), plans each,
+// then brings over the files (concurrently, bounded). reqs gives each project's version
+// requirements (nil: none, every version).
+func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requirements.Requirement) error {
+	if len(ls) == 0 {
+		return nil
+	}
+	projects := make([]string, len(ls))
+	for i, l := range ls {
+		projects[i] = l.Name
+	}
+	states := map[string]metastore.SyncState{}
+	for chunk := range slices.Chunk(projects, metastore.MaxBatch) {
+		st, err := s.m.store.SyncStates(ctx, s.remID, s.repo.ID, chunk)
+		if err != nil {
+			return err
+		}
+		for _, x := range st {
+			states[x.Project] = x
+		}
+	}
+	var jobs []job
+	var jmu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.m.opts.Concurrency)
+	for _, l := range ls {
+		if s.filter.ExcludesProject(l.Name) {
+			continue
+		}
+		st, known := states[l.Name]
+		if known && l.Serial > 0 && st.Serial == l.Serial {
+			s.mu.Lock()
+			s.res.Projects++
+			s.res.NotModified++
+			s.mu.Unlock()
+			continue // the list says the project has not changed since
+		}
+		g.Go(func() error {
+			js, err := s.project(gctx, l.Name, st, reqs[l.Name])
+			if err != nil {
+				return err
+			}
+			jmu.Lock()
+			jobs = append(jobs, js...)
+			jmu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	sort.Slice(jobs, func(i, j int) bool { return jobs[i].file.Filename < jobs[j].file.Filename })
+	s.total.Add(int64(len(jobs)))
+	s.progress()
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(s.m.opts.Concurrency)
+	prepared := make([]*index.Prepared, len(jobs))
+	for i, j := range jobs {
+		g.Go(func() error {
+			p, err := s.bring(gctx, j)
+			s.done.Add(1)
+			s.progress()
+			if err != nil {
+				if permanentSyncError(err) {
+					return err
+				}
+				s.fail(j.project, j.file.Filename, err)
+				return nil
+			}
+			prepared[i] = p
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, p := range prepared {
+		if p == nil {
+			continue
+		}
+		key := p.ReleaseKey()
+		if other, dup := s.keys[key]; dup {
+			s.res.Skipped = append(s.res.Skipped, FileError{Project: jobs[i].project, Filename: jobs[i].file.Filename,
+				Error: "a second file of its release for the same tags: " + other + " is kept"})
+			continue
+		}
+		s.keys[key] = jobs[i].file.Filename
+		s.adds = append(s.adds, index.Change{Kind: index.ChangeAdd, File: p})
+	}
+	return nil
+}
+
+// permanentSyncError is an error of one file that no other file would escape: the
+// sync stops (the storage is full, the sync was cancelled).
+func permanentSyncError(err error) bool {
+	return errs.IsStorageFull(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+func (s *syncer) fail(project, filename string, err error) {
+	s.mu.Lock()
+	s.res.Failed = append(s.res.Failed, FileError{Project: project, Filename: filename, Error: errs.Message(err)})
+	s.mu.Unlock()
+	s.run.Logf("%s: %s", filename, errs.Message(err))
+	s.m.log.Warn("sync: file failed", "remote", s.remote.Name, "repository", s.repo.Name, "filename", filename, "err", err)
+}
+
+func (s *syncer) progress() {
+	s.run.SetProgress(Progress{DoneItems: s.done.Load(), TotalItems: s.total.Load(), DoneBytes: s.bytes.Load()})
+}
+
+// project reads one project's page and plans it: the files to bring over (returned),
+// the yanks to mirror and, with --mirror, the files to remove.
+func (s *syncer) project(ctx context.Context, project string, st metastore.SyncState, reqs []requirements.Requirement) ([]job, error) {
+	pg, err := s.up.page(ctx, project, st.ETag, st.LastModified)
+	s.mu.Lock()
+	s.res.Projects++
+	s.mu.Unlock()
+	if errors.Is(err, errs.ErrNotFound) {
+		if s.req.Mirror {
+			return nil, s.removeProject(ctx, project)
+		}
+		if !s.filter.All() {
+			s.fail(project, "", fmt.Errorf("project %s: not on the upstream %s", project, s.remote.URL))
+		}
+		return nil, nil
+	}
+	if err != nil {
+		if permanentSyncError(err) || errors.Is(err, errs.ErrUnauthorized) || errors.Is(err, errs.ErrForbidden) {
+			return nil, err
+		}
+		s.fail(project, "", err)
+		return nil, nil
+	}
+	state := metastore.SyncState{RemoteID: s.remID, RepositoryID: s.repo.ID, Project: project,
+		ETag: pg.ETag, LastModified: pg.LastModified, Serial: pg.Serial, SyncedAt: s.m.now()}
+	if pg.NotModified {
+		s.mu.Lock()
+		s.res.NotModified++
+		s.states = append(s.states, state)
+		s.mu.Unlock()
+		return nil, nil
+	}
+	sel, skipped := s.filter.Select(project, pg.Files, reqs)
+	cur, err := s.m.store.ProjectFiles(ctx, s.repo.ID, s.repo.Latest, project)
+	if err != nil {
+		return nil, err
+	}
+	held := make(map[string]*metastore.File, len(cur))
+	for i := range cur {
+		held[cur[i].Filename] = &cur[i]
+	}
+	var jobs []job
+	var changes []index.Change
+	yanks := map[string]bool{}
+	upstream := make(map[string]bool, len(sel))
+	failed := false
+	for _, f := range sel {
+		upstream[f.Filename] = true
+		h := held[f.Filename]
+		if h == nil {
+			jobs = append(jobs, job{project, f})
+			continue
+		}
+		if !strings.EqualFold(h.SHA256, f.SHA256()) {
+			s.fail(project, f.Filename, fmt.Errorf("the upstream now has other bytes for %s (sha256 %s; stored: %s): %w", f.Filename, f.SHA256(), h.SHA256, errs.ErrConflict))
+			failed = true
+			continue
+		}
+		if h.Yanked != f.Yanked || (f.Yanked && h.YankReason != f.YankedReason) {
+			if key := h.Version; !yanks[key] {
+				yanks[key] = true
+				c := index.Change{Kind: index.ChangeUnyank, Project: project, Version: h.Version}
+				if f.Yanked {
+					reason := f.YankedReason
+					c = index.Change{Kind: index.ChangeYank, Project: project, Version: h.Version, Reason: &reason}
+				}
+				changes = append(changes, c)
+			}
+		}
+	}
+	if s.req.Mirror {
+		for _, h := range cur {
+			if h.OriginRemote == s.remote.Name && !upstream[h.Filename] {
+				changes = append(changes, index.Change{Kind: index.ChangeRemove, Filename: h.Filename})
+			}
+		}
+	}
+	s.mu.Lock()
+	s.res.Skipped = append(s.res.Skipped, skipped...)
+	s.others = append(s.others, changes...)
+	if !failed {
+		// A failed file keeps the project's old state, so that the next sync reads it again.
+		s.states = append(s.states, state)
+	}
+	s.mu.Unlock()
+	return jobs, nil
+}
+
+// bring makes one file ready to add: its bytes downloaded and verified (immediate),
+// or its metadata only (on_demand, streamed); bytes already in the blob store are
+// reused, not downloaded.
+func (s *syncer) bring(ctx context.Context, j job) (*index.Prepared, error) {
+	f := j.file
+	sf := index.SyncedFile{Filename: f.Filename, SHA256: strings.ToLower(f.SHA256()), Size: f.Size,
+		UploadTime: f.UploadTime, RequiresPython: f.RequiresPython, Yanked: f.Yanked, YankReason: f.YankedReason,
+		Remote: s.remote.Name, UpstreamURL: f.URL, UpstreamHashes: hashesString(f.Hashes)}
+	svc := s.m.svc
+	if p, ok, err := s.reuse(ctx, sf); ok || err != nil {
+		return p, err
+	}
+	if s.remote.Policy != PolicyImmediate {
+		size, err := s.up.size(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		sf.Size = size
+		meta, err := s.up.metadata(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		return svc.PrepareRemote(ctx, s.repo.Name, sf, meta)
+	}
+	path, n, err := s.up.fetch(ctx, f, s.m.opts.TempDir)
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(path)
+	s.bytes.Add(n)
+	s.mu.Lock()
+	s.res.Downloaded++
+	s.res.Bytes += n
+	s.mu.Unlock()
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	return svc.PrepareSynced(ctx, s.repo.Name, sf, index.SizedReaderAt(fh, n))
+}
+
+// reuse prepares a file from bytes the blob store already holds (a sync that crashed
+// after downloading, or the same file in another repository); ok is false when it
+// holds none.
+func (s *syncer) reuse(ctx context.Context, sf index.SyncedFile) (*index.Prepared, bool, error) {
+	blobs := s.m.svc.Blobs()
+	size, err := blobs.Stat(ctx, sf.SHA256)
+	if errors.Is(err, errs.ErrNotFound) || (err == nil && sf.Size >= 0 && size != sf.Size) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	rc, n, err := blobs.Open(ctx, sf.SHA256)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rc.Close()
+	ra, ok := rc.(io.ReaderAt)
+	if !ok {
+		return nil, false, nil // a driver without random access: download it again
+	}
+	p, err := s.m.svc.PrepareSynced(ctx, s.repo.Name, sf, index.SizedReaderAt(ra, n))
+	if err != nil {
+		return nil, true, err
+	}
+	s.mu.Lock()
+	s.res.Reused++
+	s.mu.Unlock()
+	return p, true, nil
+}
+
+func hashesString(h map[string]string) string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + h[k]
+	}
+	return strings.Join(parts, ",")
+}
+
+// finish applies what was collected as one version and records the sync state.
+func (s *syncer) finish(ctx context.Context) (*SyncResult, error) {
+	res := &s.res
+	if len(res.Failed) > 0 && !s.req.SkipBadFiles {
+		return res, fmt.Errorf("sync of %s into %s: %d %s (first: %s %s); nothing was applied; --skip-bad-files applies the rest: %w",
+			s.remote.Name, s.repo.Name, len(res.Failed), plural(len(res.Failed), "file failed", "files failed"),
+			res.Failed[0].Filename, res.Failed[0].Error, ErrBadFiles)
+	}
+	changes := append(s.adds, s.others...)
+	for chunk := range slices.Chunk(changes, index.MaxChanges) {
+		msg := fmt.Sprintf("sync %s", s.remote.Name)
+		ar, err := s.m.svc.Apply(ctx, s.repo.Name, msg, chunk)
+		if err != nil {
+			return res, fmt.Errorf("sync of %s into %s: %w", s.remote.Name, s.repo.Name, err)
+		}
+		if ar.Made {
+			res.Version = ar.Version
+		}
+		for i, cr := range ar.Results {
+			if !cr.Changed {
+				continue
+			}
+			switch chunk[i].Kind {
+			case index.ChangeAdd:
+				res.Added++
+			case index.ChangeRemove:
+				res.Removed += cr.Matched
+			default:
+				res.Changed += cr.Matched
+			}
+		}
+	}
+	err := s.m.store.InTx(ctx, func(tx metastore.Tx) error {
+		for chunk := range slices.Chunk(s.states, metastore.MaxBatch) {
+			if err := tx.PutSyncStates(ctx, chunk); err != nil {
+				return err
+			}
+		}
+		for _, p := range s.forget {
+			if err := tx.DeleteSyncStates(ctx, s.remID, s.repo.ID, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("recording the sync state: %w", err)
+	}
+	s.m.log.Info("sync finished", "remote", s.remote.Name, "repository", s.repo.Name, "version", res.Version,
+		"added", res.Added, "removed", res.Removed, "changed", res.Changed, "failed", len(res.Failed),
+		"projects", res.Projects, "not_modified", res.NotModified, "downloaded", res.Downloaded, "bytes", res.Bytes)
+	return res, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

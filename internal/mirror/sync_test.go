@@ -1,0 +1,42 @@
+package mirror_test
+
+import (
+	"testing"
+
+	"github.com/pydepot/pydepot/internal/metastore"
+	"github.com/pydepot/pydepot/internal/mirror"
+	"github.com/pydepot/pydepot/internal/simpleindex/indextest"
+)
+
+func TestSyncFromTestIndex(t *testing.T) {
+	paths := writeAll(t,
+		dist{name: "alpha", version: "1.0", requiresPython: ">=3.8"},
+		dist{name: "alpha", version: "1.1"},
+		dist{name: "alpha", version: "1.1", tag: "sdist"},
+		dist{name: "beta", version: "2.0"},
+	)
+	up := indextest.New(t, paths, indextest.Options{Yanked: map[string]string{"alpha-1.0-py3-none-any.whl": "broken"}})
+	s := newSink(t, mirror.Options{})
+	s.remote(t, mirror.Remote{Name: "up", URL: up.SimpleURL, Includes: []string{"alpha"}})
+	res := s.sync(t, mirror.SyncRequest{Remote: "up"})
+	if res.Added != 3 || res.Version != 1 || len(res.Failed) != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	fs := s.files(t, "alpha")
+	w := fs["alpha-1.0-py3-none-any.whl"]
+	if !w.Yanked || w.YankReason != "broken" || w.RequiresPython != ">=3.8" || w.Origin != metastore.OriginSync ||
+		w.OriginRemote != "up" || w.Presence != metastore.PresenceStored || w.MetadataSHA256 == "" || w.UpstreamHashes == "" {
+		t.Errorf("synced row %+v", w)
+	}
+	if len(s.files(t, "beta")) != 0 {
+		t.Error("beta was not included but was synced")
+	}
+	before := up.Requests.Load()
+	res = s.sync(t, mirror.SyncRequest{Remote: "up"})
+	if res.Version != 0 || res.Downloaded != 0 || res.NotModified != 1 {
+		t.Fatalf("re-sync result %+v", res)
+	}
+	if got := up.Requests.Load() - before; got != 1 || up.NotModified.Load() != 1 {
+		t.Errorf("re-sync made %d requests (%d answered 304), want one conditional page read", got, up.NotModified.Load())
+	}
+}
