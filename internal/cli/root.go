@@ -97,6 +97,8 @@ func NewRoot(env Env) *cobra.Command {
 		newCreateCmd(env),
 		newRunCmd(env),
 		newGCCmd(env),
+		newRemoteCmd(env),
+		newSyncCmd(env),
 		newVersionCmd(env),
 	)
 	// The completion command is made here rather than at Execute so that the loop below

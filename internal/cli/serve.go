@@ -17,6 +17,7 @@ import (
 
 	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/docs"
+	"github.com/pydepot/pydepot/internal/mirror"
 	"github.com/pydepot/pydepot/internal/server"
 )
 
@@ -190,7 +191,9 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 		return fmt.Errorf("upload spool directory: %w", err)
 	}
 	// Spooled uploads of a previous run that died are garbage.
-	if old, _ := filepath.Glob(filepath.Join(tmp, "upload-*")); len(old) > 0 {
+	// So are the downloads of a sync that died (sync-*): the blobs they became are reused.
+	for _, pattern := range []string{"upload-*", "sync-*"} {
+		old, _ := filepath.Glob(filepath.Join(tmp, pattern))
 		for _, p := range old {
 			os.Remove(p)
 		}
@@ -205,6 +208,7 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 	}
 	cfg := c.HTTP
 	cfg.TempDir, cfg.Docs, cfg.ListenURL = tmp, set.Handler(), listenURL(ln.Addr())
+	cfg.Remotes = mirror.New(svc, mirror.Options{Logger: log, HTTPClient: NewHTTPClient(DefaultResponseTimeout), TempDir: tmp})
 	if cfg.PublicURL == "" && cfg.ListenURL == "" {
 		log.Warn("no --public-url: listening on all interfaces, the JSON API gives relative links", "listen", c.Listen)
 	}

@@ -84,7 +84,8 @@ type RemoteUpdate struct {
 	Insecure           *bool
 }
 
-func (u RemoteUpdate) apply(r *Remote) {
+// Apply sets on r the settings u gives.
+func (u RemoteUpdate) Apply(r *Remote) {
 	set := func(dst *string, v *string) {
 		if v != nil {
 			*dst = *v
@@ -181,7 +182,7 @@ func (m *Mirror) UpdateRemote(ctx context.Context, name string, u RemoteUpdate) 
 		}
 		before, _ := r.config()
 		beforeURL := r.URL
-		u.apply(r)
+		u.Apply(r)
 		if err := r.Validate(); err != nil {
 			return err
 		}

@@ -44,6 +44,12 @@ func (s *server) apiRoutes(mux *http.ServeMux) {
 	mux.Handle("DELETE /api/tokens/{id}", j(s.revokeToken))
 	mux.Handle("GET /api/imports/{module}", j(s.importCandidates))
 	s.taskRoutes(mux, j)
+	mux.Handle("GET /api/remotes", j(s.listRemotes))
+	mux.Handle("POST /api/remotes", j(s.createRemote))
+	mux.Handle("GET /api/remotes/{name}", j(s.getRemote))
+	mux.Handle("PATCH /api/remotes/{name}", j(s.updateRemote))
+	mux.Handle("DELETE /api/remotes/{name}", j(s.deleteRemote))
+	mux.Handle("POST /api/repositories/{name}/sync", j(s.startSync))
 	mux.Handle("/api/", j(func(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("%s %s: no such API endpoint: %w", r.Method, r.URL.Path, errs.ErrNotFound)
 	}))

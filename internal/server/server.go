@@ -47,6 +47,8 @@ type Config struct {
 	ClientBinary string
 	// Tasks is the task queue behind /api/tasks; nil answers those with 503 (tasks off).
 	Tasks tasks.Queue
+	// Remotes serves /api/remotes and the sync endpoint; nil answers them 404.
+	Remotes RemoteService
 
 	// Limits on slow clients (see HTTPServer); 0 means the Default... constant of the same
 	// name. HeaderTimeout bounds the sending of the request headers, IdleTimeout the wait

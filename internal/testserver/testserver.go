@@ -18,6 +18,7 @@ import (
 
 	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/index"
+	"github.com/pydepot/pydepot/internal/mirror"
 	"github.com/pydepot/pydepot/internal/server"
 )
 
@@ -66,6 +67,9 @@ func Start(t testing.TB, o Options) *Server {
 	cfg := o.Config
 	if cfg.TempDir == "" {
 		cfg.TempDir = t.TempDir()
+	}
+	if cfg.Remotes == nil {
+		cfg.Remotes = mirror.New(svc, mirror.Options{TempDir: t.TempDir()})
 	}
 	var h http.Handler = server.New(svc, cfg, nil)
 	if o.Wrap != nil {

@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestRemoteAndSyncCommands drives remote create/show/list/update/delete and sync
+// against two real servers: the upstream holds a wheel, the sink syncs it.
+func TestRemoteAndSyncCommands(t *testing.T) {
+	upstream := startServer(t)
+	mustRun(t, upstream, "upload", systemWheel(t, "wheel-0.38.4-py3-none-any.whl"))
+	mustRun(t, upstream, "upload", systemWheel(t, "setuptools-66.1.1-py3-none-any.whl"))
+	sink := startServer(t)
+
+	out := mustRun(t, sink, "remote", "create", "up", "--url", upstream+"/simple/", "--include", "wheel>=0.30,<1",
+		"--username", "__token__", "--password", testAdmin, "--python", "3.11")
+	if !strings.Contains(out, "created remote up") {
+		t.Errorf("create said %q", out)
+	}
+	show := mustRun(t, sink, "remote", "show", "up")
+	if strings.Contains(show, testAdmin) || !strings.Contains(show, "password:") || !strings.Contains(show, "wheel<1,>=0.30") {
+		t.Errorf("remote show:\n%s", show)
+	}
+	if out := mustRun(t, sink, "remote", "list"); !strings.Contains(out, "up") || !strings.Contains(out, "immediate") {
+		t.Errorf("remote list:\n%s", out)
+	}
+
+	out = mustRun(t, sink, "sync", "main", "--remote", "up")
+	if !strings.Contains(out, "version 1: 1 added") {
+		t.Errorf("sync said %q", out)
+	}
+	if out := mustRun(t, sink, "sync", "main", "--remote", "up"); !strings.Contains(out, "unchanged") || !strings.Contains(out, "0 files downloaded") {
+		t.Errorf("second sync said %q", out)
+	}
+
+	mustRun(t, sink, "remote", "update", "up", "--include", "setuptools")
+	if out := mustRun(t, sink, "sync", "main", "--remote", "up"); !strings.Contains(out, "version 2: 1 added") {
+		t.Errorf("sync after update said %q", out)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"remote", "create", "bad", "--url", "ftp://x/simple/"}, "http:// or https://"},
+		{[]string{"remote", "create", "bad", "--url", upstream + "/simple/", "--policy", "sometimes"}, `policy "sometimes"`},
+		{[]string{"remote", "create", "bad", "--url", upstream + "/simple/", "--include", "Django>="}, "--include"},
+		{[]string{"remote", "create", "bad", "--url", upstream + "/simple/", "--platform", "amiga_68k"}, "platform"},
+		{[]string{"remote", "create", "bad", "--url", upstream + "/simple/", "--with-dependencies"}, "needs --include"},
+		{[]string{"remote", "create", "up", "--url", upstream + "/simple/"}, "already exists"},
+		{[]string{"sync", "main", "--remote", "nope"}, "nope"},
+	} {
+		code, _, errb := cliRun(t, sink, testAdmin, tc.args...)
+		if code == 0 || !strings.Contains(errb, tc.want) {
+			t.Errorf("pydepot %s: exit %d, stderr %q; want a failure naming %q", strings.Join(tc.args, " "), code, errb, tc.want)
+		}
+	}
+	if code, _, errb := cliRun(t, sink, "", "remote", "list"); code == 0 || !strings.Contains(errb, "token") {
+		t.Errorf("remote list without a token: exit %d, %q", code, errb)
+	}
+	mustRun(t, sink, "remote", "delete", "up")
+	if code, _, _ := cliRun(t, sink, testAdmin, "remote", "show", "up"); code == 0 {
+		t.Error("deleted remote still shown")
+	}
+}
