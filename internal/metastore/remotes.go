@@ -29,7 +29,10 @@ type SyncState struct {
 	ETag         string
 	LastModified string
 	Serial       int64
-	SyncedAt     time.Time
+	// Mirrored: the sync that recorded the state was a --mirror one (it applied the
+	// removals it saw too).
+	Mirrored bool
+	SyncedAt time.Time
 }
 
 // RemoteReader reads remotes and their sync state.

@@ -276,6 +276,10 @@ func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requi
 			continue
 		}
 		st, known := states[l.Name]
+		if known && s.req.Mirror && !st.Mirrored {
+			// An additive sync's validators: the removals it saw were not applied.
+			st, known = metastore.SyncState{}, false
+		}
 		if known && l.Serial > 0 && st.Serial == l.Serial {
 			s.mu.Lock()
 			s.res.Projects++
@@ -382,7 +386,8 @@ func (s *syncer) project(ctx context.Context, project string, st metastore.SyncS
 		return nil, nil
 	}
 	state := metastore.SyncState{RemoteID: s.remID, RepositoryID: s.repo.ID, Project: project,
-		ETag: pg.ETag, LastModified: pg.LastModified, Serial: pg.Serial, SyncedAt: s.m.now()}
+		ETag: pg.ETag, LastModified: pg.LastModified, Serial: pg.Serial, Mirrored: s.req.Mirror || st.Mirrored && pg.NotModified,
+		SyncedAt: s.m.now()}
 	if pg.NotModified {
 		s.mu.Lock()
 		s.res.NotModified++

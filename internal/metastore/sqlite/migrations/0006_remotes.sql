@@ -18,7 +18,9 @@ CREATE TABLE remotes (
 );
 
 -- One row per (remote, repository, project) synced: the validators of the project page
--- the last sync read (ETag, Last-Modified), the upstream serial it showed, and when.
+-- the last sync read (ETag, Last-Modified), the upstream serial it showed, when, and
+-- whether that sync was a --mirror one (an additive sync's validators cannot skip a
+-- --mirror sync: the removals it saw were not applied).
 -- Keyed by repository too: syncing the same remote into a second repository must not
 -- skip a project because the first one has it.
 CREATE TABLE remote_sync_state (
@@ -28,6 +30,7 @@ CREATE TABLE remote_sync_state (
     etag          TEXT    NOT NULL DEFAULT '',
     last_modified TEXT    NOT NULL DEFAULT '',
     serial        BIGINT  NOT NULL DEFAULT 0,
+    mirrored      INTEGER NOT NULL DEFAULT 0,
     synced_at     BIGINT  NOT NULL,
     PRIMARY KEY (remote_id, repository_id, project)
 );
