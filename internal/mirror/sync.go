@@ -408,7 +408,6 @@ func (s *syncer) project(ctx context.Context, project string, st metastore.SyncS
 	var changes []index.Change
 	yanks := map[string]bool{}
 	upstream := make(map[string]bool, len(sel))
-	failed := false
 	for _, f := range sel {
 		upstream[f.Filename] = true
 		h := held[f.Filename]
@@ -418,7 +417,6 @@ func (s *syncer) project(ctx context.Context, project string, st metastore.SyncS
 		}
 		if !strings.EqualFold(h.SHA256, f.SHA256()) {
 			s.fail(project, f.Filename, fmt.Errorf("the upstream now has other bytes for %s (sha256 %s; stored: %s): %w", f.Filename, f.SHA256(), h.SHA256, errs.ErrConflict))
-			failed = true
 			continue
 		}
 		if h.Yanked != f.Yanked || (f.Yanked && h.YankReason != f.YankedReason) {
@@ -443,10 +441,7 @@ func (s *syncer) project(ctx context.Context, project string, st metastore.SyncS
 	s.mu.Lock()
 	s.res.Skipped = append(s.res.Skipped, skipped...)
 	s.others = append(s.others, changes...)
-	if !failed {
-		// A failed file keeps the project's old state, so that the next sync reads it again.
-		s.states = append(s.states, state)
-	}
+	s.states = append(s.states, state)
 	s.mu.Unlock()
 	return jobs, nil
 }
@@ -569,8 +564,14 @@ func (s *syncer) finish(ctx context.Context) (*SyncResult, error) {
 			}
 		}
 	}
+	// A project with a failed file keeps its old state, so that the next sync reads it again.
+	failed := map[string]bool{}
+	for _, f := range res.Failed {
+		failed[f.Project] = true
+	}
+	states := slices.DeleteFunc(s.states, func(st metastore.SyncState) bool { return failed[st.Project] })
 	err := s.m.store.InTx(ctx, func(tx metastore.Tx) error {
-		for chunk := range slices.Chunk(s.states, metastore.MaxBatch) {
+		for chunk := range slices.Chunk(states, metastore.MaxBatch) {
 			if err := tx.PutSyncStates(ctx, chunk); err != nil {
 				return err
 			}
