@@ -19,14 +19,12 @@ import (
 
 // faulty sits in front of an index and spoils the answers for some file names.
 type faulty struct {
-	mu        sync.Mutex
-	fail500   map[string]int // filename -> 500s still to send
-	corrupt   map[string]bool
-	truncate  map[string]int // filename -> truncated bodies still to send
-	fileGets  map[string]int
-	target    *url.URL
-	upstream  http.Handler
-	transport http.RoundTripper
+	mu       sync.Mutex
+	fail500  map[string]int // filename -> 500s still to send
+	corrupt  map[string]bool
+	truncate map[string]int // filename -> truncated bodies still to send
+	fileGets map[string]int
+	target   *url.URL
 }
 
 func newFaulty(t *testing.T, up *indextest.Server) (*faulty, string) {
