@@ -172,3 +172,42 @@ func TestSyncOnDemand(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchFile: a file recorded on demand is fetched from its remote, verified; a
+// corrupted upstream is refused; Keep follows the policy.
+func TestFetchFile(t *testing.T) {
+	ctx := context.Background()
+	up := faultIndex(t)
+	f, u := newFaulty(t, up)
+	tmp := t.TempDir()
+	s := newSink(t, mirror.Options{TempDir: tmp})
+	s.remote(t, mirror.Remote{Name: "up", URL: u, Includes: []string{"good", "bad"}, Policy: mirror.PolicyOnDemand})
+	s.remote(t, mirror.Remote{Name: "st", URL: u, Policy: mirror.PolicyStreamed})
+	s.sync(t, mirror.SyncRequest{Remote: "up"})
+	row := s.files(t, "good")["good-1.0-py3-none-any.whl"]
+	path, err := s.m.FetchFile(ctx, &row)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	os.Remove(path)
+	if sha := sha256hex(data); sha != row.SHA256 {
+		t.Errorf("fetched sha256 %s, want %s", sha, row.SHA256)
+	}
+	bad := s.files(t, "bad")["bad-1.0-py3-none-any.whl"]
+	f.mu.Lock()
+	f.corrupt["bad-1.0-py3-none-any.whl"] = true
+	f.mu.Unlock()
+	if _, err := s.m.FetchFile(ctx, &bad); err == nil || !strings.Contains(err.Error(), bad.SHA256) {
+		t.Errorf("corrupted fetch: %v", err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+	if keep, err := s.m.Keep(ctx, "up"); !keep || err != nil {
+		t.Errorf("Keep(on_demand) = %v, %v", keep, err)
+	}
+	if keep, err := s.m.Keep(ctx, "st"); keep || err != nil {
+		t.Errorf("Keep(streamed) = %v, %v", keep, err)
+	}
+}

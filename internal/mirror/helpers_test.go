@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -135,6 +136,11 @@ func writeAll(t testing.TB, ds ...dist) []string {
 		out = append(out, d.write(t, dir))
 	}
 	return out
+}
+
+func sha256hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // sink is the index a sync writes into.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/pydepot/pydepot/internal/errs"
@@ -43,6 +44,9 @@ type Mirror struct {
 	now   func() time.Time
 
 	enqueue Enqueuer // nil: StartSync runs syncs itself
+
+	upMu sync.Mutex
+	ups  map[string]dialed // remote name -> its upstream (FetchFile)
 }
 
 // New returns a Mirror writing through svc.

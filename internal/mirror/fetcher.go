@@ -1,0 +1,76 @@
+package mirror
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/metastore"
+	"github.com/pydepot/pydepot/internal/simpleindex"
+)
+
+// FetchFile implements index.RemoteFetcher: it downloads the bytes of a file row whose
+// Presence is remote from the remote it came from (OriginRemote, at UpstreamURL) into
+// a temporary file under Options.TempDir, verified against the row's sha256 and size,
+// with the sync's retries. The caller renames or removes the file. ErrNotFound when the
+// remote is gone; a wrong hash wraps errs.ErrInvalid and names both digests.
+func (m *Mirror) FetchFile(ctx context.Context, f *metastore.File) (string, error) {
+	if f.OriginRemote == "" || f.UpstreamURL == "" {
+		return "", fmt.Errorf("%s has no remote to fetch it from: %w", f.Filename, errs.ErrNotFound)
+	}
+	up, err := m.upstreamOf(ctx, f.OriginRemote)
+	if err != nil {
+		return "", err
+	}
+	sf := simpleindex.File{Filename: f.Filename, URL: f.UpstreamURL, Hashes: map[string]string{"sha256": strings.ToLower(f.SHA256)}, Size: f.Size}
+	if f.Size <= 0 {
+		sf.Size = -1
+	}
+	start := time.Now()
+	path, n, err := up.fetch(ctx, sf, m.opts.TempDir)
+	if err != nil {
+		return "", fmt.Errorf("fetching %s from remote %s: %w", f.Filename, f.OriginRemote, err)
+	}
+	m.log.Info("fetched on demand", "remote", f.OriginRemote, "filename", f.Filename, "bytes", n, "took", time.Since(start))
+	return path, nil
+}
+
+// Keep implements index.RemoteFetcher: whether the remote's policy keeps fetched bytes
+// (on_demand, and immediate) or not (streamed). ErrNotFound when the remote is gone.
+func (m *Mirror) Keep(ctx context.Context, remote string) (bool, error) {
+	r, err := m.Remote(ctx, remote)
+	if err != nil {
+		return false, err
+	}
+	return r.Policy != PolicyStreamed, nil
+}
+
+// upstreamOf returns the upstream of a remote, dialed once per version of its settings
+// (serving on demand reuses its connections).
+func (m *Mirror) upstreamOf(ctx context.Context, name string) (*upstream, error) {
+	r, err := m.Remote(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	m.upMu.Lock()
+	defer m.upMu.Unlock()
+	if c, ok := m.ups[name]; ok && c.at.Equal(r.UpdatedAt) {
+		return c.up, nil
+	}
+	up, err := m.dial(r)
+	if err != nil {
+		return nil, err
+	}
+	if m.ups == nil {
+		m.ups = map[string]dialed{}
+	}
+	m.ups[name] = dialed{up, r.UpdatedAt}
+	return up, nil
+}
+
+type dialed struct {
+	up *upstream
+	at time.Time
+}
