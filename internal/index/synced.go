@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -67,6 +68,23 @@ func (f *SyncedFile) apply(row *metastore.File) {
 	row.UpstreamURL, row.UpstreamHashes = f.UpstreamURL, f.UpstreamHashes
 }
 
+// checkReuse refuses a filename repo used for other bytes (a file since removed or
+// rolled back): Apply would refuse the whole batch for it.
+func (s *Service) checkReuse(ctx context.Context, repoID int64, f *SyncedFile) error {
+	old, err := s.store.FileByFilename(ctx, repoID, f.Filename)
+	if errors.Is(err, errs.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !strings.EqualFold(old.SHA256, f.SHA256) {
+		return fmt.Errorf("%s: %s was stored with other bytes (sha256 %s), the upstream's are %s: %w",
+			msgFilenameUsed, f.Filename, old.SHA256, f.SHA256, ErrFilenameReused)
+	}
+	return nil
+}
+
 // PrepareSynced inspects content, whose sha256 the caller has verified to be f.SHA256
 // (it is hashed again here: what is stored is checked, not trusted), stores its blobs,
 // and checks the rules of repo's latest version (a second file of the release for the
@@ -78,6 +96,9 @@ func (s *Service) PrepareSynced(ctx context.Context, repo string, f SyncedFile, 
 	}
 	r, err := s.store.Repository(ctx, repo)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkReuse(ctx, r.ID, &f); err != nil {
 		return nil, err
 	}
 	sum, err := contentSHA256(content)
@@ -110,6 +131,9 @@ func (s *Service) PrepareRemote(ctx context.Context, repo string, f SyncedFile, 
 	}
 	r, err := s.store.Repository(ctx, repo)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkReuse(ctx, r.ID, &f); err != nil {
 		return nil, err
 	}
 	dist, err := filenames.Parse(f.Filename)

@@ -19,17 +19,20 @@ import (
 
 // faulty sits in front of an index and spoils the answers for some file names.
 type faulty struct {
-	mu       sync.Mutex
-	fail500  map[string]int // filename -> 500s still to send
-	corrupt  map[string]bool
-	truncate map[string]int // filename -> truncated bodies still to send
-	fileGets map[string]int
-	target   *url.URL
+	mu        sync.Mutex
+	fail500   map[string]int // filename -> 500s still to send
+	corrupt   map[string]bool
+	truncate  map[string]int // filename -> truncated bodies still to send
+	fileGets  map[string]int
+	block     map[string]bool // filename -> hang until the request is cancelled
+	inFlight  int
+	maxFlight int
+	target    *url.URL
 }
 
 func newFaulty(t *testing.T, up *indextest.Server) (*faulty, string) {
 	u, _ := url.Parse(up.URL)
-	f := &faulty{fail500: map[string]int{}, corrupt: map[string]bool{}, truncate: map[string]int{}, fileGets: map[string]int{}, target: u}
+	f := &faulty{fail500: map[string]int{}, corrupt: map[string]bool{}, truncate: map[string]int{}, fileGets: map[string]int{}, block: map[string]bool{}, target: u}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	return f, srv.URL + "/simple/"
@@ -41,7 +44,12 @@ func (f *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if isFile {
 		f.fileGets[name]++
 	}
-	n500, bad, trunc := f.fail500[name], f.corrupt[name], f.truncate[name]
+	n500, bad, trunc, block := f.fail500[name], f.corrupt[name], f.truncate[name], f.block[name]
+	if isFile {
+		f.inFlight++
+		f.maxFlight = max(f.maxFlight, f.inFlight)
+		defer func() { f.mu.Lock(); f.inFlight--; f.mu.Unlock() }()
+	}
 	if n500 > 0 {
 		f.fail500[name]--
 	}
@@ -49,6 +57,10 @@ func (f *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.truncate[name]--
 	}
 	f.mu.Unlock()
+	if isFile && block {
+		<-r.Context().Done()
+		return
+	}
 	if isFile && n500 > 0 {
 		http.Error(w, "upstream trouble", http.StatusInternalServerError)
 		return
