@@ -1,6 +1,7 @@
 package mirror_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/pydepot/pydepot/internal/metastore"
@@ -38,5 +39,41 @@ func TestSyncFromTestIndex(t *testing.T) {
 	}
 	if got := up.Requests.Load() - before; got != 1 || up.NotModified.Load() != 1 {
 		t.Errorf("re-sync made %d requests (%d answered 304), want one conditional page read", got, up.NotModified.Load())
+	}
+}
+
+// TestSyncExtractsMetadata: from an upstream without PEP 658 files (HTML only), the
+// metadata file is extracted from each file as it is stored.
+func TestSyncExtractsMetadata(t *testing.T) {
+	paths := writeAll(t, dist{name: "alpha", version: "1.0"}, dist{name: "alpha", version: "1.0", tag: "sdist"})
+	up := indextest.New(t, paths, indextest.Options{HTML: true, NoMetadata: true})
+	s := newSink(t, mirror.Options{})
+	s.remote(t, mirror.Remote{Name: "up", URL: up.SimpleURL, Includes: []string{"alpha"}})
+	s.sync(t, mirror.SyncRequest{Remote: "up"})
+	w := s.files(t, "alpha")["alpha-1.0-py3-none-any.whl"]
+	if w.MetadataSHA256 == "" || string(blob(t, s.svc, w.MetadataSHA256)) != string(up.Metadata("alpha-1.0-py3-none-any.whl")) {
+		t.Errorf("wheel's metadata file not extracted: %+v", w)
+	}
+	if sd := s.files(t, "alpha")["alpha-1.0.tar.gz"]; sd.MetadataSHA256 == "" {
+		t.Errorf("sdist's metadata (PKG-INFO) not extracted: %+v", sd)
+	}
+}
+
+// TestSyncProject: one project of a remote now, with the remote's filters (what
+// pull-through asks for).
+func TestSyncProject(t *testing.T) {
+	paths := writeAll(t, dist{name: "alpha", version: "1.0"}, dist{name: "alpha", version: "2.0rc1"}, dist{name: "beta", version: "2.0"})
+	up := indextest.New(t, paths, indextest.Options{})
+	s := newSink(t, mirror.Options{})
+	s.remote(t, mirror.Remote{Name: "up", URL: up.SimpleURL})
+	res, err := s.m.SyncProject(context.Background(), "main", "up", "Alpha")
+	if err != nil || res.Added != 1 || res.Version != 1 {
+		t.Fatalf("SyncProject: %+v, %v", res, err)
+	}
+	if len(s.files(t, "beta")) != 0 || len(s.files(t, "alpha")) != 1 {
+		t.Errorf("synced alpha %v, beta %v", keys(s.files(t, "alpha")), keys(s.files(t, "beta")))
+	}
+	if res, err := s.m.SyncProject(context.Background(), "main", "up", "alpha"); err != nil || res.Version != 0 || res.NotModified != 1 {
+		t.Errorf("second SyncProject: %+v, %v", res, err)
 	}
 }
