@@ -32,6 +32,8 @@ type SyncState struct {
 	// Mirrored: the sync that recorded the state was a --mirror one (it applied the
 	// removals it saw too).
 	Mirrored bool
+	// Config identifies the remote's URL and selection the state was recorded under.
+	Config   string
 	SyncedAt time.Time
 }
 

@@ -228,3 +228,13 @@ func (r *recordRun) Logf(format string, a ...any) {
 	r.logs = append(r.logs, fmt.Sprintf(format, a...))
 	r.mu.Unlock()
 }
+
+// testserverUpload uploads the file at path to the sink's main repository.
+func testserverUpload(ctx context.Context, s *sink, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	_, _, err = s.svc.Upload(ctx, index.Upload{Repository: "main", Filename: filepath.Base(path), Content: bytes.NewReader(data)})
+	return err
+}

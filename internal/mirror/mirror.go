@@ -171,8 +171,9 @@ func (m *Mirror) CreateRemote(ctx context.Context, r Remote) (*Remote, error) {
 }
 
 // UpdateRemote changes the settings u gives and validates the result; ErrNotFound when
-// there is no such remote. A change of what the remote selects (URL, filters) forgets
-// the sync state, so that the next sync reads every page again.
+// there is no such remote. After a change of what the remote selects (URL, filters) the
+// next sync reads every page again: the sync state records the selection it was made
+// under (Remote.selection).
 func (m *Mirror) UpdateRemote(ctx context.Context, name string, u RemoteUpdate) (*Remote, error) {
 	var out *Remote
 	err := m.store.InTx(ctx, func(tx metastore.Tx) error {
@@ -184,8 +185,6 @@ func (m *Mirror) UpdateRemote(ctx context.Context, name string, u RemoteUpdate) 
 		if err != nil {
 			return err
 		}
-		before, _ := r.config()
-		beforeURL := r.URL
 		u.Apply(r)
 		if err := r.Validate(); err != nil {
 			return err
@@ -197,11 +196,6 @@ func (m *Mirror) UpdateRemote(ctx context.Context, name string, u RemoteUpdate) 
 		}
 		if err := tx.UpdateRemote(ctx, next); err != nil {
 			return err
-		}
-		if string(before) != string(next.Config) || beforeURL != r.URL {
-			if err := tx.DeleteSyncStates(ctx, row.ID, 0, ""); err != nil {
-				return err
-			}
 		}
 		out = r
 		return nil

@@ -1,7 +1,9 @@
 package mirror
 
 import (
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -100,6 +102,15 @@ func (r *Remote) setConfig(data []byte) error {
 	r.Platforms, r.Pythons, r.KeepLatest, r.Policy = c.Platforms, c.Pythons, c.KeepLatest, c.Policy
 	r.WithDependencies, r.Proxy, r.CACert, r.Insecure = c.WithDependencies, c.Proxy, c.CACert, c.Insecure
 	return nil
+}
+
+// selection is a digest of what r selects (its URL and filters, not its credentials or
+// transport): sync state recorded under another selection is not trusted.
+func (r *Remote) selection() string {
+	b, _ := json.Marshal([]any{r.URL, r.Includes, r.Excludes, r.Prereleases, r.PackageTypes, r.Platforms, r.Pythons,
+		r.KeepLatest, r.Policy, r.WithDependencies})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
 }
 
 // Redacted returns r without its secrets (Password and Token emptied), as the API

@@ -48,7 +48,9 @@ type syncer struct {
 	done    atomic.Int64
 	total   atomic.Int64
 	bytes   atomic.Int64
-	listing map[string]bool // --mirror of a full index: the projects listed
+	listing map[string]bool // --mirror: the projects the upstream lists (or the includes select)
+	config  string          // the remote's selection digest
+	removed map[string]bool // projects whose files from this remote go
 }
 
 // Sync brings what remote req.Remote selects into repository req.Repository as ONE new
@@ -108,7 +110,8 @@ func (m *Mirror) newSyncer(ctx context.Context, req SyncRequest, run Run) (*sync
 		return nil, err
 	}
 	return &syncer{m: m, req: req, remote: remote, remID: row.ID, repo: repo, filter: f, up: up, run: run,
-		res: SyncResult{Repository: repo.Name, Remote: remote.Name, Failed: []FileError{}}, keys: map[string]string{}}, nil
+		res: SyncResult{Repository: repo.Name, Remote: remote.Name, Failed: []FileError{}}, keys: map[string]string{},
+		config: remote.selection()}, nil
 }
 
 // collect reads every selected project and prepares the changes.
@@ -137,6 +140,13 @@ func (s *syncer) collect(ctx context.Context) error {
 			if err := s.batch(ctx, ls, reqs); err != nil {
 				return err
 			}
+		}
+		if s.req.Mirror {
+			s.listing = map[string]bool{}
+			for _, p := range projects {
+				s.listing[p] = !s.filter.ExcludesProject(p)
+			}
+			return s.removeUnlisted(ctx)
 		}
 		return nil
 	}
@@ -181,7 +191,7 @@ func (s *syncer) fullIndex(ctx context.Context) error {
 		l.Name = names.Normalize(name)
 		fmt.Sscan(serial, &l.Serial)
 		if s.listing != nil {
-			s.listing[l.Name] = true
+			s.listing[l.Name] = !s.filter.ExcludesProject(l.Name)
 		}
 		if batch = append(batch, l); len(batch) == s.m.opts.Batch {
 			if err := s.batch(ctx, batch, nil); err != nil {
@@ -202,8 +212,8 @@ func (s *syncer) fullIndex(ctx context.Context) error {
 	return nil
 }
 
-// removeUnlisted (--mirror, full index): the projects an earlier sync recorded that the
-// list no longer has lose their files from this remote.
+// removeUnlisted (--mirror): the projects an earlier sync recorded that the upstream no
+// longer lists, or that the remote no longer selects, lose their files from this remote.
 func (s *syncer) removeUnlisted(ctx context.Context) error {
 	var gone []string
 	err := s.m.store.SyncedProjects(ctx, s.remID, s.repo.ID, func(p string) error {
@@ -231,6 +241,13 @@ func (s *syncer) removeProject(ctx context.Context, project string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.removed[project] {
+		return nil
+	}
+	if s.removed == nil {
+		s.removed = map[string]bool{}
+	}
+	s.removed[project] = true
 	for _, f := range cur {
 		if f.OriginRemote == s.remote.Name {
 			s.others = append(s.others, index.Change{Kind: index.ChangeRemove, Filename: f.Filename})
@@ -273,11 +290,17 @@ func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requi
 	g.SetLimit(s.m.opts.Concurrency)
 	for _, l := range ls {
 		if s.filter.ExcludesProject(l.Name) {
+			if s.req.Mirror {
+				if err := s.removeProject(ctx, l.Name); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		st, known := states[l.Name]
-		if known && s.req.Mirror && !st.Mirrored {
-			// An additive sync's validators: the removals it saw were not applied.
+		if known && (s.req.Mirror && !st.Mirrored || st.Config != s.config) {
+			// An additive sync's validators (the removals it saw were not applied), or
+			// validators recorded under other filters.
 			st, known = metastore.SyncState{}, false
 		}
 		if known && l.Serial > 0 && st.Serial == l.Serial {
@@ -386,7 +409,7 @@ func (s *syncer) project(ctx context.Context, project string, st metastore.SyncS
 		return nil, nil
 	}
 	state := metastore.SyncState{RemoteID: s.remID, RepositoryID: s.repo.ID, Project: project,
-		ETag: pg.ETag, LastModified: pg.LastModified, Serial: pg.Serial, Mirrored: s.req.Mirror || st.Mirrored && pg.NotModified,
+		ETag: pg.ETag, LastModified: pg.LastModified, Serial: pg.Serial, Mirrored: s.req.Mirror || st.Mirrored && pg.NotModified, Config: s.config,
 		SyncedAt: s.m.now()}
 	if pg.NotModified {
 		s.mu.Lock()

@@ -77,3 +77,33 @@ func TestSyncProject(t *testing.T) {
 		t.Errorf("second SyncProject: %+v, %v", res, err)
 	}
 }
+
+// TestSyncMirrorFollowsFilters: --mirror removes the files of projects the remote no
+// longer selects (an include dropped, an exclude added); an additive sync keeps them;
+// files uploaded to the repository are never removed.
+func TestSyncMirrorFollowsFilters(t *testing.T) {
+	ctx := context.Background()
+	paths := writeAll(t, dist{name: "alpha", version: "1.0"}, dist{name: "beta", version: "1.0"}, dist{name: "gamma", version: "1.0"})
+	up := indextest.New(t, paths, indextest.Options{})
+	s := newSink(t, mirror.Options{})
+	s.remote(t, mirror.Remote{Name: "up", URL: up.SimpleURL, Includes: []string{"alpha", "beta", "gamma"}})
+	s.sync(t, mirror.SyncRequest{Remote: "up"})
+	own := writeAll(t, dist{name: "beta", version: "9.0"})[0]
+	if err := testserverUpload(ctx, s, own); err != nil {
+		t.Fatal(err)
+	}
+	inc, exc := []string{"alpha", "gamma"}, []string{"gamma"}
+	if _, err := s.m.UpdateRemote(ctx, "up", mirror.RemoteUpdate{Includes: &inc, Excludes: &exc}); err != nil {
+		t.Fatal(err)
+	}
+	if res := s.sync(t, mirror.SyncRequest{Remote: "up"}); res.Removed != 0 || len(s.files(t, "beta")) != 2 {
+		t.Fatalf("additive sync after the change: %+v", res)
+	}
+	res := s.sync(t, mirror.SyncRequest{Remote: "up", Mirror: true})
+	if res.Removed != 2 || len(s.files(t, "gamma")) != 0 || len(s.files(t, "alpha")) != 1 {
+		t.Fatalf("--mirror sync after the change: %+v", res)
+	}
+	if b := s.files(t, "beta"); len(b) != 1 || b["beta-9.0-py3-none-any.whl"].Origin != metastore.OriginUpload {
+		t.Errorf("beta after --mirror: %v (the uploaded file must stay)", keys(b))
+	}
+}

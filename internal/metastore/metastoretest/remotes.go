@@ -47,10 +47,10 @@ func testRemotes(t *testing.T, s metastore.Store) {
 	states = append(states, metastore.SyncState{RemoteID: r.ID, RepositoryID: b.ID, Project: "only-b", SyncedAt: t0})
 	mustTx(t, s, func(tx metastore.Tx) error { return tx.PutSyncStates(ctx, states) })
 	mustTx(t, s, func(tx metastore.Tx) error {
-		return tx.PutSyncStates(ctx, []metastore.SyncState{{RemoteID: r.ID, RepositoryID: a.ID, Project: "p0001", ETag: `"new"`, Serial: 99, Mirrored: true, SyncedAt: t0}})
+		return tx.PutSyncStates(ctx, []metastore.SyncState{{RemoteID: r.ID, RepositoryID: a.ID, Project: "p0001", ETag: `"new"`, Serial: 99, Mirrored: true, Config: "c1", SyncedAt: t0}})
 	})
 	st, err := s.SyncStates(ctx, r.ID, a.ID, []string{"p0001", "only-b", "missing"})
-	if err != nil || len(st) != 1 || st[0].ETag != `"new"` || st[0].Serial != 99 || !st[0].Mirrored {
+	if err != nil || len(st) != 1 || st[0].ETag != `"new"` || st[0].Serial != 99 || !st[0].Mirrored || st[0].Config != "c1" {
 		t.Fatalf("SyncStates = %+v, %v", st, err)
 	}
 	var seen []string

@@ -63,7 +63,7 @@ func (q queries) SyncStates(ctx context.Context, remoteID, repoID int64, project
 	for _, p := range projects {
 		args = append(args, p)
 	}
-	rows, err := q.q.QueryContext(ctx, `SELECT project, etag, last_modified, serial, mirrored, synced_at FROM remote_sync_state
+	rows, err := q.q.QueryContext(ctx, `SELECT project, etag, last_modified, serial, mirrored, config, synced_at FROM remote_sync_state
 		WHERE remote_id = ? AND repository_id = ? AND project IN (?`+strings.Repeat(", ?", len(projects)-1)+`)`, args...)
 	if err != nil {
 		return nil, err
@@ -73,7 +73,7 @@ func (q queries) SyncStates(ctx context.Context, remoteID, repoID int64, project
 	for rows.Next() {
 		s := metastore.SyncState{RemoteID: remoteID, RepositoryID: repoID}
 		var at int64
-		if err := rows.Scan(&s.Project, &s.ETag, &s.LastModified, &s.Serial, &s.Mirrored, &at); err != nil {
+		if err := rows.Scan(&s.Project, &s.ETag, &s.LastModified, &s.Serial, &s.Mirrored, &s.Config, &at); err != nil {
 			return nil, err
 		}
 		s.SyncedAt = fromMicros(at)
@@ -160,11 +160,11 @@ func affected(res sql.Result, err error, what string) error {
 func (q queries) PutSyncStates(ctx context.Context, states []metastore.SyncState) error {
 	for _, s := range states {
 		if _, err := q.q.ExecContext(ctx, `INSERT INTO remote_sync_state
-			(remote_id, repository_id, project, etag, last_modified, serial, mirrored, synced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			(remote_id, repository_id, project, etag, last_modified, serial, mirrored, config, synced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (remote_id, repository_id, project) DO UPDATE SET etag = excluded.etag,
 				last_modified = excluded.last_modified, serial = excluded.serial, mirrored = excluded.mirrored,
-				synced_at = excluded.synced_at`,
-			s.RemoteID, s.RepositoryID, s.Project, s.ETag, s.LastModified, s.Serial, s.Mirrored, micros(s.SyncedAt)); err != nil {
+				config = excluded.config, synced_at = excluded.synced_at`,
+			s.RemoteID, s.RepositoryID, s.Project, s.ETag, s.LastModified, s.Serial, s.Mirrored, s.Config, micros(s.SyncedAt)); err != nil {
 			return err
 		}
 	}

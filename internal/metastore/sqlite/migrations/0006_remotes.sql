@@ -20,7 +20,8 @@ CREATE TABLE remotes (
 -- One row per (remote, repository, project) synced: the validators of the project page
 -- the last sync read (ETag, Last-Modified), the upstream serial it showed, when, and
 -- whether that sync was a --mirror one (an additive sync's validators cannot skip a
--- --mirror sync: the removals it saw were not applied).
+-- --mirror sync: the removals it saw were not applied), and a digest of the remote's
+-- URL and selection then (validators recorded under other filters are not trusted).
 -- Keyed by repository too: syncing the same remote into a second repository must not
 -- skip a project because the first one has it.
 CREATE TABLE remote_sync_state (
@@ -31,6 +32,7 @@ CREATE TABLE remote_sync_state (
     last_modified TEXT    NOT NULL DEFAULT '',
     serial        BIGINT  NOT NULL DEFAULT 0,
     mirrored      INTEGER NOT NULL DEFAULT 0,
+    config        TEXT    NOT NULL DEFAULT '',
     synced_at     BIGINT  NOT NULL,
     PRIMARY KEY (remote_id, repository_id, project)
 );
