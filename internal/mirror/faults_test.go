@@ -11,7 +11,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/pydepot/pydepot/internal/httpclient"
 	"github.com/pydepot/pydepot/internal/metastore"
 	"github.com/pydepot/pydepot/internal/mirror"
 	"github.com/pydepot/pydepot/internal/simpleindex/indextest"
@@ -28,11 +30,13 @@ type faulty struct {
 	inFlight  int
 	maxFlight int
 	target    *url.URL
+	transport http.RoundTripper
 }
 
 func newFaulty(t *testing.T, up *indextest.Server) (*faulty, string) {
 	u, _ := url.Parse(up.URL)
-	f := &faulty{fail500: map[string]int{}, corrupt: map[string]bool{}, truncate: map[string]int{}, fileGets: map[string]int{}, block: map[string]bool{}, target: u}
+	f := &faulty{fail500: map[string]int{}, corrupt: map[string]bool{}, truncate: map[string]int{}, fileGets: map[string]int{}, block: map[string]bool{}, target: u,
+		transport: httpclient.New(time.Minute).Transport}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	return f, srv.URL + "/simple/"
@@ -67,7 +71,7 @@ func (f *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req, _ := http.NewRequestWithContext(r.Context(), r.Method, f.target.String()+r.URL.RequestURI(), nil)
 	req.Header = r.Header.Clone()
-	resp, err := http.DefaultTransport.RoundTrip(req)
+	resp, err := f.transport.RoundTrip(req)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return

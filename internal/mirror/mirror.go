@@ -125,12 +125,17 @@ func (u RemoteUpdate) Apply(r *Remote) {
 	set(&r.Proxy, u.Proxy)
 	set(&r.CACert, u.CACert)
 	setBool(&r.Insecure, u.Insecure)
-	// Switching between Basic credentials and a token drops the other kind.
-	if u.Token != nil && *u.Token != "" && u.Username == nil {
+	// Switching between Basic credentials and a token drops the other kind (giving both
+	// is refused by Validate); no user means no password.
+	given := func(v *string) bool { return v != nil && *v != "" }
+	if given(u.Token) && !given(u.Username) {
 		r.Username, r.Password = "", ""
 	}
-	if u.Username != nil && *u.Username != "" && u.Token == nil {
+	if given(u.Username) && !given(u.Token) {
 		r.Token = ""
+	}
+	if r.Username == "" && !given(u.Password) {
+		r.Password = ""
 	}
 }
 
