@@ -230,7 +230,7 @@ func (c *closureState) requiresDist(ctx context.Context, f simpleindex.File) ([]
 	if ok {
 		return rs, nil
 	}
-	data, err := c.s.up.metadata(ctx, f)
+	data, err := c.s.up.metadata(ctx, f, c.s.m.opts.TempDir)
 	if err != nil {
 		return nil, err
 	}

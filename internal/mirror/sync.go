@@ -185,10 +185,17 @@ func (s *syncer) fullIndex(ctx context.Context) error {
 	}
 	sc := bufio.NewScanner(tmp)
 	var batch []listed
+	// A listing restarted after a failure repeats names, and a listing may spell one
+	// project twice: each is synced once. (The names alone: a few MB for 200,000.)
+	seen := map[string]bool{}
 	for sc.Scan() {
 		name, serial, _ := strings.Cut(sc.Text(), "\t")
 		var l listed
 		l.Name = names.Normalize(name)
+		if seen[l.Name] {
+			continue
+		}
+		seen[l.Name] = true
 		fmt.Sscan(serial, &l.Serial)
 		if s.listing != nil {
 			s.listing[l.Name] = !s.filter.ExcludesProject(l.Name)
@@ -487,7 +494,7 @@ func (s *syncer) bring(ctx context.Context, j job) (*index.Prepared, error) {
 			return nil, err
 		}
 		sf.Size = size
-		meta, err := s.up.metadata(ctx, f)
+		meta, err := s.up.metadata(ctx, f, s.m.opts.TempDir)
 		if err != nil {
 			return nil, err
 		}
