@@ -3,6 +3,7 @@ package mirror
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -27,6 +28,9 @@ func (m *Mirror) FetchFile(ctx context.Context, f *metastore.File) (string, erro
 	sf := simpleindex.File{Filename: f.Filename, URL: f.UpstreamURL, Hashes: map[string]string{"sha256": strings.ToLower(f.SHA256)}, Size: f.Size}
 	if f.Size <= 0 {
 		sf.Size = -1
+	}
+	if err := os.MkdirAll(m.opts.TempDir, 0o700); err != nil {
+		return "", fmt.Errorf("fetch temporary directory: %w", err)
 	}
 	start := time.Now()
 	path, n, err := up.fetch(ctx, sf, m.opts.TempDir)

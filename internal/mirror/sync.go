@@ -89,6 +89,9 @@ func (m *Mirror) newSyncer(ctx context.Context, req SyncRequest, run Run) (*sync
 	if err := m.checkRequest(ctx, req); err != nil {
 		return nil, err
 	}
+	if err := os.MkdirAll(m.opts.TempDir, 0o700); err != nil {
+		return nil, fmt.Errorf("sync temporary directory: %w", err)
+	}
 	row, err := m.store.Remote(ctx, req.Remote)
 	if err != nil {
 		return nil, err
