@@ -78,3 +78,16 @@ type dialed struct {
 	up *upstream
 	at time.Time
 }
+
+// RefreshProject implements index.ProjectRefresher (pull-through): SyncProject, its
+// result logged. Files that fail are skipped (and logged); the error is the sync's own.
+func (m *Mirror) RefreshProject(ctx context.Context, repo, remote, project string) error {
+	res, err := m.SyncProject(ctx, repo, remote, project)
+	if err != nil {
+		return err
+	}
+	for _, f := range res.Failed {
+		m.log.Warn("pull-through: file skipped", "remote", remote, "repository", repo, "filename", f.Filename, "err", f.Error)
+	}
+	return nil
+}
