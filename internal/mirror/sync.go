@@ -439,7 +439,16 @@ func (s *syncer) project(ctx context.Context, project string, st metastore.SyncS
 	}
 	var jobs []job
 	var changes []index.Change
-	yanks := map[string]bool{}
+	// Yank state belongs to a release in pydepot and to a file upstream: a release is
+	// yanked when every one of its upstream files held here is, unyanked when none is,
+	// and left alone when the upstream is of two minds.
+	type release struct {
+		version              string
+		yanked, plain, drift int
+		reason               string
+	}
+	releases := map[string]*release{}
+	var order []string
 	upstream := make(map[string]bool, len(sel))
 	for _, f := range sel {
 		upstream[f.Filename] = true
@@ -452,16 +461,33 @@ func (s *syncer) project(ctx context.Context, project string, st metastore.SyncS
 			s.fail(project, f.Filename, fmt.Errorf("the upstream now has other bytes for %s (sha256 %s; stored: %s): %w", f.Filename, f.SHA256(), h.SHA256, errs.ErrConflict))
 			continue
 		}
-		if h.Yanked != f.Yanked || (f.Yanked && h.YankReason != f.YankedReason) {
-			if key := h.Version; !yanks[key] {
-				yanks[key] = true
-				c := index.Change{Kind: index.ChangeUnyank, Project: project, Version: h.Version}
-				if f.Yanked {
-					reason := f.YankedReason
-					c = index.Change{Kind: index.ChangeYank, Project: project, Version: h.Version, Reason: &reason}
-				}
-				changes = append(changes, c)
+		r := releases[h.Version]
+		if r == nil {
+			r = &release{version: h.Version}
+			releases[h.Version] = r
+			order = append(order, h.Version)
+		}
+		if f.Yanked {
+			r.yanked++
+			if r.reason == "" {
+				r.reason = f.YankedReason
 			}
+		} else {
+			r.plain++
+		}
+		if h.Yanked != f.Yanked || (f.Yanked && h.YankReason != f.YankedReason) {
+			r.drift++
+		}
+	}
+	for _, v := range order {
+		r := releases[v]
+		switch {
+		case r.drift == 0:
+		case r.plain == 0:
+			reason := r.reason
+			changes = append(changes, index.Change{Kind: index.ChangeYank, Project: project, Version: r.version, Reason: &reason})
+		case r.yanked == 0:
+			changes = append(changes, index.Change{Kind: index.ChangeUnyank, Project: project, Version: r.version})
 		}
 	}
 	if s.req.Mirror {

@@ -107,3 +107,40 @@ func TestSyncMirrorFollowsFilters(t *testing.T) {
 		t.Errorf("beta after --mirror: %v (the uploaded file must stay)", keys(b))
 	}
 }
+
+// TestSyncYankPerRelease: a release is yanked when all its upstream files are, and
+// left alone when the upstream yanks only some (pydepot yanks releases): a re-sync
+// never flips it back and forth.
+func TestSyncYankPerRelease(t *testing.T) {
+	ctx := context.Background()
+	paths := writeAll(t, dist{name: "alpha", version: "1.0"}, dist{name: "alpha", version: "1.0", tag: "sdist"})
+	plain := indextest.New(t, paths, indextest.Options{})
+	some := indextest.New(t, paths, indextest.Options{Yanked: map[string]string{"alpha-1.0-py3-none-any.whl": "bad wheel"}})
+	all := indextest.New(t, paths, indextest.Options{Yanked: map[string]string{"alpha-1.0-py3-none-any.whl": "bad", "alpha-1.0.tar.gz": "bad"}})
+	s := newSink(t, mirror.Options{})
+	s.remote(t, mirror.Remote{Name: "up", URL: plain.SimpleURL, Includes: []string{"alpha"}})
+	s.sync(t, mirror.SyncRequest{Remote: "up"})
+	for i, step := range []struct {
+		url        string
+		changed    int
+		wantYanked bool
+	}{
+		{some.SimpleURL, 0, false},
+		{all.SimpleURL, 2, true},
+		{some.SimpleURL, 0, true},
+		{plain.SimpleURL, 2, false},
+	} {
+		if _, err := s.m.UpdateRemote(ctx, "up", mirror.RemoteUpdate{URL: &step.url}); err != nil {
+			t.Fatal(err)
+		}
+		res := s.sync(t, mirror.SyncRequest{Remote: "up"})
+		if res.Changed != step.changed {
+			t.Errorf("step %d: %d changed, want %d", i, res.Changed, step.changed)
+		}
+		for name, f := range s.files(t, "alpha") {
+			if f.Yanked != step.wantYanked {
+				t.Errorf("step %d: %s yanked %v", i, name, f.Yanked)
+			}
+		}
+	}
+}
