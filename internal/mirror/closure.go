@@ -172,7 +172,7 @@ func (c *closureState) fingerprint(p string) string {
 // walk reads project p's page, selects its releases, and returns the requirements of
 // those releases that hold in one of the environments.
 func (c *closureState) walk(ctx context.Context, p string) ([]requirements.Requirement, error) {
-	pg, err := c.s.up.page(ctx, p, "", "")
+	pg, err := c.s.cachedPage(ctx, p)
 	if errors.Is(err, errs.ErrNotFound) {
 		c.s.run.Logf("dependency %s: not on the upstream", p)
 		return nil, nil
@@ -230,11 +230,13 @@ func (c *closureState) requiresDist(ctx context.Context, f simpleindex.File) ([]
 	if ok {
 		return rs, nil
 	}
-	data, err := c.s.up.metadata(ctx, f, c.s.m.opts.TempDir)
-	if err != nil {
-		return nil, err
+	md, err := c.s.heldMetadata(ctx, f)
+	if md == nil && err == nil {
+		var data []byte
+		if data, err = c.s.up.metadata(ctx, f, c.s.m.opts.TempDir); err == nil {
+			md, err = metadata.Parse(data)
+		}
 	}
-	md, err := metadata.Parse(data)
 	if err != nil {
 		return nil, err
 	}

@@ -90,3 +90,23 @@ func keys[V any](m map[string]V) []string {
 	}
 	return out
 }
+
+// TestSyncClosureResync: the pages the closure reads serve the sync too (one read per
+// project), and a re-sync of an unchanged upstream reads each page once and no metadata
+// or file: the dependencies of files already held are read from the repository.
+func TestSyncClosureResync(t *testing.T) {
+	up := closureIndex(t, indextest.Options{})
+	s := newSink(t, mirror.Options{})
+	s.remote(t, mirror.Remote{Name: "up", URL: up.SimpleURL, Includes: []string{"app"}, WithDependencies: true,
+		Platforms: []string{"manylinux_2_17_x86_64"}, Pythons: []string{"3.12"}})
+	first := s.sync(t, mirror.SyncRequest{Remote: "up"})
+	n1 := up.Requests.Load()
+	// app, lib, base: 3 pages; app 1.0, lib 2.0, lib 2.1, base 0.1: 4 metadata files and 4 files.
+	if first.Added != 4 || n1 != 3+4+4 {
+		t.Errorf("first sync: %d requests, %+v", n1, first)
+	}
+	second := s.sync(t, mirror.SyncRequest{Remote: "up"})
+	if n2 := up.Requests.Load() - n1; n2 != 3 || second.Version != 0 || second.NotModified != 3 {
+		t.Errorf("re-sync: %d requests (want 3 pages), %+v", n2, second)
+	}
+}

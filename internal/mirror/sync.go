@@ -17,6 +17,7 @@ import (
 
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/index"
+	"github.com/pydepot/pydepot/internal/metadata"
 	"github.com/pydepot/pydepot/internal/metastore"
 	"github.com/pydepot/pydepot/internal/names"
 	"github.com/pydepot/pydepot/internal/requirements"
@@ -48,9 +49,10 @@ type syncer struct {
 	done    atomic.Int64
 	total   atomic.Int64
 	bytes   atomic.Int64
-	listing map[string]bool // --mirror: the projects the upstream lists (or the includes select)
-	config  string          // the remote's selection digest
-	removed map[string]bool // projects whose files from this remote go
+	listing map[string]bool  // --mirror: the projects the upstream lists (or the includes select)
+	config  string           // the remote's selection digest
+	removed map[string]bool  // projects whose files from this remote go
+	pages   map[string]*page // pages the dependency closure read, for the sync to use
 }
 
 // Sync brings what remote req.Remote selects into repository req.Repository as ONE new
@@ -398,7 +400,7 @@ func (s *syncer) progress() {
 // project reads one project's page and plans it: the files to bring over (returned),
 // the yanks to mirror and, with --mirror, the files to remove.
 func (s *syncer) project(ctx context.Context, project string, st metastore.SyncState, reqs []requirements.Requirement) ([]job, error) {
-	pg, err := s.up.page(ctx, project, st.ETag, st.LastModified)
+	pg, err := s.takePage(ctx, project, st)
 	s.mu.Lock()
 	s.res.Projects++
 	s.mu.Unlock()
@@ -656,4 +658,61 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// cachedPage reads project's page for the dependency closure and keeps it for the sync
+// of the project, so that the page is read once.
+func (s *syncer) cachedPage(ctx context.Context, project string) (*page, error) {
+	s.mu.Lock()
+	pg, ok := s.pages[project]
+	s.mu.Unlock()
+	if ok {
+		return pg, nil
+	}
+	pg, err := s.up.page(ctx, project, "", "")
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.pages == nil {
+		s.pages = map[string]*page{}
+	}
+	s.pages[project] = pg
+	s.mu.Unlock()
+	return pg, nil
+}
+
+// takePage is the page of project for its sync: the one the closure read (unchanged
+// when its ETag is the one recorded), else read conditionally with the state's
+// validators.
+func (s *syncer) takePage(ctx context.Context, project string, st metastore.SyncState) (*page, error) {
+	s.mu.Lock()
+	pg, ok := s.pages[project]
+	delete(s.pages, project)
+	s.mu.Unlock()
+	if !ok {
+		return s.up.page(ctx, project, st.ETag, st.LastModified)
+	}
+	if st.ETag != "" && pg.ETag == st.ETag {
+		return &page{ETag: pg.ETag, LastModified: pg.LastModified, Serial: pg.Serial, NotModified: true}, nil
+	}
+	return pg, nil
+}
+
+// heldMetadata is the parsed metadata of f when the repository already holds that file
+// (the same bytes: it was verified when stored), so that the closure of a re-sync reads
+// no metadata from the upstream; nil when it does not hold it.
+func (s *syncer) heldMetadata(ctx context.Context, f simpleindex.File) (*metadata.Metadata, error) {
+	row, err := s.m.store.FileAt(ctx, s.repo.ID, s.repo.Latest, f.Filename)
+	if errors.Is(err, errs.ErrNotFound) || (err == nil && (row.MetadataSHA256 == "" || !strings.EqualFold(row.SHA256, f.SHA256()))) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	md, err := s.m.svc.CoreMetadata(ctx, row.MetadataSHA256)
+	if errors.Is(err, errs.ErrNotFound) {
+		return nil, nil
+	}
+	return md, err
 }
