@@ -4,14 +4,18 @@
 #  - from Debian: the sandbox and tracing tools, nginx and wrk for the benchmarks, Work Queue
 #    and makeflow for the cluster test, python3-build and setuptools for building test
 #    projects, and the old clients the "old clients" tests keep (twine 4, poetry 1.3, pip 23
-#    in `python3 -m venv`, pipenv 2022);
+#    in `python3 -m venv`, pipenv 2022), Debian's wheels of pip, setuptools and wheel
+#    (/usr/share/python-wheels) and python3-packaging (the tests' reference for the
+#    packaging standards). Tests never install anything themselves (they run in
+#    parallel): they fail, naming `make test-deps`, when something here is missing;
 #  - from PyPI: today's clients, pinned in scripts/test-tools/NAME.txt, one virtualenv each
 #    under .tools/ (or $PYDEPOT_TEST_TOOLS), with their commands linked in .tools/bin. The
 #    tests find them there through testdist.Tool and fail when one is missing.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 pkgs=(python3-venv python3-pip twine pipenv python3-poetry python3-build python3-wheel
-      python3-setuptools bubblewrap strace nginx-light wrk coop-computing-tools zstd
+      python3-setuptools python3-packaging python3-pip-whl python3-setuptools-whl
+      python3-wheel-whl bubblewrap strace nginx-light wrk coop-computing-tools zstd
       ca-certificates git make openmpi-bin patchelf)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -40,6 +40,10 @@ func main() {
 	if err := os.MkdirAll(files, 0o755); err != nil {
 		fail(err)
 	}
+	site, err := testdist.FindSitePackages()
+	if err != nil {
+		fail(err)
+	}
 	seen := map[string]bool{}
 	queue := append([]string(nil), os.Args[2:]...)
 	for len(queue) > 0 {
@@ -49,7 +53,7 @@ func main() {
 			continue
 		}
 		seen[normalize(name)] = true
-		di, err := testdist.FindDistInfo(testdist.SitePackages, name)
+		di, err := testdist.FindDistInfo(site, name)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "envwheels: %s not installed, skipped\n", name)
 			continue

@@ -3,12 +3,15 @@ package analyze
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 // BenchmarkRun analyzes the files listed in $ANALYZE_BENCH_FILES (one path a line),
-// or a sample of pyenv 3.11.7's standard library.
+// or a sample of Python 3.11's standard library.
 func BenchmarkRun(b *testing.B) {
 	var files []string
 	if list := os.Getenv("ANALYZE_BENCH_FILES"); list != "" {
@@ -18,8 +21,8 @@ func BenchmarkRun(b *testing.B) {
 		}
 		files = strings.Fields(string(data))
 	} else {
-		files = []string{"/root/.pyenv/versions/3.11.7/lib/python3.11/json", "/root/.pyenv/versions/3.11.7/lib/python3.11/asyncio",
-			"/root/.pyenv/versions/3.11.7/lib/python3.11/email"}
+		lib := testdist.PythonInfo(b, "3.11").Stdlib
+		files = []string{filepath.Join(lib, "json"), filepath.Join(lib, "asyncio"), filepath.Join(lib, "email")}
 	}
 	for b.Loop() {
 		if _, err := Run(context.Background(), Options{Sources: files, Python: "3.11"}); err != nil {

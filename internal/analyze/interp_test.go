@@ -7,20 +7,23 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
-const py311 = "/root/.pyenv/versions/3.11.7/bin/python3"
-
+// TestProbeAndPin probes pyenv's 3.11, whose site-packages holds pip-installed PyYAML,
+// python-dateutil and Jinja2, and pins the requirements to what is installed there.
 func TestProbeAndPin(t *testing.T) {
 	ctx := context.Background()
-	in, err := Probe(ctx, py311, nil)
+	py := testdist.PyenvPython(t, "3.11")
+	in, err := Probe(ctx, py.Path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.Version != "3.11.7" {
-		t.Errorf("version = %s", in.Version)
+	if in.Version != py.Version {
+		t.Errorf("version = %s, want %s", in.Version, py.Version)
 	}
-	sp := "/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages"
+	sp := py.Site
 	found := false
 	for _, p := range in.Path {
 		found = found || p == sp
@@ -59,7 +62,7 @@ func TestProbeAndPin(t *testing.T) {
 	if !reflect.DeepEqual(got.Requirements, wantReqs) {
 		t.Errorf("pinned requirements = %v, want %v", got.Requirements, wantReqs)
 	}
-	if got.Python != "3.11.7" {
+	if got.Python != py.Version {
 		t.Errorf("python = %s", got.Python)
 	}
 }

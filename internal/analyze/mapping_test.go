@@ -2,27 +2,21 @@ package analyze
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/pydepot/pydepot/internal/names"
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
-// installedSiteDirs are the site-packages of every pyenv interpreter and Debian's
-// dist-packages folders, found by globbing (no version is assumed).
+// installedSiteDirs are the site-packages of every interpreter (testdist.PythonPrefixes)
+// and Debian's dist-packages folders, found by globbing (no version is assumed).
 func installedSiteDirs(t *testing.T) []string {
 	t.Helper()
-	root := os.Getenv("PYENV_ROOT")
-	if root == "" {
-		home, _ := os.UserHomeDir()
-		root = filepath.Join(home, ".pyenv")
-	}
-	var dirs []string
+	dirs := testdist.GlobPrefixes(filepath.Join("lib", "python*", "site-packages"))
 	for _, pat := range []string{
-		filepath.Join(root, "versions", "*", "lib", "python*", "site-packages"),
 		"/usr/lib/python3/dist-packages",
 		"/usr/local/lib/python3*/dist-packages",
 	} {

@@ -191,7 +191,7 @@ func TestZipCorruptData(t *testing.T) {
 func TestRealWheels(t *testing.T) {
 	wheels, _ := filepath.Glob("/usr/share/python-wheels/*.whl")
 	if len(wheels) == 0 {
-		t.Fatal("no wheels in /usr/share/python-wheels (apt-get install python3-pip-whl)")
+		t.Fatal("no wheels in /usr/share/python-wheels (run `make test-deps`, which installs Debian's python3-pip-whl)")
 	}
 	for _, w := range wheels {
 		data, err := os.ReadFile(w)

@@ -30,8 +30,8 @@ const debianPython = "/usr/bin/python3.11"
 // sdist makes an sdist of testdata/<project> with `python3 -m build --sdist --no-isolation`.
 func sdist(t *testing.T, project string) string {
 	t.Helper()
-	testdist.EnsureDebian(t, "/usr/lib/python3/dist-packages/build/__init__.py", "python3-build", "python3-setuptools", "python3-wheel")
-	testdist.EnsureDebian(t, "/usr/share/python-wheels/wheel-*.whl", "python3-setuptools-whl", "python3-wheel-whl")
+	testdist.NeedDebian(t, "/usr/lib/python3/dist-packages/build/__init__.py", "python3-build", "python3-setuptools", "python3-wheel")
+	testdist.NeedDebian(t, "/usr/share/python-wheels/wheel-*.whl", "python3-setuptools-whl", "python3-wheel-whl")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src")
 	if err := os.CopyFS(src, os.DirFS(filepath.Join("testdata", project))); err != nil {
@@ -302,7 +302,7 @@ func writeSdist(t *testing.T, dir, base string, files map[string]string) string 
 // declares dependencies: Metadata asks the setuptools backend, which knows them; an
 // in-tree backend without prepare_metadata_for_build_wheel gives its wheel's METADATA.
 func TestMetadata(t *testing.T) {
-	testdist.EnsureDebian(t, "/usr/share/python-wheels/wheel-*.whl", "python3-setuptools-whl", "python3-wheel-whl")
+	testdist.NeedDebian(t, "/usr/share/python-wheels/wheel-*.whl", "python3-setuptools-whl", "python3-wheel-whl")
 	sd := writeSdist(t, t.TempDir(), "olddeps-1.0", map[string]string{
 		"PKG-INFO":       "Metadata-Version: 2.1\nName: olddeps\nVersion: 1.0\n",
 		"pyproject.toml": "[build-system]\nrequires = [\"setuptools>=40.8.0\"]\nbuild-backend = \"setuptools.build_meta\"\n[project]\nname = \"olddeps\"\nversion = \"1.0\"\ndependencies = [\"six>=1.0\", \"idna; python_version >= '3'\"]\n[tool.setuptools]\npy-modules = [\"olddeps\"]\n",

@@ -31,7 +31,7 @@ func uploadEnvCorpus(t *testing.T, s *server) {
 	dir := t.TempDir()
 	var files []string
 	for _, name := range []string{"PyYAML", "python-dateutil", "six", "Jinja2", "MarkupSafe"} {
-		di, err := testdist.FindDistInfo(testdist.SitePackages, name)
+		di, err := testdist.FindDistInfo(testdist.SitePackages(t), name)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -69,8 +69,12 @@ func makeCorpus(dir string) (corpus, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return c, err
 	}
+	site, err := testdist.FindSitePackages()
+	if err != nil {
+		return c, err
+	}
 	for _, name := range []string{"Jinja2", "MarkupSafe"} {
-		di, err := testdist.FindDistInfo(testdist.SitePackages, name)
+		di, err := testdist.FindDistInfo(site, name)
 		if err != nil {
 			return c, err
 		}

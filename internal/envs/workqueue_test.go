@@ -12,17 +12,14 @@ import (
 	"time"
 
 	"github.com/pydepot/pydepot/internal/simpleindex/indextest"
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
-// needTool installs a Debian package when its tool is missing.
+// needTool fails the test when the tool of a Debian package (which the test setup
+// installs) is missing.
 func needTool(t *testing.T, tool, pkg string) {
 	t.Helper()
-	if _, err := exec.LookPath(tool); err == nil {
-		return
-	}
-	if out, err := exec.Command("apt-get", "install", "-y", pkg).CombinedOutput(); err != nil {
-		t.Fatalf("apt-get install %s: %v\n%s", pkg, err, out)
-	}
+	testdist.NeedCommand(t, tool, pkg)
 }
 
 // TestWorkQueueMakeflow runs an environment through a real Work Queue worker: makeflow

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 func tagStrings(d Dist) []string {
@@ -124,17 +125,16 @@ func TestBuildNumber(t *testing.T) {
 // from the installed distributions.
 func realFilenames(t *testing.T) (wheels, sdists []string) {
 	t.Helper()
-	for _, pat := range []string{"/usr/share/python-wheels/*.whl", "/root/.pyenv/versions/*/lib/python*/ensurepip/_bundled/*.whl", "/root/.pyenv/versions/*/lib/python*/test/*.whl", "/root/.pyenv/versions/*/lib/python*/test/*/*.whl"} {
-		m, _ := filepath.Glob(pat)
-		for _, p := range m {
-			wheels = append(wheels, filepath.Base(p))
-		}
+	found, _ := filepath.Glob("/usr/share/python-wheels/*.whl")
+	for _, pat := range []string{"lib/python*/ensurepip/_bundled/*.whl", "lib/python*/test/*.whl", "lib/python*/test/*/*.whl"} {
+		found = append(found, testdist.GlobPrefixes(pat)...)
 	}
-	var infos []string
-	for _, pat := range []string{"/root/.pyenv/versions/*/lib/python*/site-packages/*.dist-info", "/usr/lib/python3/dist-packages/*.dist-info"} {
-		m, _ := filepath.Glob(pat)
-		infos = append(infos, m...)
+	for _, p := range found {
+		wheels = append(wheels, filepath.Base(p))
 	}
+	infos := testdist.GlobPrefixes("lib/python*/site-packages/*.dist-info")
+	debian, _ := filepath.Glob("/usr/lib/python3/dist-packages/*.dist-info")
+	infos = append(infos, debian...)
 	for _, dir := range infos {
 		stem := strings.TrimSuffix(filepath.Base(dir), ".dist-info")
 		sdists = append(sdists, stem+".tar.gz", stem+".zip")
@@ -173,7 +173,7 @@ func TestAgainstPackaging(t *testing.T) {
 	extra := []string{"foo-1.0-1-py3-none-any.whl", "foo__bar-1.0-py3-none-any.whl", "foo-1.0.x-py3-none-any.whl",
 		"foo-1.0-abc-py3-none-any.whl", "foo-bar-1.0-1.tar.gz", "foo-bar.tar.gz", "foo.tar.gz", "Foo-1.0rc1+local.1-PY3-NONE-ANY.whl"}
 	all = append(all, extra...)
-	cmd := exec.Command("/root/.pyenv/versions/3.13.0/bin/python3", "testdata/packaging_filenames.py")
+	cmd := exec.Command(testdist.Python(t, "3.13"), "testdata/packaging_filenames.py")
 	cmd.Stdin = strings.NewReader(strings.Join(all, "\n"))
 	out, err := cmd.Output()
 	if err != nil {
@@ -217,11 +217,7 @@ func TestBuiltDistributions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a package")
 	}
-	if exec.Command("/usr/bin/python3", "-m", "build", "--version").Run() != nil {
-		if out, err := exec.Command("apt-get", "install", "-y", "python3-build", "python3-setuptools", "python3-wheel").CombinedOutput(); err != nil {
-			t.Fatalf("installing python3-build: %v\n%s", err, out)
-		}
-	}
+	py := testdist.DebianBuildPython(t)
 	dir := t.TempDir()
 	files := map[string]string{
 		"pyproject.toml": "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n",
@@ -233,7 +229,7 @@ func TestBuiltDistributions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command("/usr/bin/python3", "-m", "build", "--no-isolation", "--outdir", filepath.Join(dir, "dist"), dir)
+	cmd := exec.Command(py, "-m", "build", "--no-isolation", "--outdir", filepath.Join(dir, "dist"), dir)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("python3 -m build: %v\n%s", err, out)
 	}

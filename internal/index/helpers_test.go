@@ -17,6 +17,7 @@ import (
 	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/blobstore"
 	"github.com/pydepot/pydepot/internal/index"
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 // buildDir holds the distributions built once for the whole test binary.
@@ -35,18 +36,10 @@ func TestMain(m *testing.M) {
 }
 
 // python is the Debian interpreter that has python3-build, python3-setuptools and
-// python3-wheel; it installs them when missing.
+// python3-wheel (the test setup installs them; the test fails when they are missing).
 func python(t testing.TB) string {
 	t.Helper()
-	py := "/usr/bin/python3"
-	if exec.Command(py, "-c", "import build, setuptools, wheel").Run() == nil {
-		return py
-	}
-	out, err := exec.Command("apt-get", "install", "-y", "python3-build", "python3-setuptools", "python3-wheel").CombinedOutput()
-	if err != nil {
-		t.Fatalf("installing python3-build: %v\n%s", err, out)
-	}
-	return py
+	return testdist.DebianBuildPython(t)
 }
 
 // demoVersions are built as wheels of project demo_pkg; the first one also as an sdist.
@@ -130,7 +123,7 @@ func systemWheels(t testing.TB) map[string]string {
 	t.Helper()
 	paths, _ := filepath.Glob("/usr/share/python-wheels/*.whl")
 	if len(paths) == 0 {
-		t.Fatal("no wheels in /usr/share/python-wheels (apt-get install python3-pip-whl python3-setuptools-whl)")
+		t.Fatal("no wheels in /usr/share/python-wheels (run `make test-deps`, which installs Debian's python3-pip-whl and python3-setuptools-whl)")
 	}
 	out := map[string]string{}
 	for _, p := range paths {

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 func inspectBytes(name string, data []byte) (*Info, error) {
@@ -59,7 +60,7 @@ func TestDebianWheels(t *testing.T) {
 	}
 	wheels, _ := filepath.Glob("/usr/share/python-wheels/*.whl")
 	if len(wheels) == 0 {
-		t.Fatal("no wheels in /usr/share/python-wheels (apt-get install python3-pip-whl python3-setuptools-whl)")
+		t.Fatal("no wheels in /usr/share/python-wheels (run `make test-deps`, which installs Debian's python3-pip-whl and python3-setuptools-whl)")
 	}
 	for _, w := range wheels {
 		info := inspectFile(t, w)
@@ -77,12 +78,7 @@ func TestDebianWheels(t *testing.T) {
 // and sdist with `python3 -m build --no-isolation`.
 func buildProject(t *testing.T) (wheel, sdist string) {
 	t.Helper()
-	py := "/usr/bin/python3"
-	if exec.Command(py, "-c", "import build, setuptools, wheel").Run() != nil {
-		if out, err := exec.Command("apt-get", "install", "-y", "python3-build", "python3-setuptools", "python3-wheel").CombinedOutput(); err != nil {
-			t.Fatalf("installing python3-build: %v\n%s", err, out)
-		}
-	}
+	py := testdist.DebianBuildPython(t)
 	dir := t.TempDir()
 	files := map[string]string{
 		"pyproject.toml": `[build-system]

@@ -22,12 +22,12 @@ import (
 // systemWheels are the real wheels Debian ships.
 func systemWheels(t *testing.T) map[string]string {
 	t.Helper()
-	testdist.EnsureDebian(t, "/usr/share/python-wheels/wheel-*.whl", "python3-pip-whl", "python3-setuptools-whl", "python3-wheel-whl")
+	testdist.NeedDebian(t, "/usr/share/python-wheels/wheel-*.whl", "python3-pip-whl", "python3-setuptools-whl", "python3-wheel-whl")
 	out := map[string]string{}
 	for _, n := range []string{"pip", "setuptools", "wheel"} {
 		m, _ := filepath.Glob("/usr/share/python-wheels/" + n + "-*.whl")
 		if len(m) != 1 {
-			t.Fatalf("want one %s wheel in /usr/share/python-wheels, found %v (apt-get install python3-pip-whl python3-setuptools-whl)", n, m)
+			t.Fatalf("want one %s wheel in /usr/share/python-wheels, found %v (run `make test-deps`, which installs Debian's python3-pip-whl and python3-setuptools-whl)", n, m)
 		}
 		out[n] = m[0]
 	}
@@ -48,7 +48,7 @@ var (
 // per test binary and returns the wheel's path.
 func pdtestWheel(t *testing.T) string {
 	t.Helper()
-	testdist.EnsureDebian(t, "/usr/lib/python3/dist-packages/build/__init__.py", "python3-build", "python3-setuptools", "python3-wheel", "python3-venv")
+	testdist.NeedDebian(t, "/usr/lib/python3/dist-packages/build/__init__.py", "python3-build", "python3-setuptools", "python3-wheel", "python3-venv")
 	fixtureOnce.Do(func() {
 		fixtureDir, fixtureErr = os.MkdirTemp("", "pydepot-installer-fixture-")
 		if fixtureErr != nil {

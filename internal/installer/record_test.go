@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 func TestParseRecord(t *testing.T) {
@@ -62,11 +63,8 @@ func TestParseRecord(t *testing.T) {
 
 // TestParseRecordInstalled parses every RECORD installed on the machine.
 func TestParseRecordInstalled(t *testing.T) {
-	var files []string
-	for _, pat := range []string{"/usr/lib/python3/dist-packages/*.dist-info/RECORD", "/root/.pyenv/versions/*/lib/python*/site-packages/*.dist-info/RECORD"} {
-		m, _ := filepath.Glob(pat)
-		files = append(files, m...)
-	}
+	files, _ := filepath.Glob("/usr/lib/python3/dist-packages/*.dist-info/RECORD")
+	files = append(files, testdist.GlobPrefixes("lib/python*/site-packages/*.dist-info/RECORD")...)
 	if len(files) < 10 {
 		t.Fatalf("only %d installed RECORD files found", len(files))
 	}

@@ -4,12 +4,18 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 // FuzzRewriteRunPath: arbitrary bytes (seeded with real ELF files) never panic the reader
 // or the in-place rewrite, and a rewrite never changes the file size.
 func FuzzRewriteRunPath(f *testing.F) {
-	for _, p := range []string{"/root/.pyenv/versions/3.12.1/bin/python3.12", "/bin/true"} {
+	seeds := []string{"/bin/true"}
+	if in, err := testdist.FindPyenvPython("3.12"); err == nil {
+		seeds = append(seeds, in.Path) // a shared build: a small ELF file with a RUNPATH
+	}
+	for _, p := range seeds {
 		if data, err := os.ReadFile(p); err == nil && len(data) < 64<<10 {
 			f.Add(data)
 		}

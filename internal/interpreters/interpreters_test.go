@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 func needFile(t *testing.T, p string) {
@@ -17,6 +18,12 @@ func needFile(t *testing.T, p string) {
 	if _, err := os.Stat(p); err != nil {
 		t.Fatalf("this test needs %s: %v", p, err)
 	}
+}
+
+// pyenvShared is pyenv's Python 3.12, a shared build (libpython3.12.so).
+func pyenvShared(t *testing.T) string {
+	t.Helper()
+	return testdist.PyenvPython(t, "3.12").Path
 }
 
 func TestQuery(t *testing.T) {
@@ -27,7 +34,7 @@ func TestQuery(t *testing.T) {
 		sitePkgsName string
 	}{
 		{"/usr/bin/python3.11", "3.11", false, "dist-packages"},
-		{"/root/.pyenv/versions/3.12.1/bin/python3.12", "3.12", true, "site-packages"},
+		{pyenvShared(t), "3.12", true, "site-packages"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -92,7 +99,9 @@ func TestFind(t *testing.T) {
 }
 
 func TestCandidatesSkipShims(t *testing.T) {
-	for _, c := range Candidates(Options{PATH: "/root/.pyenv/shims:/usr/bin"}) {
+	shims := filepath.Join(testdist.PyenvRoot(t), "shims")
+	needFile(t, shims)
+	for _, c := range Candidates(Options{PATH: shims + ":/usr/bin"}) {
 		if strings.Contains(c, "shims") {
 			t.Errorf("candidate %s is a shim", c)
 		}
@@ -102,7 +111,7 @@ func TestCandidatesSkipShims(t *testing.T) {
 // TestBundle bundles an interpreter, moves the result elsewhere and runs it with an
 // environment that holds no Python of the machine.
 func TestBundle(t *testing.T) {
-	for _, path := range []string{"/usr/bin/python3.11", "/root/.pyenv/versions/3.12.1/bin/python3.12"} {
+	for _, path := range []string{"/usr/bin/python3.11", pyenvShared(t)} {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			needFile(t, path)
 			ctx := context.Background()
@@ -184,8 +193,9 @@ func TestQueryCached(t *testing.T) {
 }
 
 func TestRewriteRunPath(t *testing.T) {
-	src := "/root/.pyenv/versions/3.12.1/bin/python3.12"
-	needFile(t, src)
+	py := testdist.PyenvPython(t, "3.12")
+	src := py.Path
+	lib := filepath.Join(py.Prefix, "lib") // the RUNPATH of pyenv's shared build
 	data, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
@@ -197,8 +207,8 @@ func TestRewriteRunPath(t *testing.T) {
 		wantErr bool
 	}{
 		{"shorter", "$ORIGIN/../lib", "$ORIGIN/../lib", false},
-		{"same length", "/root/.pyenv/versions/3.12.1/lib", "/root/.pyenv/versions/3.12.1/lib", false},
-		{"longer", "/root/.pyenv/versions/3.12.1/lib/and/more", "/root/.pyenv/versions/3.12.1/lib", true},
+		{"same length", lib, lib, false},
+		{"longer", lib + "/and/more", lib, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

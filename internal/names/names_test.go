@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 func TestNormalize(t *testing.T) {
@@ -45,15 +47,16 @@ func TestValid(t *testing.T) {
 // the installed distributions.
 func TestAgainstPackaging(t *testing.T) {
 	var names []string
+	dirs := testdist.GlobPrefixes("lib/python*/site-packages/*.dist-info")
 	for _, pat := range []string{
-		"/root/.pyenv/versions/*/lib/python*/site-packages/*.dist-info",
 		"/usr/lib/python3/dist-packages/*.dist-info",
 		"/usr/lib/python3/dist-packages/*.egg-info",
 	} {
 		m, _ := filepath.Glob(pat)
-		for _, d := range m {
-			names = append(names, strings.Split(filepath.Base(d), "-")[0])
-		}
+		dirs = append(dirs, m...)
+	}
+	for _, d := range dirs {
+		names = append(names, strings.Split(filepath.Base(d), "-")[0])
 	}
 	names = append(names, "Foo.Bar__Baz", "A-_-.b", "x..Y")
 	if len(names) < 50 {

@@ -3,12 +3,14 @@ package pysource
 import (
 	"os"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 func BenchmarkParseImports(b *testing.B) {
 	var srcs [][]byte
 	var size int64
-	for _, p := range sampleFiles(b, 200, "/root/.pyenv/versions/3.11.7/lib/python3.11") {
+	for _, p := range sampleFiles(b, 200, testdist.PythonInfo(b, "3.11").Stdlib) {
 		src, err := os.ReadFile(p)
 		if err != nil {
 			b.Fatal(err)
@@ -29,7 +31,7 @@ func BenchmarkParseImports(b *testing.B) {
 func BenchmarkPython2Hints(b *testing.B) {
 	var srcs [][]byte
 	var size int64
-	for _, p := range sampleFiles(b, 200, "/root/.pyenv/versions/3.11.7/lib/python3.11") {
+	for _, p := range sampleFiles(b, 200, testdist.PythonInfo(b, "3.11").Stdlib) {
 		src, err := os.ReadFile(p)
 		if err != nil {
 			b.Fatal(err)

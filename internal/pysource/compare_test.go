@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 // refRecord is one line of testdata/ref_imports.py's output.
@@ -142,10 +144,9 @@ func compareWithReference(t *testing.T, python string, paths []string) (compared
 
 // TestAgainstCPythonAST compares Imports with CPython 3.11's ast on real files.
 func TestAgainstCPythonAST(t *testing.T) {
-	paths := sampleFiles(t, 600,
-		"/root/.pyenv/versions/3.11.7/lib/python3.11",
-		"/usr/lib/python3/dist-packages")
-	n := compareWithReference(t, "/root/.pyenv/versions/3.11.7/bin/python3", paths)
+	py := testdist.PythonInfo(t, "3.11")
+	paths := sampleFiles(t, 600, py.Stdlib, "/usr/lib/python3/dist-packages")
+	n := compareWithReference(t, py.Path, paths)
 	if n < 300 {
 		t.Errorf("compared only %d files, want at least 300", n)
 	}
@@ -162,7 +163,7 @@ func TestEdgeCases(t *testing.T) {
 	for i, p := range paths {
 		paths[i], _ = filepath.Abs(p)
 	}
-	n := compareWithReference(t, "/root/.pyenv/versions/3.13.0/bin/python3", paths)
+	n := compareWithReference(t, testdist.Python(t, "3.13"), paths)
 	if n != len(paths) {
 		t.Errorf("CPython 3.13 parsed %d of %d edge-case files; every one must be valid", n, len(paths))
 	}

@@ -9,15 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 // TestTokensAgainstCPython compares the token stream with CPython 3.12's tokenize
 // module on real files and on the edge cases.
 func TestTokensAgainstCPython(t *testing.T) {
-	python := "/root/.pyenv/versions/3.12.1/bin/python3"
-	paths := sampleFiles(t, 400,
-		"/root/.pyenv/versions/3.11.7/lib/python3.11",
-		"/usr/lib/python3/dist-packages")
+	python := testdist.Python(t, "3.12")
+	paths := sampleFiles(t, 400, testdist.PythonInfo(t, "3.11").Stdlib, "/usr/lib/python3/dist-packages")
 	edge, _ := filepath.Glob("testdata/edge/*.py")
 	for _, e := range edge {
 		abs, _ := filepath.Abs(e)

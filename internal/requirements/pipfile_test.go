@@ -24,7 +24,11 @@ type pipFileResult struct {
 // written here to exercise includes and options.
 func realRequirementFiles(t *testing.T) []string {
 	var files []string
-	for _, root := range []string{"/usr/lib", "/usr/share/doc", "/root/.pyenv/plugins"} {
+	roots := []string{"/usr/lib", "/usr/share/doc"}
+	if pyenv := testdist.FindPyenvRoot(); pyenv != "" {
+		roots = append(roots, filepath.Join(pyenv, "plugins"))
+	}
+	for _, root := range roots {
 		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), "requirements") && strings.HasSuffix(d.Name(), ".txt") {
 				files = append(files, p)
@@ -56,7 +60,7 @@ func realRequirementFiles(t *testing.T) []string {
 func TestPipOracle(t *testing.T) {
 	py := testdist.PackagingOracle(t)
 	if exec.Command(py, "-c", "import pip._internal.req.req_file").Run() != nil {
-		py = "/usr/bin/python3"
+		py = testdist.DebianPython
 	}
 	files := realRequirementFiles(t)
 	var res []pipFileResult

@@ -14,6 +14,7 @@ import (
 	"github.com/pydepot/pydepot/internal/metadata"
 	"github.com/pydepot/pydepot/internal/names"
 	"github.com/pydepot/pydepot/internal/requirements"
+	"github.com/pydepot/pydepot/internal/testdist"
 	"github.com/pydepot/pydepot/internal/versions"
 )
 
@@ -235,12 +236,21 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-var installedTrees = []struct {
+type installedTree struct {
 	dir    string
-	python string
-}{
-	{"/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages", "3.11.7"},
-	{"/usr/lib/python3/dist-packages", "3.11.2"},
+	python string // the version of the interpreter the tree belongs to
+}
+
+// installedTrees are the site-packages of pyenv's 3.11 (pip-installed distributions) and
+// Debian's dist-packages, each with its interpreter's version.
+func installedTrees(t testing.TB) []installedTree {
+	t.Helper()
+	py := testdist.PyenvPython(t, "3.11")
+	debian, err := testdist.QueryPython(testdist.DebianPython)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []installedTree{{py.Site, py.Version}, {"/usr/lib/python3/dist-packages", debian.Version}}
 }
 
 // TestResolveInstalledTrees resolves every installed distribution's requirements over a
@@ -249,7 +259,7 @@ var installedTrees = []struct {
 // the installed tree itself is incomplete (a Debian package that needs one not
 // installed), it checks that the conflict is explained instead.
 func TestResolveInstalledTrees(t *testing.T) {
-	for _, tree := range installedTrees {
+	for _, tree := range installedTrees(t) {
 		for _, decoys := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/decoys=%v", tree.dir, decoys), func(t *testing.T) {
 				dists := scanInstalled(t, tree.dir)
@@ -330,7 +340,7 @@ func checkAgainstInstalled(t *testing.T, root string, res *Result, dists map[str
 }
 
 func BenchmarkResolveInstalledTree(b *testing.B) {
-	tree := installedTrees[0]
+	tree := installedTrees(b)[0]
 	dists := scanInstalled(b, tree.dir)
 	env := envFor(tree.python)
 	p := installedProvider(dists, true)

@@ -6,22 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
-// twine returns the path of twine, installing Debian's package when it is missing.
+// twine returns the path of twine (Debian's package, which the test setup installs).
 func twine(t *testing.T) string {
 	t.Helper()
-	if p, err := exec.LookPath("twine"); err == nil {
-		return p
-	}
-	if out, err := exec.Command("apt-get", "install", "-y", "twine").CombinedOutput(); err != nil {
-		t.Fatalf("install twine: %v\n%s", err, out)
-	}
-	p, err := exec.LookPath("twine")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return testdist.NeedCommand(t, "twine", "twine")
 }
 
 // TestTwineUpload drives the legacy API with the real twine: an upload, a re-upload with

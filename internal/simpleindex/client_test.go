@@ -23,7 +23,7 @@ func realWheels(t testing.TB) []string {
 	t.Helper()
 	paths, err := filepath.Glob("/usr/share/python-wheels/*.whl")
 	if err != nil || len(paths) < 3 {
-		t.Fatalf("need the wheels in /usr/share/python-wheels (apt-get install python3-pip-whl python3-setuptools-whl): %v", err)
+		t.Fatalf("need the wheels in /usr/share/python-wheels (run `make test-deps`, which installs Debian's python3-pip-whl and python3-setuptools-whl): %v", err)
 	}
 	return paths
 }

@@ -5,10 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 func TestContains(t *testing.T) {
@@ -87,11 +89,21 @@ func TestUnknownVersion(t *testing.T) {
 }
 
 // TestMatchesInterpreters checks the embedded lists against sys.stdlib_module_names
-// of every installed pyenv interpreter that has it.
+// of every installed interpreter that has it (3.10 and later), found by version.
 func TestMatchesInterpreters(t *testing.T) {
-	pys, _ := filepath.Glob("/root/.pyenv/versions/3.1[0-9].*/bin/python3")
+	var pys []string
+	for _, v := range Versions() {
+		if minor, _ := strconv.Atoi(strings.TrimPrefix(v, "3.")); !strings.HasPrefix(v, "3.") || minor < 10 {
+			continue // 2.7 and 3.6 to 3.9 lack sys.stdlib_module_names
+		}
+		if in, err := testdist.FindPython(v); err == nil {
+			pys = append(pys, in.Path)
+		} else {
+			t.Logf("not compared: %v", err)
+		}
+	}
 	if len(pys) == 0 {
-		t.Fatal("no pyenv interpreters 3.10+ under /root/.pyenv/versions")
+		testdist.Missing(t, "no Python 3.10 or later found")
 	}
 	for _, py := range pys {
 		out, err := exec.Command(py, "-c", "import sys; print('\\n'.join(sorted(sys.stdlib_module_names))); print(sys.version_info[0], sys.version_info[1])").Output()
@@ -114,14 +126,7 @@ func TestMatchesInterpreters(t *testing.T) {
 // interpreters into a temporary folder and checks that every embedded list is what
 // it writes (2.7 and 3.6 to 3.14).
 func TestGenerated(t *testing.T) {
-	root := os.Getenv("PYENV_ROOT")
-	if root == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			t.Fatal(err)
-		}
-		root = filepath.Join(home, ".pyenv")
-	}
+	root := testdist.PyenvRoot(t)
 	out := t.TempDir()
 	cmd := exec.Command("python3", "generate.py", root, out)
 	if b, err := cmd.CombinedOutput(); err != nil {

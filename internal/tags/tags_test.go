@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 func TestParseSet(t *testing.T) {
@@ -119,7 +120,7 @@ func TestHostSysTags(t *testing.T) {
 		minor       int
 		noInterpAny bool
 	}{
-		{"/root/.pyenv/versions/3.13.0/bin/python3", 13, false},
+		{testdist.Python(t, "3.13"), 13, false},
 		{"python3", 11, true},
 	} {
 		var args []string

@@ -10,22 +10,24 @@ import (
 )
 
 // InstalledMetadata returns the core metadata files (METADATA, PKG-INFO, and egg-info
-// files) of every distribution installed on this machine: pyenv's interpreters and
-// Debian's dist-packages. It fails the test when there are suspiciously few.
+// files) of every distribution installed on this machine: in the site-packages of every
+// Python (PythonPrefixes) and Debian's dist-packages. It fails the test when there are
+// suspiciously few.
 func InstalledMetadata(t testing.TB) []string {
 	t.Helper()
-	var files []string
+	matches := GlobPrefixes("lib/python*/site-packages/*.dist-info/METADATA")
 	for _, pat := range []string{
-		"/root/.pyenv/versions/*/lib/python*/site-packages/*.dist-info/METADATA",
 		"/usr/lib/python3/dist-packages/*.dist-info/METADATA",
 		"/usr/lib/python3/dist-packages/*.egg-info/PKG-INFO",
 		"/usr/lib/python3/dist-packages/*.egg-info",
 	} {
 		m, _ := filepath.Glob(pat)
-		for _, f := range m {
-			if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() {
-				files = append(files, f)
-			}
+		matches = append(matches, m...)
+	}
+	var files []string
+	for _, f := range matches {
+		if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() {
+			files = append(files, f)
 		}
 	}
 	if len(files) < 50 {

@@ -3,37 +3,36 @@ package testdist
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 // PackagingOracle returns a Python interpreter whose `packaging` library (pip's vendored
-// copy in pyenv's 3.13, packaging 24, or Debian's python3-packaging) serves tests as the
-// reference implementation of the packaging standards. It installs python3-packaging
-// when nothing else is there, and fails the test when even that does not help.
+// copy in Python 3.13's pip, packaging 24, or Debian's python3-packaging, which the test
+// setup installs) serves tests as the reference implementation of the packaging
+// standards. It fails the test, naming `make test-deps`, when neither is there.
 func PackagingOracle(t testing.TB) string {
 	t.Helper()
 	probe := func(py string) bool {
-		if _, err := os.Stat(py); err != nil {
-			return false
-		}
 		cmd := exec.Command(py, "-c", "try:\n from pip._vendor.packaging import _parser\nexcept ImportError:\n from packaging import _parser")
 		return cmd.Run() == nil
 	}
-	for _, py := range []string{"/root/.pyenv/versions/3.13.0/bin/python3", "/usr/bin/python3"} {
-		if probe(py) {
-			return py
+	var tried []string
+	if in, err := FindPython("3.13"); err == nil {
+		if probe(in.Path) {
+			return in.Path
 		}
+		tried = append(tried, in.Path)
 	}
-	if out, err := exec.Command("apt-get", "install", "-y", "python3-packaging").CombinedOutput(); err != nil {
-		t.Fatalf("installing python3-packaging for the oracle: %v\n%s", err, out)
+	if probe(DebianPython) {
+		return DebianPython
 	}
-	if !probe("/usr/bin/python3") {
-		t.Fatal("no Python with packaging >= 22 available as an oracle")
-	}
-	return "/usr/bin/python3"
+	tried = append(tried, DebianPython)
+	t.Fatalf("no Python with packaging >= 22 as an oracle (tried %s): run `make test-deps`, which installs Debian's python3-packaging",
+		strings.Join(tried, ", "))
+	return ""
 }
 
 // RunPython runs script with the interpreter py, sends in as JSON on its standard input and
@@ -58,15 +57,41 @@ func RunPython(t testing.TB, py, script string, in, out any) {
 	}
 }
 
-// EnsureDebian installs the Debian packages pkgs when glob matches nothing, so a test that
-// needs a tool gets it instead of skipping.
-func EnsureDebian(t testing.TB, glob string, pkgs ...string) {
+// NeedDebian fails the test when glob matches nothing, naming the Debian packages pkgs
+// that provide it and `make test-deps`, which installs them before the tests run (tests
+// never install anything themselves: they run in parallel).
+func NeedDebian(t testing.TB, glob string, pkgs ...string) {
 	t.Helper()
 	if m, _ := filepath.Glob(glob); len(m) > 0 {
 		return
 	}
-	out, err := exec.Command("apt-get", append([]string{"install", "-y", "--no-install-recommends"}, pkgs...)...).CombinedOutput()
+	t.Fatalf("nothing matches %s: run `make test-deps` (scripts/install-test-deps.sh), which installs the Debian packages %s",
+		glob, strings.Join(pkgs, " "))
+}
+
+// NeedCommand returns the path of the command name on PATH, or fails the test naming the
+// Debian package pkg that provides it and `make test-deps`.
+func NeedCommand(t testing.TB, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
 	if err != nil {
-		t.Fatalf("apt-get install %v: %v\n%s", pkgs, err, out)
+		t.Fatalf("%s is not on PATH: run `make test-deps` (scripts/install-test-deps.sh), which installs the Debian package %s", name, pkg)
 	}
+	return p
+}
+
+// DebianPython is Debian's interpreter, the one that sees the Debian packages the test
+// setup installs (python3-build, python3-setuptools, python3-wheel, python3-packaging).
+const DebianPython = "/usr/bin/python3"
+
+// DebianBuildPython returns DebianPython after checking that it has python3-build,
+// python3-setuptools and python3-wheel (for `python3 -m build --no-isolation`); it fails
+// the test, naming `make test-deps`, when one is missing.
+func DebianBuildPython(t testing.TB) string {
+	t.Helper()
+	if out, err := exec.Command(DebianPython, "-c", "import build, setuptools, wheel").CombinedOutput(); err != nil {
+		t.Fatalf("%s lacks build, setuptools or wheel (%v: %s): run `make test-deps` (scripts/install-test-deps.sh), "+
+			"which installs the Debian packages python3-build python3-setuptools python3-wheel", DebianPython, err, strings.TrimSpace(string(out)))
+	}
+	return DebianPython
 }

@@ -19,9 +19,6 @@ import (
 	"strings"
 )
 
-// SitePackages is the pyenv 3.11 site-packages whose pip-installed distributions tests rebuild.
-const SitePackages = "/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages"
-
 // DebianWheels is where Debian's python3-pip-whl and python3-setuptools-whl put their wheels.
 const DebianWheels = "/usr/share/python-wheels"
 

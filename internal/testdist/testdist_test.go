@@ -8,7 +8,7 @@ import (
 )
 
 func TestRebuildKeepsMetadataAndFiles(t *testing.T) {
-	di, err := FindDistInfo(SitePackages, "Jinja2")
+	di, err := FindDistInfo(SitePackages(t), "Jinja2")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,10 +17,9 @@ import (
 // .egg-info directories.
 func installedVersions(t *testing.T) []string {
 	t.Helper()
-	var dirs []string
+	dirs := append(testdist.GlobPrefixes("lib/python*/site-packages/*.dist-info"),
+		testdist.GlobPrefixes("lib/python*/site-packages/*.egg-info")...)
 	for _, pat := range []string{
-		"/root/.pyenv/versions/*/lib/python*/site-packages/*.dist-info",
-		"/root/.pyenv/versions/*/lib/python*/site-packages/*.egg-info",
 		"/usr/lib/python3/dist-packages/*.dist-info",
 		"/usr/lib/python3/dist-packages/*.egg-info",
 	} {
