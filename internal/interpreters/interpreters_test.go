@@ -67,14 +67,16 @@ func TestQueryNotPython(t *testing.T) {
 func TestFind(t *testing.T) {
 	ctx := context.Background()
 	o := Options{PATH: "/usr/bin"}
+	// Full versions this machine has, found by version (pyenv's 3.11.7 and 3.13.0, say).
+	v311, v313 := testdist.PythonInfo(t, "3.11").Version, testdist.PythonInfo(t, "3.13").Version
 	tests := []struct {
 		want    string
 		version string // prefix of the found version; "" = must fail
 	}{
 		{"3.11", "3.11."},
 		{"3.12", "3.12."},
-		{"3.11.7", "3.11.7"},
-		{"3.13.0", "3.13.0"},
+		{v311, v311},
+		{v313, v313},
 		{"3.5", ""},
 		{"3.99.1", ""},
 	}

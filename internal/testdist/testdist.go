@@ -1,7 +1,10 @@
 // Package testdist gives tests real distributions to work with: wheels rebuilt from the
 // dist-info of distributions installed on the machine (with their real dependency
 // metadata), wheels and sdists built from small projects with `python3 -m build`, and the
-// wheels Debian ships in /usr/share/python-wheels. It is used only by tests.
+// wheels Debian ships in /usr/share/python-wheels. It finds the machine's interpreters by
+// version (Python, PythonInfo, PythonPrefixes: pyenv, then PATH, then /usr/bin) and the
+// tools the test setup installs (Tool, DebianTool, NeedDebian, NeedCommand); it never
+// installs anything, `make test-deps` does. It is used only by tests.
 package testdist
 
 import (
