@@ -150,6 +150,7 @@ type Tx interface {
 	ContentWriter
 	DistributionWriter
 	TokenWriter
+	RetentionWriter
 }
 
 // Reader combines the read roles.
@@ -158,6 +159,7 @@ type Reader interface {
 	ContentReader
 	DistributionReader
 	TokenReader
+	LifecycleReader
 }
 
 // RepositoryReader reads repositories and versions.
