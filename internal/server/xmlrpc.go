@@ -43,6 +43,20 @@ type xmlrpcCall struct {
 	} `xml:"params>param"`
 }
 
+// decodeXMLRPC decodes a call in UTF-8 or ASCII (a subset of it), which is what lxml
+// declares by default (aiohttp-xmlrpc, bandersnatch's client, sends encoding='ASCII').
+func decodeXMLRPC(body []byte, call *xmlrpcCall) error {
+	d := xml.NewDecoder(bytes.NewReader(body))
+	d.CharsetReader = func(label string, r io.Reader) (io.Reader, error) {
+		switch strings.ToLower(label) {
+		case "utf-8", "utf8", "ascii", "us-ascii":
+			return r, nil
+		}
+		return nil, fmt.Errorf("encoding %q: only UTF-8 and ASCII are read", label)
+	}
+	return d.Decode(call)
+}
+
 // int returns an integer parameter.
 func (v xmlrpcValue) int() (int64, bool) {
 	s := v.Int
@@ -69,7 +83,7 @@ func (s *server) xmlrpc(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("XML-RPC request: %w", err)
 	}
 	var call xmlrpcCall
-	if err := xml.Unmarshal(body, &call); err != nil {
+	if err := decodeXMLRPC(body, &call); err != nil {
 		return fmt.Errorf("XML-RPC request: not a methodCall: %v: %w", err, errs.ErrInvalid)
 	}
 	if len(call.Params) > maxXMLRPCParams {
