@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/index"
@@ -258,4 +259,65 @@ func TestDiff(t *testing.T) {
 			t.Errorf("diff %v: %v, want not found", bad, err)
 		}
 	}
+}
+
+// TestRetainBesideUploads: one service (process) keeps reclaiming old versions while
+// another on the same data directory uploads; every upload ends up in the latest version
+// with its bytes, and gc afterwards removes none of them.
+func TestRetainBesideUploads(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	up := newServiceAt(t, dir)
+	ret := newServiceAt(t, dir)
+	const n = 25
+	done := make(chan error, 1)
+	go func() {
+		for i := range n {
+			name, data := synthWheel(fmt.Sprintf("busy%d", i), "1.0")
+			if _, _, err := up.Upload(ctx, index.Upload{Repository: "main", Filename: name, Content: bytes.NewReader(data)}); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	runs := 0
+	for waiting := true; waiting; runs++ {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			waiting = false
+		default:
+		}
+		if _, err := ret.Retain(ctx, "main", index.RetainOptions{Keep: 1}); err != nil {
+			t.Fatalf("retain run %d: %v", runs, err)
+		}
+		time.Sleep(5 * time.Millisecond) // a retain loop without a pause starves the uploads of the write lock
+	}
+	if _, err := ret.GC(ctx, index.GCOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	d := mainDist(t, up)
+	ps, _, err := up.Projects(ctx, d)
+	if err != nil || len(ps) != n {
+		t.Fatalf("latest version has %d projects (%v), want %d", len(ps), err, n)
+	}
+	for _, p := range ps {
+		pr, err := up.Project(ctx, d, p.Name)
+		if err != nil || len(pr.Files) != 1 {
+			t.Fatalf("%s: %+v %v", p.Name, pr, err)
+		}
+		o, err := up.OpenFile(ctx, d, pr.Files[0].Filename, 0)
+		if err != nil {
+			t.Fatalf("%s after retain and gc: %v", pr.Files[0].Filename, err)
+		}
+		o.Body.Close()
+	}
+	vs, _ := up.Versions(ctx, "main")
+	if last := vs[len(vs)-1]; last.Files != n || len(vs) > 3 {
+		t.Errorf("versions %+v: want the last one with %d files and at most 0, one kept and the last", vs, n)
+	}
+	t.Logf("%d retain runs beside %d uploads", runs, n)
 }
