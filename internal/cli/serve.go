@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	stdlog "log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -231,6 +233,7 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 	}
 	srv := server.HTTPServer(server.New(svc, cfg, log), cfg)
 	srv.TLSConfig = tlsConfig // ServeTLS below adds HTTP/2 to it
+	srv.ErrorLog = httpErrorLog(log)
 	where := []any{"url", scheme + "://" + ln.Addr().String() + "/"}
 	if c.DataDir != "" {
 		where = append(where, "data", c.DataDir)
@@ -263,4 +266,23 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 		return err
 	}
 	return nil
+}
+
+// httpErrorLog routes net/http's own messages to log: failed TLS handshakes (port scans,
+// plain HTTP sent to the TLS port, clients that do not trust the certificate) are expected
+// and logged at Debug, anything else (a handler's panic) at Warn.
+func httpErrorLog(log *slog.Logger) *stdlog.Logger {
+	return stdlog.New(httpErrorWriter{log}, "", 0)
+}
+
+type httpErrorWriter struct{ log *slog.Logger }
+
+func (w httpErrorWriter) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(string(p))
+	if strings.Contains(msg, "TLS handshake error") {
+		w.log.Debug("tls handshake failed", "err", msg)
+	} else {
+		w.log.Warn("http server", "err", msg)
+	}
+	return len(p), nil
 }

@@ -82,7 +82,8 @@ func TestServeTLS(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	senv, _, serr := testEnv(map[string]string{"PYDEPOT_DATA": t.TempDir(), "PYDEPOT_LISTEN": "127.0.0.1:0",
-		"PYDEPOT_TLS_CERT": f.Cert, "PYDEPOT_TLS_KEY": f.Key, "PYDEPOT_ADMIN_TOKEN": "pyd_tls-test-admin-token-0123456789"})
+		"PYDEPOT_TLS_CERT": f.Cert, "PYDEPOT_TLS_KEY": f.Key, "PYDEPOT_ADMIN_TOKEN": "pyd_tls-test-admin-token-0123456789",
+		"PYDEPOT_LOG_LEVEL": "debug"})
 	done := make(chan int, 1)
 	go func() { done <- Main(ctx, []string{"serve"}, senv) }()
 	urlRE := regexp.MustCompile(`url=(https://127\.0\.0\.1:\d+)/`)
@@ -117,7 +118,13 @@ func TestServeTLS(t *testing.T) {
 	if err != nil || len(doc.URLs) != 1 || !strings.HasPrefix(doc.URLs[0].URL, base+"/") {
 		t.Fatalf("JSON API links %+v (%v), want them under %s", doc.URLs, err, base)
 	}
-	plain, err := http.Get(strings.Replace(base, "https://", "http://", 1) + "/simple/")
+	// A client that does not trust the CA fails the handshake: serve logs it through slog,
+	// at Debug.
+	if resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(base + "/simple/"); err == nil {
+		resp.Body.Close()
+		t.Error("a client without the CA trusted the server")
+	}
+	plain, err := (&http.Client{Timeout: 10 * time.Second}).Get(strings.Replace(base, "https://", "http://", 1) + "/simple/")
 	if err == nil {
 		plain.Body.Close()
 		if plain.StatusCode == http.StatusOK {
@@ -127,5 +134,8 @@ func TestServeTLS(t *testing.T) {
 	cancel()
 	if code := <-done; code != 0 {
 		t.Fatalf("serve exited %d: %s", code, serr.String())
+	}
+	if !regexp.MustCompile(`level=DEBUG msg="tls handshake failed" err=".*bad certificate`).MatchString(serr.String()) {
+		t.Errorf("the failed handshake is not logged at Debug:\n%s", serr.String())
 	}
 }
