@@ -57,22 +57,4 @@ func completeTokenIDs(env Env) cobra.CompletionFunc {
 
 // completeRollback offers a repository, then the numbers of its versions, each described
 // by its change.
-func completeRollback(env Env) cobra.CompletionFunc {
-	repos := completeFrom(env, repositoryNames)
-	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-		switch len(args) {
-		case 0:
-			return repos(cmd, args, toComplete)
-		case 1:
-			return completeFrom(env, func(ctx context.Context, c *client.Client) ([]string, error) {
-				vs, err := c.Versions(ctx, args[0])
-				out := make([]string, len(vs))
-				for i, v := range vs {
-					out[i] = strconv.Itoa(v.Number) + "\t" + v.Message
-				}
-				return out, err
-			})(cmd, args, toComplete)
-		}
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-}
+func completeRollback(env Env) cobra.CompletionFunc { return completeVersionArgs(env, 1) }

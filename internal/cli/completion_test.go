@@ -50,6 +50,12 @@ func TestCompletionFromServer(t *testing.T) {
 		{[]string{"repo", "rollback", "main", ""}, []string{"0", "1", "2"}},
 		{[]string{"repo", "rollback", "team", "1"}, []string{"1"}},
 		{[]string{"repo", "rollback", "main", "1", ""}, nil},
+		{[]string{"repo", "diff", "main", ""}, []string{"0", "1", "2"}},
+		{[]string{"repo", "diff", "team", "0", ""}, []string{"0", "1"}},
+		{[]string{"repo", "diff", "team", "0", "1", ""}, nil},
+		{[]string{"repo", "retain", ""}, []string{"main", "team"}},
+		{[]string{"distribution", "update", "main", "--repository", "team", "--version", ""}, []string{"0", "1"}},
+		{[]string{"distribution", "update", "main", "--version", ""}, []string{"0", "1", "2"}},
 		{[]string{"create", "deps.json", "env", "--format", ""}, []string{"gz", "zst"}},
 	} {
 		got := complete(t, url, tc.args...)

@@ -51,8 +51,13 @@ func newDistributionCmd(env Env) *cobra.Command {
 	_ = create.RegisterFlagCompletionFunc("repository", completeRepo)
 
 	update := &cobra.Command{
-		Use:               "update BASE [--repository NAME] [--pin N | --unpin] [--public | --private]",
-		Short:             "Repoint, pin, unpin or change the visibility of a distribution (admin)",
+		Use:   "update BASE [--repository NAME] [--version N | --unpin] [--public | --private]",
+		Short: "Repoint (promote), pin, unpin or change the visibility of a distribution (admin)",
+		Long: `Repoint, pin, unpin or change the visibility of a distribution. Promotion is one
+command: 'pydepot distribution update prod --repository staging --version 3' makes prod
+serve version 3 of staging, atomically (clients see the old state or the new one). A pinned
+distribution moved to another repository needs --version N or --unpin (its old pin numbers
+a version of the old repository). --pin N is --version N.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: complete,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -61,7 +66,7 @@ func newDistributionCmd(env Env) *cobra.Command {
 			if fl.Changed("repository") {
 				u.Repository = &updateRepo
 			}
-			if fl.Changed("pin") {
+			if fl.Changed("pin") || fl.Changed("version") {
 				u.Pinned = &pin
 			}
 			u.Unpin = unpin
@@ -81,11 +86,15 @@ func newDistributionCmd(env Env) *cobra.Command {
 		},
 	}
 	update.Flags().StringVar(&updateRepo, "repository", "", "serve this repository instead")
-	update.Flags().IntVar(&pin, "pin", 0, "serve this repository version")
+	update.Flags().IntVar(&pin, "version", 0, "serve this repository version (promotion: with --repository)")
+	update.Flags().IntVar(&pin, "pin", 0, "serve this repository version (same as --version)")
 	update.Flags().BoolVar(&unpin, "unpin", false, "serve the latest version again")
 	update.Flags().BoolVar(&public, "public", false, "allow anonymous reads")
 	update.Flags().BoolVar(&private, "private", false, "readable with a token only")
 	update.MarkFlagsMutuallyExclusive("pin", "unpin")
+	update.MarkFlagsMutuallyExclusive("version", "unpin")
+	update.MarkFlagsMutuallyExclusive("version", "pin")
+	_ = update.RegisterFlagCompletionFunc("version", completeDistVersion(env, &updateRepo))
 	_ = update.RegisterFlagCompletionFunc("repository", completeRepo)
 
 	cmd.AddCommand(

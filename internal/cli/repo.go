@@ -105,6 +105,7 @@ func newRepoCmd(env Env) *cobra.Command {
 			},
 		},
 	)
+	cmd.AddCommand(repoLifecycleCmds(env)...)
 	return cmd
 }
 

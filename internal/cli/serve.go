@@ -2,8 +2,11 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	stdlog "log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -33,6 +36,7 @@ func envOr(env Env, key, def string) string {
 type serveFlags struct {
 	listen, adminToken, maxUpload, publicURL, baseURL     string
 	headerTimeout, idleTimeout, writeTimeout, minBodyRate string
+	tlsCert, tlsKey                                       string
 	// The storage settings combine (--data is short for the other two), so each keeps
 	// where it came from.
 	data, database, blobs setting
@@ -56,7 +60,10 @@ otherwise a generated one, printed once.
 Absolute links (the PyPI JSON API, the project pages) name --public-url; without it they
 name the listen address, or are relative when listening on all interfaces. The request's
 Host header is never used. Slow clients are cut by the timeouts and the minimum body
-rate: see 'pydepot help show limits'.`,
+rate: see 'pydepot help show limits'.
+
+--tls-cert FILE --tls-key FILE (PEM; the certificate file may hold the chain) make it
+speak HTTPS only, and its links default to https://. See 'pydepot help show serve'.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := loadServeConfig(cmd, env)
@@ -81,6 +88,10 @@ rate: see 'pydepot help show limits'.`,
 	f.StringVar(&fl.idleTimeout, "idle-timeout", envOr(env, "PYDEPOT_IDLE_TIMEOUT", def.HTTP.IdleTimeout.String()), "longest time an idle kept-alive connection is kept (env PYDEPOT_IDLE_TIMEOUT)")
 	f.StringVar(&fl.writeTimeout, "write-timeout", envOr(env, "PYDEPOT_WRITE_TIMEOUT", def.HTTP.WriteTimeout.String()), "longest time one write of a response may stall (env PYDEPOT_WRITE_TIMEOUT)")
 	f.StringVar(&fl.minBodyRate, "min-body-rate", envOr(env, "PYDEPOT_MIN_BODY_RATE", defaultMinBodyRate), "slowest request body accepted, as SIZE/DURATION: that much must arrive in every such period, or 408 (env PYDEPOT_MIN_BODY_RATE)")
+	f.StringVar(&fl.tlsCert, "tls-cert", env.Getenv("PYDEPOT_TLS_CERT"), "PEM certificate (chain) to serve HTTPS with; needs --tls-key (env PYDEPOT_TLS_CERT)")
+	f.StringVar(&fl.tlsKey, "tls-key", env.Getenv("PYDEPOT_TLS_KEY"), "PEM private key of --tls-cert; keep it mode 600 (env PYDEPOT_TLS_KEY)")
+	_ = cmd.MarkFlagFilename("tls-cert", "pem", "crt", "cert")
+	_ = cmd.MarkFlagFilename("tls-key", "pem", "key")
 	for _, name := range []string{"listen", "admin-token", "max-upload", "public-url", "base-url", "header-timeout", "idle-timeout", "write-timeout", "min-body-rate"} {
 		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
 	}
@@ -100,6 +111,7 @@ func loadServeConfig(cmd *cobra.Command, env Env) (serveConfig, error) {
 		listen: get("listen"), adminToken: get("admin-token"), maxUpload: get("max-upload"),
 		publicURL: get("public-url"), baseURL: get("base-url"), headerTimeout: get("header-timeout"),
 		idleTimeout: get("idle-timeout"), writeTimeout: get("write-timeout"), minBodyRate: get("min-body-rate"),
+		tlsCert: get("tls-cert"), tlsKey: get("tls-key"),
 	}
 	for _, s := range []struct {
 		flag, env string
@@ -158,12 +170,12 @@ func publicURL(public, old string) (string, error) {
 
 // listenURL is the URL of the listen address, for absolute links when no public URL is
 // set; "" when the address is every interface (no one address is right for all clients).
-func listenURL(addr net.Addr) string {
+func listenURL(addr net.Addr, scheme string) string {
 	tcp, ok := addr.(*net.TCPAddr)
 	if !ok || tcp.IP == nil || tcp.IP.IsUnspecified() {
 		return ""
 	}
-	return "http://" + tcp.String()
+	return scheme + "://" + tcp.String()
 }
 
 func serve(ctx context.Context, env Env, c serveConfig) error {
@@ -202,25 +214,44 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 	if err != nil {
 		return err
 	}
+	scheme := "http"
+	var tlsConfig *tls.Config
+	if c.TLSCert != "" {
+		if tlsConfig, err = c.loadTLS(); err != nil {
+			return err
+		}
+		scheme = "https"
+	}
+	for _, w := range c.Warnings() {
+		log.Warn("serve setting", "warning", w)
+	}
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Listen, err)
 	}
 	cfg := c.HTTP
-	cfg.TempDir, cfg.Docs, cfg.ListenURL = tmp, set.Handler(), listenURL(ln.Addr())
+	cfg.TempDir, cfg.Docs, cfg.ListenURL = tmp, set.Handler(), listenURL(ln.Addr(), scheme)
 	cfg.Remotes = mirror.New(svc, mirror.Options{Logger: log, HTTPClient: NewHTTPClient(DefaultResponseTimeout), TempDir: tmp})
 	if cfg.PublicURL == "" && cfg.ListenURL == "" {
 		log.Warn("no --public-url: listening on all interfaces, the JSON API gives relative links", "listen", c.Listen)
 	}
 	srv := server.HTTPServer(server.New(svc, cfg, log), cfg)
-	where := []any{"url", "http://" + ln.Addr().String() + "/"}
+	srv.TLSConfig = tlsConfig // ServeTLS below adds HTTP/2 to it
+	srv.ErrorLog = httpErrorLog(log)
+	where := []any{"url", scheme + "://" + ln.Addr().String() + "/"}
 	if c.DataDir != "" {
 		where = append(where, "data", c.DataDir)
 	}
 	where = append(where, "database", c.Database, "blobs", c.Blobs)
 	log.Info("pydepot serving", where...)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if tlsConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -239,4 +270,23 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 		return err
 	}
 	return nil
+}
+
+// httpErrorLog routes net/http's own messages to log: failed TLS handshakes (port scans,
+// plain HTTP sent to the TLS port, clients that do not trust the certificate) are expected
+// and logged at Debug, anything else (a handler's panic) at Warn.
+func httpErrorLog(log *slog.Logger) *stdlog.Logger {
+	return stdlog.New(httpErrorWriter{log}, "", 0)
+}
+
+type httpErrorWriter struct{ log *slog.Logger }
+
+func (w httpErrorWriter) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(string(p))
+	if strings.Contains(msg, "TLS handshake error") {
+		w.log.Debug("tls handshake failed", "err", msg)
+	} else {
+		w.log.Warn("http server", "err", msg)
+	}
+	return len(p), nil
 }

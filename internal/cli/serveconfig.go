@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -28,6 +30,10 @@ type serveConfig struct {
 	// SpoolDir receives uploads while they are checked: DataDir/tmp, or tmp beside the
 	// SQLite database when no data directory is in use.
 	SpoolDir string
+	// TLSCert and TLSKey are the PEM files of the server's certificate (chain) and its
+	// private key: serve speaks HTTPS when both are set, and its own links default to
+	// https. Neither: plain HTTP.
+	TLSCert, TLSKey string
 	// HTTP holds the server's limits and links: MaxUpload, PublicURL, the timeouts and the
 	// minimum body rate (TempDir is SpoolDir; Docs and ListenURL are set when serving).
 	HTTP server.Config
@@ -84,7 +90,45 @@ func (c *serveConfig) Validate() error {
 	if c.HTTP.BodyMinBytes <= 0 {
 		problems = append(problems, errors.New("--min-body-rate: the size must be at least one byte"))
 	}
+	if err := c.checkTLS(); err != nil {
+		problems = append(problems, err)
+	}
 	return errors.Join(problems...)
+}
+
+// checkTLS checks --tls-cert and --tls-key: both or neither, readable, and a key that
+// matches the certificate.
+func (c *serveConfig) checkTLS() error {
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("--tls-cert and --tls-key (PYDEPOT_TLS_CERT, PYDEPOT_TLS_KEY): give both or neither")
+	}
+	if c.TLSCert == "" {
+		return nil
+	}
+	if _, err := c.loadTLS(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// loadTLS reads the certificate and key files.
+func (c *serveConfig) loadTLS() (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-cert %s, --tls-key %s: %w", c.TLSCert, c.TLSKey, err)
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
+}
+
+// Warnings are settings that work but should not be used as they are.
+func (c *serveConfig) Warnings() []string {
+	var out []string
+	if c.TLSKey != "" {
+		if st, err := os.Stat(c.TLSKey); err == nil && st.Mode().Perm()&0o004 != 0 {
+			out = append(out, fmt.Sprintf("--tls-key %s is readable by every user (mode %04o): chmod 600 it", c.TLSKey, st.Mode().Perm()))
+		}
+	}
+	return out
 }
 
 // origin is where a setting came from; a later origin wins.
@@ -166,6 +210,7 @@ func storage(data, database, blobs setting) (dataDir, dbURL, blobsURL, spool str
 func (fl serveFlags) config() (serveConfig, error) {
 	c := defaultServeConfig()
 	c.Listen, c.AdminToken = fl.listen, fl.adminToken
+	c.TLSCert, c.TLSKey = fl.tlsCert, fl.tlsKey
 	var err error
 	if c.DataDir, c.Database, c.Blobs, c.SpoolDir, err = storage(fl.data, fl.database, fl.blobs); err != nil {
 		return c, err

@@ -19,11 +19,11 @@ import (
 const proxyTrap = "http://127.0.0.1:9"
 
 // foreignEnv are the prefixes of the machine's variables a client must not see: its own
-// settings (PIP_FIND_LINKS and PIP_CERT are set on this machine), proxies, active
-// virtualenvs and Python paths.
+// settings (PIP_FIND_LINKS and PIP_CERT are set on this machine), proxies, CA bundles
+// (requests prefers CURL_CA_BUNDLE to pip's --cert), active virtualenvs and Python paths.
 var foreignEnv = []string{"PIP_", "UV_", "POETRY_", "PDM_", "HATCH_", "PIPENV_", "TWINE_", "VIRTUAL_ENV",
 	"CONDA_", "PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE", "PYTHON_KEYRING", "HTTP_PROXY", "HTTPS_PROXY",
-	"ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "NETRC", "XDG_"}
+	"ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "NETRC", "XDG_"}
 
 // commandEnv is the machine's environment without foreignEnv, with HOME and XDG_CACHE_HOME
 // in the process's shared temporary folder (so that no command writes into the real

@@ -95,10 +95,17 @@ func freeAddr(t *testing.T) string {
 // startServer runs `pydepot serve` on a fresh data directory and waits for /simple/.
 func startServer(t *testing.T, extraEnv ...string) *server {
 	t.Helper()
+	return startServerOn(t, "http", http.DefaultClient, extraEnv...)
+}
+
+// startServerOn is startServer for a server answering scheme (https when extraEnv sets
+// PYDEPOT_TLS_CERT and PYDEPOT_TLS_KEY), polled with hc.
+func startServerOn(t *testing.T, scheme string, hc *http.Client, extraEnv ...string) *server {
+	t.Helper()
 	bin := pydepotBin(t)
 	s := &server{Data: t.TempDir(), Token: "pyd_e2e-admin-token-0123456789abcdef"}
 	addr := freeAddr(t)
-	s.URL = "http://" + addr
+	s.URL = scheme + "://" + addr
 	logf, err := os.Create(filepath.Join(t.TempDir(), "serve.log"))
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +134,7 @@ func startServer(t *testing.T, extraEnv ...string) *server {
 	})
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(s.URL + "/simple/")
+		resp, err := hc.Get(s.URL + "/simple/")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {

@@ -374,6 +374,9 @@ func (b *batch) rollback(ctx context.Context, to int) (ChangeResult, error) {
 	if to == b.r.Latest {
 		return ChangeResult{}, nil // already its content: no version
 	}
+	if err := versionExists(ctx, b.tx, b.r, to, errs.ErrNotFound); err != nil {
+		return ChangeResult{}, err
+	}
 	if err := b.begin(ctx, fmt.Sprintf("rollback to %d", to)); err != nil {
 		return ChangeResult{}, err
 	}

@@ -22,6 +22,8 @@ const (
 	ActionRemove Action = "remove"
 	// ActionRollback makes a version whose content equals an earlier one.
 	ActionRollback Action = "rollback"
+	// ActionRetain reclaims old versions of the repository (repo retain).
+	ActionRetain Action = "retain"
 	// ActionProjectStatus sets a project's PEP 792 status in the repository (it can
 	// hide every file of the project).
 	ActionProjectStatus Action = "project-status"
@@ -60,6 +62,7 @@ var policy = map[Action]rule{
 	ActionYank:              {scope: ScopeUpload},
 	ActionRemove:            {scope: ScopeAdmin},
 	ActionRollback:          {scope: ScopeAdmin},
+	ActionRetain:            {scope: ScopeAdmin},
 	ActionProjectStatus:     {scope: ScopeAdmin},
 	ActionAdminDistribution: {scope: ScopeAdmin},
 	ActionAdminRepository:   {scope: ScopeAdmin, global: true},

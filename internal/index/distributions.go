@@ -27,6 +27,11 @@ func checkTarget(ctx context.Context, tx metastore.Tx, d Distribution) (*metasto
 	if d.Pinned != nil && (*d.Pinned < 0 || *d.Pinned > r.Latest) {
 		return nil, fmt.Errorf("repository %s has no version %d (latest is %d): %w", r.Name, *d.Pinned, r.Latest, errs.ErrInvalid)
 	}
+	if d.Pinned != nil {
+		if err := versionExists(ctx, tx, r, *d.Pinned, errs.ErrInvalid); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
 }
 

@@ -26,6 +26,7 @@ type API interface {
 	Changer
 	Admin
 	Access
+	Lifecycle
 }
 
 // Reader reads repositories, distributions and what a distribution serves.
@@ -119,4 +120,12 @@ type Access interface {
 	Authenticate(ctx context.Context, plaintext string) (*Token, error)
 	Tokens(ctx context.Context) ([]Token, error)
 	RevokeToken(ctx context.Context, id int64) error
+}
+
+// Lifecycle compares repository versions and reclaims old ones (see lifecycle.go).
+type Lifecycle interface {
+	// Diff says what changed from version a to version b of repo.
+	Diff(ctx context.Context, repo string, a, b int) (*VersionDiff, error)
+	// Retain reclaims the versions of repo that opt does not keep.
+	Retain(ctx context.Context, repo string, opt RetainOptions) (*RetainReport, error)
 }

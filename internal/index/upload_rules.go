@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -141,6 +142,9 @@ func droppedHow(ctx context.Context, r metastore.Reader, repoID int64, old *meta
 		return "removed", nil
 	}
 	v, err := r.Version(ctx, repoID, n)
+	if errors.Is(err, errs.ErrNotFound) { // reclaimed by retain: its message is gone
+		return fmt.Sprintf("removed in repository version %d", n), nil
+	}
 	if err != nil {
 		return "", err
 	}

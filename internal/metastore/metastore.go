@@ -151,6 +151,7 @@ type Tx interface {
 	DistributionWriter
 	TokenWriter
 	RemoteWriter
+	RetentionWriter
 }
 
 // Reader combines the read roles.
@@ -160,6 +161,7 @@ type Reader interface {
 	DistributionReader
 	TokenReader
 	RemoteReader
+	LifecycleReader
 }
 
 // RepositoryReader reads repositories and versions.

@@ -28,6 +28,8 @@ func (s *server) apiRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /api/repositories/{name}/versions", j(s.listVersions))
 	mux.Handle("GET /api/repositories/{name}/projects", j(s.listProjects))
 	mux.Handle("POST /api/repositories/{name}/rollback", j(s.rollback))
+	mux.Handle("GET /api/repositories/{name}/diff", j(s.diff))
+	mux.Handle("POST /api/repositories/{name}/retain", j(s.retain))
 	mux.Handle("POST /api/repositories/{name}/upload", j(s.apiUpload))
 	mux.Handle("POST /api/repositories/{name}/projects/{project}/versions/{version}/yank", j(s.yank))
 	mux.Handle("POST /api/repositories/{name}/projects/{project}/versions/{version}/unyank", j(s.unyank))
@@ -385,6 +387,10 @@ func (s *server) updateDistribution(w http.ResponseWriter, r *http.Request) erro
 	}
 	if in.Pinned != nil && in.Unpin {
 		return fmt.Errorf("give either pinned_version or unpin, not both: %w", errs.ErrInvalid)
+	}
+	if next.Repository != cur.Repository && cur.Pinned != nil && in.Pinned == nil && !in.Unpin {
+		return fmt.Errorf("distribution %s is pinned to version %d of %s: moving it to %s needs pinned_version (--version N) or unpin: %w",
+			base, *cur.Pinned, cur.Repository, next.Repository, errs.ErrInvalid)
 	}
 	if in.Pinned != nil {
 		next.Pinned = in.Pinned

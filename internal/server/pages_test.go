@@ -37,9 +37,9 @@ func TestLinksIgnoreHost(t *testing.T) {
 		cfg  Config
 		want string // prefix of a file URL in the JSON API
 	}{
-		{"public URL", Config{PublicURL: "https://pypi.example.com/"}, "https://pypi.example.com/files/"},
-		{"listen address", Config{ListenURL: "http://127.0.0.1:8080"}, "http://127.0.0.1:8080/files/"},
-		{"neither", Config{}, "/files/"},
+		{"public URL", Config{PublicURL: "https://pypi.example.com/"}, "https://pypi.example.com/packages/"},
+		{"listen address", Config{ListenURL: "http://127.0.0.1:8080"}, "http://127.0.0.1:8080/packages/"},
+		{"neither", Config{}, "/packages/"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, tc.cfg)
@@ -54,7 +54,7 @@ func TestLinksIgnoreHost(t *testing.T) {
 			if err := json.Unmarshal([]byte(body), &out); err != nil || resp.StatusCode != 200 || len(out.URLs) != 1 {
 				t.Fatalf("%d %v %s", resp.StatusCode, err, body)
 			}
-			if strings.Contains(body, "evil") || !strings.HasPrefix(out.URLs[0].URL, tc.want) || !strings.HasPrefix(out.Info.ProjectURL, strings.TrimSuffix(tc.want, "files/")+"project/demo/") {
+			if strings.Contains(body, "evil") || !strings.HasPrefix(out.URLs[0].URL, tc.want) || !strings.HasPrefix(out.Info.ProjectURL, strings.TrimSuffix(tc.want, "packages/")+"project/demo/") {
 				t.Errorf("links %q, %q; want %s...", out.URLs[0].URL, out.Info.ProjectURL, tc.want)
 			}
 			if _, page := e.requestHost("/project/demo/", "evil.example"); strings.Contains(page, "evil") {

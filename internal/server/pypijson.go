@@ -134,8 +134,11 @@ func toPyPIFile(f *index.File, base string) pypiFile {
 		Size:              f.Size,
 		UploadTime:        f.UploadTime.UTC().Format("2006-01-02T15:04:05"),
 		UploadTimeISO8601: isoTime(f.UploadTime),
-		URL:               base + "/files/" + f.SHA256 + "/" + url.PathEscape(f.Filename),
-		Yanked:            f.Yanked,
+		// Under /packages/ as on PyPI (files.pythonhosted.org/packages/...): mirrors that
+		// copy the JSON API, bandersnatch among them, keep a file's URL path as its place
+		// and refuse paths outside /packages/.
+		URL:    base + "/packages/" + f.SHA256 + "/" + url.PathEscape(f.Filename),
+		Yanked: f.Yanked,
 	}
 	if f.RequiresPython != "" {
 		rp := f.RequiresPython

@@ -246,6 +246,8 @@ func (s *server) distRoutes() *http.ServeMux {
 	m.Handle("GET /simple/{project}/{$}", plain(s.simpleProject))
 	m.Handle("GET /simple/{project}", plain(s.addSlash))
 	m.Handle("GET /files/{sha256}/{filename}", plain(s.serveFile))
+	m.Handle("GET /packages/{sha256}/{filename}", plain(s.serveFile)) // the PyPI JSON API's file URLs
+	m.Handle("POST /pypi", plain(s.xmlrpc))
 	m.Handle("GET /pypi/{project}/json", plain(s.pypiProject))
 	m.Handle("GET /pypi/{project}/{version}/json", plain(s.pypiRelease))
 	m.Handle("GET /project/{project}/{$}", plain(s.projectPage))

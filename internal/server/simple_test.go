@@ -303,7 +303,7 @@ func TestPyPIJSON(t *testing.T) {
 		t.Fatalf("JSON API: %s", body)
 	}
 	u := out.URLs[0]
-	if u["packagetype"] != "bdist_wheel" || u["python_version"] != "py3" || !strings.HasPrefix(u["url"].(string), "/files/") || u["yanked"] != false {
+	if u["packagetype"] != "bdist_wheel" || u["python_version"] != "py3" || !strings.HasPrefix(u["url"].(string), "/packages/") || u["yanked"] != false {
 		t.Errorf("url entry: %v", u)
 	}
 	resp = e.request(http.MethodGet, "/pypi/demo-pkg/1.0/json", nil)
