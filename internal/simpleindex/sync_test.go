@@ -217,3 +217,33 @@ func TestRemoteTransport(t *testing.T) {
 		t.Errorf("without the CA (and not retried): %v after %s", err, time.Since(start))
 	}
 }
+
+// TestSyncCallsAgainstPydepot: another pydepot server as the upstream: the listing with
+// serials, a conditional page fetch answered 304, a verified fetch.
+func TestSyncCallsAgainstPydepot(t *testing.T) {
+	srv := pydepotServer(t, nil)
+	c, _ := simpleindex.New([]string{srv.URL + "/simple/"}, srv.Client(), simpleindex.Options{})
+	var entries []simpleindex.ListEntry
+	serial, err := c.ProjectListEntries(t.Context(), func(e simpleindex.ListEntry) error { entries = append(entries, e); return nil })
+	if err != nil || serial <= 0 || len(entries) != 1 || entries[0].Name != "wheel" || entries[0].Serial <= 0 {
+		t.Fatalf("list: %+v serial %d, %v", entries, serial, err)
+	}
+	page, _, err := c.ProjectIfChanged(t.Context(), "wheel", "", "")
+	if err != nil || page.ETag == "" || page.Serial != entries[0].Serial || len(page.Files) != 1 {
+		t.Fatalf("page: %+v, %v", page, err)
+	}
+	f := page.Files[0]
+	if f.UploadTime.IsZero() || f.Size <= 0 || f.RequiresPython == "" || !f.CoreMetadata || f.CoreMetadataHashes["sha256"] == "" {
+		t.Errorf("pydepot's file lacks fields: %+v", f)
+	}
+	if _, nm, err := c.ProjectIfChanged(t.Context(), "wheel", page.ETag, page.LastModified); err != nil || !nm {
+		t.Errorf("unchanged: notModified=%v, %v", nm, err)
+	}
+	dir := t.TempDir()
+	if _, err := c.Fetch(t.Context(), f, dir); err != nil {
+		t.Fatal(err)
+	}
+	if meta, err := c.FetchMetadata(t.Context(), f); err != nil || len(meta) == 0 {
+		t.Errorf("metadata: %d bytes, %v", len(meta), err)
+	}
+}
