@@ -175,6 +175,8 @@ type reqOpts struct {
 	etag         string // If-None-Match
 	lastModified string // If-Modified-Since
 	identity     bool   // Accept-Encoding: identity (file bytes are hashed as sent)
+	rangeFrom    int64  // > 0: Range: bytes=rangeFrom- (a 206 answer is then returned)
+	ifRange      string // If-Range, with rangeFrom
 }
 
 // do sends a GET with credentials and version headers. It returns 200 responses, and 304
@@ -197,6 +199,12 @@ func (c *Client) do(ctx context.Context, rawURL string, o reqOpts) (*http.Respon
 	if o.identity {
 		req.Header.Set("Accept-Encoding", "identity")
 	}
+	if o.rangeFrom > 0 {
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", o.rangeFrom))
+		if o.ifRange != "" {
+			req.Header.Set("If-Range", o.ifRange)
+		}
+	}
 	buildinfo.SetHeaders(req.Header)
 	if c.opts.UserAgent != "" {
 		req.Header.Set("User-Agent", c.opts.UserAgent)
@@ -215,7 +223,8 @@ func (c *Client) do(ctx context.Context, rawURL string, o reqOpts) (*http.Respon
 		return nil, &getError{msg: fmt.Sprintf("GET %s: %v%s", redact(rawURL), err, hint), err: err}
 	}
 	c.checkVersion(resp)
-	if resp.StatusCode == http.StatusOK || ((o.etag != "" || o.lastModified != "") && resp.StatusCode == http.StatusNotModified) {
+	if resp.StatusCode == http.StatusOK || ((o.etag != "" || o.lastModified != "") && resp.StatusCode == http.StatusNotModified) ||
+		(o.rangeFrom > 0 && resp.StatusCode == http.StatusPartialContent) {
 		return resp, nil
 	}
 	resp.Body.Close()

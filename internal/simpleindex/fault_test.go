@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -218,5 +219,58 @@ func TestFetchMetadata(t *testing.T) {
 	none.CoreMetadata = false
 	if _, err := c.FetchMetadata(t.Context(), none); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("not announced: %v", err)
+	}
+}
+
+// TestFetchResumes: a body that breaks off is resumed with Range from where it broke
+// (If-Range guarding it), and the digest still covers every byte; a mismatch starts
+// over from byte 0.
+func TestFetchResumes(t *testing.T) {
+	srv := faultyindex.New(t, realWheels(t), indextest.Options{})
+	c, _ := simpleindex.New([]string{srv.SimpleURL}, nil, fastOpts())
+	page, _, err := c.ProjectIfChanged(t.Context(), "setuptools", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := page.Files[0]
+	path := "/files/" + f.Filename
+	size := int64(len(srv.Bytes(f.Filename)))
+	srv.Inject(path, faultyindex.Fault{Kind: faultyindex.Truncate, Times: 1}, faultyindex.Fault{Kind: faultyindex.Reset, Times: 1})
+	dir := t.TempDir()
+	got, err := c.Fetch(t.Context(), f, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(got)
+	if !bytes.Equal(data, srv.Bytes(f.Filename)) {
+		t.Fatal("resumed bytes differ from the upstream's")
+	}
+	// The truncated answer brings exactly half; the reset of the rest loses what was in
+	// flight (a RST discards unread data), so the last resume starts between half and
+	// three quarters.
+	r := srv.Ranges(path)
+	half := size / 2
+	if len(r) != 3 || r[0] != "" || r[1] != fmt.Sprintf("bytes=%d-", half) {
+		t.Fatalf("ranges asked %q, want none, then from byte %d, then further", r, half)
+	}
+	var last int64
+	if _, err := fmt.Sscanf(r[2], "bytes=%d-", &last); err != nil || last < half || last > half+(size-half)/2 {
+		t.Errorf("after the reset, asked %q", r[2])
+	}
+	os.Remove(got)
+
+	// A cut, then a corrupt rest: the digest fails, and the next attempt starts over.
+	srv.Inject(path, faultyindex.Fault{Kind: faultyindex.Truncate, Times: 1}, faultyindex.Fault{Kind: faultyindex.Corrupt, Times: 1})
+	before := len(srv.Ranges(path))
+	got, err = c.Fetch(t.Context(), f, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ = os.ReadFile(got)
+	if !bytes.Equal(data, srv.Bytes(f.Filename)) {
+		t.Fatal("bytes differ after a corrupt resumed part")
+	}
+	if r := srv.Ranges(path)[before:]; len(r) != 3 || r[0] != "" || r[1] == "" || r[2] != "" {
+		t.Errorf("ranges asked %q, want none, the rest, then none (start over)", r)
 	}
 }

@@ -10,7 +10,10 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"net/http"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/pydepot/pydepot/internal/errs"
 )
@@ -67,13 +70,38 @@ func (c *Client) Fetch(ctx context.Context, f File, dir string) (path string, er
 			path = ""
 		}
 	}()
+	st := &fetchState{tmp: tmp, algo: algo}
 	err = c.retry(ctx, what, func(ctx context.Context, w *watch) error {
-		return c.fetchOnce(ctx, w, f, tmp, algo, want)
+		return c.fetchOnce(ctx, w, f, st, want)
 	})
 	if err != nil {
 		return "", err
 	}
 	return tmp.Name(), nil
+}
+
+// fetchState is what the attempts of one Fetch share: the bytes already in the temp
+// file, hashed, and the validator of the answer they came from. A body that breaks off
+// is resumed with Range and If-Range (when the answer had a strong ETag or a
+// Last-Modified); anything else starts over. The digest covers every byte either way.
+type fetchState struct {
+	tmp       *os.File
+	algo      int // index in hashAlgos, -1 for none
+	n         int64
+	h         hash.Hash
+	validator string
+}
+
+func (st *fetchState) reset() error {
+	st.n, st.validator, st.h = 0, "", nil
+	if st.algo >= 0 {
+		st.h = hashAlgos[st.algo].new()
+	}
+	if err := st.tmp.Truncate(0); err != nil {
+		return err
+	}
+	_, err := st.tmp.Seek(0, io.SeekStart)
+	return err
 }
 
 // expectedDigest is the digest Fetch checks: algorithm and lower-case hex, "" for none.
@@ -91,44 +119,79 @@ func expectedDigest(f File) (algo int, want string, err error) {
 	return -1, "", nil
 }
 
-func (c *Client) fetchOnce(ctx context.Context, w *watch, f File, tmp *os.File, algo int, want string) error {
-	if err := tmp.Truncate(0); err != nil {
+func (c *Client) fetchOnce(ctx context.Context, w *watch, f File, st *fetchState, want string) error {
+	o := reqOpts{identity: true}
+	if st.n > 0 && st.validator != "" {
+		o.rangeFrom, o.ifRange = st.n, st.validator
+	} else if err := st.reset(); err != nil {
 		return err
 	}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	resp, err := c.do(ctx, f.URL, reqOpts{identity: true})
+	resp, err := c.do(ctx, f.URL, o)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	if resp.ContentLength > c.opts.MaxFileSize {
-		return fmt.Errorf("%w: %d bytes, over the %d limit", errs.ErrTooLarge, resp.ContentLength, c.opts.MaxFileSize)
+	switch {
+	case resp.StatusCode == http.StatusPartialContent && contentRangeStart(resp.Header.Get("Content-Range")) == st.n:
+		c.log.Debug("resuming a download", "file", f.Filename, "from", st.n)
+	case resp.StatusCode == http.StatusPartialContent:
+		st.validator = "" // an answer for other bytes: start over next time
+		return transient(fmt.Errorf("%w: a range answer (%s) that does not start at byte %d", errs.ErrInvalid, resp.Header.Get("Content-Range"), st.n))
+	default:
+		if st.n > 0 { // the whole file again (the server ignored the range, or it changed)
+			if err := st.reset(); err != nil {
+				return err
+			}
+		}
 	}
-	var h hash.Hash
-	dst := io.Writer(tmp)
-	if algo >= 0 {
-		h = hashAlgos[algo].new()
-		dst = io.MultiWriter(tmp, h)
+	st.validator = resp.Header.Get("ETag")
+	if strings.HasPrefix(st.validator, "W/") || st.validator == "" {
+		st.validator = resp.Header.Get("Last-Modified")
 	}
-	n, err := copyBody(dst, w.body(io.LimitReader(resp.Body, c.opts.MaxFileSize+1)))
+	if resp.ContentLength > c.opts.MaxFileSize-st.n {
+		return fmt.Errorf("%w: %d bytes, over the %d limit", errs.ErrTooLarge, st.n+resp.ContentLength, c.opts.MaxFileSize)
+	}
+	dst := io.Writer(st.tmp)
+	if st.h != nil {
+		dst = io.MultiWriter(st.tmp, st.h)
+	}
+	n, err := copyBody(dst, w.body(io.LimitReader(resp.Body, c.opts.MaxFileSize-st.n+1)))
+	st.n += n
 	if err != nil {
-		return err
+		return err // a broken body: the next attempt resumes from st.n
 	}
-	if n > c.opts.MaxFileSize {
+	total := st.n
+	st.validator = "" // complete: a mismatch below starts the next attempt over
+	if total > c.opts.MaxFileSize {
 		return fmt.Errorf("%w: over %d bytes", errs.ErrTooLarge, c.opts.MaxFileSize)
 	}
-	if f.Size >= 0 && n != f.Size {
-		return transient(fmt.Errorf("%w: got %d bytes, the index says %d", errs.ErrInvalid, n, f.Size))
+	if f.Size >= 0 && total != f.Size {
+		return transient(fmt.Errorf("%w: got %d bytes, the index says %d", errs.ErrInvalid, total, f.Size))
 	}
-	if h != nil {
-		if got := hex.EncodeToString(h.Sum(nil)); got != want {
-			name := hashAlgos[algo].name
-			return transient(fmt.Errorf("%w: %s %s, the index says %s", errs.ErrInvalid, name, got, want))
+	if st.h != nil {
+		if got := hex.EncodeToString(st.h.Sum(nil)); got != want {
+			return transient(fmt.Errorf("%w: %s %s, the index says %s", errs.ErrInvalid, hashAlgos[st.algo].name, got, want))
 		}
 	}
 	return nil
+}
+
+// contentRangeStart is the first byte of a "bytes START-END/TOTAL" value, -1 when it is
+// not one.
+func contentRangeStart(v string) int64 {
+	rest, ok := strings.CutPrefix(v, "bytes ")
+	if !ok {
+		return -1
+	}
+	start, _, ok := strings.Cut(rest, "-")
+	if !ok {
+		return -1
+	}
+	n, err := strconv.ParseInt(start, 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // copyBody copies the body to dst; a read failure (a reset, a body cut short, a

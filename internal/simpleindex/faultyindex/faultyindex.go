@@ -23,7 +23,8 @@
 //   - Delay: wait Delay before the headers, then answer normally.
 //   - Reset: send the headers and half the body, then reset the connection (TCP RST).
 //
-// Hits counts the requests of a path and Faulted those that got a fault.
+// Hits counts the requests of a path, Faulted those that got a fault and Ranges lists
+// their Range headers. A ranged answer (206) gets the body faults too.
 package faultyindex
 
 import (
@@ -74,6 +75,7 @@ type Server struct {
 	faults  map[string][]*pending
 	hits    map[string]int
 	faulted map[string]int
+	ranges  map[string][]string
 }
 
 type pending struct {
@@ -85,7 +87,7 @@ type pending struct {
 // the test ends.
 func New(t testing.TB, paths []string, opts indextest.Options) *Server {
 	t.Helper()
-	s := &Server{faults: map[string][]*pending{}, hits: map[string]int{}, faulted: map[string]int{}}
+	s := &Server{faults: map[string][]*pending{}, hits: map[string]int{}, faulted: map[string]int{}, ranges: map[string][]string{}}
 	inner := opts.Wrap
 	opts.Wrap = func(h http.Handler) http.Handler {
 		if inner != nil {
@@ -136,11 +138,21 @@ func (s *Server) Faulted(path string) int {
 	return s.faulted[path]
 }
 
-// next takes the fault for one request of path, if any.
-func (s *Server) next(path string) (Fault, bool) {
+// Ranges are the Range headers of the requests of path so far, "" for none (a download
+// resumed after a fault asks for the rest).
+func (s *Server) Ranges(path string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.ranges[path]...)
+}
+
+// next takes the fault for one request, if any.
+func (s *Server) next(r *http.Request) (Fault, bool) {
+	path := r.URL.Path
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hits[path]++
+	s.ranges[path] = append(s.ranges[path], r.Header.Get("Range"))
 	q := s.faults[path]
 	for len(q) > 0 && q[0].left == 0 {
 		q = q[1:]
@@ -158,7 +170,7 @@ func (s *Server) next(path string) (Fault, bool) {
 
 func (s *Server) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, ok := s.next(r.URL.Path)
+		f, ok := s.next(r)
 		if !ok {
 			h.ServeHTTP(w, r)
 			return
@@ -191,7 +203,7 @@ func (s *Server) wrap(h http.Handler) http.Handler {
 		for k, v := range rec.Header() {
 			hdr[k] = v
 		}
-		if rec.Code != http.StatusOK || len(body) == 0 {
+		if (rec.Code != http.StatusOK && rec.Code != http.StatusPartialContent) || len(body) == 0 {
 			w.WriteHeader(rec.Code)
 			w.Write(body)
 			return
@@ -200,11 +212,13 @@ func (s *Server) wrap(h http.Handler) http.Handler {
 		case Short:
 			body = body[:len(body)/2]
 			hdr.Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(rec.Code)
 			w.Write(body)
 		case Corrupt:
 			bad := append([]byte(nil), body...)
 			bad[len(bad)/2] ^= 0xff
 			hdr.Set("Content-Length", strconv.Itoa(len(bad)))
+			w.WriteHeader(rec.Code)
 			w.Write(bad)
 		case Slow:
 			chunk := f.Chunk
@@ -212,7 +226,7 @@ func (s *Server) wrap(h http.Handler) http.Handler {
 				chunk = 16
 			}
 			hdr.Set("Content-Length", strconv.Itoa(len(body)))
-			w.WriteHeader(http.StatusOK)
+			w.WriteHeader(rec.Code)
 			for len(body) > 0 {
 				n := min(chunk, len(body))
 				if _, err := w.Write(body[:n]); err != nil {
@@ -227,7 +241,7 @@ func (s *Server) wrap(h http.Handler) http.Handler {
 				}
 			}
 		case Truncate, Reset:
-			cutConnection(w, hdr, body, f.Kind == Reset)
+			cutConnection(w, rec.Code, hdr, body, f.Kind == Reset)
 		}
 	})
 }
@@ -235,7 +249,7 @@ func (s *Server) wrap(h http.Handler) http.Handler {
 // cutConnection writes the status, the headers (with the whole Content-Length) and half
 // the body by hand on the hijacked connection, then closes it: with a reset (RST) or a
 // plain close.
-func cutConnection(w http.ResponseWriter, hdr http.Header, body []byte, reset bool) {
+func cutConnection(w http.ResponseWriter, code int, hdr http.Header, body []byte, reset bool) {
 	conn, buf, err := w.(http.Hijacker).Hijack()
 	if err != nil {
 		panic(fmt.Sprintf("faultyindex: hijack: %v", err))
@@ -243,7 +257,7 @@ func cutConnection(w http.ResponseWriter, hdr http.Header, body []byte, reset bo
 	defer conn.Close()
 	hdr.Set("Content-Length", strconv.Itoa(len(body)))
 	hdr.Set("Connection", "close")
-	fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\n")
+	fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\n", code, http.StatusText(code))
 	hdr.Write(buf)
 	fmt.Fprintf(buf, "\r\n")
 	buf.Write(body[:len(body)/2])

@@ -384,6 +384,7 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	w.Header().Set("ETag", `"`+f.sha256+`"`) // strong: a client may resume with Range and If-Range
 	http.ServeContent(w, r, f.name, time.Time{}, bytes.NewReader(f.data))
 }
 
