@@ -8,8 +8,8 @@
 //	c, _ := simpleindex.New([]string{srv.SimpleURL}, nil, simpleindex.Options{})
 //	// the first two downloads of the wheel are cut by a TCP reset; the third succeeds
 //
-// Faults are kept per request path ("/files/NAME", "/simple/", "/simple/PROJECT/") as a
-// queue: each Fault applies to the next Times requests of that path (Times 0: to every
+// Faults are kept per request path ("/files/NAME", "/simple/", "/simple/PROJECT/"; InjectAll
+// gives every path under a prefix its own copy) as a queue: each Fault applies to the next Times requests of that path (Times 0: to every
 // one from then on), then the next Fault in the queue does, and once the queue is empty
 // the index answers normally. The kinds:
 //
@@ -33,6 +33,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -76,6 +77,15 @@ type Server struct {
 	hits    map[string]int
 	faulted map[string]int
 	ranges  map[string][]string
+	// prefixes are InjectAll's rules: each path under a prefix gets its own copy of the
+	// faults at its first request after the rule was added.
+	prefixes []*prefixRule
+}
+
+type prefixRule struct {
+	prefix  string
+	faults  []Fault
+	applied map[string]bool
 }
 
 type pending struct {
@@ -112,15 +122,28 @@ func (s *Server) Inject(path string, faults ...Fault) {
 	}
 }
 
+// InjectAll gives every path under prefix (e.g. "/files/") its own copy of faults, queued
+// at its next request: with Times 1, every file fails once.
+func (s *Server) InjectAll(prefix string, faults ...Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.prefixes = append(s.prefixes, &prefixRule{prefix: prefix, faults: faults, applied: map[string]bool{}})
+}
+
 // InjectFile queues faults for the downloads of a file.
 func (s *Server) InjectFile(filename string, faults ...Fault) {
 	s.Inject("/files/"+filename, faults...)
 }
 
-// Clear drops the faults still queued for path.
+// Clear drops the faults still queued for path, or with "" every fault and InjectAll
+// rule.
 func (s *Server) Clear(path string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if path == "" {
+		s.faults, s.prefixes = map[string][]*pending{}, nil
+		return
+	}
 	delete(s.faults, path)
 }
 
@@ -153,6 +176,18 @@ func (s *Server) next(r *http.Request) (Fault, bool) {
 	defer s.mu.Unlock()
 	s.hits[path]++
 	s.ranges[path] = append(s.ranges[path], r.Header.Get("Range"))
+	for _, rule := range s.prefixes {
+		if strings.HasPrefix(path, rule.prefix) && !rule.applied[path] {
+			rule.applied[path] = true
+			for _, f := range rule.faults {
+				left := f.Times
+				if left <= 0 {
+					left = -1
+				}
+				s.faults[path] = append(s.faults[path], &pending{Fault: f, left: left})
+			}
+		}
+	}
 	q := s.faults[path]
 	for len(q) > 0 && q[0].left == 0 {
 		q = q[1:]
