@@ -244,7 +244,8 @@ func jsonErr(err error) error {
 		return err
 	}
 	var se *json.SyntaxError
-	if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &se) || errors.As(err, &te) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return fmt.Errorf("%w: bad JSON listing: %v", errs.ErrInvalid, err)
 	}
 	return err // a read error: the caller decides whether to retry
@@ -295,37 +296,26 @@ func (lp *listParser) jsonMeta(dec *json.Decoder) (int64, error) {
 	return serial, jsonErr(err)
 }
 
+// jsonProjects decodes the entries one object at a time (dec.Decode is several times
+// cheaper than a token walk); the token cap bounds each object.
 func (lp *listParser) jsonProjects(dec *json.Decoder) error {
 	if err := expectDelim(dec, '['); err != nil {
 		return err
 	}
 	for dec.More() {
-		if err := expectDelim(dec, '{'); err != nil {
-			return err
+		var p struct {
+			Name   string `json:"name"`
+			Serial *int64 `json:"_last-serial"`
 		}
-		var e ListEntry
-		for dec.More() {
-			key, err := objectKey(dec)
-			if err != nil {
-				return err
-			}
-			switch key {
-			case "name":
-				if e.Name, err = stringValue(dec, "name"); err != nil {
-					return err
-				}
-			case "_last-serial":
-				if e.Serial, err = serialValue(dec); err != nil {
-					return err
-				}
-			default:
-				if err := skipValue(dec); err != nil {
-					return err
-				}
-			}
-		}
-		if _, err := dec.Token(); err != nil {
+		if err := dec.Decode(&p); err != nil {
 			return jsonErr(err)
+		}
+		e := ListEntry{Name: p.Name}
+		if p.Serial != nil {
+			if *p.Serial < 0 {
+				return fmt.Errorf("%w: bad JSON listing: _last-serial %d", errs.ErrInvalid, *p.Serial)
+			}
+			e.Serial = *p.Serial
 		}
 		if err := lp.emit(e); err != nil {
 			return err

@@ -258,3 +258,30 @@ func FuzzParseList(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkParseList200k is the parser alone (no HTTP) on a generated listing.
+func BenchmarkParseList200k(b *testing.B) {
+	for _, html := range []bool{false, true} {
+		ct := "application/json"
+		if html {
+			ct = "text/html"
+		}
+		b.Run(ct, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				n := 0
+				lim := listLimits{maxNames: 1 << 30, maxName: 200, maxBytes: 1 << 40}
+				if _, err := parseList(&genListing{n: 200_000, html: html}, ct, lim, func(ListEntry) error { n++; return nil }); err != nil || n != 200_000 {
+					b.Fatal(n, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkGenListing200k is what the generator alone costs, to subtract.
+func BenchmarkGenListing200k(b *testing.B) {
+	for b.Loop() {
+		io.Copy(io.Discard, &genListing{n: 200_000})
+	}
+}
