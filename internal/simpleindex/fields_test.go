@@ -162,3 +162,19 @@ func TestPageSerial(t *testing.T) {
 		t.Errorf("HTML serial %v, %v", page, err)
 	}
 }
+
+// TestParseHTMLAutoindex: a project page that is nginx's autoindex of the files (no
+// hashes): the parent link is skipped, every file listed.
+func TestParseHTMLAutoindex(t *testing.T) {
+	page, err := ParseHTML([]byte(`<html>
+<head><title>Index of /simple/lib/</title></head>
+<body>
+<h1>Index of /simple/lib/</h1><hr><pre><a href="../">../</a>
+<a href="lib-1.0-py3-none-any.whl">lib-1.0-py3-none-any.whl</a>                           01-Dec-2026 18:00    1234
+<a href="lib-1.0.tar.gz">lib-1.0.tar.gz</a>                                     01-Dec-2026 18:00    2345
+</pre><hr></body>
+</html>`), pageURL)
+	if err != nil || len(page.Files) != 2 || page.Files[0].Filename != "lib-1.0-py3-none-any.whl" || page.Files[1].URL != "https://idx.example/main/simple/lib/lib-1.0.tar.gz" {
+		t.Fatalf("autoindex page: %+v, %v", page, err)
+	}
+}

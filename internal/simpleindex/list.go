@@ -457,7 +457,11 @@ func (lp *listParser) html(r io.Reader) (int64, error) {
 				continue
 			}
 			inA = false
-			name := strings.TrimSpace(text.String())
+			if isParentLink(href) {
+				continue // an autoindex's parent link
+			}
+			// An autoindex writes directories as "name/".
+			name := strings.TrimSuffix(strings.TrimSpace(text.String()), "/")
 			if name == "" {
 				name = strings.Trim(href, "/")
 				name = name[strings.LastIndex(name, "/")+1:]

@@ -45,6 +45,14 @@ func TestParseList(t *testing.T) {
 <a name="x"></a>
 <!--SERIAL 99-->
 </body></html>`, "Django,zope.interface,no-text", 99},
+		{"nginx autoindex", "text/html", `<html>
+<head><title>Index of /simple/</title></head>
+<body>
+<h1>Index of /simple/</h1><hr><pre><a href="../">../</a>
+<a href="django/">django/</a>                                            01-Dec-2026 18:00       -
+<a href="zope-interface/">zope-interface/</a>                                    01-Dec-2026 18:00       -
+</pre><hr></body>
+</html>`, "django,zope-interface", 0},
 		{"html sniffed, entities", "", `<a href="a/">a&#x2D;b</a><a href='c/'>c</a>`, "a-b,c", 0},
 	}
 	for _, tc := range tests {

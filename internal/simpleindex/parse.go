@@ -196,7 +196,7 @@ func text(n *html.Node) string {
 
 func htmlFile(n *html.Node, base *url.URL) (File, bool, error) {
 	href, ok := attr(n, "href")
-	if !ok || strings.TrimSpace(href) == "" {
+	if !ok || strings.TrimSpace(href) == "" || isParentLink(href) {
 		return File{}, false, nil
 	}
 	ref, err := url.Parse(strings.TrimSpace(href))
@@ -241,4 +241,11 @@ func commentSerial(c string) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 	return n, err == nil && n >= 0
+}
+
+// isParentLink reports the "../" link of a generated directory listing (nginx and
+// Apache autoindex), which is no file or project.
+func isParentLink(href string) bool {
+	h := strings.TrimSpace(href)
+	return h == "../" || h == ".." || h == "/"
 }
