@@ -72,7 +72,7 @@ func New(baseURLs []string, httpClient *http.Client, opts Options) (*Client, err
 	setDefault(&c.opts.HeaderTimeout, 2*time.Minute)
 	setDefault(&c.opts.MaxListSize, 1<<30)
 	setDefault(&c.opts.MaxProjects, 2_000_000)
-	setDefault(&c.opts.MaxNameLength, 200)
+	setDefault(&c.opts.MaxNameLength, 512)
 	for _, s := range baseURLs {
 		u, err := url.Parse(s)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -80,7 +80,7 @@ type Options struct {
 	RateWindow    time.Duration
 	HeaderTimeout time.Duration
 	// MaxListSize caps the body of the project list (default 1 GiB), MaxProjects the names
-	// in it (default 2,000,000) and MaxNameLength each name (default 200 bytes).
+	// in it (default 2,000,000) and MaxNameLength each name (default 512 bytes).
 	MaxListSize   int64
 	MaxProjects   int
 	MaxNameLength int
