@@ -45,5 +45,6 @@
 // Errors: a project missing from every index wraps errs.ErrNotFound; 401 wraps
 // errs.ErrUnauthorized, 403 errs.ErrForbidden; malformed pages wrap errs.ErrInvalid; a
 // hash mismatch wraps errs.ErrInvalid and names both digests; a body over the caps wraps
-// errs.ErrTooLarge.
+// errs.ErrTooLarge; any other status is an *HTTPError (Temporary says whether the sync
+// calls retry it).
 package simpleindex
