@@ -33,10 +33,16 @@ type Config struct {
 	// Proxy is the proxy URL (http://, https:// or socks5://, userinfo allowed) every
 	// request goes through; "" means the environment's (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
 	Proxy string
-	// CACertFile is a PEM file of CA certificates trusted besides the system's.
+	// CACertFile is a PEM file of CA certificates trusted besides the system's;
+	// CACertPEM the same certificates given as bytes (a remote keeps its bundle in the
+	// database). Both may be given.
 	CACertFile string
+	CACertPEM  []byte
 	// Insecure skips the verification of the server's certificate (never the default).
 	Insecure bool
+	// MaxIdleConnsPerHost is how many kept-alive connections per host wait for reuse
+	// (default 4; a sync running N downloads at once wants N).
+	MaxIdleConnsPerHost int
 }
 
 // New returns a client whose connecting and TLS handshake get 10 s each and the answer's
@@ -62,7 +68,7 @@ func NewWith(cfg Config) (*http.Client, error) {
 		ResponseHeaderTimeout: cfg.ResponseTimeout,
 		ExpectContinueTimeout: time.Second,
 		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConnsPerHost:   4,
+		MaxIdleConnsPerHost:   max(cfg.MaxIdleConnsPerHost, 4),
 		ForceAttemptHTTP2:     true,
 	}
 	if cfg.Proxy != "" {
@@ -72,19 +78,24 @@ func NewWith(cfg Config) (*http.Client, error) {
 		}
 		t.Proxy = http.ProxyURL(u)
 	}
-	if cfg.CACertFile != "" || cfg.Insecure {
+	if cfg.CACertFile != "" || len(cfg.CACertPEM) > 0 || cfg.Insecure {
 		tc := &tls.Config{MinVersion: tls.VersionTLS12}
-		if cfg.CACertFile != "" {
-			pem, err := os.ReadFile(cfg.CACertFile)
-			if err != nil {
-				return nil, fmt.Errorf("CA certificate file: %v: %w", err, errs.ErrInvalid)
-			}
+		if cfg.CACertFile != "" || len(cfg.CACertPEM) > 0 {
 			pool, err := x509.SystemCertPool()
 			if err != nil || pool == nil {
 				pool = x509.NewCertPool()
 			}
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("CA certificate file %s: no PEM certificate in it: %w", cfg.CACertFile, errs.ErrInvalid)
+			if cfg.CACertFile != "" {
+				pem, err := os.ReadFile(cfg.CACertFile)
+				if err != nil {
+					return nil, fmt.Errorf("CA certificate file: %v: %w", err, errs.ErrInvalid)
+				}
+				if !pool.AppendCertsFromPEM(pem) {
+					return nil, fmt.Errorf("CA certificate file %s: no PEM certificate in it: %w", cfg.CACertFile, errs.ErrInvalid)
+				}
+			}
+			if len(cfg.CACertPEM) > 0 && !pool.AppendCertsFromPEM(cfg.CACertPEM) {
+				return nil, fmt.Errorf("CA certificates: no PEM certificate in them: %w", errs.ErrInvalid)
 			}
 			tc.RootCAs = pool
 		}

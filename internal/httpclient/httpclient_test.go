@@ -105,6 +105,20 @@ func TestCACertFile(t *testing.T) {
 	if err := get(t, withCA, srv.URL); err != nil {
 		t.Errorf("with the CA file: %v", err)
 	}
+	pemBytes, _ := os.ReadFile(ca)
+	withPEM, err := NewWith(Config{CACertPEM: pemBytes, MaxIdleConnsPerHost: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := get(t, withPEM, srv.URL); err != nil {
+		t.Errorf("with the CA as bytes: %v", err)
+	}
+	if n := withPEM.Transport.(*http.Transport).MaxIdleConnsPerHost; n != 8 {
+		t.Errorf("MaxIdleConnsPerHost %d", n)
+	}
+	if _, err := NewWith(Config{CACertPEM: []byte("junk")}); !errors.Is(err, errs.ErrInvalid) {
+		t.Errorf("CA bytes without PEM: %v", err)
+	}
 	insecure, err := NewWith(Config{Insecure: true})
 	if err != nil {
 		t.Fatal(err)
