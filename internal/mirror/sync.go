@@ -323,7 +323,7 @@ func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requi
 			continue // the list says the project has not changed since
 		}
 		g.Go(func() error {
-			js, err := s.project(gctx, l.Name, st, reqs[l.Name])
+			js, err := s.project(gctx, l, st, reqs[l.Name])
 			if err != nil {
 				return err
 			}
@@ -399,7 +399,8 @@ func (s *syncer) progress() {
 
 // project reads one project's page and plans it: the files to bring over (returned),
 // the yanks to mirror and, with --mirror, the files to remove.
-func (s *syncer) project(ctx context.Context, project string, st metastore.SyncState, reqs []requirements.Requirement) ([]job, error) {
+func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, reqs []requirements.Requirement) ([]job, error) {
+	project := l.Name
 	pg, err := s.takePage(ctx, project, st)
 	s.mu.Lock()
 	s.res.Projects++
@@ -423,6 +424,9 @@ func (s *syncer) project(ctx context.Context, project string, st metastore.SyncS
 	state := metastore.SyncState{RemoteID: s.remID, RepositoryID: s.repo.ID, Project: project,
 		ETag: pg.ETag, LastModified: pg.LastModified, Serial: pg.Serial, Mirrored: s.req.Mirror || st.Mirrored && pg.NotModified, Config: s.config,
 		SyncedAt: s.m.now()}
+	if state.Serial == 0 {
+		state.Serial = l.Serial // the list's, when the page gives none
+	}
 	if pg.NotModified {
 		s.mu.Lock()
 		s.res.NotModified++
