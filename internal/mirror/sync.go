@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/filenames"
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/metadata"
 	"github.com/pydepot/pydepot/internal/metastore"
@@ -456,10 +458,18 @@ func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, 
 	releases := map[string]*release{}
 	var order []string
 	upstream := make(map[string]bool, len(sel))
+	reread := false
 	for _, f := range sel {
 		upstream[f.Filename] = true
 		h := held[f.Filename]
 		if h == nil {
+			if rule, blocked, err := s.blocked(ctx, project, f.Filename); err != nil {
+				return nil, err
+			} else if blocked {
+				skipped = append(skipped, FileError{Project: project, Filename: f.Filename, Error: "blocked by the repository's rule " + strconv.Quote(rule)})
+				reread = true // once unblocked, the next sync must see the file again
+				continue
+			}
 			jobs = append(jobs, job{project, f})
 			continue
 		}
@@ -506,7 +516,9 @@ func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, 
 	s.mu.Lock()
 	s.res.Skipped = append(s.res.Skipped, skipped...)
 	s.others = append(s.others, changes...)
-	s.states = append(s.states, state)
+	if !reread {
+		s.states = append(s.states, state)
+	}
 	s.mu.Unlock()
 	return jobs, nil
 }
@@ -719,4 +731,24 @@ func (s *syncer) heldMetadata(ctx context.Context, f simpleindex.File) (*metadat
 		return nil, nil
 	}
 	return md, err
+}
+
+// blocker is the index's blocklist check (index.Service.Blocked), found by assertion so
+// that a Service without blocklists still syncs.
+type blocker interface {
+	Blocked(ctx context.Context, repo, project, version, filename string) (rule string, blocked bool, err error)
+}
+
+// blocked reports whether the repository's blocklist refuses filename, by which rule:
+// such a file is skipped before any byte is fetched (Apply would refuse it anyway).
+func (s *syncer) blocked(ctx context.Context, project, filename string) (string, bool, error) {
+	b, ok := any(s.m.svc).(blocker)
+	if !ok {
+		return "", false, nil
+	}
+	d, err := filenames.Parse(filename)
+	if err != nil {
+		return "", false, nil
+	}
+	return b.Blocked(ctx, s.repo.Name, project, d.Version.String(), filename)
 }
