@@ -41,20 +41,22 @@ type syncer struct {
 	up     *upstream
 	run    Run
 
-	mu      sync.Mutex
-	res     SyncResult
-	adds    []index.Change
-	keys    map[string]string // release key -> filename of the add holding it
-	others  []index.Change    // yanks, unyanks, removals
-	states  []metastore.SyncState
-	forget  []string // projects whose state goes (gone upstream)
-	done    atomic.Int64
-	total   atomic.Int64
-	bytes   atomic.Int64
-	listing map[string]bool  // --mirror: the projects the upstream lists (or the includes select)
-	config  string           // the remote's selection digest
-	removed map[string]bool  // projects whose files from this remote go
-	pages   map[string]*page // pages the dependency closure read, for the sync to use
+	mu     sync.Mutex
+	res    SyncResult
+	adds   []index.Change
+	keys   map[string]string // release key -> filename of the add holding it
+	others []index.Change    // yanks, unyanks, removals
+	states []metastore.SyncState
+	forget []string // projects whose state goes (gone upstream)
+	done   atomic.Int64
+	total  atomic.Int64
+	bytes  atomic.Int64
+	// totalBytes is the size of the files to download, as far as the upstream says.
+	totalBytes atomic.Int64
+	listing    map[string]bool  // --mirror: the projects the upstream lists (or the includes select)
+	config     string           // the remote's selection digest
+	removed    map[string]bool  // projects whose files from this remote go
+	pages      map[string]*page // pages the dependency closure read, for the sync to use
 }
 
 // Sync brings what remote req.Remote selects into repository req.Repository as ONE new
@@ -340,6 +342,11 @@ func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requi
 	}
 	sort.Slice(jobs, func(i, j int) bool { return jobs[i].file.Filename < jobs[j].file.Filename })
 	s.total.Add(int64(len(jobs)))
+	if s.remote.Policy == PolicyImmediate {
+		for _, j := range jobs {
+			s.totalBytes.Add(max(j.file.Size, 0))
+		}
+	}
 	s.progress()
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(s.m.opts.Concurrency)
@@ -396,7 +403,7 @@ func (s *syncer) fail(project, filename string, err error) {
 }
 
 func (s *syncer) progress() {
-	s.run.SetProgress(Progress{DoneItems: s.done.Load(), TotalItems: s.total.Load(), DoneBytes: s.bytes.Load()})
+	s.run.SetProgress(Progress{DoneItems: s.done.Load(), TotalItems: s.total.Load(), DoneBytes: s.bytes.Load(), TotalBytes: s.totalBytes.Load()})
 }
 
 // project reads one project's page and plans it: the files to bring over (returned),
@@ -593,6 +600,9 @@ func (s *syncer) reuse(ctx context.Context, sf index.SyncedFile) (*index.Prepare
 	s.mu.Lock()
 	s.res.Reused++
 	s.mu.Unlock()
+	if s.remote.Policy == PolicyImmediate {
+		s.totalBytes.Add(-max(sf.Size, 0)) // not to download after all
+	}
 	return p, true, nil
 }
 
