@@ -42,8 +42,8 @@ func (f *remoteFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.policy, "policy", "immediate", "immediate (download at sync), on_demand (at first request, then keep) or streamed (never keep)")
 	fl.BoolVar(&f.withDeps, "with-dependencies", false, "also mirror what the included releases depend on, transitively")
 	fl.StringVar(&f.username, "username", "", "HTTP Basic user for the upstream")
-	fl.StringVar(&f.password, "password", "", "HTTP Basic password for the upstream (stored on the server, never shown)")
-	fl.StringVar(&f.token, "token", "", "API token for the upstream, sent as __token__ (stored on the server, never shown)")
+	fl.StringVar(&f.password, "password", "", "HTTP Basic password for the upstream ('-' reads it from standard input; stored on the server, never shown)")
+	fl.StringVar(&f.token, "token", "", "API token for the upstream, sent as __token__ ('-' reads it from standard input; stored on the server, never shown)")
 	fl.StringVar(&f.proxy, "proxy", "", "reach the upstream through this http://, https:// or socks5:// proxy")
 	fl.StringVar(&f.caCert, "ca-cert", "", "PEM file of the CA certificates the upstream's TLS is checked against")
 	fl.BoolVar(&f.insecure, "insecure", false, "do not verify the upstream's TLS certificate")
@@ -61,7 +61,7 @@ func (f *remoteFlags) register(cmd *cobra.Command) {
 }
 
 // change returns the settings given on the command line (all of them for create).
-func (f *remoteFlags) change(cmd *cobra.Command, all bool) (wire.RemoteChange, error) {
+func (f *remoteFlags) change(cmd *cobra.Command, stdin io.Reader, all bool) (wire.RemoteChange, error) {
 	var ch wire.RemoteChange
 	fl := cmd.Flags()
 	given := func(name string) bool { return all || fl.Changed(name) }
@@ -98,6 +98,14 @@ func (f *remoteFlags) change(cmd *cobra.Command, all bool) (wire.RemoteChange, e
 	for name, dst := range map[string]**string{"username": &ch.Username, "password": &ch.Password, "token": &ch.Token, "proxy": &ch.Proxy} {
 		if fl.Changed(name) {
 			v, _ := fl.GetString(name)
+			if v == "-" && (name == "password" || name == "token") {
+				// A secret on the command line shows in ps and the shell's history.
+				b, err := io.ReadAll(io.LimitReader(stdin, 4097))
+				if err != nil {
+					return ch, fmt.Errorf("--%s -: reading standard input: %w", name, err)
+				}
+				v = strings.TrimRight(string(b), "\r\n")
+			}
 			*dst = &v
 		}
 	}
@@ -156,7 +164,7 @@ func newRemoteCmd(env Env) *cobra.Command {
 		Short: "Create a remote (admin)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ch, err := cf.change(cmd, true)
+			ch, err := cf.change(cmd, env.Stdin, true)
 			if err != nil {
 				return err
 			}
@@ -179,7 +187,7 @@ func newRemoteCmd(env Env) *cobra.Command {
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: complete,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ch, err := uf.change(cmd, false)
+			ch, err := uf.change(cmd, env.Stdin, false)
 			if err != nil {
 				return err
 			}

@@ -59,6 +59,15 @@ func TestRemoteAndSyncCommands(t *testing.T) {
 	if code, _, errb := cliRun(t, sink, "", "remote", "list"); code == 0 || !strings.Contains(errb, "token") {
 		t.Errorf("remote list without a token: exit %d, %q", code, errb)
 	}
+	// A secret from standard input.
+	env, out2, errb := testEnv(map[string]string{"PYDEPOT_URL": sink, "PYDEPOT_TOKEN": testAdmin})
+	env.Stdin = strings.NewReader("from-stdin\n")
+	if code := Main(t.Context(), []string{"remote", "update", "up", "--token", "-"}, env); code != 0 {
+		t.Fatalf("--token -: exit %d: %s %s", code, out2, errb)
+	}
+	if show := mustRun(t, sink, "remote", "show", "up"); !strings.Contains(show, "token:") || strings.Contains(show, "from-stdin") {
+		t.Errorf("after --token -:\n%s", show)
+	}
 	mustRun(t, sink, "remote", "delete", "up")
 	if code, _, _ := cliRun(t, sink, testAdmin, "remote", "show", "up"); code == 0 {
 		t.Error("deleted remote still shown")

@@ -203,8 +203,9 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 		return fmt.Errorf("upload spool directory: %w", err)
 	}
 	// Spooled uploads of a previous run that died are garbage.
-	// So are the downloads of a sync that died (sync-*): the blobs they became are reused.
-	for _, pattern := range []string{"upload-*", "sync-*"} {
+	// So are the files of a sync that died (its project list sync-list-*, its downloads
+	// .fetch-*.part): the blobs they became are reused.
+	for _, pattern := range []string{"upload-*", "sync-*", ".fetch-*.part"} {
 		old, _ := filepath.Glob(filepath.Join(tmp, pattern))
 		for _, p := range old {
 			os.Remove(p)

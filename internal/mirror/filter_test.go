@@ -63,7 +63,7 @@ func TestRemoteValidate(t *testing.T) {
 			t.Errorf("%s: error %v, want ErrInvalid naming %q", tt.name, err, tt.want)
 		}
 	}
-	r := ok(mirror.Remote{Includes: []string{"Django >=4, <5", "Django<5,>=4"}, PackageTypes: []string{"sdist", "wheel", "wheel"}})
+	r := ok(mirror.Remote{Includes: []string{"Django >=4, <5", "Django<5,>=4", ""}, PackageTypes: []string{"sdist", "wheel", "wheel", ""}})
 	if err := r.Validate(); err != nil {
 		t.Fatal(err)
 	}

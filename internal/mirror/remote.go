@@ -169,6 +169,9 @@ func (r *Remote) validateSelection() error {
 	types := map[string]bool{}
 	for _, t := range r.PackageTypes {
 		t = strings.ToLower(strings.TrimSpace(t))
+		if t == "" {
+			continue
+		}
 		if t != TypeWheel && t != TypeSdist {
 			return invalid("package type %q: use wheel, sdist, or both (wheel,sdist)", t)
 		}
@@ -258,7 +261,9 @@ func checkRequirements(flag string, reqs []string) ([]string, error) {
 	}
 	var out []string
 	for _, s := range reqs {
-		s = strings.TrimSpace(s)
+		if s = strings.TrimSpace(s); s == "" {
+			continue // "--include ''" clears the list
+		}
 		req, err := requirements.Parse(s)
 		if err != nil {
 			return nil, fmt.Errorf("%s %q: %w", flag, s, err)

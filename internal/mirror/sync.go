@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/filenames"
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/metadata"
 	"github.com/pydepot/pydepot/internal/metastore"
@@ -39,20 +41,22 @@ type syncer struct {
 	up     *upstream
 	run    Run
 
-	mu      sync.Mutex
-	res     SyncResult
-	adds    []index.Change
-	keys    map[string]string // release key -> filename of the add holding it
-	others  []index.Change    // yanks, unyanks, removals
-	states  []metastore.SyncState
-	forget  []string // projects whose state goes (gone upstream)
-	done    atomic.Int64
-	total   atomic.Int64
-	bytes   atomic.Int64
-	listing map[string]bool  // --mirror: the projects the upstream lists (or the includes select)
-	config  string           // the remote's selection digest
-	removed map[string]bool  // projects whose files from this remote go
-	pages   map[string]*page // pages the dependency closure read, for the sync to use
+	mu     sync.Mutex
+	res    SyncResult
+	adds   []index.Change
+	keys   map[string]string // release key -> filename of the add holding it
+	others []index.Change    // yanks, unyanks, removals
+	states []metastore.SyncState
+	forget []string // projects whose state goes (gone upstream)
+	done   atomic.Int64
+	total  atomic.Int64
+	bytes  atomic.Int64
+	// totalBytes is the size of the files to download, as far as the upstream says.
+	totalBytes atomic.Int64
+	listing    map[string]bool  // --mirror: the projects the upstream lists (or the includes select)
+	config     string           // the remote's selection digest
+	removed    map[string]bool  // projects whose files from this remote go
+	pages      map[string]*page // pages the dependency closure read, for the sync to use
 }
 
 // Sync brings what remote req.Remote selects into repository req.Repository as ONE new
@@ -323,7 +327,7 @@ func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requi
 			continue // the list says the project has not changed since
 		}
 		g.Go(func() error {
-			js, err := s.project(gctx, l.Name, st, reqs[l.Name])
+			js, err := s.project(gctx, l, st, reqs[l.Name])
 			if err != nil {
 				return err
 			}
@@ -338,6 +342,11 @@ func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requi
 	}
 	sort.Slice(jobs, func(i, j int) bool { return jobs[i].file.Filename < jobs[j].file.Filename })
 	s.total.Add(int64(len(jobs)))
+	if s.remote.Policy == PolicyImmediate {
+		for _, j := range jobs {
+			s.totalBytes.Add(max(j.file.Size, 0))
+		}
+	}
 	s.progress()
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(s.m.opts.Concurrency)
@@ -394,12 +403,13 @@ func (s *syncer) fail(project, filename string, err error) {
 }
 
 func (s *syncer) progress() {
-	s.run.SetProgress(Progress{DoneItems: s.done.Load(), TotalItems: s.total.Load(), DoneBytes: s.bytes.Load()})
+	s.run.SetProgress(Progress{DoneItems: s.done.Load(), TotalItems: s.total.Load(), DoneBytes: s.bytes.Load(), TotalBytes: s.totalBytes.Load()})
 }
 
 // project reads one project's page and plans it: the files to bring over (returned),
 // the yanks to mirror and, with --mirror, the files to remove.
-func (s *syncer) project(ctx context.Context, project string, st metastore.SyncState, reqs []requirements.Requirement) ([]job, error) {
+func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, reqs []requirements.Requirement) ([]job, error) {
+	project := l.Name
 	pg, err := s.takePage(ctx, project, st)
 	s.mu.Lock()
 	s.res.Projects++
@@ -423,6 +433,9 @@ func (s *syncer) project(ctx context.Context, project string, st metastore.SyncS
 	state := metastore.SyncState{RemoteID: s.remID, RepositoryID: s.repo.ID, Project: project,
 		ETag: pg.ETag, LastModified: pg.LastModified, Serial: pg.Serial, Mirrored: s.req.Mirror || st.Mirrored && pg.NotModified, Config: s.config,
 		SyncedAt: s.m.now()}
+	if state.Serial == 0 {
+		state.Serial = l.Serial // the list's, when the page gives none
+	}
 	if pg.NotModified {
 		s.mu.Lock()
 		s.res.NotModified++
@@ -452,10 +465,18 @@ func (s *syncer) project(ctx context.Context, project string, st metastore.SyncS
 	releases := map[string]*release{}
 	var order []string
 	upstream := make(map[string]bool, len(sel))
+	reread := false
 	for _, f := range sel {
 		upstream[f.Filename] = true
 		h := held[f.Filename]
 		if h == nil {
+			if rule, blocked, err := s.blocked(ctx, project, f.Filename); err != nil {
+				return nil, err
+			} else if blocked {
+				skipped = append(skipped, FileError{Project: project, Filename: f.Filename, Error: "blocked by the repository's rule " + strconv.Quote(rule)})
+				reread = true // once unblocked, the next sync must see the file again
+				continue
+			}
 			jobs = append(jobs, job{project, f})
 			continue
 		}
@@ -502,7 +523,9 @@ func (s *syncer) project(ctx context.Context, project string, st metastore.SyncS
 	s.mu.Lock()
 	s.res.Skipped = append(s.res.Skipped, skipped...)
 	s.others = append(s.others, changes...)
-	s.states = append(s.states, state)
+	if !reread {
+		s.states = append(s.states, state)
+	}
 	s.mu.Unlock()
 	return jobs, nil
 }
@@ -577,6 +600,9 @@ func (s *syncer) reuse(ctx context.Context, sf index.SyncedFile) (*index.Prepare
 	s.mu.Lock()
 	s.res.Reused++
 	s.mu.Unlock()
+	if s.remote.Policy == PolicyImmediate {
+		s.totalBytes.Add(-max(sf.Size, 0)) // not to download after all
+	}
 	return p, true, nil
 }
 
@@ -715,4 +741,24 @@ func (s *syncer) heldMetadata(ctx context.Context, f simpleindex.File) (*metadat
 		return nil, nil
 	}
 	return md, err
+}
+
+// blocker is the index's blocklist check (index.Service.Blocked), found by assertion so
+// that a Service without blocklists still syncs.
+type blocker interface {
+	Blocked(ctx context.Context, repo, project, version, filename string) (rule string, blocked bool, err error)
+}
+
+// blocked reports whether the repository's blocklist refuses filename, by which rule:
+// such a file is skipped before any byte is fetched (Apply would refuse it anyway).
+func (s *syncer) blocked(ctx context.Context, project, filename string) (string, bool, error) {
+	b, ok := any(s.m.svc).(blocker)
+	if !ok {
+		return "", false, nil
+	}
+	d, err := filenames.Parse(filename)
+	if err != nil {
+		return "", false, nil
+	}
+	return b.Blocked(ctx, s.repo.Name, project, d.Version.String(), filename)
 }

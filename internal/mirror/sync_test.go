@@ -2,8 +2,10 @@ package mirror_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
+	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/metastore"
 	"github.com/pydepot/pydepot/internal/mirror"
 	"github.com/pydepot/pydepot/internal/simpleindex/indextest"
@@ -141,6 +143,35 @@ func TestSyncYankPerRelease(t *testing.T) {
 			if f.Yanked != step.wantYanked {
 				t.Errorf("step %d: %s yanked %v", i, name, f.Yanked)
 			}
+		}
+	}
+}
+
+// TestSyncCredentials: the remote's token or Basic credentials reach the upstream; wrong
+// ones fail the sync with the upstream's 401.
+func TestSyncCredentials(t *testing.T) {
+	paths := writeAll(t, dist{name: "alpha", version: "1.0"})
+	for _, tc := range []struct {
+		opts   indextest.Options
+		remote mirror.Remote
+		ok     bool
+	}{
+		{indextest.Options{Token: "tok"}, mirror.Remote{Token: "tok"}, true},
+		{indextest.Options{Token: "tok"}, mirror.Remote{Token: "other"}, false},
+		{indextest.Options{BasicUser: "me", BasicPassword: "pw"}, mirror.Remote{Username: "me", Password: "pw"}, true},
+		{indextest.Options{BasicUser: "me", BasicPassword: "pw"}, mirror.Remote{}, false},
+	} {
+		up := indextest.New(t, paths, tc.opts)
+		s := newSink(t, mirror.Options{})
+		r := tc.remote
+		r.Name, r.URL, r.Includes = "up", up.SimpleURL, []string{"alpha"}
+		s.remote(t, r)
+		res, err := s.m.Sync(context.Background(), mirror.SyncRequest{Repository: "main", Remote: "up"}, nil)
+		if tc.ok && (err != nil || res.Added != 1) {
+			t.Errorf("%+v: %v, %+v", tc.remote, err, res)
+		}
+		if !tc.ok && (err == nil || !errors.Is(err, errs.ErrUnauthorized)) {
+			t.Errorf("%+v: %v, want a 401", tc.remote, err)
 		}
 	}
 }

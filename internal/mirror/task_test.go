@@ -66,7 +66,7 @@ func TestSyncTask(t *testing.T) {
 	if err := json.Unmarshal(task.Result, &out); err != nil || out.Added != 2 || out.Version != 1 {
 		t.Fatalf("result %s: %v", task.Result, err)
 	}
-	if task.Progress.DoneItems != 2 || task.Progress.TotalItems != 2 || task.Progress.DoneBytes <= 0 {
+	if p := task.Progress; p.DoneItems != 2 || p.TotalItems != 2 || p.DoneBytes <= 0 || p.TotalBytes != p.DoneBytes {
 		t.Errorf("progress %+v", task.Progress)
 	}
 	// A sync that fails fails its task, with a log line per failed file.

@@ -69,14 +69,18 @@ func (o Options) backoff() time.Duration {
 // bundle (trusted besides the system's) or TLS switch.
 func (m *Mirror) clientFor(r *Remote) (*http.Client, error) {
 	hc := httpclient.OrNew(m.opts.HTTPClient)
-	if r.Proxy == "" && r.CACert == "" && !r.Insecure {
-		return hc, nil
-	}
 	tr, ok := hc.Transport.(*http.Transport)
 	if !ok {
 		tr = httpclient.New(httpclient.DefaultResponseTimeout).Transport.(*http.Transport)
 	}
+	if r.Proxy == "" && r.CACert == "" && !r.Insecure && tr.MaxIdleConnsPerHost >= m.opts.Concurrency {
+		return hc, nil
+	}
+	// A copy: the remote's own proxy and TLS, and as many kept-alive connections as the
+	// sync runs requests (the shared client keeps 4, and a sync of 8 at once would
+	// otherwise open a new connection for every other request).
 	tr = tr.Clone()
+	tr.MaxIdleConnsPerHost = max(tr.MaxIdleConnsPerHost, m.opts.Concurrency)
 	if r.Proxy != "" {
 		pu, err := url.Parse(r.Proxy)
 		if err != nil {
