@@ -287,3 +287,35 @@ func (s *Service) countFreed(ctx context.Context, tx metastore.Tx, files []metas
 	}
 	return nil
 }
+
+// MaxChangelog is the most projects ChangedSince lists at once (PyPI's XML-RPC
+// changelog is capped too): the oldest changes come first, and the caller asks again
+// from the last serial it got.
+const MaxChangelog = 50_000
+
+// ChangedProject is a project that changed after a serial: its latest serial, and
+// whether the version served still holds it (Removed: all its files went).
+type ChangedProject struct {
+	Name, DisplayName string
+	Serial            int64
+	Removed           bool
+}
+
+// ChangedSince lists the projects of the version d serves that got a serial above
+// since, oldest first, at most MaxChangelog; its cost is that of the changes, not of the
+// repository.
+func (s *Service) ChangedSince(ctx context.Context, d *Distribution, since int64) ([]ChangedProject, error) {
+	repoID, n, err := s.view(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := s.store.ChangedSince(ctx, repoID, n, since, MaxChangelog)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ChangedProject, len(ps))
+	for i, p := range ps {
+		out[i] = ChangedProject{Name: p.Project, DisplayName: p.DisplayName, Serial: p.Serial, Removed: !p.Held}
+	}
+	return out, nil
+}
