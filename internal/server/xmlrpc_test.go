@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/index"
 )
 
 func xmlrpcCallBody(method string, params ...string) string {
@@ -160,5 +162,16 @@ func TestPyPIJSONFileURL(t *testing.T) {
 	sum := sha256.Sum256([]byte(body))
 	if resp.StatusCode != 200 || hex.EncodeToString(sum[:]) != out.URLs[0].Digests["sha256"] {
 		t.Fatalf("GET %s: %d, sha256 %x, want %s", out.URLs[0].URL, resp.StatusCode, sum, out.URLs[0].Digests["sha256"])
+	}
+}
+
+// TestRoutedSegmentsReserved: every first path segment distRoutes routes below a base
+// path is a word no base path may use, or a distribution of that name would take over
+// the routes of the one above it.
+func TestRoutedSegmentsReserved(t *testing.T) {
+	for _, seg := range []string{"simple", "files", "packages", "pypi", "project", "legacy"} {
+		if index.ValidBasePath("team/" + seg) {
+			t.Errorf("base path team/%s is allowed, but distRoutes routes /%s/ below team", seg, seg)
+		}
 	}
 }
