@@ -27,7 +27,8 @@ func newGCCmd(env Env) *cobra.Command {
 version (old versions count), and that are older than the grace period. It opens the
 stores directly, named as serve names them (--data DIR, or --database and --blobs, or the
 PYDEPOT_* variables), and is safe while servers on the same stores accept uploads: an upload marks its blobs before writing them, and gc keeps
-every blob marked or written within the grace period. See 'pydepot help show gc'.`,
+every blob marked or written within the grace period. To free what old versions hold,
+reclaim them first with 'pydepot repo retain'. See 'pydepot help show gc'.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			get := func(name string) string { return cmd.Flags().Lookup(name).Value.String() }

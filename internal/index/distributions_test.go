@@ -25,7 +25,7 @@ func realToken(t *testing.T, s *index.Service, name string, scope index.Scope, r
 }
 
 func TestBasePathReservedAtEveryDepth(t *testing.T) {
-	for _, bad := range []string{"secret/files", "secret/pypi", "secret/legacy", "secret/simple", "a/project", "a/b/api", "a/doc/b", "files", "x/y/z/static"} {
+	for _, bad := range []string{"secret/files", "secret/packages", "packages", "secret/pypi", "secret/legacy", "secret/simple", "a/project", "a/b/api", "a/doc/b", "files", "x/y/z/static"} {
 		if err := index.CheckBasePath(bad); !errors.Is(err, errs.ErrInvalid) {
 			t.Errorf("CheckBasePath(%q) = %v, want ErrInvalid", bad, err)
 		}

@@ -193,6 +193,9 @@ func (s *Service) Retain(ctx context.Context, repo string, opt RetainOptions) (*
 	if opt.Keep < 1 {
 		return nil, fmt.Errorf("keep %d versions: keep at least 1 (the latest always stays): %w", opt.Keep, errs.ErrInvalid)
 	}
+	if nothing, rep, err := s.nothingToRetain(ctx, repo, opt); err != nil || nothing {
+		return rep, err
+	}
 	var rep *RetainReport
 	err := s.store.InTx(ctx, func(tx metastore.Tx) error {
 		r, err := tx.Repository(ctx, repo)
@@ -246,6 +249,40 @@ func (s *Service) Retain(ctx context.Context, repo string, opt RetainOptions) (*
 	return rep, nil
 }
 
+// nothingToRetain reports, from reads alone, that retain has no version to reclaim,
+// with the report it would make: a retain run often (from cron) then takes no write lock
+// from the uploads. A version made meanwhile only waits for the next run.
+func (s *Service) nothingToRetain(ctx context.Context, repo string, opt RetainOptions) (bool, *RetainReport, error) {
+	r, err := s.store.Repository(ctx, repo)
+	if err != nil {
+		return false, nil, err
+	}
+	keepFrom := max(r.Latest-opt.Keep+1, 0)
+	ds, err := s.store.Distributions(ctx)
+	if err != nil {
+		return false, nil, err
+	}
+	rep := &RetainReport{Repository: r.Name, Latest: r.Latest, DryRun: opt.DryRun}
+	for _, d := range ds {
+		if d.RepositoryID == r.ID && d.Pinned != nil {
+			rep.Pinned = append(rep.Pinned, *d.Pinned)
+		}
+	}
+	slices.Sort(rep.Pinned)
+	rep.Pinned = slices.Compact(rep.Pinned)
+	vs, err := s.store.Versions(ctx, r.ID)
+	if err != nil {
+		return false, nil, err
+	}
+	for _, v := range vs {
+		if v.Number < keepFrom && v.Number != 0 && !slices.Contains(rep.Pinned, v.Number) {
+			return false, nil, nil
+		}
+		rep.Kept = append(rep.Kept, v.Number)
+	}
+	return true, rep, nil
+}
+
 // countFreed fills the report's file and blob counts from the file rows ReclaimVersions
 // deleted, asking which of their digests anything still references.
 func (s *Service) countFreed(ctx context.Context, tx metastore.Tx, files []metastore.File, rep *RetainReport) error {
@@ -286,4 +323,36 @@ func (s *Service) countFreed(ctx context.Context, tx metastore.Tx, files []metas
 		}
 	}
 	return nil
+}
+
+// MaxChangelog is the most projects ChangedSince lists at once (PyPI's XML-RPC
+// changelog is capped too): the oldest changes come first, and the caller asks again
+// from the last serial it got.
+const MaxChangelog = 50_000
+
+// ChangedProject is a project that changed after a serial: its latest serial, and
+// whether the version served still holds it (Removed: all its files went).
+type ChangedProject struct {
+	Name, DisplayName string
+	Serial            int64
+	Removed           bool
+}
+
+// ChangedSince lists the projects of the version d serves that got a serial above
+// since, oldest first, at most MaxChangelog; its cost is that of the changes, not of the
+// repository.
+func (s *Service) ChangedSince(ctx context.Context, d *Distribution, since int64) ([]ChangedProject, error) {
+	repoID, n, err := s.view(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := s.store.ChangedSince(ctx, repoID, n, since, MaxChangelog)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ChangedProject, len(ps))
+	for i, p := range ps {
+		out[i] = ChangedProject{Name: p.Project, DisplayName: p.DisplayName, Serial: p.Serial, Removed: !p.Held}
+	}
+	return out, nil
 }

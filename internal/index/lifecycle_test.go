@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/index"
@@ -294,7 +293,7 @@ func TestRetainBesideUploads(t *testing.T) {
 		if _, err := ret.Retain(ctx, "main", index.RetainOptions{Keep: 1}); err != nil {
 			t.Fatalf("retain run %d: %v", runs, err)
 		}
-		time.Sleep(5 * time.Millisecond) // a retain loop without a pause starves the uploads of the write lock
+		// no pause: a retain with nothing to reclaim takes no write lock
 	}
 	if _, err := ret.GC(ctx, index.GCOptions{}); err != nil {
 		t.Fatal(err)
@@ -320,4 +319,45 @@ func TestRetainBesideUploads(t *testing.T) {
 		t.Errorf("versions %+v: want the last one with %d files and at most 0, one kept and the last", vs, n)
 	}
 	t.Logf("%d retain runs beside %d uploads", runs, n)
+}
+
+// TestChangedSince: the projects changed after a serial, oldest first, in the version a
+// distribution serves: a pinned one sees none of the later changes; a project whose files
+// went is listed as removed.
+func TestChangedSince(t *testing.T) {
+	ctx := context.Background()
+	s := newService(t)
+	lifecycleRepo(t, s) // 1 alpha, 2 beta, 3 beta removed, 4 alpha yanked, 5 gamma; prod pins 3
+	prod, err := s.Distribution(ctx, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	show := func(cs []index.ChangedProject) (out []string) {
+		for _, c := range cs {
+			out = append(out, fmt.Sprintf("%s removed=%v", c.Name, c.Removed))
+		}
+		return out
+	}
+	all, err := s.ChangedSince(ctx, mainDist(t, s), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := show(all); !slices.Equal(got, []string{"beta removed=true", "alpha removed=false", "gamma removed=false"}) {
+		t.Errorf("main since 0: %v", got)
+	}
+	pinned, err := s.ChangedSince(ctx, prod, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := show(pinned); !slices.Equal(got, []string{"alpha removed=false", "beta removed=true"}) {
+		t.Errorf("prod (version 3) since 0: %v", got)
+	}
+	later, err := s.ChangedSince(ctx, mainDist(t, s), all[0].Serial)
+	if err != nil || !slices.Equal(show(later), []string{"alpha removed=false", "gamma removed=false"}) {
+		t.Errorf("main since %d: %v %v", all[0].Serial, show(later), err)
+	}
+	ps, serial, _ := s.Projects(ctx, mainDist(t, s))
+	if none, err := s.ChangedSince(ctx, mainDist(t, s), serial); err != nil || len(none) != 0 {
+		t.Errorf("since the latest serial %d (%+v): %v %v", serial, ps, none, err)
+	}
 }

@@ -88,12 +88,13 @@ func validName(s string) bool {
 
 // reservedSegments are the path segments the HTTP layer routes itself (internal/server:
 // the top-level mux has api and doc; below every base path distRoutes has simple, files,
-// pypi, project and legacy) and the ones kept for pages to come. A base path may use none
+// packages (the PyPI JSON API's file URLs), pypi, project and legacy) and the ones kept
+// for pages to come. A base path may use none
 // of them at any depth: the router takes the longest base path that prefixes a URL, so a
 // distribution "team/files" would take over the file downloads of distribution "team".
 var reservedSegments = map[string]bool{
 	"api": true, "doc": true,
-	"simple": true, "files": true, "pypi": true, "project": true, "legacy": true,
+	"simple": true, "files": true, "packages": true, "pypi": true, "project": true, "legacy": true,
 	"static": true, "ui": true, "health": true, "healthz": true, "metrics": true, "client": true,
 }
 

@@ -128,4 +128,6 @@ type Lifecycle interface {
 	Diff(ctx context.Context, repo string, a, b int) (*VersionDiff, error)
 	// Retain reclaims the versions of repo that opt does not keep.
 	Retain(ctx context.Context, repo string, opt RetainOptions) (*RetainReport, error)
+	// ChangedSince lists the projects of the version d serves changed after a serial.
+	ChangedSince(ctx context.Context, d *Distribution, since int64) ([]ChangedProject, error)
 }

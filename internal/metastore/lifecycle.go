@@ -21,6 +21,20 @@ type LifecycleReader interface {
 	ContentDelta(ctx context.Context, repoID int64, lo, hi, limit int) (before, after []File, err error)
 	// AttributeDelta is ContentDelta for project attributes, sorted by project.
 	AttributeDelta(ctx context.Context, repoID int64, lo, hi, limit int) (before, after []AttributeRow, err error)
+	// ChangedSince lists the projects that got a serial above since in a version up to
+	// version, each once with its latest such serial, oldest first, at most limit (the
+	// oldest: a caller asks again from the last serial it got). Held says whether version
+	// still holds the project (false: all its files went). It reads only the serials
+	// above since.
+	ChangedSince(ctx context.Context, repoID int64, version int, since int64, limit int) ([]ProjectSerial, error)
+}
+
+// ProjectSerial is a project's latest serial, as ChangedSince lists it.
+type ProjectSerial struct {
+	Project     string // normalized
+	DisplayName string
+	Serial      int64
+	Held        bool
 }
 
 // Reclaimed is what ReclaimVersions deleted.

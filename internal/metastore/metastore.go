@@ -10,7 +10,9 @@
 // A repository version N is the set of repository_content rows (and project_attributes
 // rows: display name, PEP 792 status) with
 // version_added <= N and (version_removed IS NULL or version_removed > N). Making a
-// version therefore writes only the rows that change; nothing is copied.
+// version therefore writes only the rows that change; nothing is copied. Old versions may
+// be reclaimed (RetentionWriter): their version rows go with the rows no remaining version
+// holds, while serials stay, so the remaining versions read as before.
 //
 // Errors wrap the internal/errs categories: ErrNotFound for a missing row, ErrConflict
 // for a unique name or filename already taken, ErrInvalid for bad arguments.

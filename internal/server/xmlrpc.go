@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -16,8 +15,10 @@ import (
 
 // PyPI's XML-RPC API, the part mirrors use: bandersnatch (its default api-method) lists
 // the projects with list_packages_with_serial on its first run and asks
-// changelog_since_serial(N) on the next ones, at POST <base>/pypi. Nothing else is
-// served; other methods get an XML-RPC fault.
+// changelog_since_serial(N) on the next ones, at POST <base>/pypi. The changelog has
+// one entry per project changed after N ([name, "", 0, action, serial], action "update"
+// or "remove" when the project has no files left), oldest first, at most
+// index.MaxChangelog. Nothing else is served; other methods get an XML-RPC fault.
 //
 // The request is capped at maxXMLRPCBody bytes and parsed by encoding/xml (no DTDs, no
 // external entities, bounded nesting), then checked: one methodCall, at most
@@ -113,22 +114,22 @@ func (s *server) xmlrpc(w http.ResponseWriter, r *http.Request) error {
 		if !ok {
 			return xmlrpcFault(w, "changelog_since_serial takes one int: the serial")
 		}
-		ps, _, err := s.api.Projects(r.Context(), dr.served())
+		ps, err := s.api.ChangedSince(r.Context(), dr.served(), since)
 		if err != nil {
 			return err
 		}
 		// One entry per project changed since: its latest serial, oldest first.
-		sort.SliceStable(ps, func(i, j int) bool { return ps[i].Serial < ps[j].Serial })
 		var b bytes.Buffer
 		b.WriteString("<array><data>\n")
 		for _, p := range ps {
-			if p.Serial <= since {
-				continue
+			action := "update"
+			if p.Removed {
+				action = "remove"
 			}
 			b.WriteString("<value><array><data><value><string>")
 			xml.EscapeText(&b, []byte(displayName(p.DisplayName, p.Name)))
 			fmt.Fprintf(&b, "</string></value><value><string></string></value><value><int>0</int></value>"+
-				"<value><string>update</string></value><value><int>%d</int></value></data></array></value>\n", p.Serial)
+				"<value><string>%s</string></value><value><int>%d</int></value></data></array></value>\n", action, p.Serial)
 		}
 		b.WriteString("</data></array>")
 		return xmlrpcResult(w, b.Bytes())

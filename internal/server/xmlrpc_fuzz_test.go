@@ -2,11 +2,14 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/index"
 )
 
 // FuzzXMLRPC feeds arbitrary bodies to POST /pypi: it must answer 200 (a result or a
@@ -39,4 +42,15 @@ func FuzzXMLRPC(f *testing.F) {
 			t.Fatalf("status %d: %s", rec.Code, rec.Body.String())
 		}
 	})
+}
+
+// ChangedSince gives the fuzzed changelog the bench projects above the serial.
+func (a *benchAPI) ChangedSince(_ context.Context, _ *index.Distribution, since int64) ([]index.ChangedProject, error) {
+	var out []index.ChangedProject
+	for _, p := range a.projects {
+		if p.Serial > since {
+			out = append(out, index.ChangedProject{Name: p.Name, DisplayName: p.DisplayName, Serial: p.Serial})
+		}
+	}
+	return out, nil
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/index"
 )
 
 func xmlrpcCallBody(method string, params ...string) string {
@@ -97,8 +99,21 @@ func TestXMLRPC(t *testing.T) {
 			t.Errorf("changelog serial %d, want the index's %d", s, e.simpleSerials()["other"])
 		}
 	}
-	if _, ch := e.xmlrpc(xmlrpcCallBody("changelog_since_serial", "<int>0</int>")); len(ch.Entries) != 2 {
-		t.Errorf("changelog_since_serial(0): %+v", ch)
+	if _, ch := e.xmlrpc(xmlrpcCallBody("changelog_since_serial", "<int>0</int>")); len(ch.Entries) != 2 ||
+		*ch.Entries[0].Values[0].String != "Demo_Pkg" || *ch.Entries[1].Values[0].String != "other" {
+		t.Errorf("changelog_since_serial(0): %+v, want Demo_Pkg then other (oldest first)", ch)
+	}
+	// A project whose files are all removed is in the changelog as removed.
+	now := e.simpleSerials()["other"]
+	if err := e.svc.Remove(t.Context(), "main", "Demo_Pkg", "1.0", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Remove(t.Context(), "main", "Demo_Pkg", "2.0", ""); err != nil {
+		t.Fatal(err)
+	}
+	_, ch := e.xmlrpc(xmlrpcCallBody("changelog_since_serial", "<int>"+strconv.FormatInt(now, 10)+"</int>"))
+	if len(ch.Entries) != 1 || *ch.Entries[0].Values[0].String != "Demo_Pkg" || *ch.Entries[0].Values[3].String != "remove" {
+		t.Errorf("changelog after removing Demo_Pkg: %+v", ch)
 	}
 	for _, body := range []string{
 		xmlrpcCallBody("system.listMethods"),
@@ -147,5 +162,16 @@ func TestPyPIJSONFileURL(t *testing.T) {
 	sum := sha256.Sum256([]byte(body))
 	if resp.StatusCode != 200 || hex.EncodeToString(sum[:]) != out.URLs[0].Digests["sha256"] {
 		t.Fatalf("GET %s: %d, sha256 %x, want %s", out.URLs[0].URL, resp.StatusCode, sum, out.URLs[0].Digests["sha256"])
+	}
+}
+
+// TestRoutedSegmentsReserved: every first path segment distRoutes routes below a base
+// path is a word no base path may use, or a distribution of that name would take over
+// the routes of the one above it.
+func TestRoutedSegmentsReserved(t *testing.T) {
+	for _, seg := range []string{"simple", "files", "packages", "pypi", "project", "legacy"} {
+		if index.ValidBasePath("team/" + seg) {
+			t.Errorf("base path team/%s is allowed, but distRoutes routes /%s/ below team", seg, seg)
+		}
 	}
 }

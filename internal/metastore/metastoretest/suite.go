@@ -44,6 +44,8 @@ func Run(t *testing.T, newStore Factory) {
 		{"AttributesRollback", testAttributesRollback},
 		{"BlobRows", testBlobRows},
 		{"Remotes", testRemotes},
+		{"Reclaim", testReclaim},
+		{"Delta", testDelta},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -206,3 +206,33 @@ func (q queries) unheldFiles(ctx context.Context, repoID int64) ([]metastore.Fil
 	}
 	return out, rows.Err()
 }
+
+// ChangedSince implements metastore.LifecycleReader. serial is the table's INTEGER
+// PRIMARY KEY, so "serial > since" is a range of the table itself (NOT INDEXED keeps the
+// planner from scanning a repository's whole history through serials_version instead).
+func (q queries) ChangedSince(ctx context.Context, repoID int64, version int, since int64, limit int) ([]metastore.ProjectSerial, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("changes since serial %d (limit %d): %w", since, limit, errs.ErrInvalid)
+	}
+	rows, err := q.q.QueryContext(ctx, `SELECT p.name, `+attrCols+`, c.serial,
+		EXISTS (SELECT 1 FROM repository_content rc WHERE rc.repository_id = ? AND rc.project_id = p.id AND `+live+`)
+		FROM (SELECT project_id, MAX(serial) AS serial FROM serials NOT INDEXED
+			WHERE serial > ? AND repository_id = ? AND version <= ? GROUP BY project_id) c
+		JOIN projects p ON p.id = c.project_id `+attrJoin+`
+		ORDER BY c.serial LIMIT ?`,
+		repoID, version, version, since, repoID, version, repoID, version, version, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []metastore.ProjectSerial
+	for rows.Next() {
+		var p metastore.ProjectSerial
+		var status, reason string
+		if err := rows.Scan(&p.Project, &p.DisplayName, &status, &reason, &p.Serial, &p.Held); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
