@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/pydepot/pydepot/internal/docs"
 	"github.com/pydepot/pydepot/internal/mirror"
 	"github.com/pydepot/pydepot/internal/server"
+	"github.com/pydepot/pydepot/internal/tasks"
 )
 
 // envOr returns the environment variable key, or def when it is unset or empty.
@@ -33,6 +35,7 @@ func envOr(env Env, key, def string) string {
 type serveFlags struct {
 	listen, adminToken, maxUpload, publicURL, baseURL     string
 	headerTimeout, idleTimeout, writeTimeout, minBodyRate string
+	workers, taskStaleAfter                               string
 	// The storage settings combine (--data is short for the other two), so each keeps
 	// where it came from.
 	data, database, blobs setting
@@ -56,7 +59,12 @@ otherwise a generated one, printed once.
 Absolute links (the PyPI JSON API, the project pages) name --public-url; without it they
 name the listen address, or are relative when listening on all interfaces. The request's
 Host header is never used. Slow clients are cut by the timeouts and the minimum body
-rate: see 'pydepot help show limits'.`,
+rate: see 'pydepot help show limits'.
+
+Long operations (a sync) run as tasks, kept in the database: serve runs --workers of them
+at once (0: none, for a server that only answers while others work), and retries or fails
+a task whose server died (no sign of life for --task-stale-after). See
+'pydepot help show tasks'.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := loadServeConfig(cmd, env)
@@ -81,7 +89,9 @@ rate: see 'pydepot help show limits'.`,
 	f.StringVar(&fl.idleTimeout, "idle-timeout", envOr(env, "PYDEPOT_IDLE_TIMEOUT", def.HTTP.IdleTimeout.String()), "longest time an idle kept-alive connection is kept (env PYDEPOT_IDLE_TIMEOUT)")
 	f.StringVar(&fl.writeTimeout, "write-timeout", envOr(env, "PYDEPOT_WRITE_TIMEOUT", def.HTTP.WriteTimeout.String()), "longest time one write of a response may stall (env PYDEPOT_WRITE_TIMEOUT)")
 	f.StringVar(&fl.minBodyRate, "min-body-rate", envOr(env, "PYDEPOT_MIN_BODY_RATE", defaultMinBodyRate), "slowest request body accepted, as SIZE/DURATION: that much must arrive in every such period, or 408 (env PYDEPOT_MIN_BODY_RATE)")
-	for _, name := range []string{"listen", "admin-token", "max-upload", "public-url", "base-url", "header-timeout", "idle-timeout", "write-timeout", "min-body-rate"} {
+	f.StringVar(&fl.workers, "workers", envOr(env, "PYDEPOT_WORKERS", strconv.Itoa(def.Tasks.Workers)), "tasks this server runs at once; 0 runs none, leaving them to other servers on the database (env PYDEPOT_WORKERS)")
+	f.StringVar(&fl.taskStaleAfter, "task-stale-after", envOr(env, "PYDEPOT_TASK_STALE_AFTER", def.Tasks.StaleAfter.String()), "a running task whose server gives no sign of life for this long is retried or failed (env PYDEPOT_TASK_STALE_AFTER)")
+	for _, name := range []string{"listen", "admin-token", "max-upload", "public-url", "base-url", "header-timeout", "idle-timeout", "write-timeout", "min-body-rate", "workers", "task-stale-after"} {
 		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
 	}
 	_ = cmd.MarkFlagDirname("data")
@@ -100,6 +110,7 @@ func loadServeConfig(cmd *cobra.Command, env Env) (serveConfig, error) {
 		listen: get("listen"), adminToken: get("admin-token"), maxUpload: get("max-upload"),
 		publicURL: get("public-url"), baseURL: get("base-url"), headerTimeout: get("header-timeout"),
 		idleTimeout: get("idle-timeout"), writeTimeout: get("write-timeout"), minBodyRate: get("min-body-rate"),
+		workers: get("workers"), taskStaleAfter: get("task-stale-after"),
 	}
 	for _, s := range []struct {
 		flag, env string
@@ -176,6 +187,12 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 		return fmt.Errorf("open the stores: %w", err)
 	}
 	defer closeIndex()
+	queue, closeQueue, err := backends.OpenQueue(ctx, c.Database, tasks.Config{Workers: c.Tasks.Workers, StaleAfter: c.Tasks.StaleAfter, Logger: log})
+	if err != nil {
+		return fmt.Errorf("open the task queue: %w", err)
+	}
+	defer closeQueue()
+	registerTaskKinds(queue, svc, log)
 	if err := svc.EnsureDefaults(ctx); err != nil {
 		return fmt.Errorf("create the default repository and distribution: %w", err)
 	}
@@ -207,10 +224,16 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 		return fmt.Errorf("listen on %s: %w", c.Listen, err)
 	}
 	cfg := c.HTTP
-	cfg.TempDir, cfg.Docs, cfg.ListenURL = tmp, set.Handler(), listenURL(ln.Addr())
+	cfg.TempDir, cfg.Docs, cfg.ListenURL, cfg.Tasks = tmp, set.Handler(), listenURL(ln.Addr()), queue
 	cfg.Remotes = mirror.New(svc, mirror.Options{Logger: log, HTTPClient: NewHTTPClient(DefaultResponseTimeout), TempDir: tmp})
 	if cfg.PublicURL == "" && cfg.ListenURL == "" {
 		log.Warn("no --public-url: listening on all interfaces, the JSON API gives relative links", "listen", c.Listen)
+	}
+	// The workers start once everything they may need is ready; they stop after the HTTP
+	// server, with the same grace.
+	if err := queue.Start(ctx); err != nil {
+		ln.Close()
+		return err
 	}
 	srv := server.HTTPServer(server.New(svc, cfg, log), cfg)
 	where := []any{"url", "http://" + ln.Addr().String() + "/"}
@@ -234,6 +257,11 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 		// download) is cut: a stop asked for is not a failure of the server.
 		log.Warn("requests still running 15s after the stop were cut", "err", err)
 		_ = srv.Close()
+	}
+	// A task still running after the grace is canceled; the queue puts it back to
+	// waiting, and a server (this one at its next start) runs it again.
+	if err := queue.Stop(sctx); err != nil {
+		log.Warn("stopping the tasks", "err", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -86,6 +86,7 @@ type RiverQueue struct {
 	mu       sync.Mutex
 	handlers map[string]Handler
 	client   *river.Client[*sql.Tx]
+	working  bool // River's client runs workers
 	stopBg   context.CancelFunc
 	bgDone   chan struct{}
 }
@@ -99,7 +100,7 @@ var _ Queue = (*RiverQueue)(nil)
 func Open(ctx context.Context, db *sql.DB, cfg Config) (*RiverQueue, error) {
 	cfg = cfg.withDefaults()
 	driver := riversqlite.New(db)
-	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: cfg.Logger})
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: slog.New(warnAndUp{cfg.Logger.Handler()})})
 	if err != nil {
 		return nil, fmt.Errorf("task queue migrations: %w", err)
 	}
@@ -169,22 +170,26 @@ func (q *RiverQueue) Start(ctx context.Context) error {
 		CompletedJobRetentionPeriod: q.cfg.Retention,
 		CancelledJobRetentionPeriod: q.cfg.Retention,
 		DiscardedJobRetentionPeriod: q.cfg.Retention,
-		Logger:                      q.log,
+		Logger:                      slog.New(warnAndUp{q.log.Handler()}),
 	}
-	if q.cfg.Workers > 0 {
+	// Without a kind there is nothing to run (River refuses workers without a handler).
+	working := q.cfg.Workers > 0 && len(q.handlers) > 0
+	if working {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Workers}}
 	}
 	client, err := river.NewClient(q.driver, rc)
 	if err != nil {
 		return fmt.Errorf("task queue: %w", err)
 	}
-	if q.cfg.Workers > 0 {
-		if err := client.Start(ctx); err != nil {
+	if working {
+		// River stops when Start's context ends; the queue stops when Stop says, with the
+		// grace Stop gives, so the context River keeps is not canceled.
+		if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 			return fmt.Errorf("task queue: %w", err)
 		}
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	q.client, q.stopBg, q.bgDone = client, cancel, make(chan struct{})
+	q.client, q.stopBg, q.bgDone, q.working = client, cancel, make(chan struct{}), working
 	go q.reapLoop(bg, q.bgDone)
 	return nil
 }
@@ -201,7 +206,7 @@ func (q *RiverQueue) Stop(ctx context.Context) error {
 	}
 	cancel()
 	<-done
-	if q.cfg.Workers == 0 {
+	if !q.working {
 		return nil
 	}
 	if err := client.Stop(ctx); err != nil {
@@ -358,3 +363,14 @@ func (a *taskArgs) UnmarshalJSON(b []byte) error {
 	a.raw = append(json.RawMessage(nil), b...)
 	return nil
 }
+
+// warnAndUp passes on River's warnings and errors only: its Info lines (each migration,
+// each start and stop, each job error it retries) repeat what pydepot logs itself.
+type warnAndUp struct{ slog.Handler }
+
+func (h warnAndUp) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && h.Handler.Enabled(ctx, l)
+}
+
+func (h warnAndUp) WithAttrs(as []slog.Attr) slog.Handler { return warnAndUp{h.Handler.WithAttrs(as)} }
+func (h warnAndUp) WithGroup(g string) slog.Handler       { return warnAndUp{h.Handler.WithGroup(g)} }

@@ -267,26 +267,26 @@ func TestProgressAndLogBounded(t *testing.T) {
 	if task.State != tasks.Running || task.Progress != (tasks.Progress{DoneItems: 3, TotalItems: 10, DoneBytes: 300, TotalBytes: 1000}) {
 		t.Fatalf("running task = %+v", task)
 	}
-	check := func(task *tasks.Task, last string) {
+	check := func(task *tasks.Task, logged int, last string) {
 		t.Helper()
 		size := 0
-		for _, l := range task.Log[1:] {
+		for _, l := range task.Log {
 			size += len(l) + 1
 		}
-		if len(task.Log)-1 > tasks.MaxLogLines || size > tasks.MaxLogBytes {
-			t.Errorf("log of %d lines, %d bytes: over the bounds", len(task.Log)-1, size)
+		if len(task.Log) > tasks.MaxLogLines || size > tasks.MaxLogBytes {
+			t.Errorf("log of %d lines, %d bytes: over the bounds", len(task.Log), size)
 		}
-		if !strings.HasPrefix(task.Log[0], "[") || !strings.Contains(task.Log[0], "earlier lines dropped") {
-			t.Errorf("first line %q does not say lines were dropped", task.Log[0])
+		if task.LogDropped+int64(len(task.Log)) != int64(logged) {
+			t.Errorf("%d lines kept and %d counted dropped, want %d in all", len(task.Log), task.LogDropped, logged)
 		}
 		if got := task.Log[len(task.Log)-1]; got != last {
 			t.Errorf("last line %q, want %q", got, last)
 		}
 	}
-	check(task, fmt.Sprintf("line %d %s", lines-1, strings.Repeat("x", 80)))
+	check(task, lines, fmt.Sprintf("line %d %s", lines-1, strings.Repeat("x", 80)))
 	close(release)
 	task = waitDone(t, q, id)
-	check(task, "line")
+	check(task, lines+2, "line")
 	if task.Log[len(task.Log)-2] != "last" {
 		t.Errorf("a multi-line Logf gave %q", task.Log[len(task.Log)-2:])
 	}

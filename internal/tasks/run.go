@@ -284,10 +284,7 @@ func (q *RiverQueue) withRuns(ctx context.Context, jobs []*rivertype.JobRow) ([]
 	for _, j := range jobs {
 		t := fromJob(j)
 		if e, ok := runs[j.ID]; ok {
-			t.Progress = e.p
-			if e.dropped > 0 {
-				t.Log = append(t.Log, fmt.Sprintf("[%d earlier lines dropped]", e.dropped))
-			}
+			t.Progress, t.LogDropped = e.p, e.dropped
 			if e.log != "" {
 				t.Log = append(t.Log, strings.Split(e.log, "\n")...)
 			}

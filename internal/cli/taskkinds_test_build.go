@@ -1,0 +1,46 @@
+//go:build pydepot_testkinds
+
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"time"
+
+	"github.com/pydepot/pydepot/internal/tasks"
+)
+
+// registerTestTaskKinds registers the kind "test.block", which exists only in binaries
+// built with -tags pydepot_testkinds (the tests that run `pydepot serve` as a process
+// build one): it waits until the file its args name exists, then completes with the
+// attempt that saw it; with "fail" it fails with that message instead. It lets a test
+// hold a task running while it kills the server.
+func registerTestTaskKinds(q tasks.Queue) {
+	q.Register("test.block", func(ctx context.Context, run tasks.Run) (any, error) {
+		var args struct {
+			UntilFile string `json:"until_file"`
+			Fail      string `json:"fail"`
+		}
+		if err := json.Unmarshal(run.Args(), &args); err != nil {
+			return nil, err
+		}
+		if args.Fail != "" {
+			return nil, errors.New(args.Fail)
+		}
+		run.Logf("waiting for %s", args.UntilFile)
+		for i := int64(1); ; i++ {
+			if _, err := os.Stat(args.UntilFile); err == nil {
+				run.Logf("found it")
+				return map[string]any{"found": args.UntilFile}, nil
+			}
+			run.SetProgress(tasks.Progress{DoneItems: i})
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	})
+}
