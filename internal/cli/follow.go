@@ -167,8 +167,10 @@ func newBar(w io.Writer, max int64, bytes bool) *progressbar.ProgressBar {
 		progressbar.OptionShowBytes(bytes),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetWidth(30),
-		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionSpinnerType(14),
+		// No spinner goroutine: it would draw until the bar is finished, which a bar
+		// replaced when a total becomes known never is. Each poll turns it instead.
+		progressbar.OptionSetSpinnerChangeInterval(0),
 		progressbar.OptionFullWidth(),
 		progressbar.OptionClearOnFinish(),
 	)
@@ -196,6 +198,7 @@ func (b *barView) update(t *wire.Task) {
 	if total != b.max {
 		// A total that became known (or changed kind) needs a bar of that kind.
 		_ = b.bar.Clear()
+		_ = b.bar.Exit()
 		b.bar = newBar(b.w, total, bytes)
 		b.max = total
 	}
@@ -205,6 +208,16 @@ func (b *barView) update(t *wire.Task) {
 	}
 	b.bar.Describe(desc)
 	_ = b.bar.Set64(done)
+	if wire.TaskDone(t.State) {
+		// The bar goes; a line says how the task ended.
+		_ = b.bar.Clear()
+		_ = b.bar.Exit()
+		line := fmt.Sprintf("task %d (%s): %s", t.ID, t.Kind, t.State)
+		if pt := progressText(p); pt != "" {
+			line += ", " + pt
+		}
+		fmt.Fprintln(b.w, line)
+	}
 }
 
 func (b *barView) stop() {
