@@ -203,6 +203,22 @@ func TestTaskSurvivesSIGKILL(t *testing.T) {
 			t.Fatal("the blocking task never ran")
 		}
 	}
+	// Ctrl-C stops following, not the task.
+	interrupted := exec.Command(bin, "task", "show", fmt.Sprint(blocked), "--follow")
+	interrupted.Env = append(os.Environ(), "PYDEPOT_URL="+second.url, "PYDEPOT_TOKEN="+mpToken, "HOME="+t.TempDir())
+	var iout bytes.Buffer
+	interrupted.Stdout, interrupted.Stderr = &iout, &iout
+	if err := interrupted.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	interrupted.Process.Signal(os.Interrupt)
+	if err := interrupted.Wait(); interrupted.ProcessState.ExitCode() != ExitInterrupted || !strings.Contains(iout.String(), "it goes on") {
+		t.Errorf("following interrupted: %v, exit %d\n%s", err, interrupted.ProcessState.ExitCode(), iout.String())
+	}
+	if state := apiTask(t, second.url, blocked).State; state != "running" {
+		t.Errorf("after Ctrl-C of a follower the task is %s, want running", state)
+	}
 	if code, out := cli("task", "cancel", fmt.Sprint(blocked)); code != 0 || !strings.Contains(out, "stopping") {
 		t.Errorf("task cancel: %d\n%s", code, out)
 	}
