@@ -192,7 +192,6 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 		return fmt.Errorf("open the task queue: %w", err)
 	}
 	defer closeQueue()
-	registerTaskKinds(queue, svc, log)
 	if err := svc.EnsureDefaults(ctx); err != nil {
 		return fmt.Errorf("create the default repository and distribution: %w", err)
 	}
@@ -225,7 +224,9 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 	}
 	cfg := c.HTTP
 	cfg.TempDir, cfg.Docs, cfg.ListenURL, cfg.Tasks = tmp, set.Handler(), listenURL(ln.Addr()), queue
-	cfg.Remotes = mirror.New(svc, mirror.Options{Logger: log, HTTPClient: NewHTTPClient(DefaultResponseTimeout), TempDir: tmp})
+	remotes := mirror.New(svc, mirror.Options{Logger: log, HTTPClient: NewHTTPClient(DefaultResponseTimeout), TempDir: tmp})
+	cfg.Remotes = remotes
+	registerTaskKinds(queue, remotes)
 	if cfg.PublicURL == "" && cfg.ListenURL == "" {
 		log.Warn("no --public-url: listening on all interfaces, the JSON API gives relative links", "listen", c.Listen)
 	}
