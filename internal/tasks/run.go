@@ -166,11 +166,11 @@ func (q *RiverQueue) startRun(ctx context.Context, job *rivertype.JobRow) (*run,
 }
 
 // watch writes r's progress and log every FlushInterval when they changed, and beats the
-// heartbeat every StaleAfter/6. After each heartbeat it reads the job's row: when
-// someone asked to cancel the task, or another attempt took it over, it cancels the
-// handler's context with ErrCanceled or errLost (River cancels a running job itself
-// too, through its notifications; this is the fallback when one is missed). The
-// returned stop ends the loop and writes the last state.
+// heartbeat (Config.heartbeat). After each heartbeat it reads the job's row: when someone
+// asked to cancel the task, or another attempt took it over, it cancels the handler's
+// context with ErrCanceled or errLost. (River itself would cancel a running job through
+// its notifications, which the queue does without: it runs poll-only.) The returned stop
+// ends the loop and writes the last state.
 func (q *RiverQueue) watch(ctx context.Context, r *run, cancel context.CancelCauseFunc) (stop func()) {
 	done, finished := make(chan struct{}), make(chan struct{})
 	bg := context.WithoutCancel(ctx)
