@@ -481,3 +481,46 @@ func TestOpenTogether(t *testing.T) {
 		}
 	}
 }
+
+// TestStopPutsTaskBack: a queue stopping with a task running cancels it after the grace
+// and puts it back to waiting without using an attempt, even when the handler's error
+// does not say its context was canceled; the next queue runs it as its first attempt.
+func TestStopPutsTaskBack(t *testing.T) {
+	ctx := context.Background()
+	path := dbFile(t)
+	started := make(chan struct{}, 1)
+	db, err := sqlite.OpenDB(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	first, err := tasks.Open(ctx, db, tasks.Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Register("job", func(ctx context.Context, run tasks.Run) (any, error) {
+		started <- struct{}{}
+		<-ctx.Done()
+		return nil, errors.New("interrupted") // wraps nothing
+	})
+	if err := first.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	id, err := first.Enqueue(ctx, "job", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	sctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if err := first.Stop(sctx); err != nil {
+		t.Fatal(err)
+	}
+	next, _ := openQueue(t, path, tasks.Config{Workers: 1}, func(q *tasks.RiverQueue) {
+		q.Register("job", func(ctx context.Context, run tasks.Run) (any, error) { return "done", nil })
+	})
+	task := waitDone(t, next, id)
+	if task.State != tasks.Completed || task.Attempt != 1 {
+		t.Fatalf("task after the stop and a new start = %+v, want completed on attempt 1", task)
+	}
+}

@@ -49,21 +49,35 @@ func (w *worker) Work(ctx context.Context, job *river.Job[taskArgs]) error {
 			herr = fmt.Errorf("recording the result: %w", err)
 		}
 	}
-	if herr != nil {
-		r.Logf("error: %s", herr)
-	}
-	stop()
-	cause := context.Cause(hctx)
+	out := w.outcome(ctx, context.Cause(hctx), herr, r)
+	stop() // after the outcome's log line, which it writes
+	return out
+}
+
+// outcome is what Work returns to River for the handler's error herr, logging a line.
+func (w *worker) outcome(ctx context.Context, cause, herr error, r *run) error {
 	switch {
 	case herr == nil:
 		return nil
 	case errors.Is(cause, ErrCanceled):
+		r.Logf("canceled")
 		return river.JobCancel(ErrCanceled)
-	case errors.Is(cause, errLost), ctx.Err() != nil:
-		return herr // River decides (a stopping queue puts the task back)
+	case errors.Is(cause, errLost):
+		r.Logf("stopped: %s", errLost)
+		return herr
+	case ctx.Err() != nil:
+		// The queue is stopping: River puts the task back without using an attempt when
+		// the error says the context was canceled, which a handler may not have wrapped.
+		r.Logf("interrupted: the server is stopping; the task runs again at the next start")
+		if !errors.Is(herr, context.Canceled) {
+			herr = fmt.Errorf("%v: %w", herr, ctx.Err())
+		}
+		return herr
 	case IsRetryable(herr):
+		r.Logf("error (tried again): %s", herr)
 		return herr
 	}
+	r.Logf("error: %s", herr)
 	return river.JobCancel(herr)
 }
 
