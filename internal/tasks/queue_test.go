@@ -524,3 +524,53 @@ func TestStopPutsTaskBack(t *testing.T) {
 		t.Fatalf("task after the stop and a new start = %+v, want completed on attempt 1", task)
 	}
 }
+
+// BenchmarkTaskRoundTrip: enqueue a task that does nothing and wait until it is
+// completed, with four workers: the queue's own cost per task (a River insert, fetch
+// and completion, the task_runs row, the heartbeat goroutine), and the latency a CLI
+// following a short task sees.
+func BenchmarkTaskRoundTrip(b *testing.B) {
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "pydepot.db")
+	st, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	db, err := sqlite.OpenDB(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	q, err := tasks.Open(ctx, db, tasks.Config{Workers: 4})
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan int64, 1024)
+	q.Register("noop", func(ctx context.Context, run tasks.Run) (any, error) { done <- run.ID(); return nil, nil })
+	if err := q.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	defer q.Stop(ctx)
+	b.Run("one-at-a-time", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := q.Enqueue(ctx, "noop", nil); err != nil {
+				b.Fatal(err)
+			}
+			<-done
+		}
+	})
+	b.Run("batch-of-100", func(b *testing.B) {
+		for b.Loop() {
+			for range 100 {
+				if _, err := q.Enqueue(ctx, "noop", nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for range 100 {
+				<-done
+			}
+		}
+		b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "tasks/s")
+	})
+}
