@@ -35,6 +35,7 @@
 // SQLite: River's pool has one connection (riversqlite's advice: SQLite has one writer)
 // and begins transactions IMMEDIATE, like the store's writer, so that the two pools on
 // one file wait for each other instead of failing with SQLITE_BUSY. River runs poll-only
-// (its SQLite listener would poll every 50 ms): a new task starts within a second, and a
-// cancel reaches a running task through its heartbeat.
+// (its SQLite listener would poll every 50 ms; see pollDriver): a task enqueued by this
+// process starts at once, one enqueued by another within a second, and a cancel reaches
+// a running task through its heartbeat.
 package tasks
