@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -369,9 +370,17 @@ func printSyncResult(env Env, r *wire.SyncResult) error {
 	return nil
 }
 
-// followSync waits for a sync task. Until the task commands land it only names the
-// task.
-func followSync(_ context.Context, env Env, _ *client.Client, id int64) error {
-	fmt.Fprintf(env.Stdout, "sync task %d started\n", id)
-	return nil
+// followSync follows a sync task (FollowTask: a bar on a terminal, lines otherwise; Ctrl-C
+// stops following, not the sync) and prints its result.
+func followSync(ctx context.Context, env Env, c *client.Client, id int64) error {
+	fmt.Fprintf(env.Stderr, "sync task %d started\n", id)
+	t, err := FollowTask(ctx, env, c, id)
+	if err != nil {
+		return err
+	}
+	var r wire.SyncResult
+	if err := json.Unmarshal(t.Result, &r); err != nil {
+		return fmt.Errorf("task %d: its result is not a sync's: %v", id, err)
+	}
+	return printSyncResult(env, &r)
 }

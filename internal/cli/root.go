@@ -93,6 +93,7 @@ func NewRoot(env Env) *cobra.Command {
 		newRemoveCmd(env),
 		newProjectCmd(env),
 		newTokenCmd(env),
+		newTaskCmd(env),
 		newAnalyzeCmd(env),
 		newCreateCmd(env),
 		newRunCmd(env),

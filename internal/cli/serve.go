@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/pydepot/pydepot/internal/docs"
 	"github.com/pydepot/pydepot/internal/mirror"
 	"github.com/pydepot/pydepot/internal/server"
+	"github.com/pydepot/pydepot/internal/tasks"
 )
 
 // envOr returns the environment variable key, or def when it is unset or empty.
@@ -37,6 +39,7 @@ type serveFlags struct {
 	listen, adminToken, maxUpload, publicURL, baseURL     string
 	headerTimeout, idleTimeout, writeTimeout, minBodyRate string
 	tlsCert, tlsKey                                       string
+	workers, taskStaleAfter                               string
 	// The storage settings combine (--data is short for the other two), so each keeps
 	// where it came from.
 	data, database, blobs setting
@@ -63,7 +66,13 @@ Host header is never used. Slow clients are cut by the timeouts and the minimum 
 rate: see 'pydepot help show limits'.
 
 --tls-cert FILE --tls-key FILE (PEM; the certificate file may hold the chain) make it
-speak HTTPS only, and its links default to https://. See 'pydepot help show serve'.`,
+speak HTTPS only, and its links default to https://. See 'pydepot help show serve'.
+
+
+Long operations (a sync) run as tasks, kept in the database: serve runs --workers of them
+at once (0: none, for a server that only answers while others work), and retries or fails
+a task whose server died (no sign of life for --task-stale-after). See
+'pydepot help show tasks'.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := loadServeConfig(cmd, env)
@@ -92,7 +101,9 @@ speak HTTPS only, and its links default to https://. See 'pydepot help show serv
 	f.StringVar(&fl.tlsKey, "tls-key", env.Getenv("PYDEPOT_TLS_KEY"), "PEM private key of --tls-cert; keep it mode 600 (env PYDEPOT_TLS_KEY)")
 	_ = cmd.MarkFlagFilename("tls-cert", "pem", "crt", "cert")
 	_ = cmd.MarkFlagFilename("tls-key", "pem", "key")
-	for _, name := range []string{"listen", "admin-token", "max-upload", "public-url", "base-url", "header-timeout", "idle-timeout", "write-timeout", "min-body-rate"} {
+	f.StringVar(&fl.workers, "workers", envOr(env, "PYDEPOT_WORKERS", strconv.Itoa(def.Tasks.Workers)), "tasks this server runs at once; 0 runs none, leaving them to other servers on the database (env PYDEPOT_WORKERS)")
+	f.StringVar(&fl.taskStaleAfter, "task-stale-after", envOr(env, "PYDEPOT_TASK_STALE_AFTER", def.Tasks.StaleAfter.String()), "a running task whose server gives no sign of life for this long is retried or failed (env PYDEPOT_TASK_STALE_AFTER)")
+	for _, name := range []string{"listen", "admin-token", "max-upload", "public-url", "base-url", "header-timeout", "idle-timeout", "write-timeout", "min-body-rate", "workers", "task-stale-after"} {
 		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
 	}
 	_ = cmd.MarkFlagDirname("data")
@@ -112,6 +123,7 @@ func loadServeConfig(cmd *cobra.Command, env Env) (serveConfig, error) {
 		publicURL: get("public-url"), baseURL: get("base-url"), headerTimeout: get("header-timeout"),
 		idleTimeout: get("idle-timeout"), writeTimeout: get("write-timeout"), minBodyRate: get("min-body-rate"),
 		tlsCert: get("tls-cert"), tlsKey: get("tls-key"),
+		workers: get("workers"), taskStaleAfter: get("task-stale-after"),
 	}
 	for _, s := range []struct {
 		flag, env string
@@ -188,6 +200,11 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 		return fmt.Errorf("open the stores: %w", err)
 	}
 	defer closeIndex()
+	queue, closeQueue, err := backends.OpenQueue(ctx, c.Database, tasks.Config{Workers: c.Tasks.Workers, StaleAfter: c.Tasks.StaleAfter, Logger: log})
+	if err != nil {
+		return fmt.Errorf("open the task queue: %w", err)
+	}
+	defer closeQueue()
 	if err := svc.EnsureDefaults(ctx); err != nil {
 		return fmt.Errorf("create the default repository and distribution: %w", err)
 	}
@@ -231,10 +248,18 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 		return fmt.Errorf("listen on %s: %w", c.Listen, err)
 	}
 	cfg := c.HTTP
-	cfg.TempDir, cfg.Docs, cfg.ListenURL = tmp, set.Handler(), listenURL(ln.Addr(), scheme)
-	cfg.Remotes = mirror.New(svc, mirror.Options{Logger: log, HTTPClient: NewHTTPClient(DefaultResponseTimeout), TempDir: tmp})
+	cfg.TempDir, cfg.Docs, cfg.ListenURL, cfg.Tasks = tmp, set.Handler(), listenURL(ln.Addr(), scheme), queue
+	remotes := mirror.New(svc, mirror.Options{Logger: log, HTTPClient: NewHTTPClient(DefaultResponseTimeout), TempDir: tmp})
+	cfg.Remotes = remotes
+	registerTaskKinds(queue, remotes)
 	if cfg.PublicURL == "" && cfg.ListenURL == "" {
 		log.Warn("no --public-url: listening on all interfaces, the JSON API gives relative links", "listen", c.Listen)
+	}
+	// The workers start once everything they may need is ready; they stop after the HTTP
+	// server, with the same grace.
+	if err := queue.Start(ctx); err != nil {
+		ln.Close()
+		return err
 	}
 	srv := server.HTTPServer(server.New(svc, cfg, log), cfg)
 	srv.TLSConfig = tlsConfig // ServeTLS below adds HTTP/2 to it
@@ -266,6 +291,11 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 		// download) is cut: a stop asked for is not a failure of the server.
 		log.Warn("requests still running 15s after the stop were cut", "err", err)
 		_ = srv.Close()
+	}
+	// A task still running after the grace is canceled; the queue puts it back to
+	// waiting, and a server (this one at its next start) runs it again.
+	if err := queue.Stop(sctx); err != nil {
+		log.Warn("stopping the tasks", "err", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

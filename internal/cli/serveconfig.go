@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/server"
+	"github.com/pydepot/pydepot/internal/tasks"
 )
 
 // serveConfig is everything `pydepot serve` runs with, in one place. It is loaded from
@@ -37,6 +39,9 @@ type serveConfig struct {
 	// HTTP holds the server's limits and links: MaxUpload, PublicURL, the timeouts and the
 	// minimum body rate (TempDir is SpoolDir; Docs and ListenURL are set when serving).
 	HTTP server.Config
+	// Tasks holds the task queue's settings: Workers (0: this server runs no task) and
+	// StaleAfter.
+	Tasks tasks.Config
 }
 
 // defaultDataDir is the data directory when nothing names one.
@@ -46,6 +51,7 @@ const defaultDataDir = "./pydepot-data"
 func defaultServeConfig() serveConfig {
 	return serveConfig{
 		Listen: "127.0.0.1:8080",
+		Tasks:  tasks.Config{Workers: 4, StaleAfter: tasks.DefaultStaleAfter},
 		HTTP: server.Config{
 			MaxUpload:     1 << 30,
 			HeaderTimeout: server.DefaultHeaderTimeout,
@@ -86,6 +92,12 @@ func (c *serveConfig) Validate() error {
 		if d.v <= 0 {
 			problems = append(problems, fmt.Errorf("--%s: the duration %s must be more than zero", d.flag, d.v))
 		}
+	}
+	if c.Tasks.Workers < 0 || c.Tasks.Workers > 256 {
+		problems = append(problems, fmt.Errorf("--workers %d: want 0 to 256", c.Tasks.Workers))
+	}
+	if c.Tasks.StaleAfter < 3*time.Second {
+		problems = append(problems, fmt.Errorf("--task-stale-after %s: want at least 3s (a heartbeat comes every sixth of it)", c.Tasks.StaleAfter))
 	}
 	if c.HTTP.BodyMinBytes <= 0 {
 		problems = append(problems, errors.New("--min-body-rate: the size must be at least one byte"))
@@ -229,6 +241,17 @@ func (fl serveFlags) config() (serveConfig, error) {
 	}{{"header-timeout", fl.headerTimeout, &c.HTTP.HeaderTimeout}, {"idle-timeout", fl.idleTimeout, &c.HTTP.IdleTimeout}, {"write-timeout", fl.writeTimeout, &c.HTTP.WriteTimeout}} {
 		if *d.to, err = positiveDuration(d.v); err != nil {
 			return c, fmt.Errorf("--%s %q: %w", d.flag, d.v, err)
+		}
+	}
+	// "" (not given) keeps the default.
+	if fl.workers != "" {
+		if c.Tasks.Workers, err = strconv.Atoi(fl.workers); err != nil {
+			return c, fmt.Errorf("--workers %q: want a number of tasks, 0 for none", fl.workers)
+		}
+	}
+	if fl.taskStaleAfter != "" {
+		if c.Tasks.StaleAfter, err = positiveDuration(fl.taskStaleAfter); err != nil {
+			return c, fmt.Errorf("--task-stale-after %q: %w", fl.taskStaleAfter, err)
 		}
 	}
 	size, window, ok := strings.Cut(fl.minBodyRate, "/")

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -83,6 +84,8 @@ func TestServeConfigValidate(t *testing.T) {
 		{func(c *serveConfig) { c.HTTP.PublicURL = "ftp://x" }, "--public-url"},
 		{func(c *serveConfig) { c.HTTP.IdleTimeout = 0 }, "--idle-timeout"},
 		{func(c *serveConfig) { c.HTTP.BodyMinBytes = 0 }, "--min-body-rate"},
+		{func(c *serveConfig) { c.Tasks.Workers = -1 }, "--workers"},
+		{func(c *serveConfig) { c.Tasks.StaleAfter = time.Second }, "--task-stale-after"},
 	} {
 		c := good
 		tc.set(&c)
@@ -121,5 +124,42 @@ func TestServeConfigOneProblemOneMessage(t *testing.T) {
 	_, err := loadServeConfig(cmd, env)
 	if err == nil || strings.Contains(err.Error(), "spool") || !strings.Contains(err.Error(), "scale-out") {
 		t.Errorf("error %v, want only the database's", err)
+	}
+}
+
+// TestServeTaskFlags: --workers and --task-stale-after, from flags or the environment,
+// reach the configuration; bad values name their flag.
+func TestServeTaskFlags(t *testing.T) {
+	for _, tc := range []struct {
+		flags   []string
+		env     map[string]string
+		workers int
+		stale   time.Duration
+		wantErr string
+	}{
+		{nil, nil, 4, 30 * time.Second, ""},
+		{[]string{"--workers", "0"}, nil, 0, 30 * time.Second, ""},
+		{nil, map[string]string{"PYDEPOT_WORKERS": "7", "PYDEPOT_TASK_STALE_AFTER": "1m"}, 7, time.Minute, ""},
+		{[]string{"--workers", "2"}, map[string]string{"PYDEPOT_WORKERS": "7"}, 2, 30 * time.Second, ""},
+		{[]string{"--workers", "many"}, nil, 0, 0, "--workers"},
+		{[]string{"--task-stale-after", "soon"}, nil, 0, 0, "--task-stale-after"},
+		{[]string{"--task-stale-after", "1s"}, nil, 0, 0, "at least 3s"},
+	} {
+		env, _, _ := testEnv(tc.env)
+		cmd := newServeCmd(env)
+		if err := cmd.ParseFlags(append([]string{"--data", t.TempDir()}, tc.flags...)); err != nil {
+			t.Fatal(err)
+		}
+		c, err := loadServeConfig(cmd, env)
+		switch {
+		case tc.wantErr != "":
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%v %v: error %v, want one naming %s", tc.flags, tc.env, err, tc.wantErr)
+			}
+		case err != nil:
+			t.Errorf("%v %v: %v", tc.flags, tc.env, err)
+		case c.Tasks.Workers != tc.workers || c.Tasks.StaleAfter != tc.stale:
+			t.Errorf("%v %v: workers %d, stale after %s; want %d, %s", tc.flags, tc.env, c.Tasks.Workers, c.Tasks.StaleAfter, tc.workers, tc.stale)
+		}
 	}
 }

@@ -126,7 +126,7 @@ func wireTask(t tasks.Task) wire.Task {
 	return wire.Task{
 		ID: t.ID, Kind: t.Kind, State: string(t.State), Args: t.Args,
 		Progress: wire.TaskProgress(t.Progress),
-		Log:      t.Log, Error: t.Error, Result: t.Result, Attempt: t.Attempt,
+		Log:      t.Log, LogDropped: t.LogDropped, Error: t.Error, Result: t.Result, Attempt: t.Attempt,
 		CreatedAt: t.CreatedAt, StartedAt: t.StartedAt, FinishedAt: t.FinishedAt,
 	}
 }

@@ -4,8 +4,8 @@
 //
 // The queue is River (github.com/riverqueue/river) with its SQLite driver, on the same
 // database file as the metadata store. River gives the parts that are hard to get right
-// (locking a job to one worker across processes, retries with backoff, cancellation of a
-// running job from another process, retention, its own versioned migrations), and the
+// (locking a job to one worker across processes, retries with backoff, cancellation,
+// retention, leader-run maintenance, its own versioned migrations), and the
 // same code runs on PostgreSQL with River's PostgreSQL driver when pydepot scales out.
 // River's tables are created by its migrations (rivermigrate) when the queue opens; what
 // River does not keep (progress, the log, the heartbeat) is in the table task_runs of
@@ -22,8 +22,9 @@
 // than a fixed time, whether or not its process is alive, so a sync that runs for hours
 // would be run twice, and one whose process died minutes in would wait hours. Instead,
 // while a handler runs its attempt beats a heartbeat (task_runs.heartbeat_at, with the
-// progress and log writes, at least every StaleAfter/6), and every queue runs a reaper
-// that takes a running job whose heartbeat is older than StaleAfter for dead: back to
+// progress and log writes, every sixth of StaleAfter and at most every 2 s, when it also
+// looks whether the task was canceled), and every queue runs a reaper that takes a
+// running job whose heartbeat is older than StaleAfter for dead: back to
 // waiting when it has attempts left, failed when not (canceled when that was asked),
 // through the driver call River's rescuer uses, each decided again inside one write
 // transaction so that two reapers cannot both act. River's rescuer is kept out of the
@@ -33,5 +34,8 @@
 //
 // SQLite: River's pool has one connection (riversqlite's advice: SQLite has one writer)
 // and begins transactions IMMEDIATE, like the store's writer, so that the two pools on
-// one file wait for each other instead of failing with SQLITE_BUSY.
+// one file wait for each other instead of failing with SQLITE_BUSY. River runs poll-only
+// (its SQLite listener would poll every 50 ms; see pollDriver): a task enqueued by this
+// process starts at once, one enqueued by another within a second, and a cancel reaches
+// a running task through its heartbeat.
 package tasks

@@ -13,11 +13,11 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
-// reapLoop runs the reaper every heartbeat period until ctx ends, and deletes the
+// reapLoop runs the reaper every sixth of StaleAfter until ctx ends, and deletes the
 // task_runs rows of jobs River's cleaner removed once an hour.
 func (q *RiverQueue) reapLoop(ctx context.Context, done chan<- struct{}) {
 	defer close(done)
-	tick := time.NewTicker(q.cfg.heartbeat())
+	tick := time.NewTicker(q.cfg.StaleAfter / 6)
 	defer tick.Stop()
 	lastClean := time.Time{}
 	for {

@@ -49,21 +49,35 @@ func (w *worker) Work(ctx context.Context, job *river.Job[taskArgs]) error {
 			herr = fmt.Errorf("recording the result: %w", err)
 		}
 	}
-	if herr != nil {
-		r.Logf("error: %s", herr)
-	}
-	stop()
-	cause := context.Cause(hctx)
+	out := w.outcome(ctx, context.Cause(hctx), herr, r)
+	stop() // after the outcome's log line, which it writes
+	return out
+}
+
+// outcome is what Work returns to River for the handler's error herr, logging a line.
+func (w *worker) outcome(ctx context.Context, cause, herr error, r *run) error {
 	switch {
 	case herr == nil:
 		return nil
 	case errors.Is(cause, ErrCanceled):
+		r.Logf("canceled")
 		return river.JobCancel(ErrCanceled)
-	case errors.Is(cause, errLost), ctx.Err() != nil:
-		return herr // River decides (a stopping queue puts the task back)
+	case errors.Is(cause, errLost):
+		r.Logf("stopped: %s", errLost)
+		return herr
+	case ctx.Err() != nil:
+		// The queue is stopping: River puts the task back without using an attempt when
+		// the error says the context was canceled, which a handler may not have wrapped.
+		r.Logf("interrupted: the server is stopping; the task runs again at the next start")
+		if !errors.Is(herr, context.Canceled) {
+			herr = fmt.Errorf("%v: %w", herr, ctx.Err())
+		}
+		return herr
 	case IsRetryable(herr):
+		r.Logf("error (tried again): %s", herr)
 		return herr
 	}
+	r.Logf("error: %s", herr)
 	return river.JobCancel(herr)
 }
 
@@ -166,11 +180,11 @@ func (q *RiverQueue) startRun(ctx context.Context, job *rivertype.JobRow) (*run,
 }
 
 // watch writes r's progress and log every FlushInterval when they changed, and beats the
-// heartbeat every StaleAfter/6. After each heartbeat it reads the job's row: when
-// someone asked to cancel the task, or another attempt took it over, it cancels the
-// handler's context with ErrCanceled or errLost (River cancels a running job itself
-// too, through its notifications; this is the fallback when one is missed). The
-// returned stop ends the loop and writes the last state.
+// heartbeat (Config.heartbeat). After each heartbeat it reads the job's row: when someone
+// asked to cancel the task, or another attempt took it over, it cancels the handler's
+// context with ErrCanceled or errLost. (River itself would cancel a running job through
+// its notifications, which the queue does without: it runs poll-only.) The returned stop
+// ends the loop and writes the last state.
 func (q *RiverQueue) watch(ctx context.Context, r *run, cancel context.CancelCauseFunc) (stop func()) {
 	done, finished := make(chan struct{}), make(chan struct{})
 	bg := context.WithoutCancel(ctx)
@@ -284,10 +298,7 @@ func (q *RiverQueue) withRuns(ctx context.Context, jobs []*rivertype.JobRow) ([]
 	for _, j := range jobs {
 		t := fromJob(j)
 		if e, ok := runs[j.ID]; ok {
-			t.Progress = e.p
-			if e.dropped > 0 {
-				t.Log = append(t.Log, fmt.Sprintf("[%d earlier lines dropped]", e.dropped))
-			}
+			t.Progress, t.LogDropped = e.p, e.dropped
 			if e.log != "" {
 				t.Log = append(t.Log, strings.Split(e.log, "\n")...)
 			}

@@ -43,9 +43,10 @@ type Task struct {
 	State    State           `json:"state"`
 	Args     json.RawMessage `json:"args"`
 	Progress Progress        `json:"progress"`
-	// Log holds the task's last log lines (bounded: MaxLogLines lines, MaxLogBytes bytes;
-	// when older ones were dropped the first line says how many).
-	Log []string `json:"log"`
+	// Log holds the task's last log lines (bounded: MaxLogLines lines, MaxLogBytes bytes);
+	// LogDropped counts the older ones dropped to keep it so.
+	Log        []string `json:"log"`
+	LogDropped int64    `json:"log_dropped,omitempty"`
 	// Error is the last attempt's error ("" when none failed).
 	Error string `json:"error,omitempty"`
 	// Result is what the handler returned, as JSON (null until the task completes).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 )
 
 // OpenDB opens another pool on the database file at path, with the settings of the
@@ -12,11 +13,11 @@ import (
 // whose job queue River runs on it). One connection, because SQLite lets one writer in at
 // a time and River asks for it (see riversqlite's package doc); BEGIN IMMEDIATE, because
 // a transaction that reads and then writes while another pool writes would otherwise get
-// SQLITE_BUSY at once instead of waiting out the busy timeout. The file is made 0600 as
-// Open makes it; Open (the store) should have migrated it first.
+// SQLITE_BUSY at once instead of waiting out the busy timeout. The file must exist: Open
+// (the store) creates it, makes it private and migrates it.
 func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
-	if err := makePrivate(path); err != nil {
-		return nil, err
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("opening %s: open the metadata store first: %w", path, err)
 	}
 	db, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {

@@ -93,13 +93,24 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 }
 
 // makePrivate creates the database file when missing and sets it, and the -wal and -shm
-// files an older version may have left readable, to 0600.
+// files an older version may have left readable, to 0600. It never opens a file that
+// exists: closing a descriptor of a file drops every POSIX lock this process holds on it,
+// those of SQLite connections already open on it included (a second pool, a second
+// store), which SQLite, counting its locks per file inside the process, never takes
+// again; another process closing the database would then take itself for the last user
+// and delete the WAL under this one.
 func makePrivate(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("opening %s: %w", path, err)
+		}
+		if f != nil {
+			f.Close()
+		}
+	} else if err != nil {
 		return fmt.Errorf("opening %s: %w", path, err)
 	}
-	f.Close()
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
 		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("making %s private: %w", p, err)

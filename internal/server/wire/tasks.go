@@ -14,6 +14,7 @@ type Task struct {
 	Args       json.RawMessage `json:"args,omitempty"`
 	Progress   TaskProgress    `json:"progress"`
 	Log        []string        `json:"log,omitempty"`
+	LogDropped int64           `json:"log_dropped,omitempty"` // older lines dropped from Log
 	Error      string          `json:"error,omitempty"`
 	Result     json.RawMessage `json:"result,omitempty"`
 	Attempt    int             `json:"attempt"`
