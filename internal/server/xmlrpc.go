@@ -20,9 +20,9 @@ import (
 // or "remove" when the project has no files left), oldest first, at most
 // index.MaxChangelog. Nothing else is served; other methods get an XML-RPC fault.
 //
-// The request is capped at maxXMLRPCBody bytes and parsed by encoding/xml (no DTDs, no
-// external entities, bounded nesting), then checked: one methodCall, at most
-// maxXMLRPCParams parameters, each an int or a string.
+// The request is capped at maxXMLRPCBody bytes and parsed by encoding/xml, which expands
+// no entity (a DTD is skipped, an entity it declares is an error) and bounds nesting,
+// then checked: a methodCall of at most maxXMLRPCParams parameters, the serial an int.
 
 const (
 	maxXMLRPCBody   = 64 << 10
