@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"context"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRemoteAndSyncCommands drives remote create/show/list/update/delete and sync
@@ -71,5 +74,41 @@ func TestRemoteAndSyncCommands(t *testing.T) {
 	mustRun(t, sink, "remote", "delete", "up")
 	if code, _, _ := cliRun(t, sink, testAdmin, "remote", "show", "up"); code == 0 {
 		t.Error("deleted remote still shown")
+	}
+}
+
+// TestServeSyncRunsAsTask: under `pydepot serve` a sync is a task: the command follows it
+// and prints its result, --no-wait only starts it, and a failing sync exits non-zero.
+func TestServeSyncRunsAsTask(t *testing.T) {
+	upstream := startServer(t)
+	mustRun(t, upstream, "upload", systemWheel(t, "wheel-0.38.4-py3-none-any.whl"))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	senv, sout, serr := testEnv(map[string]string{"PYDEPOT_DATA": t.TempDir(), "PYDEPOT_LISTEN": "127.0.0.1:0", "PYDEPOT_ADMIN_TOKEN": testAdmin})
+	done := make(chan int, 1)
+	go func() { done <- Main(ctx, []string{"serve"}, senv) }()
+	defer func() { cancel(); <-done }()
+	urlRE := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)/`)
+	var sink string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && sink == ""; time.Sleep(50 * time.Millisecond) {
+		if m := urlRE.FindStringSubmatch(serr.String()); m != nil {
+			sink = m[1]
+		}
+	}
+	if sink == "" {
+		t.Fatalf("server did not start: %s %s", sout.String(), serr.String())
+	}
+	mustRun(t, sink, "remote", "create", "up", "--url", upstream+"/simple/", "--include", "wheel")
+	code, out, errb := cliRun(t, sink, testAdmin, "sync", "main", "--remote", "up")
+	if code != 0 || !strings.Contains(out, "version 1: 1 added") || !strings.Contains(errb, "sync task") {
+		t.Fatalf("sync: exit %d\nstdout %s\nstderr %s", code, out, errb)
+	}
+	if out := mustRun(t, sink, "sync", "main", "--remote", "up", "--no-wait"); !regexp.MustCompile(`sync task \d+ started`).MatchString(out) {
+		t.Errorf("--no-wait said %q", out)
+	}
+	mustRun(t, sink, "remote", "update", "up", "--include", "wheel", "--include", "no-such-project")
+	if code, _, errb := cliRun(t, sink, testAdmin, "sync", "main", "--remote", "up"); code == 0 || !strings.Contains(errb, "no-such-project") {
+		t.Errorf("failing sync: exit %d, stderr %s", code, errb)
 	}
 }
