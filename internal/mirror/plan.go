@@ -1,0 +1,159 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/filenames"
+	"github.com/pydepot/pydepot/internal/index"
+	"github.com/pydepot/pydepot/internal/metastore"
+	"github.com/pydepot/pydepot/internal/requirements"
+)
+
+// project reads one project's page and plans it: the files to bring over (returned),
+// the yanks to mirror and, with --mirror, the files to remove.
+func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, reqs []requirements.Requirement) ([]job, error) {
+	project := l.Name
+	pg, err := s.takePage(ctx, project, st)
+	s.mu.Lock()
+	s.res.Projects++
+	s.mu.Unlock()
+	if errors.Is(err, errs.ErrNotFound) {
+		if s.req.Mirror {
+			return nil, s.removeProject(ctx, project)
+		}
+		if !s.filter.All() {
+			s.fail(project, "", fmt.Errorf("project %s: not on the upstream %s", project, s.remote.URL))
+		}
+		return nil, nil
+	}
+	if err != nil {
+		if permanentSyncError(err) || errors.Is(err, errs.ErrUnauthorized) || errors.Is(err, errs.ErrForbidden) {
+			return nil, err
+		}
+		s.fail(project, "", err)
+		return nil, nil
+	}
+	state := metastore.SyncState{RemoteID: s.remID, RepositoryID: s.repo.ID, Project: project,
+		ETag: pg.ETag, LastModified: pg.LastModified, Serial: pg.Serial, Mirrored: s.req.Mirror || st.Mirrored && pg.NotModified, Config: s.config,
+		SyncedAt: s.m.now()}
+	if state.Serial == 0 {
+		state.Serial = l.Serial // the list's, when the page gives none
+	}
+	if pg.NotModified {
+		s.mu.Lock()
+		s.res.NotModified++
+		s.states = append(s.states, state)
+		s.mu.Unlock()
+		return nil, nil
+	}
+	sel, skipped := s.filter.Select(project, pg.Files, reqs)
+	cur, err := s.m.store.ProjectFiles(ctx, s.repo.ID, s.repo.Latest, project)
+	if err != nil {
+		return nil, err
+	}
+	held := make(map[string]*metastore.File, len(cur))
+	for i := range cur {
+		held[cur[i].Filename] = &cur[i]
+	}
+	var jobs []job
+	var changes []index.Change
+	// Yank state belongs to a release in pydepot and to a file upstream: a release is
+	// yanked when every one of its upstream files held here is, unyanked when none is,
+	// and left alone when the upstream is of two minds.
+	type release struct {
+		version              string
+		yanked, plain, drift int
+		reason               string
+	}
+	releases := map[string]*release{}
+	var order []string
+	upstream := make(map[string]bool, len(sel))
+	reread := false
+	for _, f := range sel {
+		upstream[f.Filename] = true
+		h := held[f.Filename]
+		if h == nil {
+			if rule, blocked, err := s.blocked(ctx, project, f.Filename); err != nil {
+				return nil, err
+			} else if blocked {
+				skipped = append(skipped, FileError{Project: project, Filename: f.Filename, Error: "blocked by the repository's rule " + strconv.Quote(rule)})
+				reread = true // once unblocked, the next sync must see the file again
+				continue
+			}
+			jobs = append(jobs, job{project, f})
+			continue
+		}
+		if !strings.EqualFold(h.SHA256, f.SHA256()) {
+			s.fail(project, f.Filename, fmt.Errorf("the upstream now has other bytes for %s (sha256 %s; stored: %s): %w", f.Filename, f.SHA256(), h.SHA256, errs.ErrConflict))
+			continue
+		}
+		r := releases[h.Version]
+		if r == nil {
+			r = &release{version: h.Version}
+			releases[h.Version] = r
+			order = append(order, h.Version)
+		}
+		if f.Yanked {
+			r.yanked++
+			if r.reason == "" {
+				r.reason = f.YankedReason
+			}
+		} else {
+			r.plain++
+		}
+		if h.Yanked != f.Yanked || (f.Yanked && h.YankReason != f.YankedReason) {
+			r.drift++
+		}
+	}
+	for _, v := range order {
+		r := releases[v]
+		switch {
+		case r.drift == 0:
+		case r.plain == 0:
+			reason := r.reason
+			changes = append(changes, index.Change{Kind: index.ChangeYank, Project: project, Version: r.version, Reason: &reason})
+		case r.yanked == 0:
+			changes = append(changes, index.Change{Kind: index.ChangeUnyank, Project: project, Version: r.version})
+		}
+	}
+	if s.req.Mirror {
+		for _, h := range cur {
+			if h.OriginRemote == s.remote.Name && !upstream[h.Filename] {
+				changes = append(changes, index.Change{Kind: index.ChangeRemove, Filename: h.Filename})
+			}
+		}
+	}
+	s.mu.Lock()
+	s.res.Skipped = append(s.res.Skipped, skipped...)
+	s.others = append(s.others, changes...)
+	if !reread {
+		s.states = append(s.states, state)
+	}
+	s.mu.Unlock()
+	return jobs, nil
+}
+
+// blocker is the index's blocklist check (index.Service.Blocked), found by assertion so
+// that a Service without blocklists still syncs.
+type blocker interface {
+	Blocked(ctx context.Context, repo, project, version, filename string) (rule string, blocked bool, err error)
+}
+
+// blocked reports whether the repository's blocklist refuses filename, by which rule:
+// such a file is skipped before any byte is fetched (Apply would refuse it anyway).
+func (s *syncer) blocked(ctx context.Context, project, filename string) (string, bool, error) {
+	b, ok := any(s.m.svc).(blocker)
+	if !ok {
+		return "", false, nil
+	}
+	d, err := filenames.Parse(filename)
+	if err != nil {
+		return "", false, nil
+	}
+	return b.Blocked(ctx, s.repo.Name, project, d.Version.String(), filename)
+}
