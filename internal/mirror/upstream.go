@@ -2,8 +2,6 @@ package mirror
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -65,50 +63,26 @@ func (o Options) backoff() time.Duration {
 	return 250 * time.Millisecond
 }
 
-// clientFor is the Mirror's client, or a copy of its transport with r's proxy, CA
-// bundle (trusted besides the system's) or TLS switch.
+// clientFor is a client for r: the transport of httpclient.NewWith with r's proxy, CA
+// bundle (trusted besides the system's) and TLS switch, and as many kept-alive
+// connections as the sync runs requests (a shared client keeps 4, and a sync of 8 at once
+// would open a new connection for every other request). The response timeout is the
+// Mirror's client's when it has one.
 func (m *Mirror) clientFor(r *Remote) (*http.Client, error) {
-	hc := httpclient.OrNew(m.opts.HTTPClient)
-	tr, ok := hc.Transport.(*http.Transport)
-	if !ok {
-		tr = httpclient.New(httpclient.DefaultResponseTimeout).Transport.(*http.Transport)
+	cfg := httpclient.Config{Proxy: r.Proxy, Insecure: r.Insecure, MaxIdleConnsPerHost: m.opts.Concurrency}
+	if r.CACert != "" {
+		cfg.CACertPEM = []byte(r.CACert)
 	}
-	if r.Proxy == "" && r.CACert == "" && !r.Insecure && tr.MaxIdleConnsPerHost >= m.opts.Concurrency {
-		return hc, nil
-	}
-	// A copy: the remote's own proxy and TLS, and as many kept-alive connections as the
-	// sync runs requests (the shared client keeps 4, and a sync of 8 at once would
-	// otherwise open a new connection for every other request).
-	tr = tr.Clone()
-	tr.MaxIdleConnsPerHost = max(tr.MaxIdleConnsPerHost, m.opts.Concurrency)
-	if r.Proxy != "" {
-		pu, err := url.Parse(r.Proxy)
-		if err != nil {
-			return nil, invalid("--proxy %q", redactURL(r.Proxy))
+	if hc := m.opts.HTTPClient; hc != nil {
+		if tr, ok := hc.Transport.(*http.Transport); ok {
+			cfg.ResponseTimeout = tr.ResponseHeaderTimeout
 		}
-		tr.Proxy = http.ProxyURL(pu)
 	}
-	if r.CACert != "" || r.Insecure {
-		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-		if tr.TLSClientConfig != nil {
-			cfg = tr.TLSClientConfig.Clone()
-		}
-		if r.CACert != "" {
-			pool, err := x509.SystemCertPool()
-			if err != nil || pool == nil {
-				pool = x509.NewCertPool()
-			}
-			if !pool.AppendCertsFromPEM([]byte(r.CACert)) {
-				return nil, invalid("remote %s: its CA bundle has no PEM certificate", r.Name)
-			}
-			cfg.RootCAs = pool
-		}
-		cfg.InsecureSkipVerify = r.Insecure //nolint:gosec // the remote's --insecure, asked for
-		tr.TLSClientConfig = cfg
+	hc, err := httpclient.NewWith(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("remote %s: %w", r.Name, err)
 	}
-	out := *hc
-	out.Transport = tr
-	return &out, nil
+	return hc, nil
 }
 
 // request builds a request of rawURL with the remote's credentials (sent only to its
