@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"sync/atomic"
 	"testing"
 
 	"github.com/pydepot/pydepot/internal/mirror"
@@ -41,5 +42,23 @@ func TestSyncTLS(t *testing.T) {
 		if tc.ok != (err == nil && res.Added == 1) {
 			t.Errorf("%s: %v, %+v", tc.name, err, res)
 		}
+	}
+}
+
+// TestSyncProxy: every request of a remote with --proxy goes through the proxy.
+func TestSyncProxy(t *testing.T) {
+	up := indextest.New(t, writeAll(t, dist{name: "alpha", version: "1.0"}), indextest.Options{})
+	var proxied atomic.Int64
+	proxy := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		proxied.Add(1)
+		r.Out.URL = r.In.URL // a forward proxy: the request names its absolute URL
+		r.Out.Host = r.In.URL.Host
+	}})
+	t.Cleanup(proxy.Close)
+	s := newSink(t, mirror.Options{})
+	s.remote(t, mirror.Remote{Name: "up", URL: up.SimpleURL, Includes: []string{"alpha"}, Proxy: proxy.URL})
+	res := s.sync(t, mirror.SyncRequest{Remote: "up"})
+	if res.Added != 1 || proxied.Load() != up.Requests.Load() || proxied.Load() == 0 {
+		t.Errorf("%+v: %d requests through the proxy, %d at the upstream", res, proxied.Load(), up.Requests.Load())
 	}
 }
