@@ -201,6 +201,7 @@ func newRemoteCmd(env Env) *cobra.Command {
 		},
 	}
 	uf.register(update)
+	update.Flags().Lookup("policy").DefValue = "" // update changes only what is given
 	cmd.AddCommand(create, update,
 		&cobra.Command{
 			Use:   "list",
