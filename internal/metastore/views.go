@@ -33,12 +33,13 @@ const MaxBlockRules = 10_000
 
 // ViewReader reads what merged views, blocklists and pull-through need.
 type ViewReader interface {
-	// ProjectKnown reports whether any version of the repository up to version held
-	// files of project (normalized): a name the repository has claimed, even when that
-	// version holds none of its files any more.
-	ProjectKnown(ctx context.Context, repoID int64, version int, project string) (bool, error)
-	// KnownProjects lists (sorted) every project that ProjectKnown reports for version.
-	KnownProjects(ctx context.Context, repoID int64, version int) ([]string, error)
+	// ProjectSerial returns the last serial of project (normalized) in the repository up
+	// to version, 0 when no version up to it ever held its files. A project with a serial
+	// is a name the repository has claimed, even when version holds none of its files.
+	ProjectSerial(ctx context.Context, repoID int64, version int, project string) (int64, error)
+	// KnownProjects lists (sorted by name) every project with a serial up to version,
+	// with only Name and Serial set.
+	KnownProjects(ctx context.Context, repoID int64, version int) ([]ProjectSummary, error)
 	// BlockRules lists the repository's blocklist, sorted by rule.
 	BlockRules(ctx context.Context, repoID int64) ([]BlockRule, error)
 }

@@ -63,7 +63,7 @@ func testDistributionSources(t *testing.T, s metastore.Store) {
 	}
 }
 
-// testProjectKnown: a project stays known to a repository after its files are removed,
+// testProjectKnown: a project keeps its serial (stays known) to a repository after its files are removed,
 // from the version that first held it on, and not before; KnownProjects lists it.
 func testProjectKnown(t *testing.T, s metastore.Store) {
 	ctx := context.Background()
@@ -80,12 +80,17 @@ func testProjectKnown(t *testing.T, s metastore.Store) {
 		name string
 		want bool
 	}{{0, "foo", false}, {v1, "foo", true}, {v2, "foo", true}, {v2, "bar", false}, {v2, "fo", false}} {
-		if got, err := s.ProjectKnown(ctx, r.ID, c.v, c.name); err != nil || got != c.want {
-			t.Errorf("ProjectKnown(v%d, %s) = %v, %v; want %v", c.v, c.name, got, err, c.want)
+		if got, err := s.ProjectSerial(ctx, r.ID, c.v, c.name); err != nil || (got > 0) != c.want {
+			t.Errorf("ProjectSerial(v%d, %s) = %v, %v; want known %v", c.v, c.name, got, err, c.want)
 		}
 	}
-	if got, err := s.KnownProjects(ctx, r.ID, v2); err != nil || !slices.Equal(got, []string{"foo"}) {
-		t.Errorf("KnownProjects = %v, %v", got, err)
+	s1, _ := s.ProjectSerial(ctx, r.ID, v1, "foo")
+	s2, _ := s.ProjectSerial(ctx, r.ID, v2, "foo")
+	if s2 <= s1 {
+		t.Errorf("removing the files did not raise the serial: %d then %d", s1, s2)
+	}
+	if got, err := s.KnownProjects(ctx, r.ID, v2); err != nil || len(got) != 1 || got[0].Name != "foo" || got[0].Serial != s2 {
+		t.Errorf("KnownProjects = %+v, %v", got, err)
 	}
 	if got, _ := s.KnownProjects(ctx, r.ID, 0); len(got) != 0 {
 		t.Errorf("KnownProjects(v0) = %v", got)

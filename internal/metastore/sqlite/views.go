@@ -87,33 +87,31 @@ func (q queries) saveSources(ctx context.Context, d *metastore.Distribution) err
 	return nil
 }
 
-// ProjectKnown implements metastore.ViewReader: a serial of the project in a version up
+// ProjectSerial implements metastore.ViewReader: a serial of the project in a version up
 // to version means some version held (or dropped) its files.
-func (q queries) ProjectKnown(ctx context.Context, repoID int64, version int, project string) (bool, error) {
-	var one int
-	err := q.q.QueryRowContext(ctx, `SELECT 1 FROM serials s JOIN projects p ON p.id = s.project_id
-		WHERE p.name = ? AND s.repository_id = ? AND s.version <= ? LIMIT 1`, project, repoID, version).Scan(&one)
-	if err == sql.ErrNoRows {
-		return false, nil
-	}
-	return err == nil, err
+func (q queries) ProjectSerial(ctx context.Context, repoID int64, version int, project string) (int64, error) {
+	var serial sql.NullInt64
+	err := q.q.QueryRowContext(ctx, `SELECT MAX(s.serial) FROM serials s JOIN projects p ON p.id = s.project_id
+		WHERE p.name = ? AND s.repository_id = ? AND s.version <= ?`, project, repoID, version).Scan(&serial)
+	return serial.Int64, err
 }
 
 // KnownProjects implements metastore.ViewReader.
-func (q queries) KnownProjects(ctx context.Context, repoID int64, version int) ([]string, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT p.name FROM (SELECT DISTINCT project_id FROM serials WHERE repository_id = ? AND version <= ?) s
+func (q queries) KnownProjects(ctx context.Context, repoID int64, version int) ([]metastore.ProjectSummary, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT p.name, s.serial FROM
+		(SELECT project_id, MAX(serial) AS serial FROM serials WHERE repository_id = ? AND version <= ? GROUP BY project_id) s
 		JOIN projects p ON p.id = s.project_id ORDER BY p.name`, repoID, version)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []string
+	var out []metastore.ProjectSummary
 	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
+		var p metastore.ProjectSummary
+		if err := rows.Scan(&p.Name, &p.Serial); err != nil {
 			return nil, err
 		}
-		out = append(out, n)
+		out = append(out, p)
 	}
 	return out, rows.Err()
 }
