@@ -47,6 +47,9 @@ func fileOut(f *metastore.File) File {
 
 // Projects implements API.
 func (s *Service) Projects(ctx context.Context, d *Distribution) ([]ProjectSummary, int64, error) {
+	if d != nil && d.Sources != nil {
+		return s.mergedProjects(ctx, d)
+	}
 	repoID, n, err := s.view(ctx, d)
 	if err != nil {
 		return nil, 0, err
@@ -65,11 +68,14 @@ func (s *Service) Projects(ctx context.Context, d *Distribution) ([]ProjectSumma
 // Project implements API. name is normalized first, so callers may pass any spelling.
 // Its display name and status are those of the version served.
 func (s *Service) Project(ctx context.Context, d *Distribution, name string) (*Project, error) {
+	norm := names.Normalize(name)
+	if d != nil && d.Sources != nil {
+		return s.mergedProject(ctx, d, norm)
+	}
 	repoID, n, err := s.view(ctx, d)
 	if err != nil {
 		return nil, err
 	}
-	norm := names.Normalize(name)
 	p, err := s.store.Project(ctx, repoID, n, norm)
 	if err != nil {
 		return nil, err
@@ -131,16 +137,24 @@ func sortFiles(fs []File) {
 
 // File implements API.
 func (s *Service) File(ctx context.Context, d *Distribution, filename string) (*File, error) {
-	repoID, n, err := s.view(ctx, d)
-	if err != nil {
-		return nil, err
-	}
-	f, err := s.store.FileAt(ctx, repoID, n, filename)
+	f, err := s.fileRow(ctx, d, filename)
 	if err != nil {
 		return nil, err
 	}
 	out := fileOut(f)
 	return &out, nil
+}
+
+// fileRow finds the row of a file the version (or merged view) d serves holds.
+func (s *Service) fileRow(ctx context.Context, d *Distribution, filename string) (*metastore.File, error) {
+	if d != nil && d.Sources != nil {
+		return s.mergedFileRow(ctx, d, filename)
+	}
+	repoID, n, err := s.view(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.FileAt(ctx, repoID, n, filename)
 }
 
 // OpenedFile is a distribution file, or its core metadata file, opened for serving.
@@ -211,7 +225,17 @@ const maxImportDepth = 8
 // records wins (walt.client.cli matches walt.client, provided by walt-client only,
 // before walt, which all four WalT projects provide).
 func (s *Service) ImportMatch(ctx context.Context, d *Distribution, module string) (string, []string, error) {
-	repoID, n, err := s.view(ctx, d)
+	var (
+		repoID int64
+		n      int
+		srcs   []viewSource
+		err    error
+	)
+	if d != nil && d.Sources != nil {
+		srcs, err = s.resolve(ctx, d)
+	} else {
+		repoID, n, err = s.view(ctx, d)
+	}
 	if err != nil {
 		return "", nil, err
 	}
@@ -225,7 +249,12 @@ func (s *Service) ImportMatch(ctx context.Context, d *Distribution, module strin
 	}
 	for i := len(parts); i > 0; i-- {
 		name := strings.Join(parts[:i], ".")
-		projects, err := s.store.ImportProviders(ctx, repoID, n, []string{name})
+		var projects []string
+		if srcs != nil {
+			projects, err = s.mergedImportProviders(ctx, d, srcs, name)
+		} else {
+			projects, err = s.store.ImportProviders(ctx, repoID, n, []string{name})
+		}
 		if err != nil {
 			return "", nil, err
 		}
