@@ -401,6 +401,24 @@ func (s *server) updateDistribution(w http.ResponseWriter, r *http.Request) erro
 	if in.Public != nil {
 		next.Public = *in.Public
 	}
+	switch {
+	case in.Sources != nil:
+		next.Sources = indexSources(*in.Sources)
+		if len(next.Sources) == 0 {
+			next.Sources, next.AllowShadow = []index.Source{}, nil
+		}
+		if in.Repository == nil {
+			next.Repository = ""
+		}
+	case in.Repository != nil || in.Pinned != nil || in.Unpin:
+		next.Sources = nil // the index keeps the others, with the new first
+	}
+	if in.AllowShadow != nil {
+		next.AllowShadow = *in.AllowShadow
+		if next.AllowShadow == nil {
+			next.AllowShadow = []string{}
+		}
+	}
 	d, err := s.api.UpdateDistributionAs(r.Context(), t, base, next)
 	if err != nil {
 		return err

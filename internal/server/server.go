@@ -185,6 +185,11 @@ type distRequest struct {
 	d       index.Distribution
 	version int    // the repository version the distribution serves now
 	prefix  string // URL path prefix of the distribution: "" or "/team/dev"
+	// stamp names what the version serves for the page cache: the repository, or for a
+	// merged view every source at its version (see mergedRequest); sources are those
+	// sources pinned at them.
+	stamp   string
+	sources []index.Source
 }
 
 func distOf(r *http.Request) *distRequest { return r.Context().Value(distKey{}).(*distRequest) }
@@ -219,10 +224,13 @@ func (s *server) routeDistribution(w http.ResponseWriter, r *http.Request) error
 			return fmt.Errorf("no distribution serves %s: %w", p, errs.ErrNotFound)
 		}
 	}
-	dr := &distRequest{d: d, prefix: prefix}
+	dr := &distRequest{d: d, prefix: prefix, stamp: d.Repository}
 	dr.version = sn.latest[d.Repository]
 	if d.Pinned != nil {
 		dr.version = *d.Pinned
+	}
+	if d.Sources != nil {
+		mergedRequest(dr, sn)
 	}
 	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && !d.Public {
 		if err := s.authorize(r, index.ActionRead, d.Repository); err != nil {

@@ -1,0 +1,29 @@
+package server
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/pydepot/pydepot/internal/index"
+)
+
+// mergedRequest pins every source of a merged view at the version the snapshot gives it,
+// and names that combination as the page cache's stamp: a page rendered for it is valid
+// while no source moves.
+func mergedRequest(dr *distRequest, sn *snapshot) {
+	var b strings.Builder
+	dr.sources = make([]index.Source, len(dr.d.Sources))
+	for i, src := range dr.d.Sources {
+		v := sn.latest[src.Repository]
+		if src.Pinned != nil {
+			v = *src.Pinned
+		}
+		src.Pinned = &v
+		dr.sources[i] = src
+		b.WriteString(src.Repository)
+		b.WriteByte('@')
+		b.WriteString(strconv.Itoa(v))
+		b.WriteByte(' ')
+	}
+	dr.stamp = b.String()
+}
