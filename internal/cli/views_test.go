@@ -29,3 +29,27 @@ func TestDistributionSources(t *testing.T) {
 		t.Errorf("twice: %d %s", code, errb)
 	}
 }
+
+// TestRepoBlock: repo block, blocks, unblock, and an upload refused with the rule named.
+func TestRepoBlock(t *testing.T) {
+	url := startServer(t)
+	out := mustRun(t, url, "repo", "block", "main", "Wheel==0.38.4")
+	if !strings.Contains(out, "blocks wheel==0.38.4") {
+		t.Fatalf("block: %s", out)
+	}
+	mustRun(t, url, "repo", "block", "main", "setuptools")
+	out = mustRun(t, url, "repo", "blocks", "main")
+	if !strings.Contains(out, "setuptools") || !strings.Contains(out, "wheel==0.38.4") {
+		t.Errorf("blocks: %s", out)
+	}
+	whl := systemWheel(t, "setuptools-66.1.1-py3-none-any.whl")
+	code, _, errb := cliRun(t, url, testAdmin, "upload", whl)
+	if code == 0 || !strings.Contains(errb, `rule "setuptools"`) || !strings.Contains(errb, "403") {
+		t.Errorf("blocked upload: exit %d: %s", code, errb)
+	}
+	mustRun(t, url, "repo", "unblock", "main", "setuptools")
+	mustRun(t, url, "upload", whl)
+	if code, _, errb := cliRun(t, url, testAdmin, "repo", "block", "main", "not/a rule"); code == 0 || !strings.Contains(errb, "not/a rule") {
+		t.Errorf("bad rule: exit %d: %s", code, errb)
+	}
+}

@@ -27,6 +27,18 @@ type API interface {
 	Admin
 	Access
 	Lifecycle
+	Blocklist
+}
+
+// Blocklist keeps each repository's blocklist, which Apply enforces on every add.
+type Blocklist interface {
+	// Block adds a rule (see ParseBlockRule; ErrInvalid naming the problem, ErrConflict
+	// when present); Unblock removes one (ErrNotFound when absent).
+	Block(ctx context.Context, repo, rule string) (*BlockRule, error)
+	Unblock(ctx context.Context, repo, rule string) error
+	BlockRules(ctx context.Context, repo string) ([]BlockRule, error)
+	// Blocked reports the rule of repo's blocklist that refuses a file, if any.
+	Blocked(ctx context.Context, repo, project, version, filename string) (rule string, blocked bool, err error)
 }
 
 // Reader reads repositories, distributions and what a distribution serves.

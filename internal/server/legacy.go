@@ -247,6 +247,11 @@ func (s *server) legacyUpload(w http.ResponseWriter, r *http.Request) error {
 			}
 			return &httpError{status: http.StatusBadRequest, msg: err.Error(), reason: msg}
 		}
+		if errors.Is(err, index.ErrBlocked) {
+			// twine prints the status line only: let it name the rule.
+			msg := strings.TrimSuffix(err.Error(), ": "+errs.ErrForbidden.Error())
+			return &httpError{status: http.StatusForbidden, msg: msg, reason: msg}
+		}
 		return err
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -142,3 +142,36 @@ func TestMergedViewShadowHTTP(t *testing.T) {
 		t.Errorf("plain hosted distribution lists the mirror: %s", body)
 	}
 }
+
+// TestBlocklistUpload: a blocked upload over the legacy API is 403, its status line and
+// body naming the rule (twine prints the status line), and nothing is added.
+func TestBlocklistUpload(t *testing.T) {
+	e := newEnv(t, Config{})
+	resp := e.request("POST", "/api/repositories/main/blocklist", strings.NewReader(`{"rule":"Evil_Pkg==1.0"}`), adminAuth)
+	if body := readBody(t, resp); resp.StatusCode != 201 || !strings.Contains(body, `"evil-pkg==1.0"`) {
+		t.Fatalf("block: %d %s", resp.StatusCode, body)
+	}
+	before := e.state("main")
+	b, ct := form{filename: wheelName("evil-pkg", "1.0"), content: makeWheel(t, "evil-pkg", "1.0", wheelOpts{})}.body()
+	resp = e.request("POST", "/legacy/", b, "Content-Type: "+ct, basic(adminSecret))
+	body := readBody(t, resp)
+	if resp.StatusCode != 403 || !strings.Contains(resp.Status, `rule "evil-pkg==1.0"`) || !strings.Contains(body, `rule "evil-pkg==1.0"`) {
+		t.Errorf("blocked upload: %s %s", resp.Status, body)
+	}
+	if after := e.state("main"); after.String() != before.String() {
+		t.Errorf("a blocked upload changed the repository: %s -> %s", before, after)
+	}
+	if code, _ := e.upload("/legacy/", adminSecret, form{filename: wheelName("evil-pkg", "1.1"), content: makeWheel(t, "evil-pkg", "1.1", wheelOpts{})}); code != 200 {
+		t.Errorf("another release: %d", code)
+	}
+	reader, _, _ := e.svc.CreateToken(t.Context(), "reader", index.ScopeRead, "main")
+	if resp := e.request("POST", "/api/repositories/main/blocklist", strings.NewReader(`{"rule":"x"}`), "Authorization: Bearer "+reader); resp.StatusCode != 403 {
+		t.Errorf("a read token adds a rule: %d", resp.StatusCode)
+	}
+	if status, body, _ := e.get("/api/repositories/main/blocklist", "Authorization: Bearer "+reader); status != 200 || !strings.Contains(body, "evil-pkg==1.0") {
+		t.Errorf("list: %d %s", status, body)
+	}
+	if resp := e.request("DELETE", "/api/repositories/main/blocklist?rule=evil-pkg%3D%3D1.0.0", nil, adminAuth); resp.StatusCode != 204 {
+		t.Errorf("unblock in another spelling: %d %s", resp.StatusCode, readBody(t, resp))
+	}
+}

@@ -194,3 +194,10 @@ const (
 	UploadExistedHeader     = "X-Pydepot-Upload-Existed"     // "true" or "false"
 	RepositoryVersionHeader = "X-Pydepot-Repository-Version" // the version made; absent when none
 )
+
+// BlockRule is one rule of a repository's blocklist; POST .../blocklist takes {"rule"}.
+type BlockRule struct {
+	Repository string    `json:"repository,omitempty"`
+	Rule       string    `json:"rule"`
+	CreatedAt  time.Time `json:"created_at,omitzero"`
+}
