@@ -172,17 +172,24 @@ type OpenedFile struct {
 // OpenFile implements API: the one way a file is served, by distribution and filename.
 // name is a filename of the version d serves, or that filename with ".metadata" for its
 // core metadata file. A file known but not stored (Presence remote, recorded by a sync)
-// is where on-demand fetching will hook in; until then it is ErrNotFound. With redirect
-// > 0 and a blob store that gives direct URLs, the file is not opened: URL is set, valid
-// for redirect.
+// is fetched from its remote through the RemoteFetcher (fetch.go), kept or not as the
+// remote's policy says; without a fetcher it is ErrNotFound. With redirect > 0 and a
+// blob store that gives direct URLs, a stored file is not opened: URL is set, valid for
+// redirect.
 func (s *Service) OpenFile(ctx context.Context, d *Distribution, name string, redirect time.Duration) (*OpenedFile, error) {
 	filename, wantMeta := strings.CutSuffix(name, ".metadata")
-	f, err := s.File(ctx, d, filename)
+	row, err := s.fileRow(ctx, d, filename)
 	if err != nil {
 		return nil, err
 	}
-	if f.Presence == metastore.PresenceRemote {
-		return nil, fmt.Errorf("file %s is known from %s but not downloaded yet: %w", filename, f.OriginRemote, errs.ErrNotFound)
+	fo := fileOut(row)
+	f := &fo
+	if f.Presence == metastore.PresenceRemote && !wantMeta {
+		body, err := s.openRemote(ctx, row)
+		if err != nil {
+			return nil, err
+		}
+		return &OpenedFile{File: f, SHA256: f.SHA256, Size: f.Size, Body: body}, nil
 	}
 	sha := f.SHA256
 	if wantMeta {
