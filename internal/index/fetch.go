@@ -55,7 +55,7 @@ type fetched struct {
 // that is never kept.
 func (s *Service) openRemote(ctx context.Context, row *metastore.File) (Blob, error) {
 	if s.fetcher == nil {
-		return nil, fmt.Errorf("file %s is known from remote %s but not downloaded, and this server fetches no files on demand: %w",
+		return nil, fmt.Errorf("file %s is known from remote %s but not downloaded yet, and this server fetches no files on demand: %w",
 			row.Filename, row.OriginRemote, errs.ErrNotFound)
 	}
 	key := row.OriginRemote + "\x00" + row.SHA256
