@@ -28,6 +28,11 @@ type Service struct {
 	fetches    singleflight.Group
 	fetchSlots chan struct{}
 	streams    sync.Map // key -> *sharedTemp streamed a moment ago
+
+	// Pull-through (pull.go).
+	refresher ProjectRefresher
+	refreshes singleflight.Group
+	pulls     pulls
 }
 
 var _ API = (*Service)(nil)

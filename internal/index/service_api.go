@@ -28,6 +28,16 @@ type API interface {
 	Access
 	Lifecycle
 	Blocklist
+	Puller
+}
+
+// Puller keeps the pull-through sources of a distribution fresh.
+type Puller interface {
+	// Freshen refreshes project from the remotes of d's pull-through sources that would
+	// serve it, when their TTL has passed, and reports whether a refresh ran (a source's
+	// repository may then have a new version: read the distribution's state again). An
+	// error wraps ErrUpstream when the upstream failed and nothing is known to serve.
+	Freshen(ctx context.Context, d *Distribution, project string) (refreshed bool, err error)
 }
 
 // Blocklist keeps each repository's blocklist, which Apply enforces on every add.

@@ -190,6 +190,7 @@ type distRequest struct {
 	// sources pinned at them.
 	stamp   string
 	sources []index.Source
+	pull    bool // a source pulls through from a remote (views.go)
 }
 
 func distOf(r *http.Request) *distRequest { return r.Context().Value(distKey{}).(*distRequest) }

@@ -89,6 +89,9 @@ func (s *server) simpleProject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.freshen(r, dr, norm); err != nil {
+		return err
+	}
 	key := pageKey{base: dr.d.BasePath, project: norm, json: o.json}
 	p, err := s.pages.get(key, dr.stamp, dr.version, func() (*page, error) {
 		proj, err := s.api.Project(r.Context(), dr.served(), norm)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -20,10 +21,27 @@ func mergedRequest(dr *distRequest, sn *snapshot) {
 		}
 		src.Pinned = &v
 		dr.sources[i] = src
+		dr.pull = dr.pull || src.PullThrough != ""
 		b.WriteString(src.Repository)
 		b.WriteByte('@')
 		b.WriteString(strconv.Itoa(v))
 		b.WriteByte(' ')
 	}
 	dr.stamp = b.String()
+}
+
+// freshen refreshes a pull-through distribution's project from its upstream when its TTL
+// has passed, before the page is read, and pins the request at the versions that made.
+func (s *server) freshen(r *http.Request, dr *distRequest, project string) error {
+	if !dr.pull {
+		return nil
+	}
+	refreshed, err := s.api.Freshen(r.Context(), &dr.d, project)
+	if refreshed {
+		s.changed()
+		if sn, serr := s.snapshot(r.Context()); serr == nil {
+			mergedRequest(dr, sn)
+		}
+	}
+	return err
 }
