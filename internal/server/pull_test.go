@@ -199,4 +199,3 @@ func TestPullThrough(t *testing.T) {
 		t.Errorf("upstream down, unknown project: %d %s", status, body)
 	}
 }
-
