@@ -185,12 +185,7 @@ type distRequest struct {
 	d       index.Distribution
 	version int    // the repository version the distribution serves now
 	prefix  string // URL path prefix of the distribution: "" or "/team/dev"
-	// stamp names what the version serves for the page cache: the repository, or for a
-	// merged view every source at its version (see mergedRequest); sources are those
-	// sources pinned at them.
-	stamp   string
-	sources []index.Source
-	pull    bool // a source pulls through from a remote (views.go)
+	merged  *mergedView // nil unless d has sources (views.go)
 }
 
 func distOf(r *http.Request) *distRequest { return r.Context().Value(distKey{}).(*distRequest) }
@@ -225,7 +220,7 @@ func (s *server) routeDistribution(w http.ResponseWriter, r *http.Request) error
 			return fmt.Errorf("no distribution serves %s: %w", p, errs.ErrNotFound)
 		}
 	}
-	dr := &distRequest{d: d, prefix: prefix, stamp: d.Repository}
+	dr := &distRequest{d: d, prefix: prefix}
 	dr.version = sn.latest[d.Repository]
 	if d.Pinned != nil {
 		dr.version = *d.Pinned
