@@ -183,8 +183,8 @@ type distKey struct{}
 // distRequest is what routeDistribution found.
 type distRequest struct {
 	d       index.Distribution
-	version int    // the repository version the distribution serves now
-	prefix  string // URL path prefix of the distribution: "" or "/team/dev"
+	version int         // the repository version the distribution serves now
+	prefix  string      // URL path prefix of the distribution: "" or "/team/dev"
 	merged  *mergedView // nil unless d has sources (views.go)
 }
 
