@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/pydepot/pydepot/internal/index"
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 func (e *testEnv) uploadTo(repo, filename string, data []byte) *index.File {
@@ -102,6 +103,19 @@ func TestMergedViewGuardHTTP(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(target, "acme_utils-1.0.dist-info")); err != nil {
 		got, _ := filepath.Glob(filepath.Join(target, "*.dist-info"))
 		t.Fatalf("pip installed %v, want acme_utils 1.0\n%s", got, out)
+	}
+	// And uv.
+	target = t.TempDir()
+	cmd = exec.Command(testdist.Tool(t, "uv"), "pip", "install", "--no-deps", "--no-config", "--python", py,
+		"--index-url", e.srv.URL+"/team/simple/", "--target", target, "acme-utils")
+	cmd.Env = append(os.Environ(), "UV_CACHE_DIR="+t.TempDir(), "UV_NO_CONFIG=1")
+	out, err = cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("uv pip install: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(target, "acme_utils-1.0.dist-info")); err != nil {
+		got, _ := filepath.Glob(filepath.Join(target, "*.dist-info"))
+		t.Fatalf("uv installed %v, want acme_utils 1.0\n%s", got, out)
 	}
 }
 
