@@ -53,3 +53,23 @@ func TestRepoBlock(t *testing.T) {
 		t.Errorf("bad rule: exit %d: %s", code, errb)
 	}
 }
+
+// TestDistributionPullThrough: --pull-through makes the last source, in a repository
+// named after the remote (created), or --pull-repository.
+func TestDistributionPullThrough(t *testing.T) {
+	url := startServer(t)
+	out := mustRun(t, url, "distribution", "create", "proxy", "--pull-through", "up", "--ttl", "5m")
+	if !strings.Contains(out, "merges up (pull-through from remote up, ttl 5m0s)") {
+		t.Fatalf("create: %s", out)
+	}
+	if out := mustRun(t, url, "repo", "list"); !strings.Contains(out, "up ") {
+		t.Errorf("the pull-through repository was not made: %s", out)
+	}
+	out = mustRun(t, url, "distribution", "create", "team", "--source", "main", "--pull-through", "up", "--pull-repository", "cache")
+	if !strings.Contains(out, "merges main, then cache (pull-through from remote up, ttl 10m0s)") {
+		t.Errorf("create with sources: %s", out)
+	}
+	if code, _, errb := cliRun(t, url, testAdmin, "distribution", "create", "bad", "--ttl", "5m"); code == 0 || !strings.Contains(errb, "--pull-through") {
+		t.Errorf("--ttl alone: %d %s", code, errb)
+	}
+}
