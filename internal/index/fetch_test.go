@@ -81,14 +81,27 @@ func newOnDemandEnv(t *testing.T, keep bool) *onDemandEnv {
 	}
 	e.down.SetRemoteFetcher(&simpleFetcher{c: c, dir: e.dir, keep: keep})
 	url := e.up.URL + "/files/" + e.file.SHA256 + "/" + fn
-	if _, err := e.down.Apply(ctx, "main", "", []index.Change{{Kind: index.ChangeAdd, File: index.RemotePreparedForTest(*e.file, "upstream", url)}}); err != nil {
-		t.Fatal(err)
-	}
+	e.addRemote(t, e.file.Filename, e.file.SHA256, url)
 	e.d = mainDist(t, e.down)
 	if ok, _ := e.down.Blobs().Exists(ctx, e.file.SHA256); ok {
 		t.Fatal("the bytes are stored before any request")
 	}
 	return e
+}
+
+// addRemote records filename (digest sha, the real file's size) in main as a sync does
+// for an on_demand remote: its metadata file stored, its bytes not.
+func (e *onDemandEnv) addRemote(t *testing.T, filename, sha, url string) {
+	t.Helper()
+	ctx := context.Background()
+	p, err := e.down.PrepareRemote(ctx, "main", index.SyncedFile{Filename: filename, SHA256: sha, Size: int64(len(e.bytes)),
+		Remote: "upstream", UpstreamURL: url, UpstreamHashes: "sha256=" + sha}, zipMember(t, e.bytes, ".dist-info/METADATA"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.down.Apply(ctx, "main", "", []index.Change{{Kind: index.ChangeAdd, File: p}}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // getAll opens the file from n goroutines at once and checks every body.
@@ -136,6 +149,12 @@ func (e *onDemandEnv) presence(t *testing.T) string {
 func TestOnDemand(t *testing.T) {
 	e := newOnDemandEnv(t, true)
 	latest, _ := e.down.Repository(context.Background(), "main")
+	// The metadata file (PEP 658) the sync stored is served without fetching the file.
+	of, err := e.down.OpenFile(context.Background(), e.d, e.file.Filename+".metadata", 0)
+	if err != nil || e.hits.Load() != 0 {
+		t.Fatalf("metadata of a remote file: %v, %d downloads", err, e.hits.Load())
+	}
+	of.Body.Close()
 	e.getAll(t, 24)
 	if n := e.hits.Load(); n != 1 {
 		t.Errorf("24 concurrent first requests made %d upstream downloads, want 1", n)
@@ -193,10 +212,7 @@ func TestOnDemandBadBytes(t *testing.T) {
 	bad := *e.file
 	bad.Filename = "fetched_pkg-1.0-py2-none-any.whl"
 	bad.SHA256 = strings.Repeat("ab", 32)
-	url := e.up.URL + "/files/" + e.file.SHA256 + "/" + e.file.Filename
-	if _, err := e.down.Apply(ctx, "main", "", []index.Change{{Kind: index.ChangeAdd, File: index.RemotePreparedForTest(bad, "upstream", url)}}); err != nil {
-		t.Fatal(err)
-	}
+	e.addRemote(t, bad.Filename, bad.SHA256, e.up.URL+"/files/"+e.file.SHA256+"/"+e.file.Filename)
 	d := mainDist(t, e.down)
 	if _, err := e.down.OpenFile(ctx, d, bad.Filename, 0); !errors.Is(err, errs.ErrInvalid) {
 		t.Errorf("wrong bytes: %v", err)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/errs"
-	"github.com/pydepot/pydepot/internal/filenames"
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/metastore"
 	"github.com/pydepot/pydepot/internal/simpleindex"
@@ -49,39 +48,26 @@ func (p *pullRefresher) RefreshProject(ctx context.Context, repo, remote, projec
 	if err != nil {
 		return err
 	}
-	// Rows without bytes, written as a sync writes them (the mirror goes through Apply
-	// with its PrepareRemote, which is not on this branch yet).
-	return p.svc.Store().InTx(ctx, func(tx metastore.Tx) error {
-		r, err := tx.Repository(ctx, repo)
+	// Rows without bytes, as a sync of an on_demand remote records them (the mirror does
+	// this with its filters and retries).
+	var changes []index.Change
+	for _, f := range page.Files {
+		meta, err := c.Metadata(ctx, f)
 		if err != nil {
 			return err
 		}
-		n := 0
-		for _, f := range page.Files {
-			if _, err := tx.FileByFilename(ctx, r.ID, f.Filename); err == nil {
-				continue
-			}
-			dist, err := filenames.Parse(f.Filename)
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				if n, err = tx.BeginVersion(ctx, r.ID, "pull "+project, time.Now()); err != nil {
-					return err
-				}
-			}
-			row := &metastore.File{RepositoryID: r.ID, Filename: f.Filename, Project: dist.Project(), ProjectName: dist.Name,
-				Version: dist.Version.String(), Kind: string(dist.Kind), SHA256: f.SHA256(), Size: f.Size, UploadTime: time.Now(),
-				Origin: metastore.OriginSync, OriginRemote: remote, UpstreamURL: f.URL, Presence: metastore.PresenceRemote}
-			if _, err := tx.AddFile(ctx, row, n); err != nil {
-				return err
-			}
+		prep, err := p.svc.PrepareRemote(ctx, repo, index.SyncedFile{Filename: f.Filename, SHA256: f.SHA256(), Size: f.Size,
+			UploadTime: f.UploadTime, Remote: remote, UpstreamURL: f.URL, UpstreamHashes: "sha256=" + f.SHA256()}, meta)
+		if errors.Is(err, index.ErrFilenameReused) {
+			continue
 		}
-		if n == 0 {
-			return nil
+		if err != nil {
+			return err
 		}
-		return tx.FinishVersion(ctx, r.ID, n, time.Now())
-	})
+		changes = append(changes, index.Change{Kind: index.ChangeAdd, File: prep})
+	}
+	_, err = p.svc.Apply(ctx, repo, "pull "+project, changes)
+	return err
 }
 
 // simpleFetcher fetches a remote row's bytes with simpleindex (on_demand: kept).
