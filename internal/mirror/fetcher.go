@@ -80,6 +80,13 @@ type dialed struct {
 	at time.Time
 }
 
+// CheckRemote implements index.RemoteChecker: ErrNotFound when there is no such remote,
+// so that a pull-through distribution naming none is refused when it is made.
+func (m *Mirror) CheckRemote(ctx context.Context, name string) error {
+	_, err := m.Remote(ctx, name)
+	return err
+}
+
 // RefreshProject implements index.ProjectRefresher (pull-through): SyncProject, its
 // result logged. Files that fail are skipped (and logged); a page that could not be read
 // is the error (the index then serves the last page it has, or answers 502 when it has
