@@ -29,6 +29,7 @@ func (sf *sourceFlags) register(cmd *cobra.Command, env Env) {
 	fl.DurationVar(&sf.ttl, "ttl", 0, "refresh a pulled project page after this long (default 10m)")
 	_ = cmd.RegisterFlagCompletionFunc("source", completeFrom(env, repositoryNames))
 	_ = cmd.RegisterFlagCompletionFunc("pull-repository", completeFrom(env, repositoryNames))
+	_ = cmd.RegisterFlagCompletionFunc("pull-through", completeFrom(env, remoteNames))
 }
 
 // changed reports whether any source flag was given.

@@ -58,6 +58,10 @@ func TestRepoBlock(t *testing.T) {
 // named after the remote (created), or --pull-repository.
 func TestDistributionPullThrough(t *testing.T) {
 	url := startServer(t)
+	if code, _, errb := cliRun(t, url, testAdmin, "distribution", "create", "proxy", "--pull-through", "up"); code == 0 || !strings.Contains(errb, `remote "up"`) {
+		t.Errorf("a missing remote: %d %s", code, errb)
+	}
+	mustRun(t, url, "remote", "create", "up", "--url", "http://127.0.0.1:9/simple/")
 	out := mustRun(t, url, "distribution", "create", "proxy", "--pull-through", "up", "--ttl", "5m")
 	if !strings.Contains(out, "merges up (pull-through from remote up, ttl 5m0s)") {
 		t.Fatalf("create: %s", out)

@@ -31,6 +31,13 @@ type ProjectRefresher interface {
 	RefreshProject(ctx context.Context, repo, remote, project string) error
 }
 
+// RemoteChecker is an optional capability of a ProjectRefresher, found by type
+// assertion: CheckRemote returns an error wrapping errs.ErrNotFound when there is no
+// remote of that name, so that a pull-through source naming none is refused when made.
+type RemoteChecker interface {
+	CheckRemote(ctx context.Context, name string) error
+}
+
 // SetProjectRefresher makes pull-through sources work. Call it before serving; without
 // one a pull-through source serves only what its repository holds.
 func (s *Service) SetProjectRefresher(r ProjectRefresher) { s.refresher = r }

@@ -124,6 +124,11 @@ func (s *Service) checkSources(ctx context.Context, tx metastore.Tx, by *Token, 
 			if src.Pinned != nil {
 				return nil, nil, fmt.Errorf("pull-through source %s cannot be pinned: it changes as projects are pulled: %w", src.Repository, errs.ErrInvalid)
 			}
+			if rc, ok := s.refresher.(RemoteChecker); ok {
+				if err := rc.CheckRemote(ctx, src.PullThrough); err != nil {
+					return nil, nil, fmt.Errorf("pull-through from remote %s: %w", src.PullThrough, err)
+				}
+			}
 			if err := s.ensurePullRepository(ctx, tx, by, src.Repository); err != nil {
 				return nil, nil, err
 			}

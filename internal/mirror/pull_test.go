@@ -3,6 +3,7 @@ package mirror_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/metastore"
 	"github.com/pydepot/pydepot/internal/mirror"
@@ -51,6 +53,11 @@ func TestPullThroughOnDemand(t *testing.T) {
 	if _, err := s.svc.CreateDistribution(ctx, index.Distribution{BasePath: "proxy", Public: true,
 		Sources: []index.Source{{Repository: "hosted"}, {Repository: "up", PullThrough: "up", TTL: time.Minute}}}); err != nil {
 		t.Fatal(err)
+	}
+	// A pull-through from a remote that does not exist is refused when made.
+	_, err := s.svc.CreateDistribution(ctx, index.Distribution{BasePath: "nope", Sources: []index.Source{{Repository: "x", PullThrough: "no-such-remote"}}})
+	if !errors.Is(err, errs.ErrNotFound) || !strings.Contains(err.Error(), "no-such-remote") {
+		t.Errorf("pull-through from a missing remote: %v", err)
 	}
 	srv := httptest.NewServer(server.New(s.svc, server.Config{StateTTL: -1, TempDir: t.TempDir()}, nil))
 	t.Cleanup(srv.Close)
