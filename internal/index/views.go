@@ -387,3 +387,14 @@ func (s *Service) mergedImportProviders(ctx context.Context, d *Distribution, sr
 	slices.Sort(out)
 	return out, nil
 }
+
+// UploadRepository is the repository an upload through d (its /legacy/ API) goes to: its
+// repository, or a merged view's first source. A first source that pulls through from a
+// remote takes no uploads (ErrInvalid): what it holds stands for the upstream's.
+func UploadRepository(d *Distribution) (string, error) {
+	if d.Sources != nil && d.Sources[0].PullThrough != "" {
+		return "", fmt.Errorf("distribution %s pulls through from remote %s, whose files its repository %s holds: upload to a hosted repository instead: %w",
+			d.BasePath, d.Sources[0].PullThrough, d.Sources[0].Repository, errs.ErrInvalid)
+	}
+	return d.Repository, nil
+}

@@ -231,7 +231,10 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request, repo string) (*i
 
 // legacyUpload is POST /legacy/ of a distribution: twine's upload API.
 func (s *server) legacyUpload(w http.ResponseWriter, r *http.Request) error {
-	repo := distOf(r).d.Repository
+	repo, err := index.UploadRepository(&distOf(r).d)
+	if err != nil {
+		return err
+	}
 	if err := s.authorize(r, index.ActionUpload, repo); err != nil {
 		return err
 	}
@@ -255,7 +258,7 @@ func (s *server) legacyUpload(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, err := io.WriteString(w, "OK\n")
+	_, err = io.WriteString(w, "OK\n")
 	return err
 }
 

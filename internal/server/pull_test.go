@@ -171,6 +171,19 @@ func TestPullThrough(t *testing.T) {
 		t.Errorf("after the TTL: %d refreshes, page %s", ref.count("pulled-pkg"), body)
 	}
 
+	// A pull-through first source takes no uploads; a hosted first source does.
+	proxyOnly, err := e.svc.CreateDistribution(ctx, index.Distribution{BasePath: "cache", Public: true, Sources: []index.Source{{Repository: "upstream", PullThrough: "upstream"}}})
+	if err != nil || proxyOnly.Repository != "upstream" {
+		t.Fatalf("pull-through alone: %+v, %v", proxyOnly, err)
+	}
+	wheel := makeWheel(t, "mine", "1.0", wheelOpts{})
+	if code, body := e.upload("/cache/legacy/", adminSecret, form{filename: wheelName("mine", "1.0"), content: wheel}); code != 400 || !strings.Contains(body, "pulls through") {
+		t.Errorf("upload through a pull-through: %d %s", code, body)
+	}
+	if code, body := e.upload("/proxy/legacy/", adminSecret, form{filename: wheelName("mine", "1.0"), content: wheel}); code != 200 {
+		t.Errorf("upload through the merged view to hosted: %d %s", code, body)
+	}
+
 	// The upstream goes away: what is known is still served, the rest is a clear 502.
 	up.srv.Close()
 	time.Sleep(1100 * time.Millisecond)
