@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,6 +36,7 @@ func TestPullThroughOnDemand(t *testing.T) {
 			}
 			if strings.HasSuffix(r.URL.Path, ".whl") {
 				fileGets.Add(1)
+				time.Sleep(50 * time.Millisecond) // slow enough that the GETs overlap
 			}
 			h.ServeHTTP(w, r)
 		})
@@ -62,10 +64,10 @@ func TestPullThroughOnDemand(t *testing.T) {
 	srv := httptest.NewServer(server.New(s.svc, server.Config{StateTTL: -1, TempDir: t.TempDir()}, nil))
 	t.Cleanup(srv.Close)
 	get := func(path string) (int, []byte) {
-		t.Helper()
 		resp, err := http.Get(srv.URL + path)
 		if err != nil {
-			t.Fatal(err)
+			t.Error(err)
+			return 0, nil
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
@@ -81,9 +83,24 @@ func TestPullThroughOnDemand(t *testing.T) {
 	if err != nil || f.Presence != metastore.PresenceRemote || fileGets.Load() != 0 {
 		t.Fatalf("after the page: %+v, %v, %d downloads", f, err, fileGets.Load())
 	}
-	status, body := get("/proxy/files/" + f.SHA256 + "/" + f.Filename)
-	if status != 200 || !bytes.Equal(body, up.Bytes(f.Filename)) || fileGets.Load() != 1 {
-		t.Fatalf("on-demand file: %d, %d downloads", status, fileGets.Load())
+	// Many parallel first GETs: one download.
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			status, body := get("/proxy/files/" + f.SHA256 + "/" + f.Filename)
+			if status != 200 || !bytes.Equal(body, up.Bytes(f.Filename)) {
+				t.Errorf("on-demand file: %d", status)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if n := fileGets.Load(); n != 1 {
+		t.Errorf("16 parallel first GETs made %d upstream downloads, want 1", n)
 	}
 	if f, _ := s.svc.File(ctx, d, f.Filename); f.Presence != metastore.PresenceStored {
 		t.Errorf("presence after the download: %s", f.Presence)
