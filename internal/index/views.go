@@ -398,3 +398,18 @@ func UploadRepository(d *Distribution) (string, error) {
 	}
 	return d.Repository, nil
 }
+
+// pinsOf lists the versions of repository repoID that d pins: its own pin, and a merged
+// view's pinned sources (retention keeps them all).
+func pinsOf(d *metastore.Distribution, repoID int64) []int {
+	var out []int
+	if d.RepositoryID == repoID && d.Pinned != nil {
+		out = append(out, *d.Pinned)
+	}
+	for _, src := range d.Sources {
+		if src.RepositoryID == repoID && src.Pinned != nil {
+			out = append(out, *src.Pinned)
+		}
+	}
+	return out
+}

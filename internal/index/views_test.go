@@ -213,3 +213,27 @@ func TestMergedViewValidation(t *testing.T) {
 		t.Errorf("update to one repository: %+v, %v", d, err)
 	}
 }
+
+// TestRetainKeepsMergedPins: retention keeps a version that a merged view's later source
+// pins, not only the distributions' own pins.
+func TestRetainKeepsMergedPins(t *testing.T) {
+	ctx := context.Background()
+	s, _ := guardSetup(t)
+	uploadRepo(t, s, "mirror", "other_pkg-2.0-py3-none-any.whl", mustSynth("other-pkg", "2.0"))
+	uploadRepo(t, s, "mirror", "other_pkg-3.0-py3-none-any.whl", mustSynth("other-pkg", "3.0"))
+	pin := 2
+	d, err := s.CreateDistribution(ctx, index.Distribution{BasePath: "frozen", Sources: []index.Source{{Repository: "hosted"}, {Repository: "mirror", Pinned: &pin}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Retain(ctx, "mirror", index.RetainOptions{Keep: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(rep.Kept, 2) || !slices.Equal(rep.Pinned, []int{2}) {
+		t.Errorf("retain kept %v (pinned %v); the merged view pins mirror@2", rep.Kept, rep.Pinned)
+	}
+	if v := versionsOf(t, s, d, "other-pkg"); !slices.Equal(v, []string{"1.0"}) {
+		t.Errorf("the pinned view reads %v after retain", v)
+	}
+}
