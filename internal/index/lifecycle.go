@@ -339,6 +339,9 @@ type ChangedProject struct {
 // since, oldest first, at most MaxChangelog; its cost is that of the changes, not of the
 // repository.
 func (s *Service) ChangedSince(ctx context.Context, d *Distribution, since int64) ([]ChangedProject, error) {
+	if d != nil && d.Sources != nil {
+		return s.mergedChangedSince(ctx, d, since)
+	}
 	repoID, n, err := s.view(ctx, d)
 	if err != nil {
 		return nil, err

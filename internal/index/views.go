@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -412,4 +413,43 @@ func pinsOf(d *metastore.Distribution, repoID int64) []int {
 		}
 	}
 	return out
+}
+
+// mergedChangedSince is ChangedSince for a merged view: the changes of each source to the
+// projects it owns, each with the serial the merged page gives the project (a change a
+// hidden source made does not show: the page it would send a mirror to did not change).
+func (s *Service) mergedChangedSince(ctx context.Context, d *Distribution, since int64) ([]ChangedProject, error) {
+	srcs, err := s.resolve(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	at := map[string]int{}
+	var out []ChangedProject
+	for i, src := range srcs {
+		ps, err := s.store.ChangedSince(ctx, src.repoID, src.version, since, MaxChangelog)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			own, serial, err := s.owners(ctx, d, srcs, p.Project)
+			if err != nil {
+				return nil, err
+			}
+			if !slices.Contains(own, i) {
+				continue
+			}
+			removed := !p.Held && len(own) == 1
+			if j, ok := at[p.Project]; ok {
+				out[j].Removed = out[j].Removed && removed
+				continue
+			}
+			at[p.Project] = len(out)
+			out = append(out, ChangedProject{Name: p.Project, DisplayName: p.DisplayName, Serial: serial, Removed: removed})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b ChangedProject) int { return cmp.Compare(a.Serial, b.Serial) })
+	if len(out) > MaxChangelog {
+		out = out[:MaxChangelog]
+	}
+	return out, nil
 }

@@ -237,3 +237,32 @@ func TestRetainKeepsMergedPins(t *testing.T) {
 		t.Errorf("the pinned view reads %v after retain", v)
 	}
 }
+
+// TestMergedChangedSince: the changelog a mirror (bandersnatch's XML-RPC) reads of a
+// merged view lists each project with the serial its merged page carries, and leaves out
+// what a hidden source changed.
+func TestMergedChangedSince(t *testing.T) {
+	ctx := context.Background()
+	s, d := guardSetup(t)
+	ch, err := s.ChangedSince(ctx, d, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, c := range ch {
+		got[c.Name] = c.Serial
+	}
+	for _, name := range []string{"acme-utils", "other-pkg"} {
+		p, err := s.Project(ctx, d, name)
+		if err != nil || got[name] != p.Serial {
+			t.Errorf("%s: changelog serial %d, page serial %d (%v)", name, got[name], p.Serial, err)
+		}
+	}
+	_, last, _ := s.Projects(ctx, d)
+	uploadRepo(t, s, "mirror", "acme_utils-100.0-py3-none-any.whl", mustSynth("acme-utils", "100.0"))
+	uploadRepo(t, s, "mirror", "other_pkg-2.0-py3-none-any.whl", mustSynth("other-pkg", "2.0"))
+	ch, _ = s.ChangedSince(ctx, d, last)
+	if len(ch) != 1 || ch[0].Name != "other-pkg" {
+		t.Errorf("changes since %d: %+v; want other-pkg only (acme-utils changed in the hidden source)", last, ch)
+	}
+}
