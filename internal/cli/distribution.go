@@ -27,16 +27,29 @@ func newDistributionCmd(env Env) *cobra.Command {
 		pin                    int
 		private, public        bool
 		unpin                  bool
+		createSrc, updateSrc   sourceFlags
 	)
 	create := &cobra.Command{
-		Use:   "create BASE [--repository NAME] [--pin N] [--private]",
-		Short: "Create a distribution (admin on the repository)",
+		Use:   "create BASE [--repository NAME] [--pin N] [--private] [--source REPO[@N]]... [--allow-shadow NAME]... [--pull-through REMOTE [--ttl D]]",
+		Short: "Create a distribution (admin on the repository, or on every source)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d := wire.Distribution{BasePath: args[0], Repository: createRepo, Public: !private}
 			if cmd.Flags().Changed("pin") {
 				d.Pinned = &pin
 			}
+			if createSrc.changed(cmd) {
+				first := ""
+				if cmd.Flags().Changed("repository") {
+					first = createRepo
+				}
+				srcs, err := createSrc.list(first, d.Pinned)
+				if err != nil {
+					return err
+				}
+				d.Repository, d.Pinned, d.Sources = "", nil, srcs
+			}
+			d.AllowShadow = createSrc.allowShadow
 			out, err := newClient(env).CreateDistribution(cmd.Context(), d)
 			if err != nil {
 				return err
@@ -49,15 +62,18 @@ func newDistributionCmd(env Env) *cobra.Command {
 	create.Flags().IntVar(&pin, "pin", 0, "serve this repository version instead of the latest")
 	create.Flags().BoolVar(&private, "private", false, "readable with a token only")
 	_ = create.RegisterFlagCompletionFunc("repository", completeRepo)
+	createSrc.register(create, env)
 
 	update := &cobra.Command{
-		Use:   "update BASE [--repository NAME] [--version N | --unpin] [--public | --private]",
+		Use:   "update BASE [--repository NAME] [--version N | --unpin] [--public | --private] [--source REPO[@N]]... [--allow-shadow NAME]... [--pull-through REMOTE]",
 		Short: "Repoint (promote), pin, unpin or change the visibility of a distribution (admin)",
 		Long: `Repoint, pin, unpin or change the visibility of a distribution. Promotion is one
 command: 'pydepot distribution update prod --repository staging --version 3' makes prod
 serve version 3 of staging, atomically (clients see the old state or the new one). A pinned
 distribution moved to another repository needs --version N or --unpin (its old pin numbers
-a version of the old repository). --pin N is --version N.`,
+a version of the old repository). --pin N is --version N. --source (repeated) replaces a
+merged view's sources, --allow-shadow its allow-shadow list (see 'pydepot help show
+merged-views').`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: complete,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -76,6 +92,16 @@ a version of the old repository). --pin N is --version N.`,
 			if public || private {
 				v := public
 				u.Public = &v
+			}
+			if updateSrc.changed(cmd) {
+				srcs, err := updateSrc.list("", nil)
+				if err != nil {
+					return err
+				}
+				u.Sources = &srcs
+			}
+			if fl.Changed("allow-shadow") {
+				u.AllowShadow = &updateSrc.allowShadow
 			}
 			out, err := newClient(env).UpdateDistribution(cmd.Context(), args[0], u)
 			if err != nil {
@@ -96,6 +122,7 @@ a version of the old repository). --pin N is --version N.`,
 	update.MarkFlagsMutuallyExclusive("version", "pin")
 	_ = update.RegisterFlagCompletionFunc("version", completeDistVersion(env, &updateRepo))
 	_ = update.RegisterFlagCompletionFunc("repository", completeRepo)
+	updateSrc.register(update, env)
 
 	cmd.AddCommand(
 		&cobra.Command{
@@ -118,7 +145,11 @@ a version of the old repository). --pin N is --version N.`,
 					if !d.Public {
 						access = "private"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.BasePath, d.Repository, v, access)
+					repo := d.Repository
+					if len(d.Sources) > 0 {
+						repo = sourceNames(d)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.BasePath, repo, v, access)
 				}
 				return tw.Flush()
 			},
@@ -157,6 +188,13 @@ a version of the old repository). --pin N is --version N.`,
 }
 
 func describeDist(d wire.Distribution) string {
+	if len(d.Sources) > 0 {
+		access := "public"
+		if !d.Public {
+			access = "private"
+		}
+		return describeSources(d) + ", " + access
+	}
 	v := "its latest version"
 	if d.Pinned != nil {
 		v = fmt.Sprintf("version %d", *d.Pinned)

@@ -106,6 +106,7 @@ func newRepoCmd(env Env) *cobra.Command {
 		},
 	)
 	cmd.AddCommand(repoLifecycleCmds(env)...)
+	cmd.AddCommand(newRepoBlockCmds(env)...)
 	return cmd
 }
 

@@ -252,6 +252,8 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 	remotes := mirror.New(svc, mirror.Options{Logger: log, HTTPClient: NewHTTPClient(DefaultResponseTimeout), TempDir: tmp})
 	cfg.Remotes = remotes
 	registerTaskKinds(queue, remotes)
+	svc.SetRemoteFetcher(remotes)    // on_demand and streamed files
+	svc.SetProjectRefresher(remotes) // pull-through distributions
 	if cfg.PublicURL == "" && cfg.ListenURL == "" {
 		log.Warn("no --public-url: listening on all interfaces, the JSON API gives relative links", "listen", c.Listen)
 	}

@@ -163,6 +163,9 @@ type batch struct {
 	now     time.Time
 	msg     string
 	changes []Change
+	// The repository's blocklist, read on the first add.
+	rules     []metastore.BlockRule
+	rulesRead bool
 }
 
 // begin starts the version on the first effective change; msg is that change's own
@@ -207,6 +210,11 @@ func (b *batch) add(ctx context.Context, p *Prepared) (ChangeResult, error) {
 	tx, r := b.tx, b.r
 	row := *p.row
 	row.RepositoryID = r.ID
+	if !p.restoreOnly {
+		if err := b.checkBlocked(ctx, &row); err != nil {
+			return ChangeResult{}, err
+		}
+	}
 	if old, err := tx.FileByFilename(ctx, r.ID, row.Filename); err == nil {
 		return b.settleExisting(ctx, old, row.SHA256)
 	} else if !errors.Is(err, errs.ErrNotFound) || p.restoreOnly {
@@ -257,6 +265,9 @@ func (b *batch) settleExisting(ctx context.Context, old *metastore.File, sum str
 	if old.SHA256 != sum {
 		return ChangeResult{}, fmt.Errorf("%s: %s was %s; only its own bytes (sha256 %s) can bring it back: %w",
 			msgFilenameUsed, old.Filename, how, old.SHA256, ErrFilenameReused)
+	}
+	if err := b.checkBlocked(ctx, old); err != nil {
+		return ChangeResult{}, err
 	}
 	if err := checkSameRelease(ctx, tx, r.ID, b.cur, old); err != nil {
 		return ChangeResult{}, err

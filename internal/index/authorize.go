@@ -43,6 +43,8 @@ const (
 	// ActionSync syncs a remote into the repository (it adds files, and with --mirror
 	// removes them).
 	ActionSync Action = "sync"
+	// ActionBlocklist adds rules to or removes them from a repository's blocklist.
+	ActionBlocklist Action = "blocklist"
 )
 
 // rule is a row of the policy: the least scope a token needs for the action, and whether
@@ -65,6 +67,7 @@ var policy = map[Action]rule{
 	ActionRetain:            {scope: ScopeAdmin},
 	ActionProjectStatus:     {scope: ScopeAdmin},
 	ActionAdminDistribution: {scope: ScopeAdmin},
+	ActionBlocklist:         {scope: ScopeAdmin},
 	ActionAdminRepository:   {scope: ScopeAdmin, global: true},
 	ActionManageTokens:      {scope: ScopeAdmin, global: true},
 	ActionManageTasks:       {scope: ScopeAdmin, global: true},

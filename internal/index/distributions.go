@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pydepot/pydepot/internal/errs"
@@ -10,7 +11,8 @@ import (
 )
 
 func distOut(d *metastore.Distribution) *Distribution {
-	out := &Distribution{BasePath: d.BasePath, Repository: d.Repository, Public: d.Public, CreatedAt: d.CreatedAt}
+	out := &Distribution{BasePath: d.BasePath, Repository: d.Repository, Public: d.Public, CreatedAt: d.CreatedAt,
+		Sources: srcsOut(d.Sources), AllowShadow: slices.Clone(d.AllowShadow)}
 	if d.Pinned != nil {
 		p := *d.Pinned
 		out.Pinned = &p
@@ -51,11 +53,21 @@ func (s *Service) CreateDistributionAs(ctx context.Context, by *Token, d Distrib
 	if err := CheckBasePath(d.BasePath); err != nil {
 		return nil, err
 	}
-	if err := mayAdminister(by, d.Repository); err != nil {
-		return nil, err
+	if len(d.Sources) == 0 {
+		if err := mayAdminister(by, d.Repository); err != nil {
+			return nil, err
+		}
+	} else if by == nil {
+		return nil, mayAdminister(by, "")
 	}
 	var out *Distribution
 	err := s.store.InTx(ctx, func(tx metastore.Tx) error {
+		d := d
+		d.Sources = slices.Clone(d.Sources)
+		srcs, allow, err := s.checkSources(ctx, tx, by, &d)
+		if err != nil {
+			return err
+		}
 		r, err := checkTarget(ctx, tx, d)
 		if err != nil {
 			return err
@@ -63,7 +75,8 @@ func (s *Service) CreateDistributionAs(ctx context.Context, by *Token, d Distrib
 		if err := checkNesting(ctx, tx, by, d.BasePath, r.Name); err != nil {
 			return err
 		}
-		row := &metastore.Distribution{BasePath: d.BasePath, RepositoryID: r.ID, Repository: r.Name, Pinned: d.Pinned, Public: d.Public, CreatedAt: s.now()}
+		row := &metastore.Distribution{BasePath: d.BasePath, RepositoryID: r.ID, Repository: r.Name, Pinned: d.Pinned, Public: d.Public, CreatedAt: s.now(),
+			Sources: srcs, AllowShadow: allow}
 		if err := tx.CreateDistribution(ctx, row); err != nil {
 			return err
 		}
@@ -73,7 +86,7 @@ func (s *Service) CreateDistributionAs(ctx context.Context, by *Token, d Distrib
 	if err != nil {
 		return nil, err
 	}
-	s.log.Info("distribution created", "base", d.BasePath, "repository", d.Repository, "by", by.Name)
+	s.log.Info("distribution created", "base", d.BasePath, "repository", out.Repository, "sources", len(out.Sources), "by", by.Name)
 	return out, nil
 }
 
@@ -124,15 +137,19 @@ func (s *Service) UpdateDistribution(ctx context.Context, base string, d Distrib
 }
 
 // UpdateDistributionAs implements API: d.Repository ("" keeps the current one), d.Pinned
-// and d.Public replace the stored values; d.BasePath is ignored. by must be admin on the
-// current repository and on the new one; a new repository is checked for nesting as in
-// CreateDistributionAs.
+// and d.Public replace the stored values; d.BasePath is ignored. d.Sources nil keeps a
+// merged view's sources, its first becoming d.Repository and d.Pinned; empty (not nil)
+// makes the distribution serve d.Repository alone; otherwise it replaces them (and
+// d.Repository, when given, must be the first). d.AllowShadow nil keeps the list. by must
+// be admin on the current repository and on every new one; a new repository is checked
+// for nesting as in CreateDistributionAs.
 func (s *Service) UpdateDistributionAs(ctx context.Context, by *Token, base string, d Distribution) (*Distribution, error) {
 	if by == nil {
 		return nil, mayAdminister(by, "")
 	}
 	var out *Distribution
 	err := s.store.InTx(ctx, func(tx metastore.Tx) error {
+		d := d
 		cur, err := tx.Distribution(ctx, base)
 		if err != nil {
 			return err
@@ -140,8 +157,28 @@ func (s *Service) UpdateDistributionAs(ctx context.Context, by *Token, base stri
 		if err := mayAdminister(by, cur.Repository); err != nil {
 			return err
 		}
-		if d.Repository == "" {
+		switch {
+		case d.Sources == nil && cur.Sources != nil:
+			d.Sources = srcsOut(cur.Sources)
+			if d.Repository != "" && d.Repository != d.Sources[0].Repository {
+				d.Sources[0] = Source{Repository: d.Repository}
+			}
+			d.Sources[0].Pinned = d.Pinned
+			d.Repository = ""
+		case d.Sources != nil && len(d.Sources) == 0:
+			d.Sources = nil
+		default:
+			d.Sources = slices.Clone(d.Sources)
+		}
+		if d.AllowShadow == nil && d.Sources != nil {
+			d.AllowShadow = cur.AllowShadow
+		}
+		if d.Repository == "" && d.Sources == nil {
 			d.Repository = cur.Repository
+		}
+		srcs, allow, err := s.checkSources(ctx, tx, by, &d)
+		if err != nil {
+			return err
 		}
 		if err := mayAdminister(by, d.Repository); err != nil {
 			return err
@@ -156,6 +193,7 @@ func (s *Service) UpdateDistributionAs(ctx context.Context, by *Token, base stri
 			}
 		}
 		cur.RepositoryID, cur.Repository, cur.Pinned, cur.Public = r.ID, r.Name, d.Pinned, d.Public
+		cur.Sources, cur.AllowShadow = srcs, allow
 		if err := tx.UpdateDistribution(ctx, cur); err != nil {
 			return err
 		}
@@ -165,7 +203,7 @@ func (s *Service) UpdateDistributionAs(ctx context.Context, by *Token, base stri
 	if err != nil {
 		return nil, err
 	}
-	s.log.Info("distribution updated", "base", base, "repository", out.Repository, "by", by.Name)
+	s.log.Info("distribution updated", "base", base, "repository", out.Repository, "sources", len(out.Sources), "by", by.Name)
 	return out, nil
 }
 

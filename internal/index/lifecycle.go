@@ -209,11 +209,10 @@ func (s *Service) Retain(ctx context.Context, repo string, opt RetainOptions) (*
 			return err
 		}
 		extra := []int{0}
-		for _, d := range ds {
-			if d.RepositoryID == r.ID && d.Pinned != nil {
-				rep.Pinned = append(rep.Pinned, *d.Pinned)
-				extra = append(extra, *d.Pinned)
-			}
+		for i := range ds {
+			pins := pinsOf(&ds[i], r.ID)
+			rep.Pinned = append(rep.Pinned, pins...)
+			extra = append(extra, pins...)
 		}
 		slices.Sort(rep.Pinned)
 		rep.Pinned = slices.Compact(rep.Pinned)
@@ -263,10 +262,8 @@ func (s *Service) nothingToRetain(ctx context.Context, repo string, opt RetainOp
 		return false, nil, err
 	}
 	rep := &RetainReport{Repository: r.Name, Latest: r.Latest, DryRun: opt.DryRun}
-	for _, d := range ds {
-		if d.RepositoryID == r.ID && d.Pinned != nil {
-			rep.Pinned = append(rep.Pinned, *d.Pinned)
-		}
+	for i := range ds {
+		rep.Pinned = append(rep.Pinned, pinsOf(&ds[i], r.ID)...)
 	}
 	slices.Sort(rep.Pinned)
 	rep.Pinned = slices.Compact(rep.Pinned)
@@ -342,6 +339,9 @@ type ChangedProject struct {
 // since, oldest first, at most MaxChangelog; its cost is that of the changes, not of the
 // repository.
 func (s *Service) ChangedSince(ctx context.Context, d *Distribution, since int64) ([]ChangedProject, error) {
+	if d != nil && d.Sources != nil {
+		return s.mergedChangedSince(ctx, d, since)
+	}
 	repoID, n, err := s.view(ctx, d)
 	if err != nil {
 		return nil, err

@@ -47,6 +47,9 @@ func fileOut(f *metastore.File) File {
 
 // Projects implements API.
 func (s *Service) Projects(ctx context.Context, d *Distribution) ([]ProjectSummary, int64, error) {
+	if d != nil && d.Sources != nil {
+		return s.mergedProjects(ctx, d)
+	}
 	repoID, n, err := s.view(ctx, d)
 	if err != nil {
 		return nil, 0, err
@@ -65,11 +68,14 @@ func (s *Service) Projects(ctx context.Context, d *Distribution) ([]ProjectSumma
 // Project implements API. name is normalized first, so callers may pass any spelling.
 // Its display name and status are those of the version served.
 func (s *Service) Project(ctx context.Context, d *Distribution, name string) (*Project, error) {
+	norm := names.Normalize(name)
+	if d != nil && d.Sources != nil {
+		return s.mergedProject(ctx, d, norm)
+	}
 	repoID, n, err := s.view(ctx, d)
 	if err != nil {
 		return nil, err
 	}
-	norm := names.Normalize(name)
 	p, err := s.store.Project(ctx, repoID, n, norm)
 	if err != nil {
 		return nil, err
@@ -131,16 +137,24 @@ func sortFiles(fs []File) {
 
 // File implements API.
 func (s *Service) File(ctx context.Context, d *Distribution, filename string) (*File, error) {
-	repoID, n, err := s.view(ctx, d)
-	if err != nil {
-		return nil, err
-	}
-	f, err := s.store.FileAt(ctx, repoID, n, filename)
+	f, err := s.fileRow(ctx, d, filename)
 	if err != nil {
 		return nil, err
 	}
 	out := fileOut(f)
 	return &out, nil
+}
+
+// fileRow finds the row of a file the version (or merged view) d serves holds.
+func (s *Service) fileRow(ctx context.Context, d *Distribution, filename string) (*metastore.File, error) {
+	if d != nil && d.Sources != nil {
+		return s.mergedFileRow(ctx, d, filename)
+	}
+	repoID, n, err := s.view(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.FileAt(ctx, repoID, n, filename)
 }
 
 // OpenedFile is a distribution file, or its core metadata file, opened for serving.
@@ -158,17 +172,24 @@ type OpenedFile struct {
 // OpenFile implements API: the one way a file is served, by distribution and filename.
 // name is a filename of the version d serves, or that filename with ".metadata" for its
 // core metadata file. A file known but not stored (Presence remote, recorded by a sync)
-// is where on-demand fetching will hook in; until then it is ErrNotFound. With redirect
-// > 0 and a blob store that gives direct URLs, the file is not opened: URL is set, valid
-// for redirect.
+// is fetched from its remote through the RemoteFetcher (fetch.go), kept or not as the
+// remote's policy says; without a fetcher it is ErrNotFound. With redirect > 0 and a
+// blob store that gives direct URLs, a stored file is not opened: URL is set, valid for
+// redirect.
 func (s *Service) OpenFile(ctx context.Context, d *Distribution, name string, redirect time.Duration) (*OpenedFile, error) {
 	filename, wantMeta := strings.CutSuffix(name, ".metadata")
-	f, err := s.File(ctx, d, filename)
+	row, err := s.fileRow(ctx, d, filename)
 	if err != nil {
 		return nil, err
 	}
-	if f.Presence == metastore.PresenceRemote {
-		return nil, fmt.Errorf("file %s is known from %s but not downloaded yet: %w", filename, f.OriginRemote, errs.ErrNotFound)
+	fo := fileOut(row)
+	f := &fo
+	if f.Presence == metastore.PresenceRemote && !wantMeta {
+		body, err := s.openRemote(ctx, row)
+		if err != nil {
+			return nil, err
+		}
+		return &OpenedFile{File: f, SHA256: f.SHA256, Size: f.Size, Body: body}, nil
 	}
 	sha := f.SHA256
 	if wantMeta {
@@ -211,7 +232,17 @@ const maxImportDepth = 8
 // records wins (walt.client.cli matches walt.client, provided by walt-client only,
 // before walt, which all four WalT projects provide).
 func (s *Service) ImportMatch(ctx context.Context, d *Distribution, module string) (string, []string, error) {
-	repoID, n, err := s.view(ctx, d)
+	var (
+		repoID int64
+		n      int
+		srcs   []viewSource
+		err    error
+	)
+	if d != nil && d.Sources != nil {
+		srcs, err = s.resolve(ctx, d)
+	} else {
+		repoID, n, err = s.view(ctx, d)
+	}
 	if err != nil {
 		return "", nil, err
 	}
@@ -225,7 +256,12 @@ func (s *Service) ImportMatch(ctx context.Context, d *Distribution, module strin
 	}
 	for i := len(parts); i > 0; i-- {
 		name := strings.Join(parts[:i], ".")
-		projects, err := s.store.ImportProviders(ctx, repoID, n, []string{name})
+		var projects []string
+		if srcs != nil {
+			projects, err = s.mergedImportProviders(ctx, d, srcs, name)
+		} else {
+			projects, err = s.store.ImportProviders(ctx, repoID, n, []string{name})
+		}
 		if err != nil {
 			return "", nil, err
 		}

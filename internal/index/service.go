@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pydepot/pydepot/internal/blobstore"
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/metastore"
+	"golang.org/x/sync/singleflight"
 )
 
 // Service implements API over a metadata store and a blob store.
@@ -19,6 +21,18 @@ type Service struct {
 	blobs *blobstore.Store
 	log   *slog.Logger
 	now   func() time.Time
+
+	// On-demand fetching (fetch.go): the fetcher, one fetch per file at a time, and a
+	// bound on distinct fetches.
+	fetcher    RemoteFetcher
+	fetches    singleflight.Group
+	fetchSlots chan struct{}
+	streams    sync.Map // key -> *sharedTemp streamed a moment ago
+
+	// Pull-through (pull.go).
+	refresher ProjectRefresher
+	refreshes singleflight.Group
+	pulls     pulls
 }
 
 var _ API = (*Service)(nil)
@@ -30,7 +44,8 @@ func New(store metastore.Store, blobs blobstore.Driver, log *slog.Logger) *Servi
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, blobs: blobstore.NewStore(blobs), log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	return &Service{store: store, blobs: blobstore.NewStore(blobs), log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		fetchSlots: make(chan struct{}, MaxConcurrentFetches)}
 }
 
 // Store returns the metadata store.

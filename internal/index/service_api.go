@@ -27,6 +27,28 @@ type API interface {
 	Admin
 	Access
 	Lifecycle
+	Blocklist
+	Puller
+}
+
+// Puller keeps the pull-through sources of a distribution fresh.
+type Puller interface {
+	// Freshen refreshes project from the remotes of d's pull-through sources that would
+	// serve it, when their TTL has passed, and reports whether a refresh ran (a source's
+	// repository may then have a new version: read the distribution's state again). An
+	// error wraps ErrUpstream when the upstream failed and nothing is known to serve.
+	Freshen(ctx context.Context, d *Distribution, project string) (refreshed bool, err error)
+}
+
+// Blocklist keeps each repository's blocklist, which Apply enforces on every add.
+type Blocklist interface {
+	// Block adds a rule (see ParseBlockRule; ErrInvalid naming the problem, ErrConflict
+	// when present); Unblock removes one (ErrNotFound when absent).
+	Block(ctx context.Context, repo, rule string) (*BlockRule, error)
+	Unblock(ctx context.Context, repo, rule string) error
+	BlockRules(ctx context.Context, repo string) ([]BlockRule, error)
+	// Blocked reports the rule of repo's blocklist that refuses a file, if any.
+	Blocked(ctx context.Context, repo, project, version, filename string) (rule string, blocked bool, err error)
 }
 
 // Reader reads repositories, distributions and what a distribution serves.

@@ -62,13 +62,21 @@ type RepositoryVersion struct {
 	Files      int    // number of files in this version
 }
 
-// Distribution serves a repository under a base path.
+// Distribution serves a repository under a base path, or a merged view of several
+// (Sources).
 type Distribution struct {
 	BasePath   string // "main", "team/dev"
 	Repository string
 	Pinned     *int // nil serves the latest version
 	Public     bool // anonymous read allowed
 	CreatedAt  time.Time
+	// Sources is nil for a distribution serving one repository. Otherwise it is the
+	// ordered list of what the distribution serves (a merged view, or a pull-through),
+	// the first being Repository and Pinned; see views.go for the rule that decides
+	// which source serves a project. AllowShadow lists the projects (normalized) whose
+	// files are merged across sources instead.
+	Sources     []Source
+	AllowShadow []string
 }
 
 // File is one distribution file as seen in a repository version.

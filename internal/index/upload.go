@@ -80,6 +80,14 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 		return nil, false, err
 	}
 	p, err := s.prepare(ctx, up, sum, func(row *metastore.File) error {
+		// A blocked file is refused before its bytes are stored; Apply checks again.
+		rules, err := s.store.BlockRules(ctx, repo.ID)
+		if err != nil {
+			return err
+		}
+		if rule, ok := matchRule(rules, row.Project, row.Version, row.Filename); ok {
+			return blockedError(repo.Name, row.Filename, rule)
+		}
 		return checkSameRelease(ctx, s.store, repo.ID, repo.Latest, row)
 	})
 	if err != nil {

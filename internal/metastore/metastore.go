@@ -120,6 +120,11 @@ type Distribution struct {
 	Pinned       *int
 	Public       bool
 	CreatedAt    time.Time
+	// Sources is nil for a distribution serving one repository (RepositoryID, Pinned);
+	// otherwise every source in order, the first being RepositoryID and Pinned.
+	// AllowShadow lists the projects (normalized) merged across sources.
+	Sources     []DistributionSource
+	AllowShadow []string
 }
 
 // Token is a token row; Hash is the sha256 of the secret (never the secret).
@@ -154,6 +159,7 @@ type Tx interface {
 	TokenWriter
 	RemoteWriter
 	RetentionWriter
+	ViewWriter
 }
 
 // Reader combines the read roles.
@@ -164,6 +170,7 @@ type Reader interface {
 	TokenReader
 	RemoteReader
 	LifecycleReader
+	ViewReader
 }
 
 // RepositoryReader reads repositories and versions.
@@ -282,7 +289,8 @@ type DistributionReader interface {
 type DistributionWriter interface {
 	// CreateDistribution inserts d; ErrConflict when the base path is taken.
 	CreateDistribution(ctx context.Context, d *Distribution) error
-	// UpdateDistribution overwrites repository, pin and visibility; ErrNotFound.
+	// UpdateDistribution overwrites repository, pin, visibility, sources and
+	// allow-shadow list; ErrNotFound.
 	UpdateDistribution(ctx context.Context, d *Distribution) error
 	// DeleteDistribution deletes one; ErrNotFound.
 	DeleteDistribution(ctx context.Context, base string) error

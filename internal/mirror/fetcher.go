@@ -2,6 +2,7 @@ package mirror
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -79,15 +80,29 @@ type dialed struct {
 	at time.Time
 }
 
+// CheckRemote implements index.RemoteChecker: ErrNotFound when there is no such remote,
+// so that a pull-through distribution naming none is refused when it is made.
+func (m *Mirror) CheckRemote(ctx context.Context, name string) error {
+	_, err := m.Remote(ctx, name)
+	return err
+}
+
 // RefreshProject implements index.ProjectRefresher (pull-through): SyncProject, its
-// result logged. Files that fail are skipped (and logged); the error is the sync's own.
+// result logged. Files that fail are skipped (and logged); a page that could not be read
+// is the error (the index then serves the last page it has, or answers 502 when it has
+// none), as is the sync's own.
 func (m *Mirror) RefreshProject(ctx context.Context, repo, remote, project string) error {
 	res, err := m.SyncProject(ctx, repo, remote, project)
 	if err != nil {
 		return err
 	}
+	var page error
 	for _, f := range res.Failed {
+		if f.Filename == "" {
+			page = errors.New(f.Error)
+			continue
+		}
 		m.log.Warn("pull-through: file skipped", "remote", remote, "repository", repo, "filename", f.Filename, "err", f.Error)
 	}
-	return nil
+	return page
 }

@@ -36,6 +36,9 @@ func (s *server) apiRoutes(mux *http.ServeMux) {
 	mux.Handle("PUT /api/repositories/{name}/projects/{project}/status", j(s.setStatus))
 	mux.Handle("DELETE /api/repositories/{name}/projects/{project}/versions/{version}", j(s.remove))
 	mux.Handle("DELETE /api/repositories/{name}/projects/{project}/versions/{version}/files/{filename}", j(s.remove))
+	mux.Handle("GET /api/repositories/{name}/blocklist", j(s.listBlockRules))
+	mux.Handle("POST /api/repositories/{name}/blocklist", j(s.addBlockRule))
+	mux.Handle("DELETE /api/repositories/{name}/blocklist", j(s.deleteBlockRule))
 	mux.Handle("GET /api/distributions", j(s.listDistributions))
 	mux.Handle("POST /api/distributions", j(s.createDistribution))
 	mux.Handle("GET /api/distributions/{base...}", j(s.getDistribution))
@@ -400,6 +403,24 @@ func (s *server) updateDistribution(w http.ResponseWriter, r *http.Request) erro
 	}
 	if in.Public != nil {
 		next.Public = *in.Public
+	}
+	switch {
+	case in.Sources != nil:
+		next.Sources = indexSources(*in.Sources)
+		if len(next.Sources) == 0 {
+			next.Sources, next.AllowShadow = []index.Source{}, nil
+		}
+		if in.Repository == nil {
+			next.Repository = ""
+		}
+	case in.Repository != nil || in.Pinned != nil || in.Unpin:
+		next.Sources = nil // the index keeps the others, with the new first
+	}
+	if in.AllowShadow != nil {
+		next.AllowShadow = *in.AllowShadow
+		if next.AllowShadow == nil {
+			next.AllowShadow = []string{}
+		}
 	}
 	d, err := s.api.UpdateDistributionAs(r.Context(), t, base, next)
 	if err != nil {

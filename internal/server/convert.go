@@ -1,6 +1,8 @@
 package server
 
 import (
+	"time"
+
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/server/wire"
 )
@@ -23,12 +25,39 @@ func wireVersion(v index.RepositoryVersion) wire.RepositoryVersion {
 
 // wireDistribution converts an index distribution.
 func wireDistribution(d index.Distribution) wire.Distribution {
-	return wire.Distribution{BasePath: d.BasePath, Repository: d.Repository, Pinned: d.Pinned, Public: d.Public, CreatedAt: d.CreatedAt}
+	return wire.Distribution{BasePath: d.BasePath, Repository: d.Repository, Pinned: d.Pinned, Public: d.Public, CreatedAt: d.CreatedAt,
+		Sources: wireSources(d.Sources), AllowShadow: d.AllowShadow}
 }
 
 // indexDistribution converts back to the index type.
 func indexDistribution(d wire.Distribution) index.Distribution {
-	return index.Distribution{BasePath: d.BasePath, Repository: d.Repository, Pinned: d.Pinned, Public: d.Public}
+	return index.Distribution{BasePath: d.BasePath, Repository: d.Repository, Pinned: d.Pinned, Public: d.Public,
+		Sources: indexSources(d.Sources), AllowShadow: d.AllowShadow}
+}
+
+func wireSources(ss []index.Source) []wire.Source {
+	if ss == nil {
+		return nil
+	}
+	out := make([]wire.Source, len(ss))
+	for i, s := range ss {
+		out[i] = wire.Source{Repository: s.Repository, Pinned: s.Pinned, PullThrough: s.PullThrough, TTLSeconds: int64(s.TTL / time.Second)}
+	}
+	return out
+}
+
+func indexSources(ss []wire.Source) []index.Source {
+	if ss == nil {
+		return nil
+	}
+	out := make([]index.Source, len(ss))
+	for i, s := range ss {
+		if s.TTLSeconds < 0 || s.TTLSeconds > int64(index.MaxPullTTL/time.Second) {
+			s.TTLSeconds = -1 // refused by the index, with the bounds
+		}
+		out[i] = index.Source{Repository: s.Repository, Pinned: s.Pinned, PullThrough: s.PullThrough, TTL: time.Duration(s.TTLSeconds) * time.Second}
+	}
+	return out
 }
 
 // wireToken converts an index token.

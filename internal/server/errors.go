@@ -62,6 +62,8 @@ func statusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errs.IsStorageFull(err):
 		return http.StatusInsufficientStorage
+	case errors.Is(err, index.ErrUpstream):
+		return http.StatusBadGateway
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
@@ -124,7 +126,11 @@ func (ew *errorWriter) write(w http.ResponseWriter, r *http.Request, err error, 
 	for _, sentinel := range []error{index.ErrFilenameReused, index.ErrDuplicateFile} {
 		msg = strings.TrimSuffix(msg, ": "+strings.TrimSuffix(sentinel.Error(), ": "+errs.ErrConflict.Error()))
 	}
-	if status >= 500 && !unavailable {
+	if status == http.StatusBadGateway {
+		// The index words it for the client (no upstream detail, which it logs).
+		msg = strings.TrimSuffix(msg, ": "+index.ErrUpstream.Error()) + " (the upstream is unavailable)"
+		ew.log.Warn("upstream unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+	} else if status >= 500 && !unavailable {
 		id := ew.ids.next()
 		ew.log.Error("request failed", "id", id, "method", r.Method, "path", r.URL.Path, "err", err)
 		w.Header().Set("X-Request-Id", id)

@@ -231,7 +231,10 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request, repo string) (*i
 
 // legacyUpload is POST /legacy/ of a distribution: twine's upload API.
 func (s *server) legacyUpload(w http.ResponseWriter, r *http.Request) error {
-	repo := distOf(r).d.Repository
+	repo, err := index.UploadRepository(&distOf(r).d)
+	if err != nil {
+		return err
+	}
 	if err := s.authorize(r, index.ActionUpload, repo); err != nil {
 		return err
 	}
@@ -247,10 +250,15 @@ func (s *server) legacyUpload(w http.ResponseWriter, r *http.Request) error {
 			}
 			return &httpError{status: http.StatusBadRequest, msg: err.Error(), reason: msg}
 		}
+		if errors.Is(err, index.ErrBlocked) {
+			// twine prints the status line only: let it name the rule.
+			msg := strings.TrimSuffix(err.Error(), ": "+errs.ErrForbidden.Error())
+			return &httpError{status: http.StatusForbidden, msg: msg, reason: msg}
+		}
 		return err
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, err := io.WriteString(w, "OK\n")
+	_, err = io.WriteString(w, "OK\n")
 	return err
 }
 

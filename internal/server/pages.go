@@ -116,6 +116,9 @@ func (s *server) projectPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return redirectNormalized(w, r, target)
 	}
+	if err := s.freshen(r, dr, name); err != nil {
+		return err
+	}
 	p, err := s.api.Project(r.Context(), dr.served(), name)
 	if err != nil {
 		return err

@@ -86,6 +86,9 @@ func (s *server) pypiJSON(w http.ResponseWriter, r *http.Request, perVersion boo
 		}
 		return redirectNormalized(w, r, dr.prefix+"/pypi/"+url.PathEscape(norm)+rest)
 	}
+	if err := s.freshen(r, dr, name); err != nil {
+		return err
+	}
 	p, err := s.api.Project(r.Context(), dr.served(), name)
 	if err != nil {
 		return err

@@ -183,8 +183,9 @@ type distKey struct{}
 // distRequest is what routeDistribution found.
 type distRequest struct {
 	d       index.Distribution
-	version int    // the repository version the distribution serves now
-	prefix  string // URL path prefix of the distribution: "" or "/team/dev"
+	version int         // the repository version the distribution serves now
+	prefix  string      // URL path prefix of the distribution: "" or "/team/dev"
+	merged  *mergedView // nil unless d has sources (views.go)
 }
 
 func distOf(r *http.Request) *distRequest { return r.Context().Value(distKey{}).(*distRequest) }
@@ -223,6 +224,9 @@ func (s *server) routeDistribution(w http.ResponseWriter, r *http.Request) error
 	dr.version = sn.latest[d.Repository]
 	if d.Pinned != nil {
 		dr.version = *d.Pinned
+	}
+	if d.Sources != nil {
+		mergedRequest(dr, sn)
 	}
 	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && !d.Public {
 		if err := s.authorize(r, index.ActionRead, d.Repository); err != nil {

@@ -42,6 +42,9 @@ func (dr *distRequest) served() *index.Distribution {
 	d := dr.d
 	v := dr.version
 	d.Pinned = &v
+	if dr.merged != nil {
+		d.Sources = dr.merged.sources
+	}
 	return &d
 }
 
@@ -52,7 +55,7 @@ func (s *server) simpleIndex(w http.ResponseWriter, r *http.Request) error {
 	}
 	dr := distOf(r)
 	key := pageKey{base: dr.d.BasePath, json: o.json}
-	p, err := s.pages.get(key, dr.d.Repository, dr.version, func() (*page, error) {
+	p, err := s.pages.get(key, dr.cacheRepo(), dr.version, func() (*page, error) {
 		projects, serial, err := s.api.Projects(r.Context(), dr.served())
 		if err != nil {
 			return nil, err
@@ -66,7 +69,7 @@ func (s *server) simpleIndex(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return nil, err
 		}
-		return newPage(dr.d.Repository, dr.version, body, serial), nil
+		return newPage(dr.cacheRepo(), dr.version, body, serial), nil
 	})
 	if err != nil {
 		return err
@@ -86,8 +89,11 @@ func (s *server) simpleProject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.freshen(r, dr, norm); err != nil {
+		return err
+	}
 	key := pageKey{base: dr.d.BasePath, project: norm, json: o.json}
-	p, err := s.pages.get(key, dr.d.Repository, dr.version, func() (*page, error) {
+	p, err := s.pages.get(key, dr.cacheRepo(), dr.version, func() (*page, error) {
 		proj, err := s.api.Project(r.Context(), dr.served(), norm)
 		if err != nil {
 			return nil, err
@@ -101,7 +107,7 @@ func (s *server) simpleProject(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return nil, err
 		}
-		return newPage(dr.d.Repository, dr.version, body, proj.Serial), nil
+		return newPage(dr.cacheRepo(), dr.version, body, proj.Serial), nil
 	})
 	if err != nil {
 		return err

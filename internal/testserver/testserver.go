@@ -69,7 +69,10 @@ func Start(t testing.TB, o Options) *Server {
 		cfg.TempDir = t.TempDir()
 	}
 	if cfg.Remotes == nil {
-		cfg.Remotes = mirror.New(svc, mirror.Options{TempDir: t.TempDir()})
+		m := mirror.New(svc, mirror.Options{TempDir: t.TempDir()})
+		cfg.Remotes = m
+		svc.SetRemoteFetcher(m)
+		svc.SetProjectRefresher(m)
 	}
 	var h http.Handler = server.New(svc, cfg, nil)
 	if o.Wrap != nil {

@@ -46,6 +46,10 @@ func Run(t *testing.T, newStore Factory) {
 		{"Remotes", testRemotes},
 		{"Reclaim", testReclaim},
 		{"Delta", testDelta},
+		{"DistributionSources", testDistributionSources},
+		{"ProjectKnown", testProjectKnown},
+		{"BlockRules", testBlockRules},
+		{"FilePresence", testFilePresence},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -41,7 +41,10 @@ func (q queries) Distribution(ctx context.Context, base string) (*metastore.Dist
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("distribution %q: %w", base, errs.ErrNotFound)
 	}
-	return d, err
+	if err != nil {
+		return nil, err
+	}
+	return d, q.attachSources(ctx, []*metastore.Distribution{d}, base)
 }
 
 // Distributions implements metastore.DistributionReader.
@@ -52,15 +55,26 @@ func (q queries) Distributions(ctx context.Context) ([]metastore.Distribution, e
 		return nil, err
 	}
 	defer rows.Close()
-	var out []metastore.Distribution
+	var ds []*metastore.Distribution
 	for rows.Next() {
 		d, err := scanDist(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, *d)
+		ds = append(ds, d)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if err := q.attachSources(ctx, ds, ""); err != nil {
+		return nil, err
+	}
+	out := make([]metastore.Distribution, len(ds))
+	for i, d := range ds {
+		out[i] = *d
+	}
+	return out, nil
 }
 
 // CreateDistribution implements metastore.DistributionWriter.
@@ -70,7 +84,10 @@ func (q queries) CreateDistribution(ctx context.Context, d *metastore.Distributi
 	if isUnique(err) {
 		return fmt.Errorf("distribution %q already exists: %w", d.BasePath, errs.ErrConflict)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return q.saveSources(ctx, d)
 }
 
 // UpdateDistribution implements metastore.DistributionWriter.
@@ -83,7 +100,7 @@ func (q queries) UpdateDistribution(ctx context.Context, d *metastore.Distributi
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("distribution %q: %w", d.BasePath, errs.ErrNotFound)
 	}
-	return nil
+	return q.saveSources(ctx, d)
 }
 
 // DeleteDistribution implements metastore.DistributionWriter.

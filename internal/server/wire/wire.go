@@ -66,6 +66,20 @@ type Distribution struct {
 	Pinned     *int      `json:"pinned_version"` // null serves the latest version
 	Public     bool      `json:"public"`
 	CreatedAt  time.Time `json:"created_at,omitzero"`
+	// Sources, when set, make a merged view: the sources in order, the first being
+	// Repository and Pinned (Repository may then be left out). AllowShadow lists the
+	// projects whose files are merged across sources instead of hidden in later ones.
+	Sources     []Source `json:"sources,omitempty"`
+	AllowShadow []string `json:"allow_shadow,omitempty"`
+}
+
+// Source is one source of a merged view: a repository, optionally pinned, or filled on
+// request from the remote PullThrough and refreshed after TTLSeconds.
+type Source struct {
+	Repository  string `json:"repository"`
+	Pinned      *int   `json:"pinned_version,omitempty"`
+	PullThrough string `json:"pull_through,omitempty"`
+	TTLSeconds  int64  `json:"ttl_seconds,omitempty"`
 }
 
 // DistributionUpdate is the body of PATCH /api/distributions/{base}: absent fields keep
@@ -75,6 +89,10 @@ type DistributionUpdate struct {
 	Pinned     *int    `json:"pinned_version,omitempty"`
 	Unpin      bool    `json:"unpin,omitempty"`
 	Public     *bool   `json:"public,omitempty"`
+	// Sources replaces a merged view's sources ([] serves Repository alone);
+	// AllowShadow replaces its allow-shadow list.
+	Sources     *[]Source `json:"sources,omitempty"`
+	AllowShadow *[]string `json:"allow_shadow,omitempty"`
 }
 
 // Yank is the body of POST .../yank. Reason absent (or no body) keeps the reason of a
@@ -176,3 +194,10 @@ const (
 	UploadExistedHeader     = "X-Pydepot-Upload-Existed"     // "true" or "false"
 	RepositoryVersionHeader = "X-Pydepot-Repository-Version" // the version made; absent when none
 )
+
+// BlockRule is one rule of a repository's blocklist; POST .../blocklist takes {"rule"}.
+type BlockRule struct {
+	Repository string    `json:"repository,omitempty"`
+	Rule       string    `json:"rule"`
+	CreatedAt  time.Time `json:"created_at,omitzero"`
+}
