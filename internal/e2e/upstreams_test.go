@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -25,9 +26,10 @@ import (
 
 // upstream is a running index; Simple is its simple API root, ending in "/".
 type upstream struct {
-	Kind   string
-	Simple string
-	stop   func()
+	Kind      string
+	Simple    string
+	AccessLog string // nginx's access log, when nginxOptions.AccessLog
+	stop      func()
 }
 
 var (
@@ -191,6 +193,8 @@ type nginxOptions struct {
 	Rate string
 	// Proxy, when not "", makes nginx a reverse proxy to that URL instead of a static server.
 	Proxy string
+	// AccessLog logs every request (to count what a mirror fetched).
+	AccessLog bool
 }
 
 // writeStaticTree writes dists as a static PEP 503 tree under root: simple/index.html
@@ -257,6 +261,10 @@ func startNginx(dir, root string, o nginxOptions) (*upstream, error) {
 		return nil, err
 	}
 	var limit, body string
+	accessLog := "off"
+	if o.AccessLog {
+		accessLog = filepath.Join(dir, "access.log")
+	}
 	if o.Rate != "" {
 		limit = "limit_rate " + o.Rate + ";"
 	}
@@ -271,7 +279,7 @@ pid %[1]s/nginx.pid;
 error_log %[1]s/error.log warn;
 events { worker_connections 256; }
 http {
-    access_log off;
+    access_log %[4]s;
     types { text/html html; }
     default_type application/octet-stream;
     client_body_temp_path %[1]s/tmp/body;
@@ -284,7 +292,7 @@ http {
         %[3]s
     }
 }
-`, dir, addr, body)
+`, dir, addr, body, accessLog)
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
 		return nil, err
 	}
@@ -297,6 +305,9 @@ http {
 		return nil, fmt.Errorf("%w (nginx-light comes from scripts/install-test-deps.sh)", err)
 	}
 	u := &upstream{Kind: "nginx", Simple: "http://" + addr + "/simple/", stop: p.stop}
+	if o.AccessLog {
+		u.AccessLog = accessLog
+	}
 	if err := p.waitHTTP(u.Simple, 20*time.Second); err != nil {
 		errLog, _ := os.ReadFile(filepath.Join(dir, "error.log"))
 		return nil, fmt.Errorf("%w\nerror.log:\n%s", err, errLog)
@@ -441,9 +452,10 @@ func startOwnNginx(t *testing.T, o nginxOptions) *upstream {
 	return u
 }
 
-// TestUpstreamsServePip: each upstream kind serves the mirror corpus to real pip: pip
-// downloads tree-leaf 1.0's wheel from it with the corpus's bytes; from the pydepot upstream,
-// an unpinned tree-leaf gets 1.0 too, since 2.0 is yanked there.
+// TestUpstreamsServePip: each upstream kind, and the slow nginx proxy in front of the pydepot
+// one, serves the mirror corpus to real pip: pip downloads tree-leaf 1.0's wheel from it with
+// the corpus's bytes; from pydepot, an unpinned tree-leaf gets 1.0 too, since 2.0 is yanked
+// there.
 func TestUpstreamsServePip(t *testing.T) {
 	t.Parallel()
 	c := buildMirrorCorpus(t)
@@ -453,13 +465,18 @@ func TestUpstreamsServePip(t *testing.T) {
 			want = d
 		}
 	}
-	for _, kind := range upstreamKinds {
+	for _, kind := range append(slices.Clone(upstreamKinds), "slow-proxy") {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
-			u := sharedUpstream(t, kind)
+			var u *upstream
+			if kind == "slow-proxy" {
+				u = startSlowProxy(t, sharedUpstream(t, "pydepot"))
+			} else {
+				u = sharedUpstream(t, kind)
+			}
 			env, _ := clientEnv(t)
 			reqs := []string{"tree-leaf==1.0"}
-			if kind == "pydepot" {
+			if kind == "pydepot" || kind == "slow-proxy" {
 				reqs = append(reqs, "tree-leaf")
 			}
 			for _, req := range reqs {
@@ -477,4 +494,20 @@ func TestUpstreamsServePip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// slowRate is what startSlowProxy lets through per response: the corpus's small files
+// arrive at once, its ~150 KB ones take seconds.
+const slowRate = "24k"
+
+// startSlowProxy puts an nginx reverse proxy sending every response at slowRate in front of
+// u (a pydepot, whose pages link files relatively), for t alone.
+func startSlowProxy(t *testing.T, u *upstream) *upstream {
+	t.Helper()
+	p, err := startNginx(t.TempDir(), "", nginxOptions{Proxy: strings.TrimSuffix(u.Simple, "simple/"), Rate: slowRate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.stop)
+	return p
 }
