@@ -48,6 +48,40 @@ func (s *server) blobStored(sha string) bool {
 	return err == nil
 }
 
+// blobs lists the digests of every blob in s's blob store.
+func (s *server) blobs(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	root := filepath.Join(s.Data, "blobs", "sha256")
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && len(d.Name()) == 64 {
+			out = append(out, d.Name())
+		}
+		return nil
+	})
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// blobIsMetadata reports whether the blob sha is a core metadata file (it starts with the
+// Metadata-Version field).
+func (s *server) blobIsMetadata(t *testing.T, sha string) bool {
+	t.Helper()
+	f, err := os.Open(filepath.Join(s.Data, "blobs", "sha256", sha[:2], sha[2:4], sha))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	head := make([]byte, len("Metadata-Version:"))
+	_, err = io.ReadFull(f, head)
+	return err == nil && string(head) == "Metadata-Version:"
+}
+
 // jsonPage is a PEP 691 project page, decoded loosely so that every field is compared.
 type jsonPage struct {
 	Name     string           `json:"name"`
