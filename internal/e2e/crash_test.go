@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -51,7 +53,17 @@ func TestSyncResumesAfterSIGKILL(t *testing.T) {
 	s := start()
 	s.cli(t, "remote", "create", "slow", "--url", slow.Simple)
 	s.mirrorRepo(t, "crashed")
-	s.cli(t, "sync", "crashed", "--remote", "slow", "--no-wait")
+	// --no-wait returns once the task is queued; the command runs on its own anyway, so
+	// that the kill lands mid-sync however the server runs it.
+	syncCmd := exec.Command(bin, "sync", "crashed", "--remote", "slow", "--no-wait")
+	syncCmd.Env = commandEnv(s.adminEnv())
+	var syncOut bytes.Buffer
+	syncCmd.Stdout, syncCmd.Stderr = &syncOut, &syncOut
+	if err := syncCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	syncDone := make(chan error, 1)
+	go func() { syncDone <- syncCmd.Wait() }()
 	deadline := time.Now().Add(2 * time.Minute)
 	for stored(s) == 0 {
 		if time.Now().After(deadline) {
@@ -60,6 +72,13 @@ func TestSyncResumesAfterSIGKILL(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	s.kill()
+	select {
+	case err := <-syncDone:
+		t.Logf("pydepot sync --no-wait: %v\n%s", err, syncOut.String())
+	case <-time.After(time.Minute):
+		_ = syncCmd.Process.Kill()
+		t.Fatalf("pydepot sync --no-wait still running a minute after the server died")
+	}
 	if n := stored(s); n == len(c.Dists) {
 		t.Fatalf("the SIGKILL landed after the sync had stored all %d files: not a crash in the middle", n)
 	} else {
