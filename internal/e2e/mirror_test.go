@@ -22,7 +22,7 @@ import (
 // upstream gives it, and a PEP 658 metadata file for every wheel, equal to the wheel's
 // METADATA, even from upstreams that serve none. From another pydepot every field of every
 // file survives: upload times, yanks with their reasons, requires-python, sizes, metadata
-// hashes.
+// hashes. Syncing the unchanged upstream again makes no new repository version.
 func TestSyncFromEachUpstream(t *testing.T) {
 	t.Parallel()
 	c := buildMirrorCorpus(t)
@@ -52,6 +52,12 @@ func TestSyncFromEachUpstream(t *testing.T) {
 				if kind == "pydepot" {
 					samePages(t, p, projectPage(t, u.Simple, p), page)
 				}
+			}
+			// A second sync of the unchanged upstream makes no repository version.
+			before := repoLatest(t, s, "from-"+kind)
+			s.cli(t, "sync", "from-"+kind, "--remote", "from-"+kind)
+			if after := repoLatest(t, s, "from-"+kind); after != before {
+				t.Errorf("re-syncing the unchanged %s made version %d (after %d)", kind, after, before)
 			}
 			if kind == "pydepot" {
 				page := projectPage(t, simple, upstreamYank.Project)
