@@ -123,6 +123,9 @@ func waitTasksIdle(t *testing.T, s *server) {
 		}
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 		resp.Body.Close()
+		if resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(string(body), "tasks are off") {
+			return // no task queue: the sync ran in its request, nothing can be retried
+		}
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET /api/tasks: %d\n%s", resp.StatusCode, body)
 		}
