@@ -29,7 +29,9 @@ func TestSyncResumesAfterSIGKILL(t *testing.T) {
 	bin, data, logPath := pydepotBin(t), t.TempDir(), filepath.Join(t.TempDir(), "serve.log")
 	start := func() *server {
 		t.Helper()
-		s, err := launchServer(bin, data, freeAddr(t), logPath)
+		// The task the kill interrupts is retried once it shows no sign of life for 6 s
+		// (instead of 30), so the test does not wait long for it.
+		s, err := launchServer(bin, data, freeAddr(t), logPath, "PYDEPOT_TASK_STALE_AFTER=6s")
 		if err != nil {
 			t.Fatal(err)
 		}
