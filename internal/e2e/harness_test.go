@@ -4,6 +4,11 @@
 // "old clients" test each, makeflow, and pydepot's own CLI. Every client runs with its home,
 // caches and configuration in temporary folders and with a proxy that refuses everything but
 // 127.0.0.1, so a test never reads the machine's settings nor reaches another index.
+//
+// The mirroring tests sync with the binary from real upstreams on 127.0.0.1 (upstreams_test.go):
+// nginx over a static PEP 503 tree, devpi-server and pypiserver (pinned like the clients),
+// another pydepot, and the fault-injecting index of internal/simpleindex/faultyindex, each
+// serving a small dependency graph the tests build (mirrorcorpus_test.go).
 package e2e
 
 import (
