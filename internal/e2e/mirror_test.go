@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -203,4 +204,47 @@ func TestGuardInternalName(t *testing.T) {
 		run(t, "", env, testdist.Tool(t, "uv"), "pip", "install", "--python", py, "--index-url", merged, "acme-utils")
 		check(t, py)
 	})
+}
+
+// TestSyncFromPrivatePydepot: another pydepot serves tree-leaf only through a private
+// distribution. A remote without credentials fails to sync it and applies nothing; a remote
+// with --token (a read token of that server) mirrors every file with its bytes.
+func TestSyncFromPrivatePydepot(t *testing.T) {
+	t.Parallel()
+	c := buildMirrorCorpus(t)
+	up := startServer(t)
+	up.cli(t, "repo", "create", "secret")
+	leaf := c.Project("tree-leaf")
+	args := []string{"upload", "--repository", "secret"}
+	for _, d := range leaf {
+		args = append(args, d.Path)
+	}
+	up.cli(t, args...)
+	up.cli(t, "distribution", "create", "secret", "--repository", "secret", "--private")
+	tokenCmd := exec.Command(pydepotBin(t), "token", "create", "mirror-reader", "--scope", "read")
+	tokenCmd.Env = commandEnv(up.adminEnv())
+	out, err := tokenCmd.Output()
+	if err != nil {
+		t.Fatalf("token create: %v", err)
+	}
+	token := strings.TrimSpace(string(out))
+	private := &upstream{Kind: "pydepot", Simple: up.URL + "/secret/simple/"}
+
+	s := startServer(t)
+	s.cli(t, "remote", "create", "anonymous", "--url", private.Simple)
+	s.mirrorRepo(t, "anonymous")
+	if out, err := runErr("", s.adminEnv(), pydepotBin(t), "sync", "anonymous", "--remote", "anonymous"); err == nil || !strings.Contains(out, "401") {
+		t.Errorf("a sync without credentials from a private distribution: %v, want a failure naming the 401:\n%s", err, out)
+	}
+	if v := repoLatest(t, s, "anonymous"); v != 0 {
+		t.Errorf("the refused sync made version %d", v)
+	}
+	simple := s.syncFrom(t, "reader", private, "--token", token)
+	page := projectPage(t, simple, "tree-leaf")
+	if page == nil || len(page.Files) != len(leaf) {
+		t.Fatalf("with --token the mirror serves %v, want tree-leaf's %d files", page, len(leaf))
+	}
+	for _, d := range leaf {
+		wantMirrored(t, s, simple, page, d, true)
+	}
 }
