@@ -54,19 +54,29 @@ func commandEnv(env []string) []string {
 func clientEnv(t *testing.T) (env []string, home string) {
 	t.Helper()
 	home = t.TempDir()
+	env, err := clientEnvIn(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, home
+}
+
+// clientEnvIn is clientEnv with its HOME at home, for what tests share (the upstreams).
+func clientEnvIn(home string) ([]string, error) {
+	var mkErr error
 	dir := func(rel string) string {
 		p := filepath.Join(home, filepath.FromSlash(rel))
-		if err := os.MkdirAll(p, 0o755); err != nil {
-			t.Fatal(err)
+		if err := os.MkdirAll(p, 0o755); err != nil && mkErr == nil {
+			mkErr = err
 		}
 		return p
 	}
 	hatchConfig := filepath.Join(dir(".config/hatch"), "config.toml")
 	if err := os.WriteFile(hatchConfig, nil, 0o644); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	noProxy := "127.0.0.1,localhost"
-	env = []string{
+	env := []string{
 		"HOME=" + home,
 		"XDG_CACHE_HOME=" + dir(".cache"), "XDG_CONFIG_HOME=" + dir(".config"),
 		"XDG_DATA_HOME=" + dir(".local/share"), "XDG_STATE_HOME=" + dir(".local/state"),
@@ -88,7 +98,7 @@ func clientEnv(t *testing.T) (env []string, home string) {
 		"PIPENV_CACHE_DIR=" + dir("cache/pipenv"), "PIPENV_VENV_IN_PROJECT=1", "PIPENV_NOSPIN=1",
 		"PIPENV_YES=1", "PIPENV_IGNORE_VIRTUALENVS=1", "PIPENV_NO_INHERIT=1", "CI=1",
 	}
-	return env, home
+	return env, mkErr
 }
 
 var (

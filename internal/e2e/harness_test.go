@@ -4,6 +4,11 @@
 // "old clients" test each, makeflow, and pydepot's own CLI. Every client runs with its home,
 // caches and configuration in temporary folders and with a proxy that refuses everything but
 // 127.0.0.1, so a test never reads the machine's settings nor reaches another index.
+//
+// The mirroring tests sync with the binary from real upstreams on 127.0.0.1 (upstreams_test.go):
+// nginx over a static PEP 503 tree, devpi-server and pypiserver (pinned like the clients),
+// another pydepot, and the fault-injecting index of internal/simpleindex/faultyindex, each
+// serving a small dependency graph the tests build (mirrorcorpus_test.go).
 package e2e
 
 import (
@@ -74,6 +79,7 @@ type server struct {
 	Data  string
 	log   *os.File
 	cmd   *exec.Cmd
+	done  chan struct{} // closed when the process has exited
 }
 
 // adminEnv is the environment of a `pydepot` command run with the admin token.
@@ -83,16 +89,26 @@ func (s *server) adminEnv() []string {
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := l.Addr().String()
-	l.Close()
 	return addr
 }
 
-// startServer runs `pydepot serve` on a fresh data directory and waits for /simple/.
+// freePort returns a 127.0.0.1:PORT that was free a moment ago.
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr, nil
+}
+
+// startServer runs `pydepot serve` on a fresh data directory and waits for /simple/; it
+// stops when the test ends.
 func startServer(t *testing.T, extraEnv ...string) *server {
 	t.Helper()
 	return startServerOn(t, "http", http.DefaultClient, extraEnv...)
@@ -102,13 +118,32 @@ func startServer(t *testing.T, extraEnv ...string) *server {
 // PYDEPOT_TLS_CERT and PYDEPOT_TLS_KEY), polled with hc.
 func startServerOn(t *testing.T, scheme string, hc *http.Client, extraEnv ...string) *server {
 	t.Helper()
-	bin := pydepotBin(t)
-	s := &server{Data: t.TempDir(), Token: "pyd_e2e-admin-token-0123456789abcdef"}
-	addr := freeAddr(t)
-	s.URL = scheme + "://" + addr
-	logf, err := os.Create(filepath.Join(t.TempDir(), "serve.log"))
+	s, err := launchServerOn(scheme, hc, pydepotBin(t), t.TempDir(), freeAddr(t), filepath.Join(t.TempDir(), "serve.log"), extraEnv...)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.stop()
+		if t.Failed() {
+			t.Logf("server log:\n%s", s.logText())
+		}
+	})
+	return s
+}
+
+// launchServer runs `pydepot serve` on the data directory data (fresh or left by an earlier
+// server) at addr, its output appended to logPath, and waits for /simple/. The caller stops
+// it (stop or kill).
+func launchServer(bin, data, addr, logPath string, extraEnv ...string) (*server, error) {
+	return launchServerOn("http", http.DefaultClient, bin, data, addr, logPath, extraEnv...)
+}
+
+// launchServerOn is launchServer for a server answering scheme, polled with hc.
+func launchServerOn(scheme string, hc *http.Client, bin, data, addr, logPath string, extraEnv ...string) (*server, error) {
+	s := &server{Data: data, Token: "pyd_e2e-admin-token-0123456789abcdef", URL: scheme + "://" + addr}
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
 	}
 	s.log = logf
 	s.cmd = exec.Command(bin, "serve")
@@ -116,36 +151,50 @@ func startServerOn(t *testing.T, scheme string, hc *http.Client, extraEnv ...str
 	s.cmd.Env = append(s.cmd.Env, extraEnv...)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
+		logf.Close()
+		return nil, err
 	}
-	t.Cleanup(func() {
-		_ = s.cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = s.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = s.cmd.Process.Kill()
-		}
-		if t.Failed() {
-			b, _ := os.ReadFile(logf.Name())
-			t.Logf("server log:\n%s", b)
-		}
-	})
+	s.done = make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(s.done) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := hc.Get(s.URL + "/simple/")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return s
+				return s, nil
 			}
 		}
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-s.done:
+			return nil, fmt.Errorf("pydepot serve exited before answering /simple/; log:\n%s", s.logText())
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	b, _ := os.ReadFile(logf.Name())
-	t.Fatalf("server did not answer /simple/ in time; log:\n%s", b)
-	return nil
+	s.kill()
+	return nil, fmt.Errorf("pydepot serve did not answer /simple/ in time; log:\n%s", s.logText())
+}
+
+// stop interrupts the server and waits for it to exit (killing it after 10 s).
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		s.kill()
+	}
+}
+
+// kill sends SIGKILL, as a crash or the OOM killer would, and waits for the process to go.
+func (s *server) kill() {
+	_ = s.cmd.Process.Kill()
+	<-s.done
+}
+
+// logText is what the server printed so far.
+func (s *server) logText() string {
+	b, _ := os.ReadFile(s.log.Name())
+	return string(b)
 }
 
 // run runs a command with a timeout and returns its combined output; it fails the test on

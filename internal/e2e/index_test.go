@@ -224,7 +224,13 @@ func fileSHA(t *testing.T, path string) string {
 // repoVersions returns the latest version number of repository main.
 func repoVersions(t *testing.T, s *server) int {
 	t.Helper()
-	req, _ := http.NewRequest("GET", s.URL+"/api/repositories/main", nil)
+	return repoLatest(t, s, "main")
+}
+
+// repoLatest returns the latest version number of repository name.
+func repoLatest(t *testing.T, s *server, name string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.URL+"/api/repositories/"+name, nil)
 	req.Header.Set("Authorization", "Bearer "+s.Token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -233,10 +239,10 @@ func repoVersions(t *testing.T, s *server) int {
 	defer resp.Body.Close()
 	var repo wire.Repository
 	if err := json.NewDecoder(resp.Body).Decode(&repo); err != nil {
-		t.Fatalf("decode /api/repositories/main: %v", err)
+		t.Fatalf("decode /api/repositories/%s: %v", name, err)
 	}
-	if repo.Name != "main" {
-		t.Fatalf("/api/repositories/main answered %+v", repo)
+	if repo.Name != name {
+		t.Fatalf("/api/repositories/%s answered %+v", name, repo)
 	}
 	return repo.Latest
 }
