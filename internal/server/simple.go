@@ -7,7 +7,6 @@ import (
 	"html"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,7 +21,7 @@ const apiVersion = "1.4"
 
 // chooseFormat applies ?format= then Accept; a 406 error when nothing fits.
 func chooseFormat(r *http.Request) (offer, error) {
-	if f := r.URL.Query().Get("format"); f != "" {
+	if f := formatParam(r); f != "" {
 		// An unescaped "+" in the query arrives as a space.
 		f = strings.ReplaceAll(f, " ", "+")
 		if o, ok := formatOverride(f); ok {
@@ -34,6 +33,14 @@ func chooseFormat(r *http.Request) (offer, error) {
 		return o, nil
 	}
 	return offer{}, &httpError{status: http.StatusNotAcceptable, msg: fmt.Sprintf("none of the media types in Accept is offered; this page is available as %s, %s or %s", mediaJSONv1, mediaHTMLv1, mediaTextHTML)}
+}
+
+// formatParam is the ?format= of r; the query is parsed (which allocates) only when there is one.
+func formatParam(r *http.Request) string {
+	if r.URL.RawQuery == "" {
+		return ""
+	}
+	return r.URL.Query().Get("format")
 }
 
 // served returns the distribution pinned at the version this request reads, so that what
@@ -129,9 +136,9 @@ var (
 // writePage writes a cached page, answering 304 when the client holds it already.
 func (s *server) writePage(w http.ResponseWriter, r *http.Request, p *page, o offer, public bool) {
 	h := w.Header()
-	body, etag := p.body, p.etag
+	body, etag, length := p.body, p.etag, p.length
 	if len(body) > 1024 && acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		body, etag = p.gzipped()
+		body, etag, length = p.gzipped()
 		h["Content-Encoding"] = encodingGzip
 	}
 	h["Content-Type"] = o.hdr
@@ -150,7 +157,7 @@ func (s *server) writePage(w http.ResponseWriter, r *http.Request, p *page, o of
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h["Content-Length"] = length
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
