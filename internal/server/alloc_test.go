@@ -44,3 +44,39 @@ func TestCachedPageAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderProjectJSONAllocs bounds the allocations of rendering a JSON project page
+// per file listed: b580f39 made 13, the union values of simplejson 16.
+func TestRenderProjectJSONAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts differ under the race detector (-short)")
+	}
+	p := newBenchAPI(0, 200).big
+	got := testing.AllocsPerRun(20, func() {
+		if _, err := renderProjectJSON(p); err != nil {
+			t.Fatal(err)
+		}
+	}) / float64(len(p.Files))
+	if got > 12.5 {
+		t.Errorf("%.1f allocations per file rendered, want at most 12.5", got)
+	}
+}
+
+// TestIsoTime: the hand-written upload time is time.Format's, in and out of 0..9999.
+func TestIsoTime(t *testing.T) {
+	east := time.FixedZone("east", 5*3600+1800)
+	for _, tm := range []time.Time{
+		{},
+		time.Date(2025, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(1, 1, 1, 0, 0, 0, 1000, time.UTC),
+		time.Date(2026, 1, 1, 2, 3, 4, 5006007, east), // another day in UTC
+		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Unix(1<<40, 123456789),
+	} {
+		if got, want := isoTime(tm), tm.UTC().Format("2006-01-02T15:04:05.000000Z"); got != want {
+			t.Errorf("isoTime(%v) = %s, want %s", tm, got, want)
+		}
+	}
+}

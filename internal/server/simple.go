@@ -286,28 +286,57 @@ func renderProjectJSON(p *index.Project) ([]byte, error) {
 	}
 	for i := range out.Files {
 		f := &p.Files[i]
-		size := f.Size
 		jf := simplejson.File{
 			Filename: f.Filename,
 			URL:      fileURL(f),
 			Hashes:   map[string]string{"sha256": f.SHA256},
-			Size:     &size,
+			Size:     &f.Size, // read by json.Marshal only: no copy to allocate
 			Yanked:   simplejson.Yanked{Yanked: f.Yanked, Reason: f.YankReason},
 		}
 		if f.RequiresPython != "" {
-			rp := f.RequiresPython
-			jf.RequiresPython = &rp
+			jf.RequiresPython = &f.RequiresPython
 		}
 		if f.MetadataSHA256 != "" {
 			jf.CoreMetadata = simplejson.CoreMetadata{Present: true, Hashes: map[string]string{"sha256": f.MetadataSHA256}}
 		}
 		if !f.UploadTime.IsZero() {
-			jf.UploadTime = f.UploadTime.UTC().Format("2006-01-02T15:04:05.000000Z")
+			jf.UploadTime = isoTime(f.UploadTime)
 		}
 		out.Files[i] = jf
 	}
-	return json.Marshal(out)
+	return out.Marshal()
 }
 
 // isoTime formats a time as PyPI does in its JSON API.
-func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
+func isoTime(t time.Time) string {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.Format("2006-01-02T15:04:05.000000Z")
+	}
+	// Written by hand: a page formats one per file, and time.Format's layout walk was a
+	// tenth of rendering one.
+	hour, minute, sec := t.Clock()
+	var b [27]byte
+	digits := func(at, width, v int) {
+		for i := at + width - 1; i >= at; i-- {
+			b[i] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	digits(0, 4, year)
+	b[4] = '-'
+	digits(5, 2, int(month))
+	b[7] = '-'
+	digits(8, 2, day)
+	b[10] = 'T'
+	digits(11, 2, hour)
+	b[13] = ':'
+	digits(14, 2, minute)
+	b[16] = ':'
+	digits(17, 2, sec)
+	b[19] = '.'
+	digits(20, 6, t.Nanosecond()/1000)
+	b[26] = 'Z'
+	return string(b[:])
+}
