@@ -30,7 +30,7 @@ func BenchmarkUpload(b *testing.B) {
 
 // fill adds files straight through the metadata store (no blobs: the reads measured
 // never open them): projects × perProject files in one version.
-func fill(b *testing.B, s *index.Service, projects, perProject int) {
+func fill(b testing.TB, s *index.Service, projects, perProject int) {
 	ctx := context.Background()
 	st := s.Store()
 	err := st.InTx(ctx, func(tx metastore.Tx) error {

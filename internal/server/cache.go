@@ -23,10 +23,12 @@ type page struct {
 	body    []byte
 	etag    []string // header value, quoted
 	serial  []string // X-PyPI-Last-Serial header value
+	length  []string // Content-Length header value of body
 
 	gzOnce sync.Once
 	gz     []byte
 	gzEtag []string
+	gzLen  []string
 }
 
 func newPage(repo string, version int, body []byte, serial int64) *page {
@@ -36,11 +38,12 @@ func newPage(repo string, version int, body []byte, serial int64) *page {
 		repo: repo, version: version, body: body,
 		etag:   []string{`"` + tag + `"`},
 		serial: []string{strconv.FormatInt(serial, 10)},
+		length: []string{strconv.Itoa(len(body))},
 	}
 }
 
-// gzipped returns the gzip form of the body, made once.
-func (p *page) gzipped() ([]byte, []string) {
+// gzipped returns the gzip form of the body, its ETag and Content-Length, made once.
+func (p *page) gzipped() ([]byte, []string, []string) {
 	p.gzOnce.Do(func() {
 		var b bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
@@ -48,8 +51,9 @@ func (p *page) gzipped() ([]byte, []string) {
 		_ = zw.Close()
 		p.gz = b.Bytes()
 		p.gzEtag = []string{p.etag[0][:len(p.etag[0])-1] + `-gz"`}
+		p.gzLen = []string{strconv.Itoa(len(p.gz))}
 	})
-	return p.gz, p.gzEtag
+	return p.gz, p.gzEtag, p.gzLen
 }
 
 // pageCache holds one rendered page per key, replaced when the repository version moves,

@@ -104,9 +104,27 @@ func bodyDone(r *http.Request) {
 type limitWriter struct {
 	http.ResponseWriter
 	rc      *http.ResponseController // made on first use: most responses never need it
+	dl      writeDeadliner           // what sets the write deadline; nil: nothing (not a connection)
 	timeout time.Duration
 	last    time.Time // when the deadline was last moved (HTTPServer's WriteTimeout: the request's start)
-	off     bool      // the writer has no deadline to move (not a connection): stop asking
+	off     bool      // the writer has no deadline to move: stop asking
+}
+
+type writeDeadliner interface{ SetWriteDeadline(time.Time) error }
+
+// findWriteDeadliner walks w's Unwrap chain as http.ResponseController.SetWriteDeadline
+// does, without the controller and the error it allocates when nothing is found.
+func findWriteDeadliner(w http.ResponseWriter) writeDeadliner {
+	for {
+		switch t := w.(type) {
+		case writeDeadliner:
+			return t
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = t.Unwrap()
+		default:
+			return nil
+		}
+	}
 }
 
 // writeChunk is how much may be sent under one deadline: 128 KiB per minute is the
@@ -120,7 +138,7 @@ func (w *limitWriter) bump() {
 	now := time.Now()
 	if now.Sub(w.last) > w.timeout/4 {
 		w.last = now
-		if err := w.controller().SetWriteDeadline(now.Add(w.timeout)); errors.Is(err, http.ErrNotSupported) {
+		if err := w.dl.SetWriteDeadline(now.Add(w.timeout)); errors.Is(err, http.ErrNotSupported) {
 			w.off = true
 		}
 	}
@@ -203,7 +221,8 @@ func (s *server) limits(next http.Handler) http.Handler {
 	minBytes, window, timeout := s.cfg.BodyMinBytes, s.cfg.BodyWindow, s.cfg.WriteTimeout
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		now := time.Now()
-		lw := &limitWriter{ResponseWriter: w, timeout: timeout, last: now}
+		dl := findWriteDeadliner(w)
+		lw := &limitWriter{ResponseWriter: w, dl: dl, timeout: timeout, last: now, off: dl == nil}
 		if r.Body != nil && r.Body != http.NoBody {
 			rc := lw.controller()
 			_ = rc.SetReadDeadline(now.Add(window))

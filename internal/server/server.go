@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -220,7 +221,8 @@ func (s *server) routeDistribution(w http.ResponseWriter, r *http.Request) error
 			return fmt.Errorf("no distribution serves %s: %w", p, errs.ErrNotFound)
 		}
 	}
-	dr := &distRequest{d: d, prefix: prefix}
+	rt := &routed{Context: r.Context(), dr: distRequest{d: d, prefix: prefix}, u: *r.URL}
+	dr := &rt.dr
 	dr.version = sn.latest[d.Repository]
 	if d.Pinned != nil {
 		dr.version = *d.Pinned
@@ -233,12 +235,27 @@ func (s *server) routeDistribution(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 	}
-	r2 := r.WithContext(context.WithValue(r.Context(), distKey{}, dr))
-	u := *r.URL
-	u.Path, u.RawPath = rest, ""
-	r2.URL = &u
+	r2 := r.WithContext(rt)
+	rt.u.Path, rt.u.RawPath = rest, ""
+	r2.URL = &rt.u
 	s.dist.ServeHTTP(w, r2)
 	return nil
+}
+
+// routed is what routeDistribution hands on, in one allocation on the hot path: the
+// request's context carrying the distribution request (as context.WithValue would) and
+// the URL rewritten below the base path.
+type routed struct {
+	context.Context
+	dr distRequest
+	u  url.URL
+}
+
+func (c *routed) Value(key any) any {
+	if _, ok := key.(distKey); ok {
+		return &c.dr
+	}
+	return c.Context.Value(key)
 }
 
 // distRoutes are the routes below a base path.

@@ -7,7 +7,6 @@ import (
 	"html"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,7 +21,7 @@ const apiVersion = "1.4"
 
 // chooseFormat applies ?format= then Accept; a 406 error when nothing fits.
 func chooseFormat(r *http.Request) (offer, error) {
-	if f := r.URL.Query().Get("format"); f != "" {
+	if f := formatParam(r); f != "" {
 		// An unescaped "+" in the query arrives as a space.
 		f = strings.ReplaceAll(f, " ", "+")
 		if o, ok := formatOverride(f); ok {
@@ -34,6 +33,14 @@ func chooseFormat(r *http.Request) (offer, error) {
 		return o, nil
 	}
 	return offer{}, &httpError{status: http.StatusNotAcceptable, msg: fmt.Sprintf("none of the media types in Accept is offered; this page is available as %s, %s or %s", mediaJSONv1, mediaHTMLv1, mediaTextHTML)}
+}
+
+// formatParam is the ?format= of r; the query is parsed (which allocates) only when there is one.
+func formatParam(r *http.Request) string {
+	if r.URL.RawQuery == "" {
+		return ""
+	}
+	return r.URL.Query().Get("format")
 }
 
 // served returns the distribution pinned at the version this request reads, so that what
@@ -135,9 +142,9 @@ var (
 // writePage writes a cached page, answering 304 when the client holds it already.
 func (s *server) writePage(w http.ResponseWriter, r *http.Request, p *page, o offer, public bool) {
 	h := w.Header()
-	body, etag := p.body, p.etag
+	body, etag, length := p.body, p.etag, p.length
 	if len(body) > 1024 && acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		body, etag = p.gzipped()
+		body, etag, length = p.gzipped()
 		h["Content-Encoding"] = encodingGzip
 	}
 	h["Content-Type"] = o.hdr
@@ -156,7 +163,7 @@ func (s *server) writePage(w http.ResponseWriter, r *http.Request, p *page, o of
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h["Content-Length"] = length
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
@@ -285,28 +292,57 @@ func renderProjectJSON(p *index.Project) ([]byte, error) {
 	}
 	for i := range out.Files {
 		f := &p.Files[i]
-		size := f.Size
 		jf := simplejson.File{
 			Filename: f.Filename,
 			URL:      fileURL(f),
 			Hashes:   map[string]string{"sha256": f.SHA256},
-			Size:     &size,
+			Size:     &f.Size, // read by json.Marshal only: no copy to allocate
 			Yanked:   simplejson.Yanked{Yanked: f.Yanked, Reason: f.YankReason},
 		}
 		if f.RequiresPython != "" {
-			rp := f.RequiresPython
-			jf.RequiresPython = &rp
+			jf.RequiresPython = &f.RequiresPython
 		}
 		if f.MetadataSHA256 != "" {
 			jf.CoreMetadata = simplejson.CoreMetadata{Present: true, Hashes: map[string]string{"sha256": f.MetadataSHA256}}
 		}
 		if !f.UploadTime.IsZero() {
-			jf.UploadTime = f.UploadTime.UTC().Format("2006-01-02T15:04:05.000000Z")
+			jf.UploadTime = isoTime(f.UploadTime)
 		}
 		out.Files[i] = jf
 	}
-	return json.Marshal(out)
+	return out.Marshal()
 }
 
 // isoTime formats a time as PyPI does in its JSON API.
-func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
+func isoTime(t time.Time) string {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.Format("2006-01-02T15:04:05.000000Z")
+	}
+	// Written by hand: a page formats one per file, and time.Format's layout walk was a
+	// tenth of rendering one.
+	hour, minute, sec := t.Clock()
+	var b [27]byte
+	digits := func(at, width, v int) {
+		for i := at + width - 1; i >= at; i-- {
+			b[i] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	digits(0, 4, year)
+	b[4] = '-'
+	digits(5, 2, int(month))
+	b[7] = '-'
+	digits(8, 2, day)
+	b[10] = 'T'
+	digits(11, 2, hour)
+	b[13] = ':'
+	digits(14, 2, minute)
+	b[16] = ':'
+	digits(17, 2, sec)
+	b[19] = '.'
+	digits(20, 6, t.Nanosecond()/1000)
+	b[26] = 'Z'
+	return string(b[:])
+}

@@ -47,3 +47,33 @@ func TestFileValues(t *testing.T) {
 		}
 	}
 }
+
+// TestProjectMarshal: Project.Marshal writes what json.Marshal writes, for every form of
+// the union values and strings encoding/json escapes.
+func TestProjectMarshal(t *testing.T) {
+	size := int64(12)
+	rp := ">=3.8, <4"
+	odd := "a<b>&\"c\"\\\n\u2028é\xff"
+	for _, p := range []Project{
+		{},
+		{Meta: Meta{APIVersion: "1.4", LastSerial: 3}, Name: "x", Versions: []string{}, Files: []File{}},
+		{Name: odd, ProjectStatus: &Status{Status: "quarantined", Reason: odd}, Versions: []string{"1.0", odd}, Files: []File{
+			{Filename: "a.whl", URL: "../a", Hashes: map[string]string{"sha256": "00", "md5": "11", odd: odd}},
+			{Filename: odd, URL: odd, Hashes: nil, RequiresPython: &rp, Size: &size, UploadTime: "2025-01-01T00:00:00.000000Z",
+				CoreMetadata: CoreMetadata{Present: true}, Yanked: Yanked{Yanked: true}},
+			{Filename: "c", Hashes: map[string]string{}, CoreMetadata: CoreMetadata{Present: true, Hashes: map[string]string{"sha256": odd}},
+				DistInfoMetadata: &CoreMetadata{Present: true, Hashes: map[string]string{"sha256": "22"}}, Yanked: Yanked{Yanked: true, Reason: odd}},
+			{Filename: "d", DistInfoMetadata: &CoreMetadata{}, Yanked: Yanked{Reason: "ignored when not yanked"}},
+			{Filename: "e", CoreMetadata: CoreMetadata{Hashes: map[string]string{"sha256": "ignored when not present"}}},
+		}},
+	} {
+		want, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := p.Marshal()
+		if err != nil || string(got) != string(want) {
+			t.Errorf("Marshal = %s, %v\nwant       %s", got, err, want)
+		}
+	}
+}

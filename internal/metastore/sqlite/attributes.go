@@ -52,12 +52,17 @@ func (q queries) currentAttributes(ctx context.Context, repoID, projectID int64)
 // opened by this very version changes in place; an older one is closed and a new one
 // opened, so that earlier versions keep theirs. Equal attributes write nothing.
 func (q queries) putAttributes(ctx context.Context, repoID, projectID int64, version int, a metastore.ProjectAttributes) (bool, error) {
-	if a.Status == "" {
-		a.Status = "active"
-	}
 	cur, err := q.currentAttributes(ctx, repoID, projectID)
 	if err != nil {
 		return false, err
+	}
+	return q.replaceAttributes(ctx, repoID, projectID, version, cur, a)
+}
+
+// replaceAttributes is putAttributes over cur, the open row its caller read already.
+func (q queries) replaceAttributes(ctx context.Context, repoID, projectID int64, version int, cur *currentAttrs, a metastore.ProjectAttributes) (bool, error) {
+	if a.Status == "" {
+		a.Status = "active"
 	}
 	if cur != nil && cur.ProjectAttributes == a {
 		return false, nil
@@ -72,7 +77,7 @@ func (q queries) putAttributes(ctx context.Context, repoID, projectID int64, ver
 			return false, err
 		}
 	}
-	_, err = q.q.ExecContext(ctx, `INSERT INTO project_attributes (repository_id, project_id, display_name, status, status_reason, version_added)
+	_, err := q.q.ExecContext(ctx, `INSERT INTO project_attributes (repository_id, project_id, display_name, status, status_reason, version_added)
 		VALUES (?, ?, ?, ?, ?, ?)`, repoID, projectID, a.DisplayName, a.Status, a.StatusReason, version)
 	return err == nil, err
 }
@@ -87,7 +92,7 @@ func (q queries) uploadedName(ctx context.Context, repoID, projectID int64, vers
 	if cur != nil {
 		a.Status, a.StatusReason = cur.Status, cur.StatusReason
 	}
-	_, err = q.putAttributes(ctx, repoID, projectID, version, a)
+	_, err = q.replaceAttributes(ctx, repoID, projectID, version, cur, a)
 	return err
 }
 
@@ -98,7 +103,7 @@ func (q queries) ensureAttributes(ctx context.Context, repoID, projectID int64, 
 	if err != nil || cur != nil {
 		return err
 	}
-	_, err = q.putAttributes(ctx, repoID, projectID, version, metastore.ProjectAttributes{DisplayName: name})
+	_, err = q.replaceAttributes(ctx, repoID, projectID, version, nil, metastore.ProjectAttributes{DisplayName: name})
 	return err
 }
 

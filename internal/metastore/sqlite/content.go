@@ -21,22 +21,36 @@ const fileCols = `f.id, f.repository_id, f.filename, p.name, f.project_name, f.v
 
 func scanFile(sc interface{ Scan(...any) error }, withYank bool) (*metastore.File, error) {
 	var f metastore.File
-	var up int64
-	var imports string
-	dest := []any{&f.ID, &f.RepositoryID, &f.Filename, &f.Project, &f.ProjectName, &f.Version, &f.Kind, &f.SHA256, &f.Size,
-		&f.MetadataSHA256, &f.RequiresPython, &f.Summary, &up,
-		&f.Origin, &f.OriginRemote, &f.UpstreamURL, &f.UpstreamHashes, &f.Presence, &imports}
-	if withYank {
-		dest = append(dest, &f.Yanked, &f.YankReason)
-	}
-	if err := sc.Scan(dest...); err != nil {
+	if err := (&fileScanner{withYank: withYank}).scan(sc, &f); err != nil {
 		return nil, err
 	}
-	f.UploadTime = fromMicros(up)
-	if imports != "" {
-		f.ImportNames = strings.Fields(imports)
-	}
 	return &f, nil
+}
+
+// fileScanner scans rows of fileCols (and the yank columns when withYank), reusing its
+// destinations from row to row: a project page reads hundreds.
+type fileScanner struct {
+	withYank bool
+	dest     []any
+	up       int64
+	imports  string
+}
+
+func (s *fileScanner) scan(sc interface{ Scan(...any) error }, f *metastore.File) error {
+	s.dest = append(s.dest[:0], &f.ID, &f.RepositoryID, &f.Filename, &f.Project, &f.ProjectName, &f.Version, &f.Kind, &f.SHA256, &f.Size,
+		&f.MetadataSHA256, &f.RequiresPython, &f.Summary, &s.up,
+		&f.Origin, &f.OriginRemote, &f.UpstreamURL, &f.UpstreamHashes, &f.Presence, &s.imports)
+	if s.withYank {
+		s.dest = append(s.dest, &f.Yanked, &f.YankReason)
+	}
+	if err := sc.Scan(s.dest...); err != nil {
+		return err
+	}
+	f.UploadTime = fromMicros(s.up)
+	if s.imports != "" {
+		f.ImportNames = strings.Fields(s.imports)
+	}
+	return nil
 }
 
 // FileByFilename implements metastore.ContentReader.
@@ -73,12 +87,12 @@ func (q queries) ProjectFiles(ctx context.Context, repoID int64, version int, pr
 	}
 	defer rows.Close()
 	var out []metastore.File
+	sc := fileScanner{withYank: true}
 	for rows.Next() {
-		f, err := scanFile(rows, true)
-		if err != nil {
+		out = append(out, metastore.File{})
+		if err := sc.scan(rows, &out[len(out)-1]); err != nil {
 			return nil, err
 		}
-		out = append(out, *f)
 	}
 	return out, rows.Err()
 }

@@ -35,9 +35,11 @@ var migrationFS embed.FS
 // Store is the SQLite metastore.Store.
 type Store struct {
 	queries
-	write *sql.DB
-	read  *sql.DB
-	log   *slog.Logger
+	write      *sql.DB
+	read       *sql.DB
+	writeStmts *stmtCache
+	readStmts  *stmtCache
+	log        *slog.Logger
 }
 
 var _ metastore.Store = (*Store)(nil)
@@ -89,7 +91,8 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	return &Store{queries: queries{q: r}, write: w, read: r, log: log}, nil
+	rs := newStmtCache(r)
+	return &Store{queries: queries{q: cachedDB{r, rs}}, write: w, read: r, writeStmts: newStmtCache(w), readStmts: rs, log: log}, nil
 }
 
 // makePrivate creates the database file when missing and sets it, and the -wal and -shm
@@ -121,6 +124,8 @@ func makePrivate(path string) error {
 
 // Close updates the planner's statistics (PRAGMA optimize) and closes both pools.
 func (s *Store) Close() error {
+	s.readStmts.close()
+	s.writeStmts.close()
 	_, err := s.write.Exec(`PRAGMA optimize`)
 	return errors.Join(err, s.read.Close(), s.write.Close())
 }
@@ -151,7 +156,8 @@ func (s *Store) inTx(ctx context.Context, fn func(tx metastore.Tx) error) error 
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(&tx{queries{q: sqlTx}}); err != nil {
+	defer s.writeStmts.preparePending(context.WithoutCancel(ctx))
+	if err := fn(&tx{queries{q: cachedTx{sqlTx, s.writeStmts}}}); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}

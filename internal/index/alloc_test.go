@@ -1,0 +1,28 @@
+package index_test
+
+import (
+	"context"
+	"testing"
+)
+
+// TestProjectReadAllocs bounds the allocations of reading a project per file it has
+// (BenchmarkProject500Files: b580f39 made 29.8, issue 8's file origin and presence
+// columns 33.8). Skipped with -short, which the race run uses.
+func TestProjectReadAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts differ under the race detector (-short)")
+	}
+	ctx := context.Background()
+	s := newService(t)
+	const files = 300
+	fill(t, s, 1, files)
+	d := mainDist(t, s)
+	got := testing.AllocsPerRun(10, func() {
+		if p, err := s.Project(ctx, d, "project-00000"); err != nil || len(p.Files) != files {
+			t.Fatalf("%v %v", p, err)
+		}
+	}) / files
+	if got > 31 {
+		t.Errorf("%.1f allocations per file read, want at most 31", got)
+	}
+}
