@@ -96,7 +96,7 @@ func (s *Service) Freshen(ctx context.Context, d *Distribution, project string) 
 	}
 	norm := names.Normalize(project)
 	allow := slices.Contains(d.AllowShadow, norm)
-	refreshed := false
+	refreshed, anyKnown := false, false
 	var failed error
 	for _, src := range d.Sources {
 		if src.PullThrough != "" {
@@ -113,11 +113,9 @@ func (s *Service) Freshen(ctx context.Context, d *Distribution, project string) 
 		if known && !allow {
 			return refreshed, nil
 		}
-		if known {
-			failed = nil // something is known to serve
-		}
+		anyKnown = anyKnown || known
 	}
-	if failed != nil {
+	if failed != nil && !anyKnown { // else what is known is served
 		return refreshed, failed
 	}
 	return refreshed, nil

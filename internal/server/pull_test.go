@@ -193,6 +193,14 @@ func TestPullThrough(t *testing.T) {
 	if status, _, _ := e.get("/proxy/files/" + f.SHA256 + "/" + f.Filename); status != 200 {
 		t.Errorf("upstream down, stored file: %d", status)
 	}
+	// A shadowed name whose hosted files are known is served though the upstream fails.
+	if _, err := e.svc.CreateDistribution(ctx, index.Distribution{BasePath: "shadowed", Public: true, AllowShadow: []string{"acme-utils"},
+		Sources: []index.Source{{Repository: "hosted"}, {Repository: "upstream", PullThrough: "upstream", TTL: time.Second}}}); err != nil {
+		t.Fatal(err)
+	}
+	if status, body, _ := e.get("/shadowed/simple/acme-utils/"); status != 200 || !strings.Contains(body, "acme_utils-1.0-") {
+		t.Errorf("upstream down, shadowed name with hosted files: %d %s", status, body)
+	}
 	status, body, _ = e.get("/proxy/simple/never-seen/")
 	if status != 502 || !strings.Contains(body, "remote upstream could not be read") || strings.Contains(body, "127.0.0.1") {
 		t.Errorf("upstream down, unknown project: %d %s", status, body)

@@ -189,3 +189,24 @@ func TestBlocklistUpload(t *testing.T) {
 		t.Errorf("unblock in another spelling: %d %s", resp.StatusCode, readBody(t, resp))
 	}
 }
+
+// TestBlocklistTwine: the real twine, without --verbose, shows the rule that refused the
+// upload (it prints the status line's reason phrase).
+func TestBlocklistTwine(t *testing.T) {
+	tw := twine(t)
+	e := newEnv(t, Config{})
+	if _, err := e.svc.Block(t.Context(), "main", "wheel==0.38.4"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	whl := filepath.Join(dir, "wheel-0.38.4-py3-none-any.whl")
+	if err := os.WriteFile(whl, readFile(t, "/usr/share/python-wheels/wheel-0.38.4-py3-none-any.whl"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(tw, "upload", "--non-interactive", "--disable-progress-bar", "--repository-url", e.srv.URL+"/legacy/", "-u", "__token__", "-p", adminSecret, whl)
+	cmd.Env = append(os.Environ(), "HOME="+dir, "TWINE_CERT=")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "403") || !strings.Contains(string(out), `rule "wheel==0.38.4"`) {
+		t.Fatalf("twine upload of a blocked file: %v\n%s", err, out)
+	}
+}
