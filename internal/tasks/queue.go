@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
@@ -80,8 +81,10 @@ func (c Config) heartbeat() time.Duration { return min(c.StaleAfter/6, 2*time.Se
 // RiverQueue is the Queue on River (github.com/riverqueue/river) with its SQLite driver,
 // on a database/sql pool.
 type RiverQueue struct {
-	db     *sql.DB
-	driver *riversqlite.Driver
+	db *sql.DB
+	// driver is River's driver on db: riversqlite's now; River's database/sql driver for
+	// PostgreSQL (riverdatabasesql) would take its place, with the same *sql.Tx.
+	driver riverdriver.Driver[*sql.Tx]
 	cfg    Config
 	log    *slog.Logger
 
@@ -101,7 +104,7 @@ var _ Queue = (*RiverQueue)(nil)
 // run when the metadata store opens). The caller keeps db and closes it after Stop.
 func Open(ctx context.Context, db *sql.DB, cfg Config) (*RiverQueue, error) {
 	cfg = cfg.withDefaults()
-	driver := riversqlite.New(db)
+	var driver riverdriver.Driver[*sql.Tx] = riversqlite.New(db)
 	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: slog.New(warnAndUp{cfg.Logger.Handler()})})
 	if err != nil {
 		return nil, fmt.Errorf("task queue migrations: %w", err)
@@ -382,7 +385,7 @@ func (h warnAndUp) WithGroup(g string) slog.Handler       { return warnAndUp{h.H
 // on an idle server), while without one River fetches every second and at once after an
 // insert by this process, and the queue sees a cancel through the task's heartbeat (at
 // most 2 s). With no listener, nothing writes notifications either.
-type pollDriver struct{ *riversqlite.Driver }
+type pollDriver struct{ riverdriver.Driver[*sql.Tx] }
 
 func (pollDriver) SupportsListener() bool     { return false }
 func (pollDriver) SupportsListenNotify() bool { return false }
