@@ -91,7 +91,9 @@ type RiverQueue struct {
 	mu       sync.Mutex
 	handlers map[string]Handler
 	client   *river.Client[*sql.Tx]
-	working  bool // River's client runs workers
+	working  bool                // River's client runs workers
+	active   map[int64]bool      // the tasks this process runs now
+	suspects map[int64]time.Time // the reaper's: running tasks seen silent, since when
 	stopBg   context.CancelFunc
 	bgDone   chan struct{}
 }
@@ -129,7 +131,8 @@ func Open(ctx context.Context, db *sql.DB, cfg Config) (*RiverQueue, error) {
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("task queue migrations: %w", err)
 	}
-	return &RiverQueue{db: db, driver: driver, cfg: cfg, log: cfg.Logger, handlers: map[string]Handler{}}, nil
+	return &RiverQueue{db: db, driver: driver, cfg: cfg, log: cfg.Logger, handlers: map[string]Handler{},
+		active: map[int64]bool{}, suspects: map[int64]time.Time{}}, nil
 }
 
 // kindPattern is the rule for kinds: short, lower-case, and within River's own rule.

@@ -574,3 +574,53 @@ func BenchmarkTaskRoundTrip(b *testing.B) {
 		b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "tasks/s")
 	})
 }
+
+// TestLongWriteLockKeepsTask: a write transaction holding the database longer than the
+// stale period (a large Apply) stops every heartbeat, the live ones included; the task
+// is not taken for dead when the lock goes, neither by its own process nor by another.
+func TestLongWriteLockKeepsTask(t *testing.T) {
+	ctx := context.Background()
+	path := dbFile(t)
+	cfg := tasks.Config{Workers: 1, StaleAfter: 1200 * time.Millisecond}
+	started, release := make(chan struct{}, 1), make(chan struct{})
+	var runs atomic.Int32
+	handler := func(ctx context.Context, run tasks.Run) (any, error) {
+		runs.Add(1)
+		started <- struct{}{}
+		select {
+		case <-release:
+			return "done", nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	a, _ := openQueue(t, path, cfg, func(q *tasks.RiverQueue) { q.Register("job", handler) })
+	_, _ = openQueue(t, path, cfg, func(q *tasks.RiverQueue) { q.Register("job", handler) })
+	id, err := a.Enqueue(ctx, "job", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	holder, err := sqlite.OpenDB(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	tx, err := holder.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE task_runs SET log = log WHERE job_id = ?`, id); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * cfg.StaleAfter)
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * cfg.StaleAfter) // the reapers' passes after the lock
+	close(release)
+	task := waitDone(t, a, id)
+	if task.State != tasks.Completed || task.Attempt != 1 || runs.Load() != 1 {
+		t.Fatalf("after a long write lock: %+v, run %d times; want completed on its only attempt", task, runs.Load())
+	}
+}

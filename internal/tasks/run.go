@@ -40,6 +40,14 @@ func (w *worker) Work(ctx context.Context, job *river.Job[taskArgs]) error {
 	if err != nil {
 		return err // a database error: River retries the attempt
 	}
+	w.q.mu.Lock()
+	w.q.active[r.id] = true
+	w.q.mu.Unlock()
+	defer func() {
+		w.q.mu.Lock()
+		delete(w.q.active, r.id)
+		w.q.mu.Unlock()
+	}()
 	hctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop := w.q.watch(hctx, r, cancel)
