@@ -27,7 +27,9 @@
 // running job whose heartbeat is older than StaleAfter for dead: back to
 // waiting when it has attempts left, failed when not (canceled when that was asked),
 // through the driver call River's rescuer uses, each decided again inside one write
-// transaction so that two reapers cannot both act. River's rescuer is kept out of the
+// transaction so that two reapers cannot both act. A long write transaction (a large
+// Apply) silences every heartbeat at once; the reaper does not mistake that for deaths
+// (see reap). River's rescuer is kept out of the
 // way (JobTimeout -1, which it respects). A process that was only paused past StaleAfter
 // sees, at its next heartbeat, that its attempt was taken over and cancels its handler;
 // handlers must be safe to run again (a sync is: its writes go through index.Apply).
