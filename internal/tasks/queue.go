@@ -179,6 +179,10 @@ func (q *RiverQueue) Start(ctx context.Context) error {
 		CancelledJobRetentionPeriod: q.cfg.Retention,
 		DiscardedJobRetentionPeriod: q.cfg.Retention,
 		Logger:                      slog.New(warnAndUp{q.log.Handler()}),
+		// A server runs only the kinds it has (an older one beside a newer one on the
+		// database, when pydepot scales out); the others wait for a server that has them
+		// instead of failing as unknown.
+		FetchOnlyKnownKinds: true,
 	}
 	// Without a kind there is nothing to run (River refuses workers without a handler).
 	working := q.cfg.Workers > 0 && len(q.handlers) > 0

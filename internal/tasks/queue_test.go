@@ -624,3 +624,25 @@ func TestLongWriteLockKeepsTask(t *testing.T) {
 		t.Fatalf("after a long write lock: %+v, run %d times; want completed on its only attempt", task, runs.Load())
 	}
 }
+
+// TestUnknownKindWaits: a queue does not take the tasks of kinds it has no handler for
+// (a server of another version on the database): they wait, unharmed, for one that has.
+func TestUnknownKindWaits(t *testing.T) {
+	ctx := context.Background()
+	path := dbFile(t)
+	noop := func(ctx context.Context, run tasks.Run) (any, error) { return "ran", nil }
+	_, _ = openQueue(t, path, tasks.Config{Workers: 2}, func(q *tasks.RiverQueue) { q.Register("old", noop) })
+	enq, _ := openQueue(t, path, tasks.Config{}, func(q *tasks.RiverQueue) { q.Register("new", noop) })
+	id, err := enq.Enqueue(ctx, "new", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second) // the "old" queue fetches every second
+	if task, err := enq.Get(ctx, id); err != nil || task.State != tasks.Waiting || task.Attempt != 0 {
+		t.Fatalf("a task of a kind no worker has: %+v, %v; want waiting, never tried", task, err)
+	}
+	_, _ = openQueue(t, path, tasks.Config{Workers: 1}, func(q *tasks.RiverQueue) { q.Register("new", noop) })
+	if task := waitDone(t, enq, id); task.State != tasks.Completed || task.Attempt != 1 {
+		t.Fatalf("task = %+v, want completed on attempt 1", task)
+	}
+}
