@@ -134,6 +134,7 @@ func TestFailingHandler(t *testing.T) {
 		q.Register("fail", func(ctx context.Context, run tasks.Run) (any, error) {
 			return nil, fmt.Errorf("upstream said no: %w", errs.ErrInvalid)
 		})
+		q.Register("panic", func(ctx context.Context, run tasks.Run) (any, error) { panic("nil map") })
 		q.Register("flaky", func(ctx context.Context, run tasks.Run) (any, error) {
 			if flaky.Add(1) == 1 {
 				return nil, tasks.Retryable(errors.New("connection reset"))
@@ -152,6 +153,13 @@ func TestFailingHandler(t *testing.T) {
 	if last := task.Log[len(task.Log)-1]; !strings.Contains(last, "upstream said no") {
 		t.Errorf("the log does not end with the error: %q", task.Log)
 	}
+	pid, err := q.Enqueue(ctx, "panic", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if task := waitDone(t, q, pid); task.State != tasks.Failed || task.Attempt != 1 || !strings.Contains(task.Error, "panicked: nil map") {
+		t.Errorf("panicking task = %+v", task)
+	}
 	id2, err := q.Enqueue(ctx, "flaky", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +171,7 @@ func TestFailingHandler(t *testing.T) {
 	for _, tc := range []struct {
 		state tasks.State
 		want  []int64
-	}{{tasks.Failed, []int64{id}}, {tasks.Completed, []int64{id2}}, {tasks.Canceled, nil}, {tasks.Waiting, nil}} {
+	}{{tasks.Failed, []int64{pid, id}}, {tasks.Completed, []int64{id2}}, {tasks.Canceled, nil}, {tasks.Waiting, nil}} {
 		list, err := q.List(ctx, tasks.ListOptions{State: tc.state})
 		if err != nil {
 			t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -51,7 +52,7 @@ func (w *worker) Work(ctx context.Context, job *river.Job[taskArgs]) error {
 	hctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop := w.q.watch(hctx, r, cancel)
-	result, herr := w.h(hctx, r)
+	result, herr := w.call(hctx, r)
 	if herr == nil && result != nil {
 		if err := river.RecordOutput(ctx, result); err != nil {
 			herr = fmt.Errorf("recording the result: %w", err)
@@ -60,6 +61,18 @@ func (w *worker) Work(ctx context.Context, job *river.Job[taskArgs]) error {
 	out := w.outcome(ctx, context.Cause(hctx), herr, r)
 	stop() // after the outcome's log line, which it writes
 	return out
+}
+
+// call runs the handler; a panic fails the task (its stack goes to the log) instead of
+// leaving River to retry it with the heartbeat still beating.
+func (w *worker) call(ctx context.Context, r *run) (result any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			w.q.log.Error("task handler panicked", "task", r.id, "panic", p, "stack", string(debug.Stack()))
+			result, err = nil, fmt.Errorf("the task's handler panicked: %v", p)
+		}
+	}()
+	return w.h(ctx, r)
 }
 
 // outcome is what Work returns to River for the handler's error herr, logging a line.
