@@ -654,3 +654,42 @@ func TestUnknownKindWaits(t *testing.T) {
 		t.Fatalf("task = %+v, want completed on attempt 1", task)
 	}
 }
+
+// TestTakenOverAttemptLeavesTheNewOne: a process whose task was taken over while it was
+// alive (paused past the stale period; here another queue with a shorter one) stops its
+// attempt when it notices, and its end does not touch the row of the attempt that took
+// over: the task completes once, with the new attempt's result.
+func TestTakenOverAttemptLeavesTheNewOne(t *testing.T) {
+	ctx := context.Background()
+	path := dbFile(t)
+	started := make(chan struct{}, 1)
+	var stopped atomic.Bool
+	slow, _ := openQueue(t, path, tasks.Config{Workers: 1, StaleAfter: time.Minute}, func(q *tasks.RiverQueue) {
+		q.Register("job", func(ctx context.Context, run tasks.Run) (any, error) {
+			started <- struct{}{}
+			<-ctx.Done()
+			stopped.Store(true)
+			return nil, ctx.Err()
+		})
+	})
+	id, err := slow.Enqueue(ctx, "job", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	_, _ = openQueue(t, path, tasks.Config{Workers: 1, StaleAfter: 1200 * time.Millisecond}, func(q *tasks.RiverQueue) {
+		q.Register("job", func(ctx context.Context, run tasks.Run) (any, error) {
+			time.Sleep(3 * time.Second) // the first attempt notices meanwhile
+			return "second", nil
+		})
+	})
+	waitDone(t, slow, id)
+	time.Sleep(time.Second) // the first attempt's end, if it were to write
+	task, err := slow.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if task.State != tasks.Completed || task.Attempt != 2 || string(task.Result) != `"second"` || !stopped.Load() {
+		t.Fatalf("task = %+v (first attempt stopped: %v); want completed by attempt 2", task, stopped.Load())
+	}
+}

@@ -85,6 +85,10 @@ func (w *worker) outcome(ctx context.Context, cause, herr error, r *run) error {
 		return river.JobCancel(ErrCanceled)
 	case errors.Is(cause, errLost):
 		r.Logf("stopped: %s", errLost)
+		// River ends the job's row with what Work returns, if that row is running: the
+		// other attempt's, now. Wait until that attempt is over, so that this one's end
+		// changes nothing.
+		w.q.waitOtherAttempt(ctx, r)
 		return herr
 	case ctx.Err() != nil:
 		// The queue is stopping: River puts the task back without using an attempt when
@@ -370,4 +374,34 @@ func fromJob(j *rivertype.JobRow) Task {
 		t.FinishedAt = &at
 	}
 	return t
+}
+
+// waitOtherAttempt returns once the task has ended (or ctx ends: the queue stops), or
+// when it has waited unrun for 5 s (no worker free anywhere: returning frees this one,
+// and a row not running is left alone by River's end of this attempt). Returning while
+// another attempt runs would let River end that attempt's row with this one's error.
+func (q *RiverQueue) waitOtherAttempt(ctx context.Context, r *run) {
+	var idleSince time.Time
+	for {
+		var state string
+		err := q.db.QueryRowContext(ctx, `SELECT state FROM river_job WHERE id = ?`, r.id).Scan(&state)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return
+		case err != nil:
+		case state == string(rivertype.JobStateCompleted) || state == string(rivertype.JobStateCancelled) || state == string(rivertype.JobStateDiscarded):
+			return
+		case state == string(rivertype.JobStateRunning):
+			idleSince = time.Time{}
+		case idleSince.IsZero():
+			idleSince = time.Now()
+		case time.Since(idleSince) > 5*time.Second:
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
