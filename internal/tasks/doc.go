@@ -31,8 +31,9 @@
 // Apply) silences every heartbeat at once; the reaper does not mistake that for deaths
 // (see reap). River's rescuer is kept out of the
 // way (JobTimeout -1, which it respects). A process that was only paused past StaleAfter
-// sees, at its next heartbeat, that its attempt was taken over and cancels its handler;
-// handlers must be safe to run again (a sync is: its writes go through index.Apply).
+// sees, at its next heartbeat, that its attempt was taken over and cancels its handler
+// (then waits for the new attempt to end: River would end that attempt's row with this
+// one's outcome); handlers must be safe to run again (a sync is: its writes go through index.Apply).
 //
 // SQLite: River's pool has one connection (riversqlite's advice: SQLite has one writer)
 // and begins transactions IMMEDIATE, like the store's writer, so that the two pools on
