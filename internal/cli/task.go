@@ -58,7 +58,8 @@ they go on when the command that started them stops, and after a server restart.
 	lf.IntVar(&f.Limit, "limit", 0, "at most this many (default 50, at most 500)")
 	lf.Int64Var(&f.Before, "before", 0, "only tasks older than this ID (the next page)")
 	_ = list.RegisterFlagCompletionFunc("state", cobra.FixedCompletions(taskStates, cobra.ShellCompDirectiveNoFileComp))
-	for _, name := range []string{"kind", "limit", "before"} {
+	_ = list.RegisterFlagCompletionFunc("kind", completeFrom(env, taskKinds))
+	for _, name := range []string{"limit", "before"} {
 		_ = list.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
 	}
 
@@ -143,6 +144,23 @@ func completeTaskIDs(env Env) cobra.CompletionFunc {
 		}
 		return append(live, done...), nil
 	}))
+}
+
+// taskKinds lists the kinds of the latest tasks, for completion.
+func taskKinds(ctx context.Context, c *client.Client) ([]string, error) {
+	list, err := c.Tasks(ctx, client.TaskFilter{Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range list.Tasks {
+		if !seen[t.Kind] {
+			seen[t.Kind] = true
+			out = append(out, t.Kind)
+		}
+	}
+	return out, nil
 }
 
 // progressText is "3/10 items, 1.2 MB/5.0 MB" (what is known of it), or "".

@@ -236,4 +236,7 @@ func TestTaskSurvivesSIGKILL(t *testing.T) {
 	if code, out := cli("__complete", "task", "show", ""); code != 0 || !strings.Contains(out, sid+"\ttest.block, completed") {
 		t.Errorf("completion of task IDs: %d\n%s", code, out)
 	}
+	if code, out := cli("__complete", "task", "list", "--kind", ""); code != 0 || !strings.Contains(out, "test.block\n") {
+		t.Errorf("completion of task kinds: %d\n%s", code, out)
+	}
 }
