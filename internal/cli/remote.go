@@ -365,8 +365,14 @@ func printSyncResult(env Env, r *wire.SyncResult) error {
 	for _, f := range r.Failed {
 		fmt.Fprintf(env.Stderr, "failed %s: %s\n", f.Filename, f.Error)
 	}
-	if len(r.Failed) > 0 {
-		return &ExitError{Code: 1, Err: fmt.Errorf("%d files failed (applied without them: --skip-bad-files)", len(r.Failed))}
+	if more := r.SkippedTotal - len(r.Skipped); more > 0 {
+		fmt.Fprintf(env.Stdout, "... and %d more skipped\n", more)
+	}
+	if more := r.FailedTotal - len(r.Failed); more > 0 {
+		fmt.Fprintf(env.Stderr, "... and %d more failed (the task's log has them all)\n", more)
+	}
+	if r.FailedTotal > 0 {
+		return &ExitError{Code: 1, Err: fmt.Errorf("%d files failed (applied without them: --skip-bad-files)", r.FailedTotal)}
 	}
 	return nil
 }

@@ -63,3 +63,20 @@ func TestSyncFaultyIndex(t *testing.T) {
 		})
 	}
 }
+
+// TestSyncReportsBounded: a result lists at most MaxReported failed files and counts
+// them all; the log has a line for each.
+func TestSyncReportsBounded(t *testing.T) {
+	ds := []dist{{name: "pkg", version: "1.0"}, {name: "pkg", version: "2.0"}, {name: "pkg", version: "3.0"}}
+	srv := faultyindex.New(t, writeAll(t, ds...), indextest.Options{})
+	for _, d := range ds {
+		srv.InjectFile(d.filename(), faultyindex.Fault{Kind: faultyindex.Corrupt})
+	}
+	s := newSink(t, mirror.Options{MaxReported: 2})
+	s.remote(t, mirror.Remote{Name: "up", URL: srv.SimpleURL, Includes: []string{"pkg"}})
+	run := &recordRun{}
+	res, err := s.m.Sync(context.Background(), mirror.SyncRequest{Repository: "main", Remote: "up"}, run)
+	if !errors.Is(err, mirror.ErrBadFiles) || res.FailedTotal != 3 || len(res.Failed) != 2 || len(run.logs) != 3 {
+		t.Fatalf("%v: %+v, log %q", err, res, run.logs)
+	}
+}

@@ -30,6 +30,9 @@ type Options struct {
 	// Batch is how many projects a sync reads before applying them (default 200): a
 	// full-index sync holds one batch of pages in memory, never the whole index.
 	Batch int
+	// MaxReported is how many failed (and skipped) files a result lists (default 1,000),
+	// so that a sync of a huge index keeps a bounded result.
+	MaxReported int
 	// RetryBackoff is the wait before the second attempt of a failed request, doubling
 	// after (default 250 ms; 4 attempts in all).
 	RetryBackoff time.Duration
@@ -62,6 +65,9 @@ func New(svc *index.Service, opts Options) *Mirror {
 	}
 	if opts.MaxClosure <= 0 {
 		opts.MaxClosure = 5000
+	}
+	if opts.MaxReported <= 0 {
+		opts.MaxReported = 1000
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = 200

@@ -129,7 +129,7 @@ func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, 
 		}
 	}
 	s.mu.Lock()
-	s.res.Skipped = append(s.res.Skipped, skipped...)
+	s.skipLocked(skipped...)
 	s.others = append(s.others, changes...)
 	if !reread {
 		s.states = append(s.states, state)

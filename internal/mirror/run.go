@@ -48,13 +48,17 @@ type SyncResult struct {
 	Changed    int    `json:"changed"` // files whose yank state changed
 	// Failed are the files not stored (download, hash, metadata): they fail the sync
 	// unless SkipBadFiles. Skipped are files the repository's blocklist refuses.
-	Failed      []FileError `json:"failed"`
-	Skipped     []FileError `json:"skipped,omitempty"`
-	Projects    int         `json:"projects"`     // projects read
-	NotModified int         `json:"not_modified"` // of which the upstream answered 304
-	Downloaded  int         `json:"downloaded"`   // files downloaded
-	Reused      int         `json:"reused"`       // files whose blob was already stored
-	Bytes       int64       `json:"bytes"`        // bytes downloaded
+	// Both lists keep the first Options.MaxReported; FailedTotal and SkippedTotal count
+	// them all (the task's log has a line for every failed one).
+	Failed       []FileError `json:"failed"`
+	Skipped      []FileError `json:"skipped,omitempty"`
+	FailedTotal  int         `json:"failed_total"`
+	SkippedTotal int         `json:"skipped_total,omitempty"`
+	Projects     int         `json:"projects"`     // projects read
+	NotModified  int         `json:"not_modified"` // of which the upstream answered 304
+	Downloaded   int         `json:"downloaded"`   // files downloaded
+	Reused       int         `json:"reused"`       // files whose blob was already stored
+	Bytes        int64       `json:"bytes"`        // bytes downloaded
 }
 
 // FileError is one file a sync did not store.

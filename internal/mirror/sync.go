@@ -54,6 +54,8 @@ type syncer struct {
 	config     string           // the remote's selection digest
 	removed    map[string]bool  // projects whose files from this remote go
 	pages      map[string]*page // pages the dependency closure read, for the sync to use
+	// failedProjects have a failed file: they keep their old state.
+	failedProjects map[string]bool
 }
 
 // Sync brings what remote req.Remote selects into repository req.Repository as ONE new
@@ -375,7 +377,7 @@ func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requi
 		}
 		key := p.ReleaseKey()
 		if other, dup := s.keys[key]; dup {
-			s.res.Skipped = append(s.res.Skipped, FileError{Project: jobs[i].project, Filename: jobs[i].file.Filename,
+			s.skipLocked(FileError{Project: jobs[i].project, Filename: jobs[i].file.Filename,
 				Error: "a second file of its release for the same tags: " + other + " is kept"})
 			continue
 		}
@@ -393,7 +395,14 @@ func permanentSyncError(err error) bool {
 
 func (s *syncer) fail(project, filename string, err error) {
 	s.mu.Lock()
-	s.res.Failed = append(s.res.Failed, FileError{Project: project, Filename: filename, Error: errs.Message(err)})
+	s.res.FailedTotal++
+	if len(s.res.Failed) < s.m.opts.MaxReported {
+		s.res.Failed = append(s.res.Failed, FileError{Project: project, Filename: filename, Error: errs.Message(err)})
+	}
+	if s.failedProjects == nil {
+		s.failedProjects = map[string]bool{}
+	}
+	s.failedProjects[project] = true
 	s.mu.Unlock()
 	s.run.Logf("%s: %s", filename, errs.Message(err))
 	s.m.log.Warn("sync: file failed", "remote", s.remote.Name, "repository", s.repo.Name, "filename", filename, "err", err)
@@ -406,9 +415,9 @@ func (s *syncer) progress() {
 // finish applies what was collected as one version and records the sync state.
 func (s *syncer) finish(ctx context.Context) (*SyncResult, error) {
 	res := &s.res
-	if len(res.Failed) > 0 && !s.req.SkipBadFiles {
+	if res.FailedTotal > 0 && !s.req.SkipBadFiles {
 		return res, fmt.Errorf("sync of %s into %s: %d %s (first: %s %s); nothing was applied; --skip-bad-files applies the rest: %w",
-			s.remote.Name, s.repo.Name, len(res.Failed), plural(len(res.Failed), "file failed", "files failed"),
+			s.remote.Name, s.repo.Name, res.FailedTotal, plural(res.FailedTotal, "file failed", "files failed"),
 			res.Failed[0].Filename, res.Failed[0].Error, ErrBadFiles)
 	}
 	changes := append(s.adds, s.others...)
@@ -436,11 +445,7 @@ func (s *syncer) finish(ctx context.Context) (*SyncResult, error) {
 		}
 	}
 	// A project with a failed file keeps its old state, so that the next sync reads it again.
-	failed := map[string]bool{}
-	for _, f := range res.Failed {
-		failed[f.Project] = true
-	}
-	states := slices.DeleteFunc(s.states, func(st metastore.SyncState) bool { return failed[st.Project] })
+	states := slices.DeleteFunc(s.states, func(st metastore.SyncState) bool { return s.failedProjects[st.Project] })
 	err := s.m.store.InTx(ctx, func(tx metastore.Tx) error {
 		for chunk := range slices.Chunk(states, metastore.MaxBatch) {
 			if err := tx.PutSyncStates(ctx, chunk); err != nil {
@@ -458,7 +463,7 @@ func (s *syncer) finish(ctx context.Context) (*SyncResult, error) {
 		return res, fmt.Errorf("recording the sync state: %w", err)
 	}
 	s.m.log.Info("sync finished", "remote", s.remote.Name, "repository", s.repo.Name, "version", res.Version,
-		"added", res.Added, "removed", res.Removed, "changed", res.Changed, "failed", len(res.Failed),
+		"added", res.Added, "removed", res.Removed, "changed", res.Changed, "failed", res.FailedTotal,
 		"projects", res.Projects, "not_modified", res.NotModified, "downloaded", res.Downloaded, "bytes", res.Bytes)
 	return res, nil
 }
@@ -468,4 +473,14 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// skipLocked records skipped files (s.mu held).
+func (s *syncer) skipLocked(fs ...FileError) {
+	for _, f := range fs {
+		s.res.SkippedTotal++
+		if len(s.res.Skipped) < s.m.opts.MaxReported {
+			s.res.Skipped = append(s.res.Skipped, f)
+		}
+	}
 }

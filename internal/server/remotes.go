@@ -182,7 +182,8 @@ func WireSyncResult(r *mirror.SyncResult) *wire.SyncResult {
 	}
 	out := &wire.SyncResult{Repository: r.Repository, Remote: r.Remote, Version: r.Version, Added: r.Added,
 		Removed: r.Removed, Changed: r.Changed, Failed: conv(r.Failed), Projects: r.Projects,
-		NotModified: r.NotModified, Downloaded: r.Downloaded, Reused: r.Reused, Bytes: r.Bytes}
+		NotModified: r.NotModified, Downloaded: r.Downloaded, Reused: r.Reused, Bytes: r.Bytes,
+		FailedTotal: r.FailedTotal, SkippedTotal: r.SkippedTotal}
 	if len(r.Skipped) > 0 {
 		out.Skipped = conv(r.Skipped)
 	}

@@ -65,19 +65,21 @@ type SyncStarted struct {
 
 // SyncResult is what a sync did (also the result of a "sync" task).
 type SyncResult struct {
-	Repository  string        `json:"repository"`
-	Remote      string        `json:"remote"`
-	Version     int           `json:"version"` // the version made, 0 when nothing changed
-	Added       int           `json:"added"`
-	Removed     int           `json:"removed"`
-	Changed     int           `json:"changed"`
-	Failed      []SyncFailure `json:"failed"`
-	Skipped     []SyncFailure `json:"skipped,omitempty"`
-	Projects    int           `json:"projects"`
-	NotModified int           `json:"not_modified"`
-	Downloaded  int           `json:"downloaded"`
-	Reused      int           `json:"reused"`
-	Bytes       int64         `json:"bytes"`
+	Repository   string        `json:"repository"`
+	Remote       string        `json:"remote"`
+	Version      int           `json:"version"` // the version made, 0 when nothing changed
+	Added        int           `json:"added"`
+	Removed      int           `json:"removed"`
+	Changed      int           `json:"changed"`
+	Failed       []SyncFailure `json:"failed"` // the first 1,000
+	Skipped      []SyncFailure `json:"skipped,omitempty"`
+	FailedTotal  int           `json:"failed_total"`
+	SkippedTotal int           `json:"skipped_total,omitempty"`
+	Projects     int           `json:"projects"`
+	NotModified  int           `json:"not_modified"`
+	Downloaded   int           `json:"downloaded"`
+	Reused       int           `json:"reused"`
+	Bytes        int64         `json:"bytes"`
 }
 
 // SyncFailure is a file a sync did not store, and why.
