@@ -9,8 +9,14 @@ import (
 	"time"
 
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/metastore"
 	"github.com/pydepot/pydepot/internal/simpleindex"
+)
+
+var (
+	_ index.RemoteFetcher    = (*Mirror)(nil)
+	_ index.ProjectRefresher = (*Mirror)(nil)
 )
 
 // FetchFile implements index.RemoteFetcher: it downloads the bytes of a file row whose

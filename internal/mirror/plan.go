@@ -138,22 +138,12 @@ func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, 
 	return jobs, nil
 }
 
-// blocker is the index's blocklist check (index.Service.Blocked), found by assertion so
-// that a Service without blocklists still syncs.
-type blocker interface {
-	Blocked(ctx context.Context, repo, project, version, filename string) (rule string, blocked bool, err error)
-}
-
 // blocked reports whether the repository's blocklist refuses filename, by which rule:
 // such a file is skipped before any byte is fetched (Apply would refuse it anyway).
 func (s *syncer) blocked(ctx context.Context, project, filename string) (string, bool, error) {
-	b, ok := any(s.m.svc).(blocker)
-	if !ok {
-		return "", false, nil
-	}
 	d, err := filenames.Parse(filename)
 	if err != nil {
 		return "", false, nil
 	}
-	return b.Blocked(ctx, s.repo.Name, project, d.Version.String(), filename)
+	return s.m.svc.Blocked(ctx, s.repo.Name, project, d.Version.String(), filename)
 }
