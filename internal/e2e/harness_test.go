@@ -150,6 +150,7 @@ func launchServerOn(scheme string, hc *http.Client, bin, data, addr, logPath str
 	s.cmd.Env = append(os.Environ(), "PYDEPOT_LISTEN="+addr, "PYDEPOT_DATA="+s.Data, "PYDEPOT_ADMIN_TOKEN="+s.Token)
 	s.cmd.Env = append(s.cmd.Env, extraEnv...)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	s.cmd.SysProcAttr = childAttr()
 	if err := s.cmd.Start(); err != nil {
 		logf.Close()
 		return nil, err

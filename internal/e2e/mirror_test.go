@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -246,5 +247,63 @@ func TestSyncFromPrivatePydepot(t *testing.T) {
 	}
 	for _, d := range leaf {
 		wantMirrored(t, s, simple, page, d, true)
+	}
+}
+
+// TestSyncMirrorRemoves: a pypiserver of its own serves tree-leaf's four files from a
+// folder; after a first sync, 1.0's files are deleted from the folder. A plain sync is
+// additive: the mirror keeps all four and makes no version. `sync --mirror` removes 1.0's
+// files in one new version, and keeps 2.0's.
+func TestSyncMirrorRemoves(t *testing.T) {
+	t.Parallel()
+	c := buildMirrorCorpus(t)
+	leaf := c.Project("tree-leaf")
+	var paths []string
+	for _, d := range leaf {
+		paths = append(paths, d.Path)
+	}
+	dir := t.TempDir()
+	u, err := startPypiserver(dir, testdist.Tool(t, "pypi-server"), paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(u.stop)
+	s := startServer(t)
+	simple := s.syncFrom(t, "leaf", u)
+	files := func() map[string]bool {
+		out := map[string]bool{}
+		if p := projectPage(t, simple, "tree-leaf"); p != nil {
+			for _, f := range p.Files {
+				out[f["filename"].(string)] = true
+			}
+		}
+		return out
+	}
+	if got := files(); len(got) != len(leaf) {
+		t.Fatalf("after the first sync the mirror serves %v, want tree-leaf's %d files", got, len(leaf))
+	}
+	var gone []string
+	for _, d := range leaf {
+		if d.Version == "1.0" {
+			if err := os.Remove(filepath.Join(dir, "packages", d.Filename())); err != nil {
+				t.Fatal(err)
+			}
+			gone = append(gone, d.Filename())
+		}
+	}
+	first := repoLatest(t, s, "leaf")
+	s.cli(t, "sync", "leaf", "--remote", "leaf")
+	if got, v := files(), repoLatest(t, s, "leaf"); len(got) != len(leaf) || v != first {
+		t.Errorf("an additive sync after the upstream dropped %v: serves %v at version %d (was %d); want all kept, no version", gone, got, v, first)
+	}
+	s.cli(t, "sync", "leaf", "--remote", "leaf", "--mirror")
+	got := files()
+	for _, d := range leaf {
+		if want := d.Version != "1.0"; got[d.Filename()] != want {
+			t.Errorf("after sync --mirror, %s served: %v, want %v", d.Filename(), got[d.Filename()], want)
+		}
+	}
+	if v := repoLatest(t, s, "leaf"); v != first+1 {
+		t.Errorf("sync --mirror made version %d, want %d", v, first+1)
 	}
 }

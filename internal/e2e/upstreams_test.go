@@ -131,6 +131,7 @@ func startProcess(logPath string, env []string, name string, args ...string) (*p
 	cmd := exec.Command(name, args...)
 	cmd.Env = commandEnv(env)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
