@@ -7,8 +7,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pydepot/pydepot/internal/mirror"
 )
@@ -65,5 +70,89 @@ func BenchmarkSyncStaticTree(b *testing.B) {
 		if err != nil || res.Downloaded != 1000 {
 			b.Fatalf("sync: %v, %+v", err, res)
 		}
+	}
+}
+
+// onDemandIndex is a PEP 691 index of n projects of one small wheel each, with sizes and
+// PEP 658 metadata (what bench/nameindex serves for bench/bench-fullindex.sh).
+func onDemandIndex(b *testing.B, n int) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/vnd.pypi.simple.v1+json")
+		p := r.URL.Path
+		switch {
+		case p == "/simple/":
+			w.Write([]byte(`{"meta": {"api-version": "1.1"}, "projects": [`))
+			for i := range n {
+				if i > 0 {
+					w.Write([]byte(","))
+				}
+				fmt.Fprintf(w, `{"name": "project-%07d", "_last-serial": 1}`, i)
+			}
+			w.Write([]byte("]}"))
+		case strings.HasPrefix(p, "/simple/"):
+			d := dist{name: strings.Trim(strings.TrimPrefix(p, "/simple/"), "/"), version: "1.0"}
+			data := wheelOf(b, d)
+			fmt.Fprintf(w, `{"meta": {"api-version": "1.1"}, "name": %q, "files": [{"filename": %q, "url": "/files/%s",
+				"hashes": {"sha256": %q}, "size": %d, "core-metadata": {"sha256": %q}}]}`,
+				d.name, d.filename(), d.filename(), sha256hex(data), len(data), sha256hex([]byte(d.metadata())))
+		case strings.HasPrefix(p, "/files/") && strings.HasSuffix(p, ".metadata"):
+			name := strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(p, "/files/"), "-1.0-py3-none-any.whl.metadata"), "_", "-")
+			w.Write([]byte(dist{name: name, version: "1.0"}.metadata()))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+// BenchmarkSyncFullIndexOnDemand syncs PYDEPOT_SYNC_NAMES (default 5,000) projects of one
+// file each with policy on_demand (no bytes), the Go side of bench/bench-fullindex.sh,
+// and reports the peak heap in use; PYDEPOT_SYNC_HEAPPROFILE=FILE writes a heap profile
+// taken at the peak.
+func BenchmarkSyncFullIndexOnDemand(b *testing.B) {
+	n := 5000
+	if s := os.Getenv("PYDEPOT_SYNC_NAMES"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	up := onDemandIndex(b, n)
+	for b.Loop() {
+		b.StopTimer()
+		s := newSink(b, mirror.Options{})
+		s.remote(b, mirror.Remote{Name: "up", URL: up.URL + "/simple/", Policy: mirror.PolicyOnDemand})
+		runtime.GC()
+		b.StartTimer()
+		var peak atomic.Uint64
+		stop, stopped := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(stopped)
+			var ms runtime.MemStats
+			last := time.Time{}
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(50 * time.Millisecond):
+				}
+				runtime.ReadMemStats(&ms)
+				if ms.HeapInuse > peak.Load() {
+					peak.Store(ms.HeapInuse)
+					if f := os.Getenv("PYDEPOT_SYNC_HEAPPROFILE"); f != "" && time.Since(last) > time.Second {
+						last = time.Now()
+						if fh, err := os.Create(f); err == nil {
+							pprof.WriteHeapProfile(fh)
+							fh.Close()
+						}
+					}
+				}
+			}
+		}()
+		res, err := s.m.Sync(context.Background(), mirror.SyncRequest{Repository: "main", Remote: "up"}, nil)
+		close(stop)
+		<-stopped
+		if err != nil || res.Added != n {
+			b.Fatalf("sync: %v, %+v", err, res)
+		}
+		b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
 	}
 }
