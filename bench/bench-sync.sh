@@ -28,6 +28,7 @@ trap cleanup EXIT
 TOKEN=pyd_bench-token-0123456789
 CGO_ENABLED=0 go build -o "$work/pydepot" ./cmd/pydepot
 port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+cpu_s() { awk '{printf "%.2f", ($14+$15)/100}' "/proc/$1/stat"; } # utime+stime, 100 ticks a second
 hwm_mb() { awk '/^VmHWM/{print int($2/1024)}' "/proc/$1/status"; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.3f", b-a}'; }
@@ -57,20 +58,24 @@ synctree_up "$work" "$PROJECTS" "$FILES"
 echo "  tree: $PROJECTS projects, $FILES files, $(du -sm "$SYNCTREE_DIR/files" | cut -f1) MB in $SYNCTREE_DIR (ready in $(since "$start") s), served by nginx at $SYNCTREE_URL/simple/"
 
 # The plain parallel fetch.
-out=$("$SYNCTREE_BIN" fetch -base "$SYNCTREE_URL" -list "$SYNCTREE_DIR/files.txt" -out "$work/fetched" -c 8)
+out=$(/usr/bin/time -f '%U %S' -o "$work/fetch.time" "$SYNCTREE_BIN" fetch -base "$SYNCTREE_URL" -list "$SYNCTREE_DIR/files.txt" -out "$work/fetched" -c 8)
 rm -rf "$work/fetched"
 fetch_s=$(awk '{print $(NF-1)}' <<<"$out")
-echo "  plain fetch: $out"
+fetch_cpu=$(awk '{printf "%.2f", $1+$2}' "$work/fetch.time")
+echo "  plain fetch: $out, $fetch_cpu s of CPU"
 
 # pydepot: a fresh server, one remote on the nginx tree, sync, then sync again.
 p=$(port); pid=$(serve "$work/data" "$p")
 cli "$p" remote create nginx --url "$SYNCTREE_URL/simple/" >/dev/null
 base_hwm=$(hwm_mb "$pid")
+cpu0=$(cpu_s "$pid")
 sync_s=$(timed_sync "$p" main nginx)
 peak=$(hwm_mb "$pid")
+sync_cpu=$(awk -v a="$cpu0" -v b="$(cpu_s "$pid")" 'BEGIN{printf "%.2f", b-a}')
 got=$(curl -fsS -H 'Accept: application/vnd.pypi.simple.v1+json' "http://127.0.0.1:$p/simple/" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["projects"]))')
 r=$(ratio "$sync_s" "$fetch_s")
 echo "RESULT sync_first_seconds=$sync_s plain_fetch_seconds=$fetch_s ratio=$r projects=$got/$PROJECTS files=$FILES goal<=1.5 $(le "$r" 1.5 && [ "$got" = "$PROJECTS" ] && echo ok || echo MISSED)"
+echo "RESULT sync_first_cpu_seconds=$sync_cpu plain_fetch_cpu_seconds=$fetch_cpu ratio=$(ratio "$sync_cpu" "$fetch_cpu") (CPU of pydepot serve and of the fetcher, nginx not counted: on a shared machine the time ratio follows this one)"
 echo "RESULT sync_peak_rss_mb=$peak (server at start: $base_hwm MB; VmHWM of pydepot serve over the first sync)"
 resync_s=$(timed_sync "$p" main nginx)
 r=$(ratio "$resync_s" "$sync_s")
