@@ -10,7 +10,9 @@
 #     (goal < 50 ms; devpi takes 11.5 s for a 2,000-version project).
 # Peak RSS is VmHWM of the pydepot serve process, reset through /proc/PID/clear_refs at
 # the start of each phase.
-# Environment: BENCH_NAMES (200000), BENCH_BIG_FILES (5000).
+#   - devpi-server (.tools/devpi-server, when there; BENCH_DEVPI=0 skips it): the same
+#     5,000-file page through a devpi mirror index of the same upstream, first and second render.
+# Environment: BENCH_NAMES (200000), BENCH_BIG_FILES (5000), BENCH_DEVPI (1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NAMES=${BENCH_NAMES:-200000}
@@ -71,3 +73,25 @@ echo "RESULT fullindex_big_page_json_first_ms=$(ms "$bj_total") bytes=$bj_size f
 for _ in 1 2 3; do first text/html /simple/ >/dev/null; first "$JSON" /simple/ >/dev/null; done
 serve_peak=$(hwm_mb "$pid")
 echo "RESULT fullindex_serving_peak_rss_mb=$serve_peak (/simple/ HTML and JSON of $((NAMES + 2)) projects, 4 times each, and the big page) goal<300 $(verdict "$serve_peak" 300)"
+
+# devpi-server (pinned from PyPI, .tools/devpi-server) on the same 5,000-file project: a
+# mirror index of the same generated upstream; its first render fetches the upstream page
+# (so does pydepot's sync, which came before the render above), the second is from its cache.
+devpi=${PYDEPOT_TEST_TOOLS:-$PWD/.tools}/devpi-server/bin
+if [ "${BENCH_DEVPI:-1}" = 0 ] || [ ! -x "$devpi/devpi-server" ]; then
+  echo "  devpi: skipped (BENCH_DEVPI=0 or no $devpi/devpi-server)"
+  exit 0
+fi
+"$devpi/devpi-init" --serverdir "$work/devpi" --no-root-pypi >"$work/devpi-init.log" 2>&1
+dp=$(port)
+"$devpi/devpi-server" --serverdir "$work/devpi" --host 127.0.0.1 --port "$dp" >"$work/devpi.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 600); do curl -fsS -o /dev/null "http://127.0.0.1:$dp/" 2>/dev/null && break; sleep 0.1; done
+export DEVPI_CLIENTDIR=$work/devpi-client
+"$devpi/devpi" use "http://127.0.0.1:$dp" >/dev/null
+"$devpi/devpi" login root --password '' >/dev/null
+"$devpi/devpi" index -c root/up type=mirror "mirror_url=http://127.0.0.1:$up/simple/" >/dev/null
+dfirst() { curl -fsS -o /dev/null -H 'Accept: text/html' -w '%{time_total} %{size_download}\n' "http://127.0.0.1:$dp/root/up/+simple/bench-big/"; }
+read -r d1 d1_size < <(dfirst)
+read -r d2 _ < <(dfirst)
+echo "RESULT fullindex_big_page_devpi_first_ms=$(ms "$d1") second_ms=$(ms "$d2") bytes=$d1_size files=$BIG pydepot_first_ms=$(ms "$bh_total") ratio_devpi_over_pydepot=$(awk -v a="$d1" -v b="$bh_total" 'BEGIN{printf "%.0f", a/b}') (devpi mirror index of the same upstream)"
