@@ -21,6 +21,11 @@ import (
 // staticTree writes a PEP 503 tree of projects×perProject small wheels (what
 // bench/synctree makes for bench/bench-sync.sh) and serves it as static files.
 func staticTree(b *testing.B, projects, perProject int) *httptest.Server {
+	return staticTreeMeta(b, projects, perProject, false)
+}
+
+// staticTreeMeta is staticTree, with PEP 658 metadata files announced when metadata is true.
+func staticTreeMeta(b *testing.B, projects, perProject int, metadata bool) *httptest.Server {
 	dir := b.TempDir()
 	files := filepath.Join(dir, "files")
 	if err := os.MkdirAll(files, 0o755); err != nil {
@@ -39,7 +44,14 @@ func staticTree(b *testing.B, projects, perProject int) *httptest.Server {
 			if err := os.WriteFile(filepath.Join(files, d.filename()), data, 0o644); err != nil {
 				b.Fatal(err)
 			}
-			fmt.Fprintf(&page, "<a href=\"../../files/%s#sha256=%s\">%s</a>\n", d.filename(), sha256hex(data), d.filename())
+			attrs := ""
+			if metadata {
+				if err := os.WriteFile(filepath.Join(files, d.filename()+".metadata"), []byte(d.metadata()), 0o644); err != nil {
+					b.Fatal(err)
+				}
+				attrs = ` data-core-metadata="sha256=` + sha256hex([]byte(d.metadata())) + `"`
+			}
+			fmt.Fprintf(&page, "<a href=\"../../files/%s#sha256=%s\"%s>%s</a>\n", d.filename(), sha256hex(data), attrs, d.filename())
 		}
 		if err := os.MkdirAll(filepath.Join(dir, "simple", name), 0o755); err != nil {
 			b.Fatal(err)
@@ -154,5 +166,22 @@ func BenchmarkSyncFullIndexOnDemand(b *testing.B) {
 			b.Fatalf("sync: %v, %+v", err, res)
 		}
 		b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+	}
+}
+
+// BenchmarkPullThroughRefresh is the cold page of a pull-through distribution: one
+// project of 10 wheels with PEP 658 metadata brought in by SyncProject with policy
+// on_demand (what a first request waits for; bench/bench-pullthrough.sh's cold case).
+func BenchmarkPullThroughRefresh(b *testing.B) {
+	up := staticTreeMeta(b, 200, 10, true)
+	s := newSink(b, mirror.Options{})
+	s.remote(b, mirror.Remote{Name: "up", URL: up.URL + "/simple/", Policy: mirror.PolicyOnDemand})
+	i := 0
+	for b.Loop() {
+		res, err := s.m.SyncProject(context.Background(), "main", "up", fmt.Sprintf("bench-project-%05d", i%200))
+		if err != nil || (i < 200 && res.Added != 10) {
+			b.Fatalf("sync: %v, %+v", err, res)
+		}
+		i++
 	}
 }
