@@ -64,7 +64,8 @@ proxpi_round() { # -> "cold warm"
   local cache; cache=$(mktemp -d "$work/proxpi-cache.XXXXXX")
   PROXPI_INDEX_URL=$SYNCTREE_URL/simple/ PROXPI_CACHE_DIR=$cache PROXPI_INDEX_TTL=600 PROXPI_LOGGING_LEVEL=WARNING \
     "$flask" --app proxpi.server run --host 127.0.0.1 --port "$p" --with-threads >"$work/proxpi.log" 2>&1 &
-  local pid=$!; pids+=("$pid")
+  local pid=$!
+  trap "kill $pid 2>/dev/null || true" EXIT # this runs in a subshell: the script's cleanup does not see pid
   wait_up "http://127.0.0.1:$p/health"
   local cold warm
   cold=$(install "http://127.0.0.1:$p/index/")
@@ -77,7 +78,8 @@ pydepot_round() { # -> "cold warm"
   local p; p=$(port)
   local data; data=$(mktemp -d "$work/pydepot-data.XXXXXX")
   PYDEPOT_DATA=$data PYDEPOT_LISTEN=127.0.0.1:$p PYDEPOT_ADMIN_TOKEN=$TOKEN "$pydepot" serve >"$work/serve.log" 2>&1 &
-  local pid=$!; pids+=("$pid")
+  local pid=$!
+  trap "kill $pid 2>/dev/null || true" EXIT # this runs in a subshell: the script's cleanup does not see pid
   wait_up "http://127.0.0.1:$p/simple/"
   local cli=(env PYDEPOT_URL=http://127.0.0.1:$p PYDEPOT_TOKEN=$TOKEN "$pydepot")
   "${cli[@]}" remote create up --url "$SYNCTREE_URL/simple/" --policy on_demand >/dev/null

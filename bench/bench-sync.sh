@@ -34,13 +34,12 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.3f", b-a}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.3f", a/b}'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN{exit !(a<=b)}'; }
-serve() { # serve DATA PORT [serve flags] -> pid; waits until it answers
+serve() { # serve DATA PORT [serve flags] -> SERVE_PID (not in a subshell: cleanup kills it); waits until it answers
   local data=$1 p=$2; shift 2
   PYDEPOT_DATA=$data PYDEPOT_LISTEN=127.0.0.1:$p PYDEPOT_ADMIN_TOKEN=$TOKEN \
     "$work/pydepot" serve "$@" >>"$work/serve-$p.log" 2>&1 &
-  local pid=$!; pids+=("$pid")
+  SERVE_PID=$!; pids+=("$SERVE_PID")
   for _ in $(seq 1 400); do curl -ksS -o /dev/null "$([ $# -gt 0 ] && echo https || echo http)://127.0.0.1:$p/simple/" 2>/dev/null && break; sleep 0.05; done
-  echo "$pid"
 }
 cli() { # cli PORT args... (the admin CLI against the server on PORT)
   local p=$1; shift
@@ -65,7 +64,7 @@ fetch_cpu=$(awk '{printf "%.2f", $1+$2}' "$work/fetch.time")
 echo "  plain fetch: $out, $fetch_cpu s of CPU"
 
 # pydepot: a fresh server, one remote on the nginx tree, sync, then sync again.
-p=$(port); pid=$(serve "$work/data" "$p")
+p=$(port); serve "$work/data" "$p"; pid=$SERVE_PID
 cli "$p" remote create nginx --url "$SYNCTREE_URL/simple/" >/dev/null
 base_hwm=$(hwm_mb "$pid")
 cpu0=$(cpu_s "$pid")
@@ -95,7 +94,7 @@ printf 'subjectAltName=IP:127.0.0.1\n' >"$work/ext"
 openssl x509 -req -in "$work/tls.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
   -extfile "$work/ext" -out "$work/tls.pem" 2>/dev/null
 chmod 600 "$work/tls.key"
-tp=$(port); tpid=$(serve "$work/data" "$tp" --tls-cert "$work/tls.pem" --tls-key "$work/tls.key")
+tp=$(port); serve "$work/data" "$tp" --tls-cert "$work/tls.pem" --tls-key "$work/tls.key"
 master=https://127.0.0.1:$tp
 
 # bandersnatch: 8 workers (its maximum is 10), the simple API for the listing, release files only.
@@ -120,7 +119,7 @@ bs_files=$(find "$work/bs/mirror/web/packages" -type f -name '*.whl' | wc -l)
 rm -rf "$work/bs/mirror"
 
 # pydepot syncing the same TLS master into a second, fresh server.
-p2=$(port); pid2=$(serve "$work/data2" "$p2")
+p2=$(port); serve "$work/data2" "$p2"
 cli "$p2" remote create tls --url "$master/simple/" --ca-cert "$work/ca.pem" >/dev/null
 tls_s=$(timed_sync "$p2" main tls)
 r=$(ratio "$tls_s" "$bs_s")
