@@ -9,19 +9,28 @@
 #
 # The caller runs from the repository root with `set -euo pipefail`. SYNCTREE_PAD
 # (default 2048) sets the random bytes per wheel, SYNCTREE_METADATA=1 writes PEP 658 files.
+# The tree is generated once per size into BENCH_CACHE (default .bench/cache, gitignored)
+# and reused by later runs (the machine is shared: a 20,000-file tree takes a while); a
+# tree is only used once its .complete stamp is written.
 
 synctree_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 
 synctree_up() { # WORK PROJECTS FILES
   local work=$1 projects=$2 files=$3
   SYNCTREE_BIN=$work/synctree
-  SYNCTREE_DIR=$work/tree
   go build -o "$SYNCTREE_BIN" ./bench/synctree
-  local meta=()
+  local meta=() cache=${BENCH_CACHE:-$PWD/.bench/cache}
   [ "${SYNCTREE_METADATA:-0}" = 1 ] && meta=(-metadata)
-  "$SYNCTREE_BIN" gen -out "$SYNCTREE_DIR" -projects "$projects" -files "$files" -pad "${SYNCTREE_PAD:-2048}" "${meta[@]}"
+  SYNCTREE_DIR=$cache/synctree-$projects-$files-${SYNCTREE_PAD:-2048}${meta:+-metadata}
+  if [ ! -f "$SYNCTREE_DIR/.complete" ]; then
+    rm -rf "$SYNCTREE_DIR"
+    mkdir -p "$SYNCTREE_DIR"
+    "$SYNCTREE_BIN" gen -out "$SYNCTREE_DIR" -projects "$projects" -files "$files" -pad "${SYNCTREE_PAD:-2048}" "${meta[@]}"
+    touch "$SYNCTREE_DIR/.complete"
+  fi
   chmod 755 "$work"
-  chmod -R a+rX "$SYNCTREE_DIR"  # nginx workers (www-data) read the tree
+  chmod a+rx "$cache" "$(dirname "$cache")"
+  chmod -R a+rX "$SYNCTREE_DIR"  # nginx workers (nobody or www-data) read the tree
   local port; port=$(synctree_port)
   cat >"$work/synctree-nginx.conf" <<NGINX
 worker_processes 2;

@@ -4,8 +4,8 @@
 # tree served by a local nginx: 2,000 projects and 20,000 small wheels by default. The
 # sync benchmark divides its own time by this one (goal: at most 1.5x).
 #
-# Not run by `make bench` yet (run-all.sh runs bench/bench-*.sh; rename it to
-# bench-sync-fetch.sh, or call it from the sync benchmark, when the sync lands).
+# bench/bench-sync.sh runs the Go fetch itself in `make bench`; this script is for running
+# the baseline alone, with curl beside it for reference.
 # Environment: PROJECTS (2000), FILES (20000), WORKERS (8), SYNCTREE_PAD (2048).
 set -euo pipefail
 cd "$(dirname "$0")/.."
