@@ -95,8 +95,8 @@ func TestSyncThroughFaults(t *testing.T) {
 	// reported. (The command still exits 1 for the failed file, which the sync topic does
 	// not say either way; the version made is what the test holds it to.)
 	out, err = runErr("", s.adminEnv(), pydepotBin(t), "sync", "faulty", "--remote", "faulty", "--skip-bad-files")
-	if repoLatest(t, s, "faulty") == 0 || !strings.Contains(out, bad) {
-		t.Errorf("sync --skip-bad-files (%v) made no version or did not report %s:\n%s", err, bad, out)
+	if err != nil || repoLatest(t, s, "faulty") == 0 || !strings.Contains(out, bad) {
+		t.Errorf("sync --skip-bad-files (%v) failed, made no version or did not report %s:\n%s", err, bad, out)
 	}
 	wantNoBad()
 	for _, d := range c.Dists {
