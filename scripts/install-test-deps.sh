@@ -38,7 +38,19 @@ python=/usr/bin/python3 # Debian's, from python3-venv above
 mkdir -p "$tools/bin"
 export UV_CACHE_DIR="$tools/cache" UV_NO_CONFIG=1 UV_PYTHON_DOWNLOADS=never
 pyversion="$("$python" -c 'import sys; print(sys.version.split()[0])')"
-stamp() { sha256sum < "$pins/$1.txt"; echo "python $pyversion"; }
+# A NAME.txt whose second line is "# python X.Y" (a tool that needs a newer Python than
+# Debian's, e.g. bandersnatch 8) gets a venv of that version, found by version: pyenv's
+# root first, then pythonX.Y on PATH.
+toolpython() { # toolpython NAME: the interpreter NAME's venv is made with
+  local want; want="$(sed -n '2s/^# python \([0-9.]*\)$/\1/p' "$pins/$1.txt")"
+  if [ -z "$want" ]; then echo "$python"; return; fi
+  local root c; root="$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")"
+  for c in $(ls -d "$root"/versions/"$want".* 2>/dev/null | sort -V -r); do
+    [ -x "$c/bin/python$want" ] && { echo "$c/bin/python$want"; return; }
+  done
+  command -v "python$want" || { echo "install-test-deps: $1 needs Python $want: none in $root/versions or on PATH" >&2; exit 1; }
+}
+stamp() { sha256sum < "$pins/$1.txt"; echo "python $("$(toolpython "$1")" -c 'import sys; print(sys.version.split()[0])')"; }
 fresh() { # fresh NAME: true when .tools/NAME was made from the current NAME.txt and Python
   [ -f "$tools/$1/.pins" ] && [ "$(cat "$tools/$1/.pins")" = "$(stamp "$1")" ]
 }
@@ -58,7 +70,7 @@ for f in "$pins"/*.txt; do
   fresh "$name" && continue
   echo "installing test tool $name into $tools/$name"
   rm -rf "$tools/$name"
-  "$uv" venv --quiet --python "$python" "$tools/$name"
+  "$uv" venv --quiet --python "$(toolpython "$name")" "$tools/$name"
   "$uv" pip sync --quiet --python "$tools/$name/bin/python" "$f"
   done_with "$name"
 done

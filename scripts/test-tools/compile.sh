@@ -9,8 +9,12 @@ uv="${UV:-$here/../../.tools/uv/bin/uv}"
 export UV_CACHE_DIR="${UV_CACHE_DIR:-$here/../../.tools/cache}"
 grep -v '^\s*#' "$here/tools.in" | while read -r name specs; do
   [ -n "$name" ] || continue
-  printf "%s\n" $specs | "$uv" pip compile --quiet --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+  # "python=X.Y" first among the specs: the tool needs that Python (its venv is made with
+  # it, found by version; the second line of NAME.txt says so).
+  pyv=3.11 pyline=
+  case "$specs" in python=*) pyv="${specs%% *}"; pyv="${pyv#python=}"; specs="${specs#* }"; pyline="# python $pyv";; esac
+  printf "%s\n" $specs | "$uv" pip compile --quiet --python-version "$pyv" --python-platform x86_64-unknown-linux-gnu \
     --no-header --annotation-style line - -o "$here/$name.txt.new"
-  { echo "# $specs, pinned by scripts/test-tools/compile.sh"; cat "$here/$name.txt.new"; } > "$here/$name.txt"
+  { echo "# $specs, pinned by scripts/test-tools/compile.sh"; [ -z "$pyline" ] || echo "$pyline"; cat "$here/$name.txt.new"; } > "$here/$name.txt"
   rm "$here/$name.txt.new"
 done
