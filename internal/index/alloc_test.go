@@ -26,3 +26,24 @@ func TestProjectReadAllocs(t *testing.T) {
 		t.Errorf("%.1f allocations per file read, want at most 31", got)
 	}
 }
+
+// TestProjectListAllocs bounds the allocations of listing the projects per project
+// (BenchmarkProjects10000: 12 at b580f39 and after issue 8's attributes join).
+func TestProjectListAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts differ under the race detector (-short)")
+	}
+	ctx := context.Background()
+	s := newService(t)
+	const projects = 2000
+	fill(t, s, projects, 1)
+	d := mainDist(t, s)
+	got := testing.AllocsPerRun(5, func() {
+		if ps, _, err := s.Projects(ctx, d); err != nil || len(ps) != projects {
+			t.Fatalf("%d %v", len(ps), err)
+		}
+	}) / projects
+	if got > 11 {
+		t.Errorf("%.1f allocations per project listed, want at most 11", got)
+	}
+}

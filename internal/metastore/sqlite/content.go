@@ -137,46 +137,72 @@ func (q queries) Project(ctx context.Context, repoID int64, version int, project
 	return &p, err
 }
 
-// Projects implements metastore.ContentReader. It runs two index-only queries (the
-// projects held, the serials up to the version) and merges them: one query with a
-// correlated serial lookup per project is several times slower on 10,000 projects.
+// Projects implements metastore.ContentReader. It runs three index-only queries (the
+// serials up to the version, the attribute rows of the version, the projects held) and
+// merges them by project id: a correlated serial lookup per project is several times
+// slower on 10,000 projects, and an attribute lookup per project a third slower.
 func (q queries) Projects(ctx context.Context, repoID int64, version int) ([]metastore.ProjectSummary, int64, error) {
-	serials := map[string]int64{}
+	serials := map[int64]int64{}
 	var last int64
-	srows, err := q.q.QueryContext(ctx, `SELECT p.name, s.serial FROM
-		(SELECT project_id, MAX(serial) AS serial FROM serials WHERE repository_id = ? AND version <= ? GROUP BY project_id) s
-		JOIN projects p ON p.id = s.project_id`, repoID, version)
+	srows, err := q.q.QueryContext(ctx, `SELECT project_id, MAX(serial) FROM serials
+		WHERE repository_id = ? AND version <= ? GROUP BY project_id`, repoID, version)
 	if err != nil {
 		return nil, 0, err
 	}
+	// The scan destinations are declared once: each escapes to the heap.
+	var id, serial int64
+	var a metastore.ProjectAttributes
+	var p metastore.ProjectSummary
 	for srows.Next() {
-		var name string
-		var serial int64
-		if err := srows.Scan(&name, &serial); err != nil {
+		if err := srows.Scan(&id, &serial); err != nil {
 			srows.Close()
 			return nil, 0, err
 		}
-		serials[name] = serial
+		serials[id] = serial
 		last = max(last, serial)
 	}
 	srows.Close()
 	if err := srows.Err(); err != nil {
 		return nil, 0, err
 	}
-	rows, err := q.q.QueryContext(ctx, `SELECT p.name, `+attrCols+` FROM projects p `+attrJoin+`
+	attrs := make(map[int64]metastore.ProjectAttributes, len(serials))
+	arows, err := q.q.QueryContext(ctx, `SELECT a.project_id, a.display_name, a.status, a.status_reason
+		FROM project_attributes a INDEXED BY attributes_project WHERE a.repository_id = ? AND `+liveAttrs, repoID, version, version)
+	if err != nil {
+		return nil, 0, err
+	}
+	for arows.Next() {
+		if err := arows.Scan(&id, &a.DisplayName, &a.Status, &a.StatusReason); err != nil {
+			arows.Close()
+			return nil, 0, err
+		}
+		attrs[id] = a
+	}
+	arows.Close()
+	if err := arows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows, err := q.q.QueryContext(ctx, `SELECT p.id, p.name FROM projects p
 		WHERE EXISTS (SELECT 1 FROM repository_content rc WHERE rc.repository_id = ? AND rc.project_id = p.id AND `+live+`)
-		ORDER BY p.name`, repoID, version, version, repoID, version, version)
+		ORDER BY p.name`, repoID, version, version)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
 	var out []metastore.ProjectSummary
+	if len(attrs) > 0 {
+		out = make([]metastore.ProjectSummary, 0, len(attrs))
+	}
 	for rows.Next() {
-		var p metastore.ProjectSummary
-		if err := rows.Scan(&p.Name, &p.DisplayName, &p.Status, &p.StatusReason); err != nil {
+		if err := rows.Scan(&id, &p.Name); err != nil {
 			return nil, 0, err
 		}
-		p.Serial = serials[p.Name]
+		// Without a row a project reads as its normalized name, active (as attrCols).
+		p.ProjectAttributes = metastore.ProjectAttributes{DisplayName: p.Name, Status: "active"}
+		if a, ok := attrs[id]; ok {
+			p.ProjectAttributes = a
+		}
+		p.Serial = serials[id]
 		out = append(out, p)
 	}
 	return out, last, rows.Err()
