@@ -15,7 +15,7 @@ func newDistributionCmd(env Env) *cobra.Command {
 		Use:     "distribution",
 		Aliases: []string{"dist"},
 		Short:   "List, create, repoint (promote), pin and delete distributions",
-		Long:    "A distribution serves a repository (its latest version, or a pinned one) under a base\npath such as prod or team/dev, publicly or to token holders only.",
+		Long:    "A distribution serves a repository (its latest version, or a pinned one) under a base\npath such as prod or team/dev, publicly or to token holders only. A distribution named\npypi serves /pypi/simple/ beside the default distribution's /pypi/PROJECT/json\n(pydepot help show model).",
 	}
 	complete := firstArg(completeFrom(env, distributionNames))
 	completeRepo := completeFrom(env, repositoryNames)

@@ -101,15 +101,36 @@ func validName(s string) bool {
 	return alnum(s[0]) && alnum(s[len(s)-1])
 }
 
+// IsDistributionRoute reports whether seg is the first path segment of a route below every
+// base path (internal/server's distRoutes routes exactly these words, and a test there
+// checks it): simple, files, packages (the PyPI JSON API's file URLs), pypi (the JSON API
+// and XML-RPC), project and legacy. It is on the routing hot path: a switch, no map.
+func IsDistributionRoute(seg string) bool {
+	switch seg {
+	case "simple", "files", "packages", "pypi", "project", "legacy":
+		return true
+	}
+	return false
+}
+
+// PyPIBasePath is the one reserved word a base path may be, as a whole and at the top
+// level only: what proxpi and devpi users type (`distribution create pypi`). Its rule,
+// which internal/server's routing applies: a URL /pypi/SEG/... where SEG is a distribution
+// route (IsDistributionRoute) goes to the distribution "pypi" when it exists, and every
+// other /pypi/... URL (the root distribution's PyPI JSON API /pypi/PROJECT/json and
+// POST /pypi) stays the root distribution's. The distribution's own JSON API is then
+// /pypi/pypi/PROJECT/json. Below or above other names "pypi" stays reserved: a/pypi
+// would take a's JSON API, and pypi/x would take the root distribution's /pypi/x/json.
+const PyPIBasePath = "pypi"
+
 // reservedSegments are the path segments the HTTP layer routes itself (internal/server:
-// the top-level mux has api and doc; below every base path distRoutes has simple, files,
-// packages (the PyPI JSON API's file URLs), pypi, project and legacy) and the ones kept
-// for pages to come. A base path may use none
-// of them at any depth: the router takes the longest base path that prefixes a URL, so a
-// distribution "team/files" would take over the file downloads of distribution "team".
+// the top-level mux has api and doc; below every base path the distribution routes,
+// IsDistributionRoute) and the ones kept for pages to come. A base path may use none of
+// them at any depth (PyPIBasePath alone excepted): the router takes the longest base path
+// that prefixes a URL, so a distribution "team/files" would take over the file downloads
+// of distribution "team".
 var reservedSegments = map[string]bool{
 	"api": true, "doc": true,
-	"simple": true, "files": true, "packages": true, "pypi": true, "project": true, "legacy": true,
 	"static": true, "ui": true, "health": true, "healthz": true, "metrics": true, "client": true,
 }
 
@@ -121,9 +142,12 @@ func ValidRepositoryName(name string) bool { return validName(name) }
 const MaxBasePathSegments = 4
 
 // CheckBasePath reports whether base is usable for a distribution: one to four segments
-// like repository names, separated by '/', none of them a word the server routes. The
-// error wraps errs.ErrInvalid and names the problem.
+// like repository names, separated by '/', none of them a word the server routes, except
+// PyPIBasePath as the whole base path. The error wraps errs.ErrInvalid and names the problem.
 func CheckBasePath(base string) error {
+	if base == PyPIBasePath {
+		return nil
+	}
 	segs := strings.Split(base, "/")
 	if len(segs) > MaxBasePathSegments {
 		return fmt.Errorf("base path %q has %d segments, at most %d are allowed: %w", base, len(segs), MaxBasePathSegments, errs.ErrInvalid)
@@ -132,7 +156,10 @@ func CheckBasePath(base string) error {
 		if !validName(s) {
 			return fmt.Errorf("base path %q: segment %q: use up to four '/'-separated names of lower-case letters, digits, '.', '_' and '-': %w", base, s, errs.ErrInvalid)
 		}
-		if reservedSegments[s] {
+		if s == PyPIBasePath {
+			return fmt.Errorf("base path %q: %q is reserved below or above other names (a/pypi would take a's PyPI JSON API, pypi/x the root distribution's /pypi/x/json); only the whole base path %q may use it: %w", base, s, PyPIBasePath, errs.ErrInvalid)
+		}
+		if reservedSegments[s] || IsDistributionRoute(s) {
 			return fmt.Errorf("base path %q: %q is reserved (the server routes it), at any depth: %w", base, s, errs.ErrInvalid)
 		}
 	}

@@ -208,6 +208,9 @@ func (s *server) routeDistribution(w http.ResponseWriter, r *http.Request) error
 	// Try the longest prefix first: "/a/b/c/simple/x/" tries a/b/c/simple/x, ..., a.
 	for end := strings.LastIndexByte(p, '/'); end > 0; end = strings.LastIndexByte(p[:end], '/') {
 		if cand, ok := sn.dists[p[1:end]]; ok {
+			if end == len("/"+index.PyPIBasePath) && p[1:end] == index.PyPIBasePath && !pypiTakes(p[end:]) {
+				break // the root distribution's /pypi/PROJECT/json; nothing nests under pypi
+			}
 			d, found, prefix, rest = cand, true, p[:end], p[end:]
 			break
 		}
@@ -242,6 +245,17 @@ func (s *server) routeDistribution(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// pypiTakes reports whether the distribution "pypi" takes rest, the path below /pypi
+// ("/simple/x/"): only when its first segment is a distribution route. Every other
+// /pypi/... path is the root distribution's PyPI JSON API (index.PyPIBasePath has the rule).
+func pypiTakes(rest string) bool {
+	seg := rest[1:]
+	if i := strings.IndexByte(seg, '/'); i >= 0 {
+		seg = seg[:i]
+	}
+	return index.IsDistributionRoute(seg)
+}
+
 // routed is what routeDistribution hands on, in one allocation on the hot path: the
 // request's context carrying the distribution request (as context.WithValue would) and
 // the URL rewritten below the base path.
@@ -258,31 +272,47 @@ func (c *routed) Value(key any) any {
 	return c.Context.Value(key)
 }
 
+// distRoute is one route below a base path. The first segment of every pattern is a word
+// index.IsDistributionRoute knows (a test checks both ways), which CheckBasePath reserves
+// and routeDistribution reads for the distribution "pypi".
+type distRoute struct {
+	pattern string
+	h       handler
+}
+
+// distRouteTable lists the routes below a base path.
+func (s *server) distRouteTable() []distRoute {
+	return []distRoute{
+		{"GET /simple/{$}", s.simpleIndex},
+		{"GET /simple", s.addSlash},
+		{"GET /simple/{project}/{$}", s.simpleProject},
+		{"GET /simple/{project}", s.addSlash},
+		{"GET /files/{sha256}/{filename}", s.serveFile},
+		{"GET /packages/{sha256}/{filename}", s.serveFile}, // the PyPI JSON API's file URLs
+		{"POST /pypi", s.xmlrpc},
+		{"GET /pypi/{project}/json", s.pypiProject},
+		{"GET /pypi/{project}/{version}/json", s.pypiRelease},
+		{"GET /project/{project}/{$}", s.projectPage},
+		{"GET /project/{project}", s.addSlash},
+		{"GET /project/{project}/{version}/{$}", s.projectPage},
+		{"GET /project/{project}/{version}", s.addSlash},
+		{"POST /legacy/{$}", s.legacyUpload},
+		{"/legacy", func(w http.ResponseWriter, r *http.Request) error {
+			http.Redirect(w, r, distOf(r).prefix+"/legacy/", http.StatusPermanentRedirect)
+			return nil
+		}},
+	}
+}
+
 // distRoutes are the routes below a base path.
 func (s *server) distRoutes() *http.ServeMux {
 	m := http.NewServeMux()
-	plain := func(h handler) http.Handler { return s.ew.wrap(h, false) }
-	m.Handle("GET /simple/{$}", plain(s.simpleIndex))
-	m.Handle("GET /simple", plain(s.addSlash))
-	m.Handle("GET /simple/{project}/{$}", plain(s.simpleProject))
-	m.Handle("GET /simple/{project}", plain(s.addSlash))
-	m.Handle("GET /files/{sha256}/{filename}", plain(s.serveFile))
-	m.Handle("GET /packages/{sha256}/{filename}", plain(s.serveFile)) // the PyPI JSON API's file URLs
-	m.Handle("POST /pypi", plain(s.xmlrpc))
-	m.Handle("GET /pypi/{project}/json", plain(s.pypiProject))
-	m.Handle("GET /pypi/{project}/{version}/json", plain(s.pypiRelease))
-	m.Handle("GET /project/{project}/{$}", plain(s.projectPage))
-	m.Handle("GET /project/{project}", plain(s.addSlash))
-	m.Handle("GET /project/{project}/{version}/{$}", plain(s.projectPage))
-	m.Handle("GET /project/{project}/{version}", plain(s.addSlash))
-	m.Handle("POST /legacy/{$}", plain(s.legacyUpload))
-	m.Handle("/legacy", plain(func(w http.ResponseWriter, r *http.Request) error {
-		http.Redirect(w, r, distOf(r).prefix+"/legacy/", http.StatusPermanentRedirect)
-		return nil
-	}))
-	m.Handle("/", plain(func(w http.ResponseWriter, r *http.Request) error {
+	for _, rt := range s.distRouteTable() {
+		m.Handle(rt.pattern, s.ew.wrap(rt.h, false))
+	}
+	m.Handle("/", s.ew.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("%s: no such page: %w", r.URL.Path, errs.ErrNotFound)
-	}))
+	}, false))
 	return m
 }
 
