@@ -24,6 +24,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/pydepot/pydepot/internal/simplejson"
 )
 
 func main() {
@@ -106,16 +108,6 @@ func (ix *index) root(w http.ResponseWriter, r *http.Request) {
 	w.Write(bw.Bytes())
 }
 
-type pageFile struct {
-	Filename       string            `json:"filename"`
-	URL            string            `json:"url"`
-	Hashes         map[string]string `json:"hashes"`
-	Size           int               `json:"size"`
-	RequiresPython string            `json:"requires-python"`
-	CoreMetadata   map[string]string `json:"core-metadata"`
-	UploadTime     string            `json:"upload-time"`
-}
-
 func (ix *index) project(w http.ResponseWriter, r *http.Request, name string) {
 	n := 1
 	if name == ix.big && ix.big != "" {
@@ -130,17 +122,23 @@ func (ix *index) project(w http.ResponseWriter, r *http.Request, name string) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	files := make([]pageFile, n)
+	files := make([]simplejson.File, n)
+	requires := ">=3.8"
+	versions := make([]string, n)
 	for v := range n {
+		versions[v] = fmt.Sprintf("1.%d", v)
 		fn, whl, meta := wheel(name, fmt.Sprintf("1.%d", v))
 		ws, ms := sha256.Sum256(whl), sha256.Sum256(meta)
-		files[v] = pageFile{Filename: fn, URL: "../../files/" + fn, Hashes: map[string]string{"sha256": hex.EncodeToString(ws[:])},
-			Size: len(whl), RequiresPython: ">=3.8", CoreMetadata: map[string]string{"sha256": hex.EncodeToString(ms[:])},
-			UploadTime: "2026-01-01T00:00:00.000000Z"}
+		size := int64(len(whl))
+		files[v] = simplejson.File{Filename: fn, URL: "../../files/" + fn, Hashes: map[string]string{"sha256": hex.EncodeToString(ws[:])},
+			Size: &size, RequiresPython: &requires,
+			CoreMetadata: simplejson.CoreMetadata{Present: true, Hashes: map[string]string{"sha256": hex.EncodeToString(ms[:])}},
+			UploadTime:   "2026-01-01T00:00:00.000000Z"}
 	}
 	if wantsJSON(r) {
 		w.Header().Set("Content-Type", jsonType)
-		json.NewEncoder(w).Encode(map[string]any{"meta": map[string]any{"api-version": "1.1", "_last-serial": 1}, "name": name, "files": files})
+		json.NewEncoder(w).Encode(simplejson.Project{Meta: simplejson.Meta{APIVersion: "1.1", LastSerial: 1}, Name: name,
+			Versions: versions, Files: files})
 		return
 	}
 	w.Header().Set("Content-Type", "text/html")
@@ -148,7 +146,7 @@ func (ix *index) project(w http.ResponseWriter, r *http.Request, name string) {
 	b.WriteString("<!DOCTYPE html><html><body>\n")
 	for _, f := range files {
 		fmt.Fprintf(&b, "<a href=\"%s#sha256=%s\" data-requires-python=\"&gt;=3.8\" data-core-metadata=\"sha256=%s\">%s</a>\n",
-			f.URL, f.Hashes["sha256"], f.CoreMetadata["sha256"], f.Filename)
+			f.URL, f.Hashes["sha256"], f.CoreMetadata.Hashes["sha256"], f.Filename)
 	}
 	b.WriteString("</body></html>\n")
 	w.Write(b.Bytes())
