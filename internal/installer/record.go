@@ -52,8 +52,10 @@ func ParseRecord(data []byte) ([]RecordEntry, error) {
 		switch {
 		case e.Path == "":
 			return nil, fmt.Errorf("RECORD row %d: empty path: %w", line, errs.ErrInvalid)
-		case strings.HasPrefix(e.Path, "/") || strings.ContainsRune(e.Path, 0):
-			return nil, fmt.Errorf("RECORD row %d: path %q is absolute or holds NUL: %w", line, e.Path, errs.ErrInvalid)
+		case strings.HasPrefix(e.Path, "/") || strings.ContainsAny(e.Path, "\x00\r\n"):
+			// A line break inside a quoted path cannot be a wheel's file name, and CSV does
+			// not keep it (a quoted "\r\n" reads back as "\n").
+			return nil, fmt.Errorf("RECORD row %d: path %q is absolute or holds NUL or a line break: %w", line, e.Path, errs.ErrInvalid)
 		case e.Hash != "" && !strings.Contains(e.Hash, "="):
 			return nil, fmt.Errorf("RECORD row %d (%s): hash %q is not alg=value: %w", line, e.Path, e.Hash, errs.ErrInvalid)
 		}
