@@ -218,24 +218,11 @@ func (q queries) ImportProviders(ctx context.Context, repoID int64, version int,
 		args = append(args, n)
 	}
 	// CROSS JOIN keeps SQLite's planner on the import_names(name) index.
-	rows, err := q.q.QueryContext(ctx, `SELECT DISTINCT p.name FROM import_names i
+	return q.strings(ctx, `SELECT DISTINCT p.name FROM import_names i
 		CROSS JOIN repository_content rc ON rc.file_id = i.file_id
 		JOIN projects p ON p.id = rc.project_id
 		WHERE rc.repository_id = ? AND `+live+` AND i.name IN (?`+strings.Repeat(", ?", len(importNames)-1)+`)
 		ORDER BY p.name`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
 }
 
 // BlobReferenced implements metastore.ContentReader.
@@ -259,22 +246,9 @@ func (q queries) ReferencedBlobs(ctx context.Context, shas []string) ([]string, 
 			args = append(args, s)
 		}
 	}
-	rows, err := q.q.QueryContext(ctx, `SELECT sha256 FROM files WHERE sha256 IN (`+in+`)
+	return q.strings(ctx, `SELECT sha256 FROM files WHERE sha256 IN (`+in+`)
 		UNION SELECT metadata_sha256 FROM files WHERE metadata_sha256 IN (`+in+`)
 		UNION SELECT metadata_sha256 FROM parsed_metadata WHERE metadata_sha256 IN (`+in+`)`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 // FileDroppedIn implements metastore.ContentReader. The newest content row of a file

@@ -103,21 +103,8 @@ func (q queries) SyncedProjects(ctx context.Context, remoteID, repoID int64, fn 
 }
 
 func (q queries) syncedPage(ctx context.Context, remoteID, repoID int64, after string) ([]string, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT project FROM remote_sync_state
+	return q.strings(ctx, `SELECT project FROM remote_sync_state
 		WHERE remote_id = ? AND repository_id = ? AND project > ? ORDER BY project LIMIT ?`, remoteID, repoID, after, metastore.MaxBatch)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 // CreateRemote implements metastore.RemoteWriter.
