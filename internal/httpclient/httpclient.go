@@ -12,6 +12,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -86,7 +87,7 @@ func NewWith(cfg Config) (*http.Client, error) {
 				pool = x509.NewCertPool()
 			}
 			if cfg.CACertFile != "" {
-				pem, err := os.ReadFile(cfg.CACertFile)
+				pem, err := readCapped(cfg.CACertFile, MaxCACertFile)
 				if err != nil {
 					return nil, fmt.Errorf("CA certificate file: %v: %w", err, errs.ErrInvalid)
 				}
@@ -123,4 +124,24 @@ func OrNew(hc *http.Client) *http.Client {
 		return hc
 	}
 	return New(DefaultResponseTimeout)
+}
+
+// MaxCACertFile bounds a CA certificate file (a bundle of every public CA is ~250 KB).
+const MaxCACertFile = 1 << 20
+
+// readCapped reads a whole file of at most limit bytes.
+func readCapped(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is over %d bytes", path, limit)
+	}
+	return b, nil
 }

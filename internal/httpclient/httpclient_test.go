@@ -180,3 +180,19 @@ func TestProxy(t *testing.T) {
 		t.Errorf("the error shows the proxy password: %v", err)
 	}
 }
+
+// TestCACertFileCapped: a CA file over MaxCACertFile is refused naming the bound, not read
+// whole (it is valid PEM, so only the size can refuse it).
+func TestCACertFileCapped(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(hello))
+	defer srv.Close()
+	one := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	big := filepath.Join(t.TempDir(), "big.pem")
+	if err := os.WriteFile(big, []byte(strings.Repeat(string(one), MaxCACertFile/len(one)+1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := NewWith(Config{ResponseTimeout: time.Minute, CACertFile: big})
+	if err == nil || !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), "over 1048576 bytes") {
+		t.Fatalf("a CA file over the cap: %v", err)
+	}
+}
