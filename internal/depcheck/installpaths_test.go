@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -30,46 +29,13 @@ var allowedInstallPaths = map[string]string{
 // find interpreters by version (testdist.Python, testdist.PythonPrefixes), never by the
 // place one machine installed them, so that they run on any machine with those versions.
 func TestNoHardCodedInstallPaths(t *testing.T) {
-	root := filepath.Join("..", "..")
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("module root not found from %s: %v", root, err)
-	}
-	checked := 0
-	fset := token.NewFileSet()
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if n := d.Name(); path != root && (strings.HasPrefix(n, ".") || n == "testdata" || n == "vendor") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") {
-			return nil
-		}
-		rel, _ := filepath.Rel(root, path)
-		if _, ok := allowedInstallPaths[filepath.ToSlash(rel)]; ok {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
-		if err != nil {
-			return err
-		}
-		checked++
+	allowed := func(rel string) bool { _, ok := allowedInstallPaths[rel]; return ok }
+	forGoFiles(t, true, 100, allowed, func(fset *token.FileSet, f *ast.File) {
 		for _, lit := range installPathLiterals(f) {
 			t.Errorf("%s: hard-coded install path %s: find the interpreter by version (testdist.Python, testdist.PythonPrefixes)",
 				fset.Position(lit.Pos()), lit.Value)
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if checked < 100 {
-		t.Fatalf("checked only %d Go files; is the walk rooted at the module?", checked)
-	}
 }
 
 // installPathLiterals returns the string literals of f that hold an install path.
