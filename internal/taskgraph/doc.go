@@ -7,6 +7,10 @@
 // to a bound of tasks at once, and records for each its status (passed, failed,
 // skipped), duration, bounded log and any raw data it attached (AddRaw).
 //
+// A task may also name tasks it runs After, without needing their data: it waits for them
+// to be over but is not skipped when they fail (a report on the traces of steps that may
+// fail).
+//
 // When a task fails, every task that needs its data, directly or through other tasks, is
 // skipped and names the failed task as its cause. A task may also skip itself by
 // returning an error wrapping ErrSkip: if it still put all the data it declares, the

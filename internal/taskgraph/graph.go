@@ -16,6 +16,10 @@ type Task struct {
 	// Needs and Produces are key names (Key.Name).
 	Needs    []string
 	Produces []string
+	// After names tasks this one runs after, whatever became of them: an order without
+	// data (a report of traces that must wait for the traced steps, failed or not). A
+	// failed task in After does not skip this one.
+	After []string
 	// Run does the work. It reads its needs from d and puts its products there, and
 	// writes its log to log (Run keeps a bounded copy). Returning an error fails the
 	// task; an error wrapping ErrSkip marks it skipped instead.
@@ -69,6 +73,9 @@ type Graph struct {
 	// deps[i] are the positions of the tasks whose data task i needs; users[i] the
 	// positions of the tasks that need task i's data.
 	deps, users [][]int
+	// after[i] are the positions of the tasks named in task i's After; later[i] those
+	// whose After names task i.
+	after, later [][]int
 }
 
 // New checks the tasks and orders them by their data. It refuses tasks without a name or
@@ -111,7 +118,28 @@ func New(tasks ...Task) (*Graph, error) {
 			}
 		}
 	}
-	order, err := topoOrder(tasks, deps)
+	after := make([][]int, n)
+	for i, t := range tasks {
+		for _, name := range t.After {
+			a, ok := byName[name]
+			if !ok {
+				return nil, fmt.Errorf("taskgraph: task %q runs after %q, which is not a task", t.Name, name)
+			}
+			if !slices.Contains(after[i], a) {
+				after[i] = append(after[i], a)
+			}
+		}
+	}
+	edges := make([][]int, n) // every task i must wait for
+	for i := range tasks {
+		edges[i] = slices.Clone(deps[i])
+		for _, a := range after[i] {
+			if !slices.Contains(edges[i], a) {
+				edges[i] = append(edges[i], a)
+			}
+		}
+	}
+	order, err := topoOrder(tasks, edges)
 	if err != nil {
 		return nil, err
 	}
@@ -120,17 +148,26 @@ func New(tasks ...Task) (*Graph, error) {
 	for p, i := range order {
 		pos[i] = p
 	}
-	g := &Graph{tasks: make([]Task, n), deps: make([][]int, n), users: make([][]int, n)}
+	g := &Graph{tasks: make([]Task, n), deps: make([][]int, n), users: make([][]int, n),
+		after: make([][]int, n), later: make([][]int, n)}
 	for p, i := range order {
 		g.tasks[p] = tasks[i]
 		for _, d := range deps[i] {
 			g.deps[p] = append(g.deps[p], pos[d])
 			g.users[pos[d]] = append(g.users[pos[d]], p)
 		}
+		for _, a := range after[i] {
+			if slices.Contains(deps[i], a) {
+				continue // already waited for through its data
+			}
+			g.after[p] = append(g.after[p], pos[a])
+			g.later[pos[a]] = append(g.later[pos[a]], p)
+		}
 	}
 	for p := range g.users {
 		slices.Sort(g.users[p])
 		slices.Sort(g.deps[p])
+		slices.Sort(g.later[p])
 	}
 	return g, nil
 }
@@ -170,7 +207,7 @@ func topoOrder(tasks []Task, deps [][]int) ([]int, error) {
 }
 
 // cycle names one cycle among the tasks not done ("a -> b -> a"). Every such task has a
-// need among them, so walking needs from any of them must come back to a task seen.
+// need (or an After) among them, so walking needs from any of them must come back to a task seen.
 func cycle(tasks []Task, deps [][]int, done []bool) string {
 	start := slices.Index(done, false)
 	seen := map[int]int{} // task -> position in path

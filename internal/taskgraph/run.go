@@ -31,7 +31,8 @@ func AddRaw(ctx context.Context, r Raw) {
 
 // Run runs the graph's tasks with at most parallel of them at once (at least one) and
 // returns one Result per task, in run order (Tasks). A task starts once every task whose
-// data it needs has passed, or skipped itself having put its data. When a task fails,
+// data it needs has passed, or skipped itself having put its data, and every task of its
+// After is over, whatever its status. When a task fails,
 // or skips itself without its data, the tasks that need that data (and theirs, and so
 // on) are skipped with Cause naming it. When ctx ends, no further task starts: those left
 // are skipped with ctx's error, and Run returns once the running ones have returned.
@@ -51,7 +52,7 @@ func (g *Graph) Run(ctx context.Context, parallel int) []Result {
 	waiting := make([]int, n)     // deps not yet finished
 	causes := make([][]string, n) // failed tasks upstream
 	for i := range g.tasks {
-		waiting[i] = len(g.deps[i])
+		waiting[i] = len(g.deps[i]) + len(g.after[i])
 	}
 	var ready []int // positions, kept sorted so tasks start in run order
 	for i := range g.tasks {
@@ -60,8 +61,26 @@ func (g *Graph) Run(ctx context.Context, parallel int) []Result {
 		}
 	}
 	finished := make([]bool, n)
-	// finish records that task i is over and passes on what its users need to know.
+	// release counts task u's wait for one more task as over, and starts or skips it
+	// once it waits for nothing more.
 	var finish func(i int)
+	release := func(u int) {
+		waiting[u]--
+		if waiting[u] > 0 {
+			return
+		}
+		if len(causes[u]) > 0 {
+			slices.SortFunc(causes[u], func(a, b string) int { return g.pos(a) - g.pos(b) })
+			results[u].Status = Skipped
+			results[u].Cause = causes[u][0]
+			results[u].Err = fmt.Errorf("skipped: needs the data of %s, which did not pass", quoteAll(causes[u]))
+			finish(u)
+			return
+		}
+		at, _ := slices.BinarySearch(ready, u)
+		ready = slices.Insert(ready, at, u)
+	}
+	// finish records that task i is over and passes on what its users need to know.
 	finish = func(i int) {
 		finished[i] = true
 		r := &results[i]
@@ -80,20 +99,10 @@ func (g *Graph) Run(ctx context.Context, parallel int) []Result {
 					causes[u] = append(causes[u], b)
 				}
 			}
-			waiting[u]--
-			if waiting[u] > 0 {
-				continue
-			}
-			if len(causes[u]) > 0 {
-				slices.SortFunc(causes[u], func(a, b string) int { return g.pos(a) - g.pos(b) })
-				results[u].Status = Skipped
-				results[u].Cause = causes[u][0]
-				results[u].Err = fmt.Errorf("skipped: needs the data of %s, which did not pass", quoteAll(causes[u]))
-				finish(u)
-				continue
-			}
-			at, _ := slices.BinarySearch(ready, u)
-			ready = slices.Insert(ready, at, u)
+			release(u)
+		}
+		for _, u := range g.later[i] {
+			release(u)
 		}
 	}
 

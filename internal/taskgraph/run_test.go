@@ -327,3 +327,47 @@ func TestLogLimit(t *testing.T) {
 		t.Fatalf("log of %d bytes kept, limit 1000", len(r.Log))
 	}
 }
+
+// A task After others waits for them to be over and runs even when they failed; After
+// counts for cycles and must name a task.
+func TestAfter(t *testing.T) {
+	var order []string
+	var mu sync.Mutex
+	note := func(name string, err error) func(context.Context, *Data, io.Writer) error {
+		return func(context.Context, *Data, io.Writer) error {
+			time.Sleep(5 * time.Millisecond)
+			mu.Lock()
+			order = append(order, name)
+			mu.Unlock()
+			return err
+		}
+	}
+	g, err := New(
+		Task{Name: "report", After: []string{"build", "install"}, Run: note("report", nil)},
+		Task{Name: "build", Produces: []string{"a"}, Run: note("build", errors.New("syntax error"))},
+		Task{Name: "install", Needs: []string{"a"}, Run: note("install", nil)},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(g.Tasks(), ","); got != "build,install,report" {
+		t.Fatalf("order %s", got)
+	}
+	rs := byName(g.Run(context.Background(), 3))
+	if rs["install"].Status != Skipped || rs["report"].Status != Passed {
+		t.Fatalf("install %s, report %s; want skipped, passed", rs["install"].Status, rs["report"].Status)
+	}
+	if strings.Join(order, ",") != "build,report" {
+		t.Fatalf("ran %v, want build then report", order)
+	}
+	if _, err := New(Task{Name: "a", After: []string{"ghost"}, Run: nop}); err == nil || !strings.Contains(err.Error(), `"ghost", which is not a task`) {
+		t.Fatalf("After an unknown task: %v", err)
+	}
+	_, err = New(
+		Task{Name: "a", After: []string{"b"}, Produces: []string{"a"}, Run: nop},
+		Task{Name: "b", Needs: []string{"a"}, Run: nop},
+	)
+	if err == nil || !strings.Contains(err.Error(), "cycle") {
+		t.Fatalf("a cycle through After: %v", err)
+	}
+}
