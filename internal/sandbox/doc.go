@@ -42,6 +42,14 @@
 //     "file-size"). A program that ignores SIGXFSZ (Python does) gets EFBIG instead,
 //     which is its own error and not reported as a limit.
 //
+// Host uid: the sandbox uid maps to the uid that runs pydepot (bwrap's own user
+// namespace), so files the command writes into Spec.Writable belong to that uid on the
+// host. When that is root, owner permission checks on root's files pass inside: what the
+// command must not read is kept out by not being mounted (or masked, in /etc), and what
+// it must not change by read-only mounts. Every mount inside is nosuid, and once the
+// command has ended Run clears the set-user-ID and set-group-ID bits under Spec.Writable,
+// so an output folder never holds a set-uid-root file.
+//
 // rlimits are set inside the sandbox by util-linux prlimit, so they bound the command and
 // not bwrap. Tracing is not part of the sandbox: callers put strace in front of the
 // command; ptrace between the sandbox's own processes works.

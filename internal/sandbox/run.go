@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -161,6 +163,9 @@ func (p *runPlan) run(ctx context.Context, s Spec) (*Result, error) {
 	}
 	if !reaped {
 		return res, errors.New("sandbox: the sandbox's processes did not end within 10 s of SIGKILL")
+	}
+	if err := stripSetID(s.Writable); err != nil {
+		return res, fmt.Errorf("sandbox: clearing set-id bits in the writable folders: %w", err)
 	}
 	return res, nil
 }
@@ -318,4 +323,41 @@ func (h *headBuffer) String() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.buf.String()
+}
+
+// maxSweep bounds the walk of stripSetID.
+const maxSweep = 1 << 20
+
+// stripSetID clears the set-user-ID and set-group-ID bits of every file under the
+// Writable folders. The sandbox's files belong, on the host, to the uid that runs
+// pydepot, which can be root: a set-user-ID file left in an output folder would run as
+// root for whoever executes it. Inside, every mount is nosuid already.
+func stripSetID(mounts []Mount) error {
+	n := 0
+	var errs []error
+	for _, m := range mounts {
+		_ = filepath.WalkDir(m.Host, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			if n++; n > maxSweep {
+				return fs.SkipAll
+			}
+			if d.Type()&fs.ModeSymlink != 0 {
+				return nil
+			}
+			info, err := d.Info()
+			if err != nil || info.Mode()&(fs.ModeSetuid|fs.ModeSetgid) == 0 {
+				return nil
+			}
+			if err := os.Chmod(p, info.Mode().Perm()|(info.Mode()&fs.ModeSticky)); err != nil {
+				errs = append(errs, err)
+			}
+			return nil
+		})
+	}
+	if n > maxSweep {
+		errs = append(errs, fmt.Errorf("more than %d entries in the writable folders", maxSweep))
+	}
+	return errors.Join(errs...)
 }

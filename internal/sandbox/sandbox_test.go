@@ -346,3 +346,21 @@ func TestNestedMounts(t *testing.T) {
 		t.Error("/tmp/c went to the writable folder")
 	}
 }
+
+// TestNoSetIDLeftInOutput: a set-user-ID file made in the writable folder (it belongs to
+// the uid running pydepot on the host, root here) has the bit cleared once Run returns.
+func TestNoSetIDLeftInOutput(t *testing.T) {
+	need(t)
+	out := t.TempDir()
+	res, log := sh(t, sandbox.Spec{Writable: []sandbox.Mount{{Host: out, Path: "/out"}}},
+		`cp /bin/true /out/x && chmod 4755 /out/x && mkdir /out/d && chmod 2755 /out/d && stat -c %a /out/x`)
+	if res.ExitCode != 0 || !strings.Contains(log, "4755") {
+		t.Fatalf("could not make the file: %+v %s", res, log)
+	}
+	for _, p := range []string{"x", "d"} {
+		st, err := os.Stat(filepath.Join(out, p))
+		if err != nil || st.Mode()&(os.ModeSetuid|os.ModeSetgid) != 0 {
+			t.Errorf("%s: %v %v", p, st.Mode(), err)
+		}
+	}
+}
