@@ -15,7 +15,8 @@
 //     default /home/sandbox) and working folder (Spec.Dir, default HOME), each a tmpfs
 //     capped at Limits.MemoryBytes, unless a mount of the Spec covers it;
 //   - Spec.ReadOnly binds read-only and Spec.Writable binds read-write: the only host
-//     paths it can change;
+//     paths it can change (a read-only mount of a system folder at its own path, such
+//     as an interpreter's /usr prefix, is already there and skipped);
 //   - uid and gid Spec.UID and Spec.GID (65534 by default, never 0) without any
 //     capability, in a session and process group of its own (bwrap --new-session), with
 //     exactly Spec.Env as its environment (--clearenv) and nested user namespaces refused.
@@ -39,8 +40,9 @@
 //   - Output: Stdout and Stderr share Limits.OutputBytes; what comes after is dropped and
 //     counted (Result.OutputDropped, Limit "output"), the command goes on.
 //   - File size: RLIMIT_FSIZE; a write past it kills the writer with SIGXFSZ (Limit
-//     "file-size"). A program that ignores SIGXFSZ (Python does) gets EFBIG instead,
-//     which is its own error and not reported as a limit.
+//     "file-size"). A program that ignores SIGXFSZ (Python does) gets EFBIG instead;
+//     when it then fails and a file of Spec.Writable has reached the limit, the limit is
+//     named too (a file in the private /tmp is not seen).
 //
 // Host uid: the sandbox uid maps to the uid that runs pydepot (bwrap's own user
 // namespace), so files the command writes into Spec.Writable belong to that uid on the

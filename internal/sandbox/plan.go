@@ -114,6 +114,9 @@ func plan(s Spec, t tools) (*runPlan, error) {
 			return fmt.Errorf("mount point %q is not absolute", m.Path)
 		}
 		path := filepath.Clean(m.Path)
+		if kind == "ro" && filepath.Clean(m.Host) == path && underSystem(path) {
+			return nil // already there, read-only (an interpreter under /usr)
+		}
 		if reserved(path) {
 			return fmt.Errorf("mount point %s would hide the sandbox's system", path)
 		}
@@ -201,6 +204,17 @@ func reserved(path string) bool {
 	}
 	for _, d := range append([]string{"/proc", "/dev", "/usr"}, systemDirs...) {
 		if strings.HasPrefix(path, d+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// underSystem reports whether path is one of the system folders bound read-only, or
+// inside one.
+func underSystem(path string) bool {
+	for _, d := range append([]string{"/etc"}, systemDirs...) {
+		if path == d || strings.HasPrefix(path, d+"/") {
 			return true
 		}
 	}

@@ -56,3 +56,23 @@ for p in (os.path.expanduser("~/x"), "/tmp/x", "/out/x", "` + py.Prefix + `/x"):
 		t.Errorf("the trace lacks the connect:\n%.2000s", trace)
 	}
 }
+
+// TestFileSizeLimitPython: Python ignores SIGXFSZ, so its write past RLIMIT_FSIZE fails
+// with EFBIG; the file at the limit in the output folder still names the limit.
+func TestFileSizeLimitPython(t *testing.T) {
+	need(t)
+	py := testdist.PythonInfo(t, "3.11")
+	out := t.TempDir()
+	var log bytes.Buffer
+	res, err := sandbox.Run(context.Background(), sandbox.Spec{
+		Args:     []string{py.Path, "-I", "-c", "open('/out/big', 'wb').write(b'x' * 3000000)"},
+		Env:      []string{"PATH=/usr/bin:/bin"},
+		ReadOnly: []sandbox.Mount{{Host: py.Prefix, Path: py.Prefix}},
+		Writable: []sandbox.Mount{{Host: out, Path: "/out"}},
+		Limits:   sandbox.Limits{FileBytes: 1 << 20},
+		Stdout:   &log, Stderr: &log,
+	})
+	if err != nil || res.Limit != sandbox.LimitFileSize || !strings.Contains(log.String(), "File too large") {
+		t.Fatalf("%+v %v\n%s", res, err, log.String())
+	}
+}

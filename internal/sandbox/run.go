@@ -164,8 +164,14 @@ func (p *runPlan) run(ctx context.Context, s Spec) (*Result, error) {
 	if !reaped {
 		return res, errors.New("sandbox: the sandbox's processes did not end within 10 s of SIGKILL")
 	}
-	if err := stripSetID(s.Writable); err != nil {
+	full, err := sweep(s.Writable, p.lim.FileBytes)
+	if err != nil {
 		return res, fmt.Errorf("sandbox: clearing set-id bits in the writable folders: %w", err)
+	}
+	// A program that ignores SIGXFSZ (Python does) fails with EFBIG instead: a file of the
+	// limit's size in a writable folder and a failed command say the same.
+	if res.Limit == "" && res.ExitCode != 0 && full {
+		res.Limit = LimitFileSize
 	}
 	return res, nil
 }
@@ -325,14 +331,15 @@ func (h *headBuffer) String() string {
 	return h.buf.String()
 }
 
-// maxSweep bounds the walk of stripSetID.
+// maxSweep bounds the walk of sweep.
 const maxSweep = 1 << 20
 
-// stripSetID clears the set-user-ID and set-group-ID bits of every file under the
-// Writable folders. The sandbox's files belong, on the host, to the uid that runs
-// pydepot, which can be root: a set-user-ID file left in an output folder would run as
-// root for whoever executes it. Inside, every mount is nosuid already.
-func stripSetID(mounts []Mount) error {
+// sweep clears the set-user-ID and set-group-ID bits of every file under the Writable
+// folders, and reports whether one of their files has reached fileLimit bytes. The
+// sandbox's files belong, on the host, to the uid that runs pydepot, which can be root: a
+// set-user-ID file left in an output folder would run as root for whoever executes it.
+// Inside, every mount is nosuid already.
+func sweep(mounts []Mount, fileLimit int64) (full bool, err error) {
 	n := 0
 	var errs []error
 	for _, m := range mounts {
@@ -347,7 +354,13 @@ func stripSetID(mounts []Mount) error {
 				return nil
 			}
 			info, err := d.Info()
-			if err != nil || info.Mode()&(fs.ModeSetuid|fs.ModeSetgid) == 0 {
+			if err != nil {
+				return nil
+			}
+			if info.Mode().IsRegular() && info.Size() >= fileLimit {
+				full = true
+			}
+			if info.Mode()&(fs.ModeSetuid|fs.ModeSetgid) == 0 {
 				return nil
 			}
 			if err := os.Chmod(p, info.Mode().Perm()|(info.Mode()&fs.ModeSticky)); err != nil {
@@ -359,5 +372,5 @@ func stripSetID(mounts []Mount) error {
 	if n > maxSweep {
 		errs = append(errs, fmt.Errorf("more than %d entries in the writable folders", maxSweep))
 	}
-	return errors.Join(errs...)
+	return full, errors.Join(errs...)
 }

@@ -364,3 +364,22 @@ func TestNoSetIDLeftInOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestSystemMountsSkipped: a read-only mount of a system folder at its own path (the
+// Debian interpreter's prefix, /usr) is already there and accepted; a writable one, or
+// one from elsewhere, is refused.
+func TestSystemMountsSkipped(t *testing.T) {
+	need(t)
+	res, out := sh(t, sandbox.Spec{ReadOnly: []sandbox.Mount{{Host: "/usr", Path: "/usr"}, {Host: "/usr/lib", Path: "/usr/lib"}}}, "ls /usr/bin/sh")
+	if res.ExitCode != 0 {
+		t.Fatalf("%+v %s", res, out)
+	}
+	for _, s := range []sandbox.Spec{
+		{Args: []string{"true"}, Writable: []sandbox.Mount{{Host: "/usr", Path: "/usr"}}},
+		{Args: []string{"true"}, ReadOnly: []sandbox.Mount{{Host: t.TempDir(), Path: "/usr"}}},
+	} {
+		if _, err := sandbox.Run(context.Background(), s); err == nil {
+			t.Errorf("accepted %+v", s)
+		}
+	}
+}
