@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -43,6 +42,9 @@ type runPlan struct {
 }
 
 const defaultUID = 65534
+
+// maxEtcEntries bounds the walk of /etc (a Debian system has a few thousand entries).
+const maxEtcEntries = 50000
 
 // systemDirs are bound read-only from the host when present (followed as links when they
 // are links, as /bin -> usr/bin is on merged-/usr systems).
@@ -99,8 +101,12 @@ func plan(s Spec, t tools) (*runPlan, error) {
 			a = append(a, "--ro-bind", d, d)
 		}
 	}
+	masks, err := etcMasks("/etc", maxEtcEntries)
+	if err != nil {
+		return nil, err
+	}
 	a = append(a, "--ro-bind", "/etc", "/etc")
-	a = append(a, etcMasks("/etc")...)
+	a = append(a, masks...)
 	a = append(a, "--proc", "/proc", "--dev", "/dev")
 
 	// Mounts and private folders, parents before children.
@@ -247,14 +253,14 @@ func checkEnv(env []string) ([]string, string, error) {
 
 // etcMasks returns the bwrap arguments that hide what under etc is not readable by others
 // on the host: files are replaced by /dev/null, folders by an empty read-only tmpfs. The
-// walk does not enter a hidden folder and is bounded (maxEtcEntries).
-func etcMasks(etc string) []string {
-	const maxEtcEntries = 20000
+// walk does not enter a hidden folder and is bounded: past max entries it fails rather
+// than leave the rest unchecked.
+func etcMasks(etc string, max int) ([]string, error) {
 	var a []string
 	n := 0
-	_ = filepath.WalkDir(etc, func(p string, d fs.DirEntry, err error) error {
-		if n++; n > maxEtcEntries {
-			return errors.New("too many entries")
+	err := filepath.WalkDir(etc, func(p string, d fs.DirEntry, err error) error {
+		if n++; n > max {
+			return fmt.Errorf("%s holds more than %d entries: not all could be checked for secrets", etc, max)
 		}
 		if err != nil {
 			if d != nil && d.IsDir() && p != etc {
@@ -282,5 +288,5 @@ func etcMasks(etc string) []string {
 		}
 		return nil
 	})
-	return a
+	return a, err
 }
