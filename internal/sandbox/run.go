@@ -156,7 +156,7 @@ func (p *runPlan) run(ctx context.Context, s Spec) (*Result, error) {
 		res.Limit = LimitProcesses
 	case res.Signal == "SIGXFSZ":
 		res.Limit = LimitFileSize
-	case errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil:
+	case killed && res.ExitCode != 0 && errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil:
 		res.Limit = LimitTime
 	case res.OutputDropped > 0:
 		res.Limit = LimitOutput
