@@ -78,8 +78,14 @@ func (p *runPlan) run(ctx context.Context, s Spec) (*Result, error) {
 	b := &budget{left: p.lim.OutputBytes}
 	var head headBuffer // the start of stderr, for bwrap's own error
 	cmd.Stdin = s.Stdin
-	cmd.Stdout = capped{b, s.Stdout}
-	cmd.Stderr = io.MultiWriter(&head, capped{b, s.Stderr})
+	if sameWriter(s.Stdout, s.Stderr) {
+		// One writer for both (as os/exec does it): one pipe, one goroutine writing.
+		w := io.MultiWriter(&head, capped{b, s.Stdout})
+		cmd.Stdout, cmd.Stderr = w, w
+	} else {
+		cmd.Stdout = capped{b, s.Stdout}
+		cmd.Stderr = io.MultiWriter(&head, capped{b, s.Stderr})
+	}
 	cmd.ExtraFiles = []*os.File{argsR, statusW}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
@@ -305,6 +311,17 @@ func (st *status) reap(timeout time.Duration) bool {
 		}
 	}
 	return false
+}
+
+// sameWriter reports whether a and b are one writer (false for writers that cannot be
+// compared).
+func sameWriter(a, b io.Writer) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a != nil && a == b
 }
 
 // headBuffer keeps the first 4 KiB written to it.

@@ -383,3 +383,18 @@ func TestSystemMountsSkipped(t *testing.T) {
 		}
 	}
 }
+
+// TestOneWriterForBoth: a caller giving one writer for stdout and stderr (a step's log)
+// gets one pipe, as with os/exec: the lines keep their order and the writer is written
+// by one goroutine only (go test -race).
+func TestOneWriterForBoth(t *testing.T) {
+	need(t)
+	res, out := sh(t, sandbox.Spec{}, `i=0; while [ $i -lt 300 ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); done`)
+	var want strings.Builder
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&want, "out %d\nerr %d\n", i, i)
+	}
+	if res.ExitCode != 0 || out != want.String() {
+		t.Fatalf("%+v: the lines are not in order:\n%.400s", res, out)
+	}
+}
