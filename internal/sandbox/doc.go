@@ -36,7 +36,9 @@
 //     processes (Limit "processes"). The sandbox uid maps to the uid that runs pydepot,
 //     and the kernel does not apply RLIMIT_NPROC to root: when pydepot runs as root a
 //     pids cgroup (pids.max, v1) bounds the processes instead and the sandbox is killed
-//     once it refused a fork. A fork bomb is stopped at once either way.
+//     once it refused a fork. Threads count as processes for both. A fork bomb is
+//     stopped at once either way. (As root on a host with only cgroup v2, no cgroup is
+//     made: the pid-namespace count, polled every 100 ms, is then the only bound.)
 //   - Output: Stdout and Stderr share Limits.OutputBytes; what comes after is dropped and
 //     counted (Result.OutputDropped, Limit "output"), the command goes on.
 //   - File size: RLIMIT_FSIZE; a write past it kills the writer with SIGXFSZ (Limit
