@@ -155,7 +155,7 @@ func plan(s Spec, t tools) (*runPlan, error) {
 	}
 	covered := func(path string) bool {
 		for _, o := range ops {
-			if o.path == path || strings.HasPrefix(path, o.path+"/") {
+			if o.kind != "tmpfs" && (o.path == path || strings.HasPrefix(path, o.path+"/")) {
 				return true
 			}
 		}

@@ -398,3 +398,12 @@ func TestOneWriterForBoth(t *testing.T) {
 		t.Fatalf("%+v: the lines are not in order:\n%.400s", res, out)
 	}
 }
+
+// TestHomeUnderTmp: a HOME and a working folder inside the private /tmp exist.
+func TestHomeUnderTmp(t *testing.T) {
+	need(t)
+	res, out := sh(t, sandbox.Spec{Env: []string{"PATH=/usr/bin:/bin", "HOME=/tmp/home"}, Dir: "/tmp/work"}, `pwd && echo x > "$HOME/f" && cat "$HOME/f"`)
+	if res.ExitCode != 0 || out != "/tmp/work\nx\n" {
+		t.Fatalf("%+v %q", res, out)
+	}
+}
