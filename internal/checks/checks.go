@@ -204,6 +204,7 @@ func (s *Service) Check(ctx context.Context, a Args, run Run) (*Result, error) {
 		rep.FinishedAt = s.now()
 	}
 	rep.Verdict = checkreport.Decide(rep)
+	normalize(rep)
 	attempt := 0
 	if at, ok := run.(attempter); ok {
 		attempt = at.Attempt()
@@ -221,4 +222,23 @@ func firstOf(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// normalize gives the report's lists their empty form instead of null, so that its JSON
+// always has the arrays `pydepot check --json` promises.
+func normalize(rep *checkreport.Report) {
+	if rep.Tasks == nil {
+		rep.Tasks = []checkreport.Task{}
+	}
+	if rep.Findings == nil {
+		rep.Findings = []checkreport.Finding{}
+	}
+	for i := range rep.Tasks {
+		if rep.Tasks[i].Needs == nil {
+			rep.Tasks[i].Needs = []string{}
+		}
+		if rep.Tasks[i].Produces == nil {
+			rep.Tasks[i].Produces = []string{}
+		}
+	}
 }
