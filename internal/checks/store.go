@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/pydepot/pydepot/internal/checkreport"
@@ -57,6 +58,11 @@ func (s *Service) storeReport(ctx context.Context, a Args, rep *checkreport.Repo
 		logf("raw data: %d pieces, the first %d kept", len(rep.Raw), MaxRaw)
 		rep.Raw = rep.Raw[:MaxRaw]
 	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return 0, fmt.Errorf("the check's folder: %w", err)
+	}
+	defer root.Close()
 	seen := map[string]bool{}
 	kept := rep.Raw[:0]
 	for _, r := range rep.Raw {
@@ -65,7 +71,7 @@ func (s *Service) storeReport(ctx context.Context, a Args, rep *checkreport.Repo
 			continue
 		}
 		seen[r.Name] = true
-		sha, size, err := s.putRaw(ctx, filepath.Join(dir, r.Path))
+		sha, size, err := s.putRaw(ctx, root, r.Path)
 		if err != nil {
 			logf("raw data %s: %v; left out", r.Name, err)
 			continue
@@ -96,14 +102,20 @@ func (s *Service) storeReport(ctx context.Context, a Args, rep *checkreport.Repo
 	return row.ID, nil
 }
 
-// putRaw stores the first MaxRawBytes of a file as a blob: hashed first, its blobs row
-// touched (so that gc leaves it alone until the report references it), then written.
-func (s *Service) putRaw(ctx context.Context, path string) (string, int64, error) {
-	fh, err := os.Open(path)
+// putRaw stores the first MaxRawBytes of a regular file below root as a blob: hashed
+// first, its blobs row touched (so that gc leaves it alone until the report references
+// it), then written. The folder is written by the package under check, so the file is
+// opened through root (a symbolic link out of the folder is refused), without blocking
+// (a FIFO would hang the read) and read only when it is a regular file.
+func (s *Service) putRaw(ctx context.Context, root *os.Root, name string) (string, int64, error) {
+	fh, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return "", 0, err
 	}
 	defer fh.Close()
+	if st, err := fh.Stat(); err != nil || !st.Mode().IsRegular() {
+		return "", 0, fmt.Errorf("%s is not a regular file", name)
+	}
 	h := sha256.New()
 	size, err := io.Copy(h, io.LimitReader(fh, s.opts.MaxRawBytes))
 	if err != nil {
