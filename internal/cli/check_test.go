@@ -142,6 +142,9 @@ func TestCheckCommand(t *testing.T) {
 	if out := mustRun(t, url, "check", "main", name, "--no-wait"); !strings.Contains(out, "check task 4 started") {
 		t.Errorf("--no-wait: %s", out)
 	}
+	if out := mustRun(t, url, "task", "list", "--kind", "check"); strings.Count(out, "  check  ") != 4 || !strings.Contains(out, "completed") || !strings.Contains(out, "1/2 items") {
+		t.Errorf("task list --kind check:\n%s", out)
+	}
 	// Refusals: no token, an unknown file.
 	if code, _, errb := cliRun(t, url, "", "check", "main", name); code == 0 || !strings.Contains(errb, "401") {
 		t.Errorf("without a token: exit %d %s", code, errb)
