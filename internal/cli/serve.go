@@ -253,7 +253,7 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 	cfg.TempDir, cfg.Docs, cfg.ListenURL, cfg.Tasks = tmp, set.Handler(), listenURL(ln.Addr(), scheme), queue
 	remotes := mirror.New(svc, mirror.Options{Logger: log, HTTPClient: NewHTTPClient(DefaultResponseTimeout), TempDir: tmp})
 	cfg.Remotes = remotes
-	checker := checks.New(svc, queue, checkRunner(c, log), checks.Options{Logger: log, TempDir: tmp})
+	checker := checks.New(svc, queue, testCheckRunner(env, checkRunner(c, log)), checks.Options{Logger: log, TempDir: tmp})
 	cfg.Checks = checker
 	registerTaskKinds(queue, remotes, checker)
 	svc.SetRemoteFetcher(remotes)    // on_demand and streamed files
