@@ -295,8 +295,8 @@ type DistributionReader interface {
 type DistributionWriter interface {
 	// CreateDistribution inserts d; ErrConflict when the base path is taken.
 	CreateDistribution(ctx context.Context, d *Distribution) error
-	// UpdateDistribution overwrites repository, pin, visibility, sources and
-	// allow-shadow list; ErrNotFound.
+	// UpdateDistribution overwrites repository, pin, visibility, require-checks, sources
+	// and allow-shadow list; ErrNotFound.
 	UpdateDistribution(ctx context.Context, d *Distribution) error
 	// DeleteDistribution deletes one; ErrNotFound.
 	DeleteDistribution(ctx context.Context, base string) error
