@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -12,6 +13,7 @@ import (
 	"github.com/pydepot/pydepot/internal/checkreport"
 	"github.com/pydepot/pydepot/internal/checks"
 	"github.com/pydepot/pydepot/internal/client"
+	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/server/wire"
 )
 
@@ -54,6 +56,10 @@ check goes on. See 'pydepot help show checks'.`,
 			}
 			fmt.Fprintf(env.Stderr, "check task %d started\n", st.Task)
 			t, err := FollowTask(cmd.Context(), env, c, st.Task)
+			if errors.Is(err, errs.ErrForbidden) {
+				return fmt.Errorf("check task %d started, but following it needs an admin token on every repository (tasks are server-wide): 'pydepot check %s %s --no-wait' starts one without following; its report shows at /api/checks?repository=%s: %w",
+					st.Task, args[0], args[1], args[0], err)
+			}
 			if err != nil {
 				return err
 			}

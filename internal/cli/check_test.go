@@ -145,6 +145,14 @@ func TestCheckCommand(t *testing.T) {
 	if out := mustRun(t, url, "task", "list", "--kind", "check"); strings.Count(out, "  check  ") != 4 || !strings.Contains(out, "completed") || !strings.Contains(out, "1/2 items") {
 		t.Errorf("task list --kind check:\n%s", out)
 	}
+	// A repository's admin may start a check but not follow the server-wide task.
+	repoAdmin := strings.TrimSpace(mustRun(t, url, "token", "create", "ra", "--scope", "admin", "--repository", "main"))
+	if i := strings.LastIndex(repoAdmin, "pyd_"); i >= 0 {
+		repoAdmin = strings.Fields(repoAdmin[i:])[0]
+	}
+	if code, _, errb := cliRun(t, url, repoAdmin, "check", "main", name); code == 0 || !strings.Contains(errb, "started, but following it needs an admin token on every repository") {
+		t.Errorf("check by a repository admin: exit %d %s", code, errb)
+	}
 	// Refusals: no token, an unknown file.
 	if code, _, errb := cliRun(t, url, "", "check", "main", name); code == 0 || !strings.Contains(errb, "401") {
 		t.Errorf("without a token: exit %d %s", code, errb)
