@@ -27,14 +27,15 @@ func newDistributionCmd(env Env) *cobra.Command {
 		pin                    int
 		private, public        bool
 		unpin                  bool
+		createReq, updateReq   bool
 		createSrc, updateSrc   sourceFlags
 	)
 	create := &cobra.Command{
-		Use:   "create BASE [--repository NAME] [--pin N] [--private] [--source REPO[@N]]... [--allow-shadow NAME]... [--pull-through REMOTE [--ttl D]]",
+		Use:   "create BASE [--repository NAME] [--pin N] [--private] [--require-checks] [--source REPO[@N]]... [--allow-shadow NAME]... [--pull-through REMOTE [--ttl D]]",
 		Short: "Create a distribution (admin on the repository, or on every source)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d := wire.Distribution{BasePath: args[0], Repository: createRepo, Public: !private}
+			d := wire.Distribution{BasePath: args[0], Repository: createRepo, Public: !private, RequireChecks: createReq}
 			if cmd.Flags().Changed("pin") {
 				d.Pinned = &pin
 			}
@@ -61,11 +62,12 @@ func newDistributionCmd(env Env) *cobra.Command {
 	create.Flags().StringVar(&createRepo, "repository", "main", "repository to serve")
 	create.Flags().IntVar(&pin, "pin", 0, "serve this repository version instead of the latest")
 	create.Flags().BoolVar(&private, "private", false, "readable with a token only")
+	create.Flags().BoolVar(&createReq, "require-checks", false, "serve only files whose latest check passed (quarantine; 'pydepot help show quarantine')")
 	_ = create.RegisterFlagCompletionFunc("repository", completeRepo)
 	createSrc.register(create, env)
 
 	update := &cobra.Command{
-		Use:   "update BASE [--repository NAME] [--version N | --unpin] [--public | --private] [--source REPO[@N]]... [--allow-shadow NAME]... [--pull-through REMOTE]",
+		Use:   "update BASE [--repository NAME] [--version N | --unpin] [--public | --private] [--require-checks[=false]] [--source REPO[@N]]... [--allow-shadow NAME]... [--pull-through REMOTE]",
 		Short: "Repoint (promote), pin, unpin or change the visibility of a distribution (admin)",
 		Long: `Repoint, pin, unpin or change the visibility of a distribution. Promotion is one
 command: 'pydepot distribution update prod --repository staging --version 3' makes prod
@@ -73,7 +75,8 @@ serve version 3 of staging, atomically (clients see the old state or the new one
 distribution moved to another repository needs --version N or --unpin (its old pin numbers
 a version of the old repository). --pin N is --version N. --source (repeated) replaces a
 merged view's sources, --allow-shadow its allow-shadow list (see 'pydepot help show
-merged-views').`,
+merged-views'). --require-checks serves only the files whose latest check passed,
+--require-checks=false every file again (see 'pydepot help show quarantine').`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: complete,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -92,6 +95,9 @@ merged-views').`,
 			if public || private {
 				v := public
 				u.Public = &v
+			}
+			if fl.Changed("require-checks") {
+				u.RequireChecks = &updateReq
 			}
 			if updateSrc.changed(cmd) {
 				srcs, err := updateSrc.list("", nil)
@@ -117,6 +123,7 @@ merged-views').`,
 	update.Flags().BoolVar(&unpin, "unpin", false, "serve the latest version again")
 	update.Flags().BoolVar(&public, "public", false, "allow anonymous reads")
 	update.Flags().BoolVar(&private, "private", false, "readable with a token only")
+	update.Flags().BoolVar(&updateReq, "require-checks", false, "serve only files whose latest check passed (=false: serve every file again)")
 	update.MarkFlagsMutuallyExclusive("pin", "unpin")
 	update.MarkFlagsMutuallyExclusive("version", "unpin")
 	update.MarkFlagsMutuallyExclusive("version", "pin")
@@ -193,7 +200,7 @@ func describeDist(d wire.Distribution) string {
 		if !d.Public {
 			access = "private"
 		}
-		return describeSources(d) + ", " + access
+		return describeSources(d) + ", " + access + quarantineNote(d)
 	}
 	v := "its latest version"
 	if d.Pinned != nil {
@@ -203,5 +210,13 @@ func describeDist(d wire.Distribution) string {
 	if !d.Public {
 		access = "private"
 	}
-	return fmt.Sprintf("serves repository %s at %s, %s", d.Repository, v, access)
+	return fmt.Sprintf("serves repository %s at %s, %s", d.Repository, v, access) + quarantineNote(d)
+}
+
+// quarantineNote says that a distribution serves only files whose check passed.
+func quarantineNote(d wire.Distribution) string {
+	if d.RequireChecks {
+		return ", only files whose check passed"
+	}
+	return ""
 }

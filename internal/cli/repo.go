@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pydepot/pydepot/internal/client"
+	"github.com/pydepot/pydepot/internal/server/wire"
 )
 
 func newRepoCmd(env Env) *cobra.Command {
@@ -21,20 +22,22 @@ func newRepoCmd(env Env) *cobra.Command {
 	}
 	complete := firstArg(completeFrom(env, repositoryNames))
 	var description string
+	var checkOnUpload bool
 	create := &cobra.Command{
-		Use:   "create NAME",
+		Use:   "create NAME [--description TEXT] [--check-on-upload]",
 		Short: "Create a repository (admin)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := newClient(env).CreateRepository(cmd.Context(), args[0], description)
+			r, err := newClient(env).CreateRepositoryFrom(cmd.Context(), wire.RepositoryCreate{Name: args[0], Description: description, CheckOnUpload: checkOnUpload})
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "created repository %s (version %d)\n", r.Name, r.Latest)
+			fmt.Fprintf(env.Stdout, "created repository %s (version %d)%s\n", r.Name, r.Latest, checkNote(r.CheckOnUpload))
 			return nil
 		},
 	}
 	create.Flags().StringVar(&description, "description", "", "what the repository holds")
+	create.Flags().BoolVar(&checkOnUpload, "check-on-upload", false, "queue a check of every file uploaded (see 'pydepot help show checks')")
 	cmd.AddCommand(
 		&cobra.Command{
 			Use:   "list",
@@ -54,6 +57,7 @@ func newRepoCmd(env Env) *cobra.Command {
 			},
 		},
 		create,
+		newRepoUpdateCmd(env, complete),
 		&cobra.Command{
 			Use:               "show NAME",
 			Short:             "Show a repository",
@@ -65,6 +69,7 @@ func newRepoCmd(env Env) *cobra.Command {
 					return err
 				}
 				fmt.Fprintf(env.Stdout, "name:         %s\nlatest:       %d\ncreated:      %s\ndescription:  %s\n", r.Name, r.Latest, r.CreatedAt.Local().Format(time.DateTime), r.Description)
+				fmt.Fprintf(env.Stdout, "checks:       %s\n", map[bool]string{true: "on upload", false: "only when asked"}[r.CheckOnUpload])
 				return nil
 			},
 		},

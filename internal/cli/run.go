@@ -21,9 +21,11 @@ func newRunCmd(env Env) *cobra.Command {
 		debug             bool
 		maxSize           string
 		maxFiles          int
+		sandboxed         bool
+		timeLimit         time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "run ENV \"COMMAND STRING\" | run ENV -- CMD ARGS... | run -e ENV [-u DIR] [-w SECS] [-d] -- CMD ARGS...",
+		Use:   "run [--sandbox] ENV \"COMMAND STRING\" | run ENV -- CMD ARGS... | run -e ENV [-u DIR] [-w SECS] [-d] -- CMD ARGS...",
 		Short: "Run a command inside a packed environment",
 		Long: `Run a command inside an environment made by 'pydepot create'.
 
@@ -34,6 +36,12 @@ unpack. The command string form runs through /bin/sh -c; after -- the command ru
 directly. Without HOME and XDG_CACHE_HOME the cache is $TMPDIR/pydepot-<uid>; a cache,
 environment or lock that another user owns or can write to is refused (exit 3).
 
+With --sandbox the command runs in a sandbox (bubblewrap): no network, the environment
+read-only, writes allowed only in the working folder (a private /tmp and HOME besides),
+the caller's environment variables reduced to the activation and locale/terminal ones,
+and nothing it started left running; --time-limit stops it after a duration. See
+'pydepot help show sandbox'.
+
 An unpack may hold at most --max-size bytes (default 16GiB, or $PYDEPOT_RUN_MAX_SIZE)
 in at most --max-files files (default 500000, or $PYDEPOT_RUN_MAX_FILES).
 
@@ -41,7 +49,8 @@ Exit status: the command's own, or 1 (usage), 2 (environment missing or not an
 environment), 3 (extraction failed), 4 (activation failed). See 'pydepot help show run'.`,
 		Example: `  pydepot run myenv "python3 script.py --input data.csv"
   pydepot run myenv -- python3 -c 'print(3)'
-  pydepot run -e myenv.tar.gz -u /tmp/myenv -- python3 script.py`,
+  pydepot run -e myenv.tar.gz -u /tmp/myenv -- python3 script.py
+  pydepot run --sandbox myenv "python3 untrusted.py > result.txt"`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			lim, err := runLimits(cmd, env, maxSize, maxFiles)
@@ -82,6 +91,14 @@ environment), 3 (extraction failed), 4 (activation failed). See 'pydepot help sh
 			if o.Environ == nil {
 				o.Environ = os.Environ()
 			}
+			switch {
+			case timeLimit < 0:
+				return &ExitError{Code: envrun.ExitUsage, Err: fmt.Errorf("--time-limit must be >= 0, not %v", timeLimit)}
+			case timeLimit > 0 && !sandboxed:
+				return &ExitError{Code: envrun.ExitUsage, Err: errors.New("--time-limit needs --sandbox")}
+			case sandboxed:
+				o.Sandbox = &envrun.SandboxOptions{Time: timeLimit}
+			}
 			status, err := envrun.Run(cmd.Context(), o)
 			var re *envrun.Error
 			switch {
@@ -103,10 +120,12 @@ environment), 3 (extraction failed), 4 (activation failed). See 'pydepot help sh
 	f.BoolVarP(&debug, "debug", "d", false, "print debug messages")
 	f.StringVar(&maxSize, "max-size", "", "refuse a tarball that unpacks to more than this (e.g. 4GiB; default $PYDEPOT_RUN_MAX_SIZE or 16GiB)")
 	f.IntVar(&maxFiles, "max-files", 0, "refuse a tarball of more files than this (default $PYDEPOT_RUN_MAX_FILES or 500000)")
+	f.BoolVar(&sandboxed, "sandbox", false, "run in a sandbox: no network, writes only in the working folder")
+	f.DurationVar(&timeLimit, "time-limit", 0, "with --sandbox: stop the command after this long (e.g. 30m; default none)")
 	_ = cmd.RegisterFlagCompletionFunc("unpack-to", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return nil, cobra.ShellCompDirectiveFilterDirs
 	})
-	for _, name := range []string{"wait-for-lock", "max-size", "max-files"} {
+	for _, name := range []string{"wait-for-lock", "max-size", "max-files", "time-limit"} {
 		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
 	}
 	return cmd

@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pydepot/pydepot/internal/backends"
+	"github.com/pydepot/pydepot/internal/checks"
 	"github.com/pydepot/pydepot/internal/docs"
 	"github.com/pydepot/pydepot/internal/mirror"
 	"github.com/pydepot/pydepot/internal/server"
@@ -222,10 +223,11 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 	// Spooled uploads of a previous run that died are garbage.
 	// So are the files of a sync that died (its project list sync-list-*, its downloads
 	// .fetch-*.part): the blobs they became are reused.
-	for _, pattern := range []string{"upload-*", "sync-*", ".fetch-*.part"} {
+	// And the folders of checks that died (check-*): their tasks run again.
+	for _, pattern := range []string{"upload-*", "sync-*", ".fetch-*.part", "check-*"} {
 		old, _ := filepath.Glob(filepath.Join(tmp, pattern))
 		for _, p := range old {
-			os.Remove(p)
+			os.RemoveAll(p)
 		}
 	}
 	set, err := docs.Load()
@@ -251,7 +253,9 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 	cfg.TempDir, cfg.Docs, cfg.ListenURL, cfg.Tasks = tmp, set.Handler(), listenURL(ln.Addr(), scheme), queue
 	remotes := mirror.New(svc, mirror.Options{Logger: log, HTTPClient: NewHTTPClient(DefaultResponseTimeout), TempDir: tmp})
 	cfg.Remotes = remotes
-	registerTaskKinds(queue, remotes)
+	checker := checks.New(svc, queue, testCheckRunner(env, checkRunner(c, log)), checks.Options{Logger: log, TempDir: tmp})
+	cfg.Checks = checker
+	registerTaskKinds(queue, remotes, checker)
 	svc.SetRemoteFetcher(remotes)    // on_demand and streamed files
 	svc.SetProjectRefresher(remotes) // pull-through distributions
 	if cfg.PublicURL == "" && cfg.ListenURL == "" {

@@ -52,6 +52,9 @@ type Options struct {
 	// Environ is the environment the command starts from; nil = os.Environ().
 	Environ []string
 	Dir     string // working directory of the command ("" = the current one)
+	// Sandbox, when set, runs the command in internal/sandbox: no network, writes only
+	// in the working folder (see runSandboxed).
+	Sandbox *SandboxOptions
 	Stdin   io.Reader
 	Stdout  io.Writer
 	Stderr  io.Writer
@@ -137,6 +140,9 @@ func Run(ctx context.Context, o Options) (int, error) {
 	argv := o.Argv
 	if o.Shell != "" {
 		argv = []string{"/bin/sh", "-c", o.Shell}
+	}
+	if o.Sandbox != nil {
+		return runSandboxed(ctx, o, p, argv)
 	}
 	path, err := lookPath(argv[0], p.Environ, o.Dir)
 	if err != nil {

@@ -45,6 +45,11 @@ const (
 	ActionSync Action = "sync"
 	// ActionBlocklist adds rules to or removes them from a repository's blocklist.
 	ActionBlocklist Action = "blocklist"
+	// ActionCheck runs a check of a file of the repository (it runs the package's code,
+	// in a sandbox, on the server's workers).
+	ActionCheck Action = "check"
+	// ActionCheckSettings turns the repository's check-on-upload on or off.
+	ActionCheckSettings Action = "check-settings"
 )
 
 // rule is a row of the policy: the least scope a token needs for the action, and whether
@@ -73,6 +78,8 @@ var policy = map[Action]rule{
 	ActionManageTasks:       {scope: ScopeAdmin, global: true},
 	ActionAdminRemote:       {scope: ScopeAdmin, global: true},
 	ActionSync:              {scope: ScopeAdmin},
+	ActionCheck:             {scope: ScopeAdmin},
+	ActionCheckSettings:     {scope: ScopeAdmin},
 }
 
 // scopeRank orders the scopes; an unknown scope grants nothing.

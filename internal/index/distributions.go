@@ -12,7 +12,7 @@ import (
 
 func distOut(d *metastore.Distribution) *Distribution {
 	out := &Distribution{BasePath: d.BasePath, Repository: d.Repository, Public: d.Public, CreatedAt: d.CreatedAt,
-		Sources: srcsOut(d.Sources), AllowShadow: slices.Clone(d.AllowShadow)}
+		RequireChecks: d.RequireChecks, Sources: srcsOut(d.Sources), AllowShadow: slices.Clone(d.AllowShadow)}
 	if d.Pinned != nil {
 		p := *d.Pinned
 		out.Pinned = &p
@@ -76,7 +76,7 @@ func (s *Service) CreateDistributionAs(ctx context.Context, by *Token, d Distrib
 			return err
 		}
 		row := &metastore.Distribution{BasePath: d.BasePath, RepositoryID: r.ID, Repository: r.Name, Pinned: d.Pinned, Public: d.Public, CreatedAt: s.now(),
-			Sources: srcs, AllowShadow: allow}
+			RequireChecks: d.RequireChecks, Sources: srcs, AllowShadow: allow}
 		if err := tx.CreateDistribution(ctx, row); err != nil {
 			return err
 		}
@@ -136,8 +136,8 @@ func (s *Service) UpdateDistribution(ctx context.Context, base string, d Distrib
 	return s.UpdateDistributionAs(ctx, serverAdmin, base, d)
 }
 
-// UpdateDistributionAs implements API: d.Repository ("" keeps the current one), d.Pinned
-// and d.Public replace the stored values; d.BasePath is ignored. d.Sources nil keeps a
+// UpdateDistributionAs implements API: d.Repository ("" keeps the current one), d.Pinned,
+// d.Public and d.RequireChecks replace the stored values; d.BasePath is ignored. d.Sources nil keeps a
 // merged view's sources, its first becoming d.Repository and d.Pinned; empty (not nil)
 // makes the distribution serve d.Repository alone; otherwise it replaces them (and
 // d.Repository, when given, must be the first). d.AllowShadow nil keeps the list. by must
@@ -193,6 +193,7 @@ func (s *Service) UpdateDistributionAs(ctx context.Context, by *Token, base stri
 			}
 		}
 		cur.RepositoryID, cur.Repository, cur.Pinned, cur.Public = r.ID, r.Name, d.Pinned, d.Public
+		cur.RequireChecks = d.RequireChecks
 		cur.Sources, cur.AllowShadow = srcs, allow
 		if err := tx.UpdateDistribution(ctx, cur); err != nil {
 			return err

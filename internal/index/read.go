@@ -84,6 +84,9 @@ func (s *Service) Project(ctx context.Context, d *Distribution, name string) (*P
 	if err != nil {
 		return nil, err
 	}
+	if rows, err = s.quarantine(ctx, d, repoID, norm, rows); err != nil {
+		return nil, err
+	}
 	out := &Project{Name: p.Name, DisplayName: p.DisplayName, Serial: p.Serial, Status: p.Status, StatusReason: p.StatusReason,
 		Files: make([]File, len(rows))}
 	if out.Status == "" {
@@ -154,7 +157,11 @@ func (s *Service) fileRow(ctx context.Context, d *Distribution, filename string)
 	if err != nil {
 		return nil, err
 	}
-	return s.store.FileAt(ctx, repoID, n, filename)
+	f, err := s.store.FileAt(ctx, repoID, n, filename)
+	if err != nil {
+		return nil, err
+	}
+	return f, s.mayServe(ctx, d, f)
 }
 
 // OpenedFile is a distribution file, or its core metadata file, opened for serving.

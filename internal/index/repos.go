@@ -9,7 +9,7 @@ import (
 )
 
 func repoOut(r *metastore.Repository) *Repository {
-	return &Repository{Name: r.Name, Description: r.Description, Latest: r.Latest, CreatedAt: r.CreatedAt}
+	return &Repository{Name: r.Name, Description: r.Description, Latest: r.Latest, CreatedAt: r.CreatedAt, CheckOnUpload: r.CheckOnUpload}
 }
 
 // CreateRepository implements API.

@@ -29,6 +29,9 @@ type Service struct {
 	fetchSlots chan struct{}
 	streams    sync.Map // key -> *sharedTemp streamed a moment ago
 
+	// Checks (quarantine.go): told of uploads to repositories with CheckOnUpload.
+	uploadHook UploadHook
+
 	// Pull-through (pull.go).
 	refresher ProjectRefresher
 	refreshes singleflight.Group

@@ -51,6 +51,8 @@ type Repository struct {
 	Description string
 	Latest      int // number of the latest version; 0 is the empty version made at creation
 	CreatedAt   time.Time
+	// CheckOnUpload queues a check of every file uploaded (SetUploadHook; quarantine.go).
+	CheckOnUpload bool
 }
 
 // RepositoryVersion is one immutable state of a repository.
@@ -70,6 +72,9 @@ type Distribution struct {
 	Pinned     *int // nil serves the latest version
 	Public     bool // anonymous read allowed
 	CreatedAt  time.Time
+	// RequireChecks serves only the files whose latest check verdict is pass
+	// (quarantine.go).
+	RequireChecks bool
 	// Sources is nil for a distribution serving one repository. Otherwise it is the
 	// ordered list of what the distribution serves (a merged view, or a pull-through),
 	// the first being Repository and Pinned; see views.go for the rule that decides

@@ -104,6 +104,9 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 	case cr.Changed:
 		s.log.Info("file uploaded", "repository", up.Repository, "filename", up.Filename, "sha256", sum, "size", p.row.Size)
 	}
+	if cr.Changed && repo.CheckOnUpload {
+		s.uploaded(ctx, repo.Name, cr.File)
+	}
 	return cr.File, !cr.Changed, nil
 }
 

@@ -310,6 +310,9 @@ func (s *Service) mergedProject(ctx context.Context, d *Distribution, norm strin
 		if err != nil {
 			return nil, err
 		}
+		if rows, err = s.quarantine(ctx, d, src.repoID, norm, rows); err != nil {
+			return nil, err
+		}
 		if out == nil {
 			out = &Project{Name: p.Name, DisplayName: p.DisplayName, Status: p.Status, StatusReason: p.StatusReason}
 		}
@@ -358,7 +361,7 @@ func (s *Service) mergedFileRow(ctx context.Context, d *Distribution, filename s
 		if !slices.Contains(own, i) {
 			break // hidden: an earlier source owns the project
 		}
-		return f, nil
+		return f, s.mayServe(ctx, d, f)
 	}
 	return nil, fmt.Errorf("file %q: %w", filename, errs.ErrNotFound)
 }

@@ -30,6 +30,8 @@ type Repository struct {
 	Description string
 	Latest      int
 	CreatedAt   time.Time
+	// CheckOnUpload queues a check of every file uploaded (internal/checks).
+	CheckOnUpload bool
 }
 
 // Version is a repository version row.
@@ -120,6 +122,8 @@ type Distribution struct {
 	Pinned       *int
 	Public       bool
 	CreatedAt    time.Time
+	// RequireChecks serves only files whose latest check verdict is pass (quarantine).
+	RequireChecks bool
 	// Sources is nil for a distribution serving one repository (RepositoryID, Pinned);
 	// otherwise every source in order, the first being RepositoryID and Pinned.
 	// AllowShadow lists the projects (normalized) merged across sources.
@@ -160,6 +164,7 @@ type Tx interface {
 	RemoteWriter
 	RetentionWriter
 	ViewWriter
+	CheckWriter
 }
 
 // Reader combines the read roles.
@@ -171,6 +176,7 @@ type Reader interface {
 	RemoteReader
 	LifecycleReader
 	ViewReader
+	CheckReader
 }
 
 // RepositoryReader reads repositories and versions.
@@ -220,7 +226,7 @@ type ContentReader interface {
 	// provide one of the import names.
 	ImportProviders(ctx context.Context, repoID int64, version int, importNames []string) ([]string, error)
 	// BlobReferenced reports whether any file row uses sha256 as its body or metadata
-	// (or parsed metadata is kept for it).
+	// (or parsed metadata is kept for it, or a check report keeps it as raw data).
 	BlobReferenced(ctx context.Context, sha256 string) (bool, error)
 	// ParsedMetadata returns what PutParsedMetadata stored for the core metadata file
 	// with that sha256; ErrNotFound when nothing was (files stored before it existed).
@@ -289,8 +295,8 @@ type DistributionReader interface {
 type DistributionWriter interface {
 	// CreateDistribution inserts d; ErrConflict when the base path is taken.
 	CreateDistribution(ctx context.Context, d *Distribution) error
-	// UpdateDistribution overwrites repository, pin, visibility, sources and
-	// allow-shadow list; ErrNotFound.
+	// UpdateDistribution overwrites repository, pin, visibility, require-checks, sources
+	// and allow-shadow list; ErrNotFound.
 	UpdateDistribution(ctx context.Context, d *Distribution) error
 	// DeleteDistribution deletes one; ErrNotFound.
 	DeleteDistribution(ctx context.Context, base string) error

@@ -25,6 +25,7 @@ func (s *server) apiRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /api/repositories", j(s.listRepositories))
 	mux.Handle("POST /api/repositories", j(s.createRepository))
 	mux.Handle("GET /api/repositories/{name}", j(s.getRepository))
+	mux.Handle("PATCH /api/repositories/{name}", j(s.updateRepository))
 	mux.Handle("GET /api/repositories/{name}/versions", j(s.listVersions))
 	mux.Handle("GET /api/repositories/{name}/projects", j(s.listProjects))
 	mux.Handle("POST /api/repositories/{name}/rollback", j(s.rollback))
@@ -49,6 +50,7 @@ func (s *server) apiRoutes(mux *http.ServeMux) {
 	mux.Handle("DELETE /api/tokens/{id}", j(s.revokeToken))
 	mux.Handle("GET /api/imports/{module}", j(s.importCandidates))
 	s.taskRoutes(mux, j)
+	s.checkRoutes(mux, j)
 	mux.Handle("GET /api/remotes", j(s.listRemotes))
 	mux.Handle("POST /api/remotes", j(s.createRemote))
 	mux.Handle("GET /api/remotes/{name}", j(s.getRemote))
@@ -143,6 +145,11 @@ func (s *server) createRepository(w http.ResponseWriter, r *http.Request) error 
 	rp, err := s.api.CreateRepository(r.Context(), in.Name, in.Description)
 	if err != nil {
 		return err
+	}
+	if in.CheckOnUpload {
+		if rp, err = s.setCheckOnUpload(r, in.Name, true); err != nil {
+			return err
+		}
 	}
 	s.changed()
 	return writeJSON(w, http.StatusCreated, wireRepository(*rp))
@@ -403,6 +410,9 @@ func (s *server) updateDistribution(w http.ResponseWriter, r *http.Request) erro
 	}
 	if in.Public != nil {
 		next.Public = *in.Public
+	}
+	if in.RequireChecks != nil {
+		next.RequireChecks = *in.RequireChecks
 	}
 	switch {
 	case in.Sources != nil:

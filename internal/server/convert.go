@@ -15,7 +15,7 @@ func wireYankResult(r index.YankResult) wire.YankResult {
 
 // wireRepository converts an index repository.
 func wireRepository(r index.Repository) wire.Repository {
-	return wire.Repository{Name: r.Name, Description: r.Description, Latest: r.Latest, CreatedAt: r.CreatedAt}
+	return wire.Repository{Name: r.Name, Description: r.Description, Latest: r.Latest, CreatedAt: r.CreatedAt, CheckOnUpload: r.CheckOnUpload}
 }
 
 // wireVersion converts an index repository version.
@@ -26,13 +26,13 @@ func wireVersion(v index.RepositoryVersion) wire.RepositoryVersion {
 // wireDistribution converts an index distribution.
 func wireDistribution(d index.Distribution) wire.Distribution {
 	return wire.Distribution{BasePath: d.BasePath, Repository: d.Repository, Pinned: d.Pinned, Public: d.Public, CreatedAt: d.CreatedAt,
-		Sources: wireSources(d.Sources), AllowShadow: d.AllowShadow}
+		RequireChecks: d.RequireChecks, Sources: wireSources(d.Sources), AllowShadow: d.AllowShadow}
 }
 
 // indexDistribution converts back to the index type.
 func indexDistribution(d wire.Distribution) index.Distribution {
 	return index.Distribution{BasePath: d.BasePath, Repository: d.Repository, Pinned: d.Pinned, Public: d.Public,
-		Sources: indexSources(d.Sources), AllowShadow: d.AllowShadow}
+		RequireChecks: d.RequireChecks, Sources: indexSources(d.Sources), AllowShadow: d.AllowShadow}
 }
 
 func wireSources(ss []index.Source) []wire.Source {

@@ -100,7 +100,7 @@ func (s *server) simpleProject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	key := pageKey{base: dr.d.BasePath, project: norm, json: o.json}
-	p, err := s.pages.get(key, dr.cacheRepo(), dr.version, func() (*page, error) {
+	p, err := s.cachedProjectPage(dr, key, func() (*page, error) {
 		proj, err := s.api.Project(r.Context(), dr.served(), norm)
 		if err != nil {
 			return nil, err

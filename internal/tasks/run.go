@@ -121,6 +121,10 @@ type run struct {
 func (r *run) ID() int64             { return r.id }
 func (r *run) Args() json.RawMessage { return r.args }
 
+// Attempt is the attempt this run is (1 for the first); not part of Run, which test
+// doubles implement, so callers find it by type assertion.
+func (r *run) Attempt() int { return r.attempt }
+
 func (r *run) SetProgress(p Progress) {
 	r.mu.Lock()
 	r.progress, r.dirty = p, true

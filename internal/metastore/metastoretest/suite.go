@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ProjectKnown", testProjectKnown},
 		{"BlockRules", testBlockRules},
 		{"FilePresence", testFilePresence},
+		{"Checks", testChecks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

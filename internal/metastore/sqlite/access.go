@@ -10,13 +10,13 @@ import (
 	"github.com/pydepot/pydepot/internal/metastore"
 )
 
-const distCols = `d.base_path, d.repository_id, r.name, d.pinned, d.public, d.created_at`
+const distCols = `d.base_path, d.repository_id, r.name, d.pinned, d.public, d.created_at, d.require_checks`
 
 func scanDist(sc interface{ Scan(...any) error }) (*metastore.Distribution, error) {
 	var d metastore.Distribution
 	var pinned sql.NullInt64
 	var created int64
-	if err := sc.Scan(&d.BasePath, &d.RepositoryID, &d.Repository, &pinned, &d.Public, &created); err != nil {
+	if err := sc.Scan(&d.BasePath, &d.RepositoryID, &d.Repository, &pinned, &d.Public, &created, &d.RequireChecks); err != nil {
 		return nil, err
 	}
 	if pinned.Valid {
@@ -79,8 +79,8 @@ func (q queries) Distributions(ctx context.Context) ([]metastore.Distribution, e
 
 // CreateDistribution implements metastore.DistributionWriter.
 func (q queries) CreateDistribution(ctx context.Context, d *metastore.Distribution) error {
-	_, err := q.q.ExecContext(ctx, `INSERT INTO distributions (base_path, repository_id, pinned, public, created_at) VALUES (?, ?, ?, ?, ?)`,
-		d.BasePath, d.RepositoryID, pinArg(d.Pinned), d.Public, micros(d.CreatedAt))
+	_, err := q.q.ExecContext(ctx, `INSERT INTO distributions (base_path, repository_id, pinned, public, created_at, require_checks) VALUES (?, ?, ?, ?, ?, ?)`,
+		d.BasePath, d.RepositoryID, pinArg(d.Pinned), d.Public, micros(d.CreatedAt), d.RequireChecks)
 	if isUnique(err) {
 		return fmt.Errorf("distribution %q already exists: %w", d.BasePath, errs.ErrConflict)
 	}
@@ -92,8 +92,8 @@ func (q queries) CreateDistribution(ctx context.Context, d *metastore.Distributi
 
 // UpdateDistribution implements metastore.DistributionWriter.
 func (q queries) UpdateDistribution(ctx context.Context, d *metastore.Distribution) error {
-	res, err := q.q.ExecContext(ctx, `UPDATE distributions SET repository_id = ?, pinned = ?, public = ? WHERE base_path = ?`,
-		d.RepositoryID, pinArg(d.Pinned), d.Public, d.BasePath)
+	res, err := q.q.ExecContext(ctx, `UPDATE distributions SET repository_id = ?, pinned = ?, public = ?, require_checks = ? WHERE base_path = ?`,
+		d.RepositoryID, pinArg(d.Pinned), d.Public, d.RequireChecks, d.BasePath)
 	if err != nil {
 		return err
 	}

@@ -240,15 +240,16 @@ func (q queries) ReferencedBlobs(ctx context.Context, shas []string) ([]string, 
 		return nil, fmt.Errorf("%d digests in one lookup, at most %d: %w", len(shas), metastore.MaxBatch, errs.ErrInvalid)
 	}
 	in := "?" + strings.Repeat(", ?", len(shas)-1)
-	args := make([]any, 0, 3*len(shas))
-	for range 3 {
+	args := make([]any, 0, 4*len(shas))
+	for range 4 {
 		for _, s := range shas {
 			args = append(args, s)
 		}
 	}
 	return q.strings(ctx, `SELECT sha256 FROM files WHERE sha256 IN (`+in+`)
 		UNION SELECT metadata_sha256 FROM files WHERE metadata_sha256 IN (`+in+`)
-		UNION SELECT metadata_sha256 FROM parsed_metadata WHERE metadata_sha256 IN (`+in+`)`, args...)
+		UNION SELECT metadata_sha256 FROM parsed_metadata WHERE metadata_sha256 IN (`+in+`)
+		UNION SELECT sha256 FROM check_raw WHERE sha256 IN (`+in+`)`, args...)
 }
 
 // FileDroppedIn implements metastore.ContentReader. The newest content row of a file

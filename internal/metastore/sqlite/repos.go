@@ -14,14 +14,14 @@ import (
 func scanRepo(sc interface{ Scan(...any) error }) (*metastore.Repository, error) {
 	var r metastore.Repository
 	var created int64
-	if err := sc.Scan(&r.ID, &r.Name, &r.Description, &r.Latest, &created); err != nil {
+	if err := sc.Scan(&r.ID, &r.Name, &r.Description, &r.Latest, &created, &r.CheckOnUpload); err != nil {
 		return nil, err
 	}
 	r.CreatedAt = fromMicros(created)
 	return &r, nil
 }
 
-const repoCols = `id, name, description, latest, created_at`
+const repoCols = `id, name, description, latest, created_at, check_on_upload`
 
 // Repository implements metastore.RepositoryReader.
 func (q queries) Repository(ctx context.Context, name string) (*metastore.Repository, error) {

@@ -31,12 +31,15 @@ type Repository struct {
 	Description string    `json:"description,omitempty"`
 	Latest      int       `json:"latest_version"`
 	CreatedAt   time.Time `json:"created_at"`
+	// CheckOnUpload queues a check of every file uploaded (see checks.go).
+	CheckOnUpload bool `json:"check_on_upload"`
 }
 
 // RepositoryCreate is the body of POST /api/repositories.
 type RepositoryCreate struct {
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
+	Name          string `json:"name"`
+	Description   string `json:"description,omitempty"`
+	CheckOnUpload bool   `json:"check_on_upload,omitempty"`
 }
 
 // RepositoryVersion is one immutable repository version.
@@ -66,6 +69,8 @@ type Distribution struct {
 	Pinned     *int      `json:"pinned_version"` // null serves the latest version
 	Public     bool      `json:"public"`
 	CreatedAt  time.Time `json:"created_at,omitzero"`
+	// RequireChecks serves only files whose latest check verdict is pass (quarantine).
+	RequireChecks bool `json:"require_checks"`
 	// Sources, when set, make a merged view: the sources in order, the first being
 	// Repository and Pinned (Repository may then be left out). AllowShadow lists the
 	// projects whose files are merged across sources instead of hidden in later ones.
@@ -89,6 +94,8 @@ type DistributionUpdate struct {
 	Pinned     *int    `json:"pinned_version,omitempty"`
 	Unpin      bool    `json:"unpin,omitempty"`
 	Public     *bool   `json:"public,omitempty"`
+	// RequireChecks turns quarantine on or off.
+	RequireChecks *bool `json:"require_checks,omitempty"`
 	// Sources replaces a merged view's sources ([] serves Repository alone);
 	// AllowShadow replaces its allow-shadow list.
 	Sources     *[]Source `json:"sources,omitempty"`
