@@ -160,6 +160,7 @@ type Tx interface {
 	RemoteWriter
 	RetentionWriter
 	ViewWriter
+	VulnWriter
 }
 
 // Reader combines the read roles.
@@ -171,6 +172,7 @@ type Reader interface {
 	RemoteReader
 	LifecycleReader
 	ViewReader
+	VulnReader
 }
 
 // RepositoryReader reads repositories and versions.

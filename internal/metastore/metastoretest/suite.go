@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ProjectKnown", testProjectKnown},
 		{"BlockRules", testBlockRules},
 		{"FilePresence", testFilePresence},
+		{"Vulns", testVulns},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
