@@ -100,6 +100,7 @@ func NewRoot(env Env) *cobra.Command {
 		newGCCmd(env),
 		newRemoteCmd(env),
 		newSyncCmd(env),
+		newOSVCmd(env),
 		newVersionCmd(env),
 	)
 	// The completion command is made here rather than at Execute so that the loop below
