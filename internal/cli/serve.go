@@ -22,6 +22,7 @@ import (
 	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/docs"
 	"github.com/pydepot/pydepot/internal/mirror"
+	"github.com/pydepot/pydepot/internal/osv"
 	"github.com/pydepot/pydepot/internal/server"
 	"github.com/pydepot/pydepot/internal/tasks"
 )
@@ -251,6 +252,7 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 	cfg.TempDir, cfg.Docs, cfg.ListenURL, cfg.Tasks = tmp, set.Handler(), listenURL(ln.Addr(), scheme), queue
 	remotes := mirror.New(svc, mirror.Options{Logger: log, HTTPClient: NewHTTPClient(DefaultResponseTimeout), TempDir: tmp})
 	cfg.Remotes = remotes
+	cfg.Vulns = osv.New(svc.Store(), osv.Limits{})
 	registerTaskKinds(queue, remotes)
 	svc.SetRemoteFetcher(remotes)    // on_demand and streamed files
 	svc.SetProjectRefresher(remotes) // pull-through distributions

@@ -50,6 +50,8 @@ type Config struct {
 	Tasks tasks.Queue
 	// Remotes serves /api/remotes and the sync endpoint; nil answers them 404.
 	Remotes RemoteService
+	// Vulns fills the PyPI JSON API's vulnerabilities; nil leaves them empty.
+	Vulns VulnMatcher
 
 	// Limits on slow clients (see HTTPServer); 0 means the Default... constant of the same
 	// name. HeaderTimeout bounds the sending of the request headers, IdleTimeout the wait
