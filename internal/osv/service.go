@@ -9,6 +9,7 @@ import (
 
 	"github.com/pydepot/pydepot/internal/checkreport"
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/filenames"
 	"github.com/pydepot/pydepot/internal/metastore"
 	"github.com/pydepot/pydepot/internal/names"
 	"github.com/pydepot/pydepot/internal/versions"
@@ -193,6 +194,31 @@ func Findings(vulns []Vulnerability) []checkreport.Finding {
 		out = append(out, checkreport.Finding{Task: checkreport.StepVulns, Kind: checkreport.Vulnerability, Severity: sev, Detail: detail})
 	}
 	return out
+}
+
+// FileFindings is the vulns step for one distribution file: the findings (see Findings) of
+// the records affecting the project and version its name gives. When the database holds
+// no record at all, the one finding is an info one saying so, so that a report never
+// reads "no known vulnerability" from a database nobody loaded. A file name that is not a
+// distribution's is an error wrapping errs.ErrInvalid.
+func (s *Service) FileFindings(ctx context.Context, filename string) ([]checkreport.Finding, error) {
+	d, err := filenames.Parse(filename)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.store.VulnCount(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("count the vulnerability records: %w", err)
+	}
+	if n == 0 {
+		return []checkreport.Finding{{Task: checkreport.StepVulns, Kind: checkreport.Vulnerability, Severity: checkreport.Info,
+			Detail: "the local OSV database is empty, nothing was matched (load it with 'pydepot osv import')"}}, nil
+	}
+	vulns, err := s.Match(ctx, d.Project(), d.Version.String())
+	if err != nil {
+		return nil, err
+	}
+	return Findings(vulns), nil
 }
 
 // JSON is one entry of `vulnerabilities` in PyPI's JSON API.

@@ -245,3 +245,42 @@ func TestImportManyBatches(t *testing.T) {
 		t.Errorf("%d matches, want %d", len(got), len(d))
 	}
 }
+
+func TestFileFindings(t *testing.T) {
+	ctx := context.Background()
+	svc, _ := newService(t)
+	fs, err := svc.FileFindings(ctx, "foo-1.0.tar.gz")
+	if err != nil || len(fs) != 1 || fs[0].Severity != checkreport.Info || !strings.Contains(fs[0].Detail, "empty") {
+		t.Fatalf("empty database: %+v, %v", fs, err)
+	}
+	if _, err := svc.Import(ctx, writeDir(t, dump())); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		file string
+		want []string
+	}{
+		{"Foo-1.0-py3-none-any.whl", []string{"PYSEC-1"}}, // PYSEC-9 is withdrawn
+		{"foo-2.1.tar.gz", []string{"GHSA-2"}},            // high
+		{"foo-3.1rc1-py3-none-any.whl", nil},              // fixed in the prerelease
+		{"bar_baz-0.2.0-py2.py3-none-any.whl", []string{"PYSEC-3"}},
+	} {
+		fs, err := svc.FileFindings(ctx, c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range fs {
+			got = append(got, strings.SplitN(f.Detail, " ", 2)[0])
+			if f.Task != checkreport.StepVulns || f.Kind != checkreport.Vulnerability {
+				t.Errorf("%s: finding %+v", c.file, f)
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: findings for %v, want %v", c.file, got, c.want)
+		}
+	}
+	if _, err := svc.FileFindings(ctx, "not a file"); !errors.Is(err, errs.ErrInvalid) {
+		t.Errorf("bad file name: %v", err)
+	}
+}
