@@ -63,6 +63,7 @@ func openOSVStore(env Env, cmd *cobra.Command) (metastore.Store, error) {
 }
 
 func newOSVImportCmd(env Env) *cobra.Command {
+	var opts osv.ImportOptions
 	cmd := &cobra.Command{
 		Use:   "import FILE.zip|DIR [--data DIR | --database URL]",
 		Short: "Load OSV records (the PyPI dump all.zip, or a folder of *.json records) offline",
@@ -70,7 +71,8 @@ func newOSVImportCmd(env Env) *cobra.Command {
 https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip, downloaded by any means)
 or of the *.json files below DIR into the metadata store. Records replace those with the
 same id, so a modified or withdrawn record updates. Every record is checked first: an
-invalid one stops the import, naming its file, and nothing is stored. It opens the
+invalid one stops the import, naming its file, and nothing is stored (--skip-invalid
+skips such records instead, and names the first few). It opens the
 store directly, as gc does, and is safe while servers use it.`,
 		Args: cobra.ExactArgs(1),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
@@ -85,9 +87,15 @@ store directly, as gc does, and is safe while servers use it.`,
 				return err
 			}
 			defer store.Close()
-			st, err := osv.New(store, osv.Limits{}).Import(cmd.Context(), args[0])
+			st, err := osv.New(store, osv.Limits{}).ImportWith(cmd.Context(), args[0], opts)
 			if err != nil {
 				return err
+			}
+			for _, e := range st.InvalidExamples {
+				fmt.Fprintf(env.Stderr, "skipped invalid record %s\n", e)
+			}
+			if st.Invalid > 0 {
+				fmt.Fprintf(env.Stdout, "skipped %d invalid record(s)\n", st.Invalid)
 			}
 			total, err := store.VulnCount(cmd.Context())
 			if err != nil {
@@ -100,6 +108,7 @@ store directly, as gc does, and is safe while servers use it.`,
 		},
 	}
 	osvStoreFlags(env, cmd)
+	cmd.Flags().BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip invalid records (counted, the first few named) instead of importing nothing")
 	return cmd
 }
 

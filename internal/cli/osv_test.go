@@ -56,7 +56,17 @@ func TestOSVImportAndShow(t *testing.T) {
 	if code == 0 || !strings.Contains(errb, "PYSEC-BAD.json") || !strings.Contains(errb, "no introduced") {
 		t.Errorf("invalid dump: exit %d, stderr %s", code, errb)
 	}
-	out := mustRun(t, "", "osv", "import", osvZip(t, false), "--data", data)
+	code, out, errb := cliRun(t, "", "", "osv", "import", osvZip(t, true), "--data", data, "--skip-invalid")
+	if code != 0 || !strings.Contains(out, "skipped 1 invalid record(s)") || !strings.Contains(out, "2 added") || !strings.Contains(errb, "PYSEC-BAD.json") {
+		t.Errorf("--skip-invalid: exit %d\n%s%s", code, out, errb)
+	}
+	data = t.TempDir()
+	_, closeIndex, err = backends.OpenDir(t.Context(), data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeIndex()
+	out = mustRun(t, "", "osv", "import", osvZip(t, false), "--data", data)
 	if !strings.Contains(out, "read 2 record(s)") || !strings.Contains(out, "2 added") || !strings.Contains(out, "1 withdrawn") ||
 		!strings.Contains(out, "holds 2 record(s)") {
 		t.Errorf("import output: %s", out)

@@ -85,7 +85,22 @@ type ImportStats struct {
 	Unchanged int // records stored already, as they are
 	Ignored   int // records with no PyPI package (nothing to match)
 	Withdrawn int // of the records read, those withdrawn
+	// Invalid counts the invalid records skipped (ImportOptions.SkipInvalid), and
+	// InvalidExamples names the first few with their errors.
+	Invalid         int
+	InvalidExamples []string
 }
+
+// ImportOptions tune an import.
+type ImportOptions struct {
+	// SkipInvalid skips invalid records (counting them) instead of refusing the dump:
+	// for a large public dump in which one old record is malformed. The bounds on sizes
+	// and counts still stop the import.
+	SkipInvalid bool
+}
+
+// maxInvalidExamples is how many skipped records ImportStats names.
+const maxInvalidExamples = 5
 
 // Import loads the records of src, a zip (the OSV dump all.zip) or a folder of *.json
 // records. Every record is parsed first: an invalid one is an error naming its file, and
@@ -93,12 +108,22 @@ type ImportStats struct {
 // transactions of at most BatchSize records; a failure there leaves the batches before it
 // stored (each record whole) and the error says how many, and importing again finishes.
 func (s *Service) Import(ctx context.Context, src string) (ImportStats, error) {
+	return s.ImportWith(ctx, src, ImportOptions{})
+}
+
+// ImportWith is Import with options.
+func (s *Service) ImportWith(ctx context.Context, src string, opts ImportOptions) (ImportStats, error) {
 	var st ImportStats
 	if err := walkRecords(ctx, src, s.limits, func(name string, data []byte) error {
-		if _, err := Parse(data); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
 		st.Files++
+		if _, err := Parse(data); err != nil {
+			if !opts.SkipInvalid {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			if st.Invalid++; len(st.InvalidExamples) < maxInvalidExamples {
+				st.InvalidExamples = append(st.InvalidExamples, fmt.Sprintf("%s: %v", name, err))
+			}
+		}
 		return nil
 	}); err != nil {
 		return ImportStats{}, err
@@ -136,12 +161,15 @@ func (s *Service) Import(ctx context.Context, src string) (ImportStats, error) {
 	}
 	files := 0
 	err := walkRecords(ctx, src, s.limits, func(name string, data []byte) error {
-		r, err := Parse(data)
-		if err != nil { // changed since the first pass
-			return fmt.Errorf("%s: %w", name, err)
-		}
 		if files++; files > st.Files {
 			return fmt.Errorf("%s changed during the import (more records than at first): %w", src, errs.ErrConflict)
+		}
+		r, err := Parse(data)
+		if err != nil {
+			if opts.SkipInvalid {
+				return nil // counted by the first pass
+			}
+			return fmt.Errorf("%s: %w", name, err) // changed since the first pass
 		}
 		if r.Withdrawn != nil {
 			st.Withdrawn++

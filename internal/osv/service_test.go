@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,7 +60,7 @@ func TestImportAndMatch(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := osv.ImportStats{Files: 5, Added: 4, Ignored: 1, Withdrawn: 1}
-			if st != want {
+			if !reflect.DeepEqual(st, want) {
 				t.Errorf("stats %+v, want %+v", st, want)
 			}
 			if n, _ := store.VulnCount(ctx); n != 4 {
@@ -282,5 +283,24 @@ func TestFileFindings(t *testing.T) {
 	}
 	if _, err := svc.FileFindings(ctx, "not a file"); !errors.Is(err, errs.ErrInvalid) {
 		t.Errorf("bad file name: %v", err)
+	}
+}
+
+func TestImportSkipInvalid(t *testing.T) {
+	ctx := context.Background()
+	d := dump()
+	d["PYSEC-BAD"] = []byte(`{"id":"PYSEC-BAD","affected":[{"package":{"ecosystem":"PyPI","name":"foo"},"ranges":[{"type":"ECOSYSTEM","events":[{"fixed":"1"}]}]}]}`)
+	d["BROKEN"] = []byte(`{`)
+	svc, store := newService(t)
+	st, err := svc.ImportWith(ctx, writeZip(t, d), osv.ImportOptions{SkipInvalid: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Files != 7 || st.Invalid != 2 || st.Added != 4 || len(st.InvalidExamples) != 2 ||
+		!strings.Contains(strings.Join(st.InvalidExamples, "\n"), "PYSEC-BAD.json") || !strings.Contains(strings.Join(st.InvalidExamples, "\n"), "BROKEN.json") {
+		t.Errorf("stats %+v", st)
+	}
+	if n, _ := store.VulnCount(ctx); n != 4 {
+		t.Errorf("%d stored, want the 4 valid PyPI records", n)
 	}
 }
