@@ -101,6 +101,7 @@ func NewRoot(env Env) *cobra.Command {
 		newRemoteCmd(env),
 		newSyncCmd(env),
 		newCheckCmd(env),
+		newOSVCmd(env),
 		newVersionCmd(env),
 	)
 	// The completion command is made here rather than at Execute so that the loop below

@@ -23,6 +23,7 @@ import (
 	"github.com/pydepot/pydepot/internal/checks"
 	"github.com/pydepot/pydepot/internal/docs"
 	"github.com/pydepot/pydepot/internal/mirror"
+	"github.com/pydepot/pydepot/internal/osv"
 	"github.com/pydepot/pydepot/internal/server"
 	"github.com/pydepot/pydepot/internal/tasks"
 )
@@ -256,6 +257,7 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 	checker := checks.New(svc, queue, testCheckRunner(env, checkRunner(c, log)), checks.Options{Logger: log, TempDir: tmp})
 	cfg.Checks = checker
 	registerTaskKinds(queue, remotes, checker)
+	cfg.Vulns = osv.New(svc.Store(), osv.Limits{})
 	svc.SetRemoteFetcher(remotes)    // on_demand and streamed files
 	svc.SetProjectRefresher(remotes) // pull-through distributions
 	if cfg.PublicURL == "" && cfg.ListenURL == "" {

@@ -165,6 +165,7 @@ type Tx interface {
 	RetentionWriter
 	ViewWriter
 	CheckWriter
+	VulnWriter
 }
 
 // Reader combines the read roles.
@@ -177,6 +178,7 @@ type Reader interface {
 	LifecycleReader
 	ViewReader
 	CheckReader
+	VulnReader
 }
 
 // RepositoryReader reads repositories and versions.

@@ -11,6 +11,7 @@ import (
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/metadata"
 	"github.com/pydepot/pydepot/internal/names"
+	"github.com/pydepot/pydepot/internal/osv"
 )
 
 // pypiFile is one file in the PyPI JSON API.
@@ -64,7 +65,7 @@ type pypiProject struct {
 	LastSerial      int64                 `json:"last_serial"`
 	Releases        map[string][]pypiFile `json:"releases,omitempty"`
 	URLs            []pypiFile            `json:"urls"`
-	Vulnerabilities []any                 `json:"vulnerabilities"`
+	Vulnerabilities []osv.JSON            `json:"vulnerabilities"`
 }
 
 func (s *server) pypiProject(w http.ResponseWriter, r *http.Request) error {
@@ -103,7 +104,11 @@ func (s *server) pypiJSON(w http.ResponseWriter, r *http.Request, perVersion boo
 		version = p.Latest()
 	}
 	base := s.linkBase() + dr.prefix
-	out := pypiProject{LastSerial: p.Serial, URLs: []pypiFile{}, Vulnerabilities: []any{}}
+	vulns, err := s.vulnerabilities(r.Context(), p.Name, version)
+	if err != nil {
+		return err
+	}
+	out := pypiProject{LastSerial: p.Serial, URLs: []pypiFile{}, Vulnerabilities: vulns}
 	if !perVersion {
 		out.Releases = map[string][]pypiFile{}
 		for _, v := range p.Versions {

@@ -52,6 +52,8 @@ type Config struct {
 	Remotes RemoteService
 	// Checks serves /api/checks; nil answers them 503 (checks off).
 	Checks CheckService
+	// Vulns fills the PyPI JSON API's vulnerabilities; nil leaves them empty.
+	Vulns VulnMatcher
 
 	// Limits on slow clients (see HTTPServer); 0 means the Default... constant of the same
 	// name. HeaderTimeout bounds the sending of the request headers, IdleTimeout the wait

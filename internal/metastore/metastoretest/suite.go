@@ -51,6 +51,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"BlockRules", testBlockRules},
 		{"FilePresence", testFilePresence},
 		{"Checks", testChecks},
+		{"Vulns", testVulns},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
