@@ -165,6 +165,7 @@ type Tx interface {
 	RetentionWriter
 	ViewWriter
 	CheckWriter
+	StagingWriter
 }
 
 // Reader combines the read roles.
