@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -40,9 +41,13 @@ type syncer struct {
 
 	mu     sync.Mutex
 	res    SyncResult
-	adds   []index.Change
-	keys   map[string]string // release key -> filename of the add holding it
-	others []index.Change    // yanks, unyanks, removals
+	adds   []index.Change    // of the batch being read
+	keys   map[string]string // release key -> filename of the add holding it (this batch)
+	others []index.Change    // yanks, unyanks, removals not applied yet
+	// ver is the version the changes go into, batch by batch, opened by the first batch
+	// that has any; blobs holds the bytes of the batch being read.
+	ver    *index.OpenVersion
+	blobs  *index.SyncBatch
 	states []metastore.SyncState
 	forget []string // projects whose state goes (gone upstream)
 	done   atomic.Int64
@@ -59,14 +64,16 @@ type syncer struct {
 }
 
 // Sync brings what remote req.Remote selects into repository req.Repository as ONE new
-// version (none when nothing changed; more only past index.MaxChanges changes). Files
-// that fail are reported in the result and, without SkipBadFiles, fail the sync
-// (ErrBadFiles) with nothing applied. run may be nil.
+// version (none when nothing changed), however many changes it has: each batch of
+// projects is written into an index.OpenVersion as it is read, and the version is
+// published at the end. Files that fail are reported in the result and, without
+// SkipBadFiles, fail the sync (ErrBadFiles) with nothing applied. run may be nil.
 func (m *Mirror) Sync(ctx context.Context, req SyncRequest, run Run) (*SyncResult, error) {
 	s, err := m.newSyncer(ctx, req, run)
 	if err != nil {
 		return nil, err
 	}
+	defer s.discard(ctx)
 	if err := s.collect(ctx); err != nil {
 		return &s.res, err
 	}
@@ -80,6 +87,7 @@ func (m *Mirror) SyncProject(ctx context.Context, repo, remote, project string) 
 	if err != nil {
 		return nil, err
 	}
+	defer s.discard(ctx)
 	norm := names.Normalize(project)
 	if err := s.batch(ctx, []listed{{Name: norm}}, map[string][]requirements.Requirement{norm: s.filter.includes[norm]}); err != nil {
 		return &s.res, err
@@ -119,7 +127,7 @@ func (m *Mirror) newSyncer(ctx context.Context, req SyncRequest, run Run) (*sync
 	}
 	return &syncer{m: m, req: req, remote: remote, remID: row.ID, repo: repo, filter: f, up: up, run: run,
 		res: SyncResult{Repository: repo.Name, Remote: remote.Name, Failed: []FileError{}}, keys: map[string]string{},
-		config: remote.selection()}, nil
+		config: remote.selection(), blobs: m.svc.NewSyncBatch()}, nil
 }
 
 // collect reads every selected project and prepares the changes.
@@ -350,6 +358,8 @@ func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requi
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(s.m.opts.Concurrency)
 	prepared := make([]*index.Prepared, len(jobs))
+	stopCommits := s.commitEvery(ctx, blobCommitEvery)
+	defer stopCommits()
 	for i, j := range jobs {
 		g.Go(func() error {
 			p, err := s.bring(gctx, j)
@@ -369,8 +379,11 @@ func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requi
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	if err := stopCommits(); err != nil {
+		return err
+	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	clear(s.keys) // a project is in one batch: its files clash only among themselves
 	for i, p := range prepared {
 		if p == nil {
 			continue
@@ -384,7 +397,102 @@ func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requi
 		s.keys[key] = jobs[i].file.Filename
 		s.adds = append(s.adds, index.Change{Kind: index.ChangeAdd, File: p})
 	}
+	s.mu.Unlock()
+	return s.flush(ctx)
+}
+
+// flush writes the changes read so far into the open version (opening it on the first
+// change), once the bytes of their files are durable, and forgets them: a sync holds
+// one batch of prepared files, never the whole index.
+func (s *syncer) flush(ctx context.Context) error {
+	if err := s.blobs.Commit(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	changes := append(s.adds, s.others...)
+	s.adds, s.others = nil, nil
+	s.mu.Unlock()
+	if len(changes) == 0 {
+		return nil
+	}
+	if s.ver == nil {
+		v, err := s.m.svc.OpenVersion(ctx, s.repo.Name, fmt.Sprintf("sync %s", s.remote.Name))
+		if err != nil {
+			return fmt.Errorf("sync of %s into %s: %w", s.remote.Name, s.repo.Name, err)
+		}
+		s.ver = v
+	}
+	for chunk := range slices.Chunk(changes, s.m.opts.MaxChanges) {
+		results, err := s.ver.Apply(ctx, chunk)
+		if err != nil {
+			return fmt.Errorf("sync of %s into %s: %w", s.remote.Name, s.repo.Name, err)
+		}
+		for i, cr := range results {
+			if cr.Err != nil {
+				f := chunk[i].File.File()
+				s.fail(f.Project, f.Filename, cr.Err)
+				continue
+			}
+			if !cr.Changed {
+				continue
+			}
+			switch chunk[i].Kind {
+			case index.ChangeAdd:
+				s.res.Added++
+			case index.ChangeRemove:
+				s.res.Removed += cr.Matched
+			default:
+				s.res.Changed += cr.Matched
+			}
+		}
+	}
 	return nil
+}
+
+// discard undoes an open version that was not published (an error, a cancel, failed
+// files) and drops the blobs not committed.
+func (s *syncer) discard(ctx context.Context) {
+	s.blobs.Cancel()
+	if s.ver != nil {
+		if err := s.ver.Discard(ctx); err != nil {
+			s.m.log.Warn("sync: discarding the unpublished version", "repository", s.repo.Name, "err", err)
+		}
+	}
+}
+
+// blobCommitEvery is how often the bytes downloaded so far are made durable while a
+// batch downloads: a sync cut off mid-batch (a crash) keeps what it fetched up to the
+// last commit, and the next sync reuses it, at the price of a few fsyncs a second.
+const blobCommitEvery = 500 * time.Millisecond
+
+// commitEvery commits the blob batch every interval until the returned function is
+// called; that function stops it and returns the first commit error.
+func (s *syncer) commitEvery(ctx context.Context, interval time.Duration) func() error {
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	var first error
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				if s.blobs.Pending() == 0 {
+					continue
+				}
+				if err := s.blobs.Commit(ctx); err != nil && first == nil {
+					first = err
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	return func() error {
+		once.Do(func() { close(stop); <-stopped })
+		return first
+	}
 }
 
 // permanentSyncError is an error of one file that no other file would escape: the
@@ -420,28 +528,21 @@ func (s *syncer) finish(ctx context.Context) (*SyncResult, error) {
 			s.remote.Name, s.repo.Name, res.FailedTotal, plural(res.FailedTotal, "file failed", "files failed"),
 			res.Failed[0].Filename, res.Failed[0].Error, ErrBadFiles)
 	}
-	changes := append(s.adds, s.others...)
-	for chunk := range slices.Chunk(changes, index.MaxChanges) {
-		msg := fmt.Sprintf("sync %s", s.remote.Name)
-		ar, err := s.m.svc.Apply(ctx, s.repo.Name, msg, chunk)
+	if err := s.flush(ctx); err != nil { // the removals of --mirror's last pass
+		return res, err
+	}
+	if res.FailedTotal > 0 && !s.req.SkipBadFiles { // files the rules refused while writing
+		return res, fmt.Errorf("sync of %s into %s: %d %s (first: %s %s); nothing was applied; --skip-bad-files applies the rest: %w",
+			s.remote.Name, s.repo.Name, res.FailedTotal, plural(res.FailedTotal, "file failed", "files failed"),
+			res.Failed[0].Filename, res.Failed[0].Error, ErrBadFiles)
+	}
+	if s.ver != nil {
+		ar, err := s.ver.Publish(ctx)
 		if err != nil {
 			return res, fmt.Errorf("sync of %s into %s: %w", s.remote.Name, s.repo.Name, err)
 		}
 		if ar.Made {
 			res.Version = ar.Version
-		}
-		for i, cr := range ar.Results {
-			if !cr.Changed {
-				continue
-			}
-			switch chunk[i].Kind {
-			case index.ChangeAdd:
-				res.Added++
-			case index.ChangeRemove:
-				res.Removed += cr.Matched
-			default:
-				res.Changed += cr.Matched
-			}
 		}
 	}
 	// A project with a failed file keeps its old state, so that the next sync reads it again.
