@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -183,6 +184,33 @@ func (s *Service) remoteRow(f SyncedFile, meta []byte) (*Prepared, error) {
 	}
 	f.apply(row)
 	return &Prepared{row: row, parsed: parsed}, nil
+}
+
+// StoreDownloaded stores the bytes of a file that repo's latest version holds with
+// Presence remote (its remote now has the immediate policy), downloaded by the caller to
+// path: they are verified against the row, stored, and the row says stored. No version
+// is made: presence is not content. A file already stored is left alone.
+func (s *Service) StoreDownloaded(ctx context.Context, repo, filename, path string) error {
+	r, err := s.store.Repository(ctx, repo)
+	if err != nil {
+		return err
+	}
+	row, err := s.store.FileAt(ctx, r.ID, r.Latest, filename)
+	if err != nil {
+		return err
+	}
+	if row.Presence != metastore.PresenceRemote {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := verifyFile(f, row); err != nil {
+		return err
+	}
+	return s.storeFetched(ctx, row, f)
 }
 
 // SyncBatch prepares the files of one batch of a sync for OpenVersion.Apply. Unlike

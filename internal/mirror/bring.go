@@ -56,6 +56,22 @@ func (s *syncer) bring(ctx context.Context, j job) (*index.Prepared, error) {
 	return s.blobs.Synced(ctx, sf, index.SizedReaderAt(fh, n))
 }
 
+// fill downloads the bytes of a file the repository holds without them, and stores them.
+func (s *syncer) fill(ctx context.Context, j job) error {
+	path, n, err := s.up.fetch(ctx, j.file, s.m.opts.TempDir)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(path)
+	s.bytes.Add(n)
+	s.mu.Lock()
+	s.res.Downloaded++
+	s.res.Bytes += n
+	s.res.Filled++
+	s.mu.Unlock()
+	return s.m.svc.StoreDownloaded(ctx, s.repo.Name, j.file.Filename, path)
+}
+
 // reuse prepares a file from bytes the blob store already holds (a sync that crashed
 // after downloading, or the same file in another repository); ok is false when it
 // holds none.

@@ -81,7 +81,11 @@ func (m *Mirror) Sync(ctx context.Context, req SyncRequest, run Run) (*SyncResul
 }
 
 // SyncProject brings one project of remote into repo now, with the remote's filters
-// (pull-through uses it): additive, failed files skipped and reported.
+// (pull-through uses it): additive, failed files skipped and reported. A project the
+// remote does not select (not in its --include list, or --exclude'd) is not read and
+// nothing is added, as for a project the upstream does not have. With
+// --with-dependencies the closure is not computed per request: a project an earlier
+// sync of this remote into repo brought (a dependency) counts as selected.
 func (m *Mirror) SyncProject(ctx context.Context, repo, remote, project string) (*SyncResult, error) {
 	s, err := m.newSyncer(ctx, SyncRequest{Repository: repo, Remote: remote, SkipBadFiles: true}, nil)
 	if err != nil {
@@ -89,10 +93,31 @@ func (m *Mirror) SyncProject(ctx context.Context, repo, remote, project string) 
 	}
 	defer s.discard(ctx)
 	norm := names.Normalize(project)
+	if ok, err := s.selects(ctx, norm); err != nil || !ok {
+		return &s.res, err // not selected: as a project the upstream does not have
+	}
 	if err := s.batch(ctx, []listed{{Name: norm}}, map[string][]requirements.Requirement{norm: s.filter.includes[norm]}); err != nil {
 		return &s.res, err
 	}
 	return s.finish(ctx)
+}
+
+// selects reports whether the remote's filters take project (normalized).
+func (s *syncer) selects(ctx context.Context, project string) (bool, error) {
+	if s.filter.ExcludesProject(project) {
+		return false, nil
+	}
+	if s.filter.All() {
+		return true, nil
+	}
+	if _, ok := s.filter.includes[project]; ok {
+		return true, nil
+	}
+	if !s.remote.WithDependencies {
+		return false, nil
+	}
+	st, err := s.m.store.SyncStates(ctx, s.remID, s.repo.ID, []string{project})
+	return len(st) > 0, err
 }
 
 func (m *Mirror) newSyncer(ctx context.Context, req SyncRequest, run Run) (*syncer, error) {
@@ -284,6 +309,9 @@ func (s *syncer) removeProject(ctx context.Context, project string) error {
 type job struct {
 	project string
 	file    simpleindex.File
+	// fill: the repository holds the file without its bytes (recorded under the
+	// on_demand or streamed policy) and the remote's policy is now immediate.
+	fill bool
 }
 
 // batch reads the pages of a batch of projects (concurrently, bounded), plans each,
@@ -362,6 +390,17 @@ func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requi
 	defer stopCommits()
 	for i, j := range jobs {
 		g.Go(func() error {
+			if j.fill {
+				err := s.fill(gctx, j)
+				s.done.Add(1)
+				s.progress()
+				if err != nil && permanentSyncError(err) {
+					return err
+				} else if err != nil {
+					s.fail(j.project, j.file.Filename, err)
+				}
+				return nil
+			}
 			p, err := s.bring(gctx, j)
 			s.done.Add(1)
 			s.progress()
