@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,6 +33,7 @@ type Batch struct {
 
 type staged struct {
 	tmp, full string
+	adopted   bool // a caller's file, whose mode is set at Commit
 }
 
 // NewBatch starts a batch of writes.
@@ -109,6 +111,55 @@ func (b *Batch) Write(ctx context.Context, r io.Reader, expectedSHA string, expe
 	return res, nil
 }
 
+// Adopt is Write for bytes the caller has in a file of its own at path, verified by it
+// to be expectedSHA and expectedSize: on the File driver the file is moved into the
+// batch (a rename on the same file system, so its bytes are not copied) and path is gone
+// after; elsewhere, or across file systems, the bytes are written as by Write and path
+// stays. A caller holding path open may go on reading it.
+func (b *Batch) Adopt(ctx context.Context, path, expectedSHA string, expectedSize int64) (Result, error) {
+	d, ok := b.s.d.(*File)
+	if !ok {
+		return b.copyFrom(ctx, path, expectedSHA, expectedSize)
+	}
+	if err := checkDigest(expectedSHA); err != nil {
+		return Result{}, err
+	}
+	sha := strings.ToLower(expectedSHA)
+	res := Result{SHA256: sha, Size: expectedSize}
+	full, err := d.full(BlobPath(sha))
+	if err != nil {
+		return Result{}, err
+	}
+	if st, err := d.Stat(ctx, BlobPath(sha)); err == nil && st.Size == expectedSize {
+		return res, nil
+	}
+	b.mu.Lock()
+	if _, dup := b.pending[sha]; dup {
+		b.mu.Unlock()
+		return res, nil
+	}
+	tmp := filepath.Join(d.root, tmpDir, "batch-"+sha)
+	err = os.Rename(path, tmp)
+	if err == nil {
+		b.pending[sha] = staged{tmp: tmp, full: full, adopted: true}
+	}
+	b.mu.Unlock()
+	if err != nil {
+		return b.copyFrom(ctx, path, sha, expectedSize) // another file system
+	}
+	res.Created = true
+	return res, nil
+}
+
+func (b *Batch) copyFrom(ctx context.Context, path, sha string, size int64) (Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Result{}, err
+	}
+	defer f.Close()
+	return b.Write(ctx, f, sha, size)
+}
+
 // Commit makes every blob of the batch durable and stored: each file is fsynced and
 // moved to its path, then each folder that received one is fsynced once. The batch is
 // empty after, and can take more writes.
@@ -159,7 +210,13 @@ func commitStaged(st staged) error {
 	if err != nil {
 		return err
 	}
-	if err := os.Chmod(st.tmp, fileMode); err != nil {
+	if st.adopted { // CreateTemp made the others 0600 already
+		if err := os.Chmod(st.tmp, fileMode); err != nil {
+			return err
+		}
+	}
+	// The folder usually exists: try the rename first.
+	if err := os.Rename(st.tmp, st.full); err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	if err := MkdirPrivate(filepath.Dir(st.full)); err != nil {

@@ -245,6 +245,13 @@ func (b *SyncBatch) Synced(ctx context.Context, f SyncedFile, content ReaderAtSi
 	}, b.blobs)
 }
 
+// SyncedFile is Synced for content downloaded to the file at path (size bytes), which
+// the batch takes over when it can (a rename into the blob store, no copy): path may be
+// gone after. f is still open for reading by the caller.
+func (b *SyncBatch) SyncedFile(ctx context.Context, sf SyncedFile, f *os.File, size int64) (*Prepared, error) {
+	return b.Synced(ctx, sf, adoptable{contentReader{f, size}, f.Name()})
+}
+
 // Remote is PrepareRemote in the batch.
 func (b *SyncBatch) Remote(ctx context.Context, f SyncedFile, meta []byte) (*Prepared, error) {
 	p, err := b.s.remoteRow(f, meta)

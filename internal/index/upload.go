@@ -202,12 +202,25 @@ func (s *Service) putBlobs(ctx context.Context, p *Prepared, blobs []blobToStore
 		return s.storeBlobs(ctx, blobs)
 	}
 	for _, b := range blobs {
-		if _, err := bb.Write(ctx, io.NewSectionReader(b.content, 0, b.size), b.sha, b.size); err != nil {
+		var err error
+		if a, ok := b.content.(adoptable); ok {
+			_, err = bb.Adopt(ctx, a.path, b.sha, b.size)
+		} else {
+			_, err = bb.Write(ctx, io.NewSectionReader(b.content, 0, b.size), b.sha, b.size)
+		}
+		if err != nil {
 			return err
 		}
 		p.verify = append(p.verify, b.sha)
 	}
 	return nil
+}
+
+// adoptable is content in a file of the caller's that a sync's blob batch may take over
+// (SyncBatch.SyncedFile) instead of copying its bytes.
+type adoptable struct {
+	contentReader
+	path string
 }
 
 type blobToStore struct {

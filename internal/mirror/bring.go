@@ -53,7 +53,7 @@ func (s *syncer) bring(ctx context.Context, j job) (*index.Prepared, error) {
 		return nil, err
 	}
 	defer fh.Close()
-	return s.blobs.Synced(ctx, sf, index.SizedReaderAt(fh, n))
+	return s.blobs.SyncedFile(ctx, sf, fh, n)
 }
 
 // fill downloads the bytes of a file the repository holds without them, and stores them.
