@@ -21,8 +21,8 @@ import (
 //
 // While a version is open, the other writers of its repository would see its rows as the
 // latest state: Apply on that repository fails at once with ErrVersionOpen (an upload is
-// answered 409 and may retry; pull-through serves the page it knows), and a second
-// OpenVersion waits for the first to end. The gate is in this Service: processes sharing
+// answered 409 and may retry), a second OpenVersion waits for the first to end, and
+// OpenVersionNow fails at once (a pull-through refresh then serves the page it knows). The gate is in this Service: processes sharing
 // one database must not sync into one repository at the same time.
 
 // ErrVersionOpen is Apply's refusal while a staged version of the repository is open.
@@ -62,8 +62,9 @@ func (g *gates) leave(repo string) {
 	}
 }
 
-// lock waits until repo has no open version and no Apply in progress, and opens one.
-func (g *gates) lock(ctx context.Context, repo string) error {
+// lock waits until repo has no open version and no Apply in progress, and opens one;
+// without wait it fails at once with ErrVersionOpen when another version is open.
+func (g *gates) lock(ctx context.Context, repo string, wait bool) error {
 	for {
 		g.mu.Lock()
 		if !g.open[repo] && g.writers[repo] == 0 {
@@ -74,7 +75,11 @@ func (g *gates) lock(ctx context.Context, repo string) error {
 			g.mu.Unlock()
 			return nil
 		}
+		busy := g.open[repo]
 		g.mu.Unlock()
+		if busy && !wait {
+			return fmt.Errorf("repository %s: %w", repo, ErrVersionOpen)
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -104,7 +109,17 @@ type OpenVersion struct {
 // another is open. What an earlier process staged and left (a crash) is discarded. The
 // caller ends it with Publish or Discard.
 func (s *Service) OpenVersion(ctx context.Context, repo, message string) (*OpenVersion, error) {
-	if err := s.gates.lock(ctx, repo); err != nil {
+	return s.openVersion(ctx, repo, message, true)
+}
+
+// OpenVersionNow is OpenVersion failing at once with ErrVersionOpen while another
+// version of repo is open (a pull-through refresh must not wait for a long sync).
+func (s *Service) OpenVersionNow(ctx context.Context, repo, message string) (*OpenVersion, error) {
+	return s.openVersion(ctx, repo, message, false)
+}
+
+func (s *Service) openVersion(ctx context.Context, repo, message string, wait bool) (*OpenVersion, error) {
+	if err := s.gates.lock(ctx, repo, wait); err != nil {
 		return nil, err
 	}
 	var id int64

@@ -55,6 +55,9 @@ func TestOpenVersion(t *testing.T) {
 	if _, _, err := s.Upload(ctx, index.Upload{Repository: "main", Filename: name, Content: bytes.NewReader(data)}); !errors.Is(err, index.ErrVersionOpen) || !errors.Is(err, errs.ErrConflict) {
 		t.Fatalf("upload while a version is open: %v", err)
 	}
+	if _, err := s.OpenVersionNow(ctx, "main", "refresh"); !errors.Is(err, index.ErrVersionOpen) {
+		t.Fatalf("a second version now: %v", err)
+	}
 	// The same file again changes nothing; a second file of a release for the same tags
 	// is refused, alone.
 	again := syncedBatch(t, s, "demo", 0, 1)

@@ -46,13 +46,16 @@ type syncer struct {
 	others []index.Change    // yanks, unyanks, removals not applied yet
 	// ver is the version the changes go into, batch by batch, opened by the first batch
 	// that has any; blobs holds the bytes of the batch being read.
-	ver    *index.OpenVersion
-	blobs  *index.SyncBatch
-	states []metastore.SyncState
-	forget []string // projects whose state goes (gone upstream)
-	done   atomic.Int64
-	total  atomic.Int64
-	bytes  atomic.Int64
+	ver   *index.OpenVersion
+	blobs *index.SyncBatch
+	// perProject: a SyncProject (pull-through), which does not wait for another
+	// sync's open version of the repository.
+	perProject bool
+	states     []metastore.SyncState
+	forget     []string // projects whose state goes (gone upstream)
+	done       atomic.Int64
+	total      atomic.Int64
+	bytes      atomic.Int64
 	// totalBytes is the size of the files to download, as far as the upstream says.
 	totalBytes atomic.Int64
 	listing    map[string]bool  // --mirror: the projects the upstream lists (or the includes select)
@@ -91,6 +94,7 @@ func (m *Mirror) SyncProject(ctx context.Context, repo, remote, project string) 
 	if err != nil {
 		return nil, err
 	}
+	s.perProject = true
 	defer s.discard(ctx)
 	norm := names.Normalize(project)
 	if ok, err := s.selects(ctx, norm); err != nil || !ok {
@@ -455,7 +459,11 @@ func (s *syncer) flush(ctx context.Context) error {
 		return nil
 	}
 	if s.ver == nil {
-		v, err := s.m.svc.OpenVersion(ctx, s.repo.Name, fmt.Sprintf("sync %s", s.remote.Name))
+		open := s.m.svc.OpenVersion
+		if s.perProject {
+			open = s.m.svc.OpenVersionNow
+		}
+		v, err := open(ctx, s.repo.Name, fmt.Sprintf("sync %s", s.remote.Name))
 		if err != nil {
 			return fmt.Errorf("sync of %s into %s: %w", s.remote.Name, s.repo.Name, err)
 		}
