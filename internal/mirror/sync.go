@@ -51,11 +51,13 @@ type syncer struct {
 	// perProject: a SyncProject (pull-through), which does not wait for another
 	// sync's open version of the repository.
 	perProject bool
-	states     []metastore.SyncState
-	forget     []string // projects whose state goes (gone upstream)
-	done       atomic.Int64
-	total      atomic.Int64
-	bytes      atomic.Int64
+	// flushing is the write of the previous batch, running (flushBehind).
+	flushing chan error
+	states   []metastore.SyncState
+	forget   []string // projects whose state goes (gone upstream)
+	done     atomic.Int64
+	total    atomic.Int64
+	bytes    atomic.Int64
 	// totalBytes is the size of the files to download, as far as the upstream says.
 	totalBytes atomic.Int64
 	listing    map[string]bool  // --mirror: the projects the upstream lists (or the includes select)
@@ -441,20 +443,61 @@ func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requi
 		s.adds = append(s.adds, index.Change{Kind: index.ChangeAdd, File: p})
 	}
 	s.mu.Unlock()
-	return s.flush(ctx)
+	return s.flushBehind(ctx)
+}
+
+// flushBehind starts writing the batch just read while the next one is read and
+// downloaded (the write transaction is serial; the sync's downloads need not wait for
+// it), after the previous write ended; its error is returned by the next flush.
+func (s *syncer) flushBehind(ctx context.Context) error {
+	if err := s.waitFlush(); err != nil {
+		return err
+	}
+	changes := s.take()
+	if len(changes) == 0 {
+		return nil
+	}
+	done := make(chan error, 1)
+	s.flushing = done
+	go func() { done <- s.write(ctx, changes) }()
+	return nil
+}
+
+// waitFlush waits for the write flushBehind started and returns its error.
+func (s *syncer) waitFlush() error {
+	if s.flushing == nil {
+		return nil
+	}
+	err := <-s.flushing
+	s.flushing = nil
+	return err
+}
+
+// take returns the changes read so far and forgets them.
+func (s *syncer) take() []index.Change {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	changes := append(s.adds, s.others...)
+	s.adds, s.others = nil, nil
+	return changes
 }
 
 // flush writes the changes read so far into the open version (opening it on the first
 // change), once the bytes of their files are durable, and forgets them: a sync holds
 // one batch of prepared files, never the whole index.
 func (s *syncer) flush(ctx context.Context) error {
+	if err := s.waitFlush(); err != nil {
+		return err
+	}
+	return s.write(ctx, s.take())
+}
+
+// write makes the blobs written so far durable, then applies changes to the open
+// version, opening it on the first change.
+func (s *syncer) write(ctx context.Context, changes []index.Change) error {
 	if err := s.blobs.Commit(ctx); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	changes := append(s.adds, s.others...)
-	s.adds, s.others = nil, nil
-	s.mu.Unlock()
 	if len(changes) == 0 {
 		return nil
 	}
@@ -483,6 +526,7 @@ func (s *syncer) flush(ctx context.Context) error {
 			if !cr.Changed {
 				continue
 			}
+			s.mu.Lock()
 			switch chunk[i].Kind {
 			case index.ChangeAdd:
 				s.res.Added++
@@ -491,6 +535,7 @@ func (s *syncer) flush(ctx context.Context) error {
 			default:
 				s.res.Changed += cr.Matched
 			}
+			s.mu.Unlock()
 		}
 	}
 	return nil
@@ -499,6 +544,7 @@ func (s *syncer) flush(ctx context.Context) error {
 // discard undoes an open version that was not published (an error, a cancel, failed
 // files) and drops the blobs not committed.
 func (s *syncer) discard(ctx context.Context) {
+	_ = s.waitFlush() // its error was returned, or is moot: the version goes
 	s.blobs.Cancel()
 	if s.ver != nil {
 		if err := s.ver.Discard(ctx); err != nil {
