@@ -86,11 +86,14 @@ bs=$TOOLS/bandersnatch/bin/bandersnatch
 
 # The same pydepot, restarted over TLS with a CA made here, is the master of both.
 kill "$pid"; wait "$pid" 2>/dev/null || true
+# Python 3.13's ssl verifies strictly (VERIFY_X509_STRICT): the CA needs its key usage
+# and basic constraints marked, the leaf its key usages, or bandersnatch refuses it.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=bench-ca \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
   -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
 openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
   -keyout "$work/tls.key" -out "$work/tls.csr" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$work/ext"
+printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nauthorityKeyIdentifier=keyid\n' >"$work/ext"
 openssl x509 -req -in "$work/tls.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
   -extfile "$work/ext" -out "$work/tls.pem" 2>/dev/null
 chmod 600 "$work/tls.key"

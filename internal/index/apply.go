@@ -62,6 +62,8 @@ type ChangeResult struct {
 	// ChangeUnyank), or how many files were dropped (ChangeRemove).
 	Files, Matched int
 	Reason         string // the release's yank reason now (ChangeYank)
+	// Err is why an add was skipped (OpenVersion.Apply only: a rule refused it).
+	Err error
 }
 
 // ApplyResult is what Apply did: Version is the version made, or the latest when
@@ -92,11 +94,25 @@ func (s *Service) Apply(ctx context.Context, repo, message string, changes []Cha
 			return nil, fmt.Errorf("change %d: a rollback must be the first change of a batch: %w", i+1, errs.ErrInvalid)
 		}
 	}
+	if !s.gates.enter(repo) {
+		return nil, fmt.Errorf("repository %s: %w", repo, ErrVersionOpen)
+	}
+	defer s.gates.leave(repo)
 	var res *ApplyResult
 	err := s.store.InTx(ctx, func(tx metastore.Tx) error {
 		r, err := tx.Repository(ctx, repo)
 		if err != nil {
 			return err
+		}
+		// What a sync staged and left when its process died is undone first: its rows
+		// would read as the latest state to the writes below.
+		if left, err := tx.HasStaged(ctx, r.ID); err != nil {
+			return err
+		} else if left {
+			if _, err := tx.DiscardStaged(ctx, r.ID); err != nil {
+				return err
+			}
+			s.log.Warn("discarded a staged version left by a sync that did not end", "repository", repo)
 		}
 		b := &batch{s: s, tx: tx, r: r, cur: r.Latest, msg: message, changes: changes}
 		res = &ApplyResult{Repository: r.Name, Version: r.Latest, Results: make([]ChangeResult, len(changes))}
@@ -166,6 +182,8 @@ type batch struct {
 	// The repository's blocklist, read on the first add.
 	rules     []metastore.BlockRule
 	rulesRead bool
+	// tolerant: an add a rule refuses is skipped with its error (OpenVersion.Apply).
+	tolerant bool
 }
 
 // begin starts the version on the first effective change; msg is that change's own
@@ -193,7 +211,11 @@ func (b *batch) begin(ctx context.Context, msg string) error {
 func (b *batch) apply(ctx context.Context, c *Change) (ChangeResult, error) {
 	switch c.Kind {
 	case ChangeAdd:
-		return b.add(ctx, c.File)
+		res, err := b.add(ctx, c.File)
+		if err != nil && b.tolerant && refusedAdd(err) {
+			return ChangeResult{Err: err}, nil
+		}
+		return res, err
 	case ChangeRemove:
 		return b.remove(ctx, c)
 	case ChangeYank, ChangeUnyank:
@@ -221,6 +243,9 @@ func (b *batch) add(ctx context.Context, p *Prepared) (ChangeResult, error) {
 		return ChangeResult{}, err
 	}
 	if err := checkSameRelease(ctx, tx, r.ID, b.cur, &row); err != nil {
+		return ChangeResult{}, err
+	}
+	if err := b.checkStored(ctx, p); err != nil {
 		return ChangeResult{}, err
 	}
 	if err := b.begin(ctx, "upload "+row.Filename); err != nil {
@@ -416,4 +441,19 @@ func (b *batch) attribute(ctx context.Context, c *Change) (ChangeResult, error) 
 		return ChangeResult{}, err
 	}
 	return ChangeResult{Changed: changed, Reason: c.StatusReason}, nil
+}
+
+// checkStored refuses an add whose blobs were written outside a touching transaction
+// (a sync's blob batch, Prepared.verify) and are gone: gc deletes unreferenced bytes
+// inside its own write transaction, so either it ran before this one (and the Stat here
+// finds nothing) or it will see the row this one adds.
+func (b *batch) checkStored(ctx context.Context, p *Prepared) error {
+	for _, sha := range p.verify {
+		if _, err := b.s.blobs.Stat(ctx, sha); errors.Is(err, errs.ErrNotFound) {
+			return fmt.Errorf("%s: %w", p.row.Filename, errBlobGone)
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
 }

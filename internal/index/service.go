@@ -36,6 +36,9 @@ type Service struct {
 	refresher ProjectRefresher
 	refreshes singleflight.Group
 	pulls     pulls
+
+	// Staged versions (staged.go).
+	gates gates
 }
 
 var _ API = (*Service)(nil)

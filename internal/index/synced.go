@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/pydepot/pydepot/internal/blobstore"
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/filenames"
 	"github.com/pydepot/pydepot/internal/metadata"
@@ -111,7 +113,7 @@ func (s *Service) PrepareSynced(ctx context.Context, repo string, f SyncedFile, 
 	p, err := s.prepare(ctx, Upload{Repository: repo, Filename: f.Filename, Content: content}, sum, func(row *metastore.File) error {
 		f.apply(row)
 		return checkSameRelease(ctx, s.store, r.ID, r.Latest, row)
-	})
+	}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -123,11 +125,9 @@ func (s *Service) PrepareSynced(ctx context.Context, repo string, f SyncedFile, 
 // parsed and stored; the body's digest and size are the upstream's. f.Size must be
 // known.
 func (s *Service) PrepareRemote(ctx context.Context, repo string, f SyncedFile, meta []byte) (*Prepared, error) {
-	if err := f.check(); err != nil {
+	p, err := s.remoteRow(f, meta)
+	if err != nil {
 		return nil, err
-	}
-	if f.Size < 0 {
-		return nil, fmt.Errorf("%s: the upstream gives no size: %w", f.Filename, errs.ErrInvalid)
 	}
 	r, err := s.store.Repository(ctx, repo)
 	if err != nil {
@@ -135,6 +135,23 @@ func (s *Service) PrepareRemote(ctx context.Context, repo string, f SyncedFile, 
 	}
 	if err := s.checkReuse(ctx, r.ID, &f); err != nil {
 		return nil, err
+	}
+	if err := checkSameRelease(ctx, s.store, r.ID, r.Latest, p.row); err != nil {
+		return nil, err
+	}
+	if err := s.storeBlobs(ctx, []blobToStore{{bytes.NewReader(meta), p.row.MetadataSHA256, p.row.MetadataSize}}); err != nil {
+		return nil, fmt.Errorf("storing the metadata of %s: %w", f.Filename, err)
+	}
+	return p, nil
+}
+
+// remoteRow checks f and its metadata file and makes the row of PrepareRemote.
+func (s *Service) remoteRow(f SyncedFile, meta []byte) (*Prepared, error) {
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	if f.Size < 0 {
+		return nil, fmt.Errorf("%s: the upstream gives no size: %w", f.Filename, errs.ErrInvalid)
 	}
 	dist, err := filenames.Parse(f.Filename)
 	if err != nil {
@@ -166,14 +183,95 @@ func (s *Service) PrepareRemote(ctx context.Context, repo string, f SyncedFile, 
 		Presence: metastore.PresenceRemote,
 	}
 	f.apply(row)
-	if err := checkSameRelease(ctx, s.store, r.ID, r.Latest, row); err != nil {
-		return nil, err
-	}
-	if err := s.storeBlobs(ctx, []blobToStore{{bytes.NewReader(meta), row.MetadataSHA256, row.MetadataSize}}); err != nil {
-		return nil, fmt.Errorf("storing the metadata of %s: %w", f.Filename, err)
-	}
 	return &Prepared{row: row, parsed: parsed}, nil
 }
+
+// StoreDownloaded stores the bytes of a file that repo's latest version holds with
+// Presence remote (its remote now has the immediate policy), downloaded by the caller to
+// path: they are verified against the row, stored, and the row says stored. No version
+// is made: presence is not content. A file already stored is left alone.
+func (s *Service) StoreDownloaded(ctx context.Context, repo, filename, path string) error {
+	r, err := s.store.Repository(ctx, repo)
+	if err != nil {
+		return err
+	}
+	row, err := s.store.FileAt(ctx, r.ID, r.Latest, filename)
+	if err != nil {
+		return err
+	}
+	if row.Presence != metastore.PresenceRemote {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := verifyFile(f, row); err != nil {
+		return err
+	}
+	return s.storeFetched(ctx, row, f)
+}
+
+// SyncBatch prepares the files of one batch of a sync for OpenVersion.Apply. Unlike
+// PrepareSynced and PrepareRemote it reads no rows and writes none: the rules of the
+// repository are checked once, by Apply, which reports a refused file in its result; and
+// the blobs go to one blobstore.Batch, made durable together by Commit, which must
+// come before the Apply of the files (a committed row never points at bytes a crash can
+// lose). Safe for concurrent use.
+type SyncBatch struct {
+	s     *Service
+	blobs *blobstore.Batch
+}
+
+// NewSyncBatch starts a batch of synced files.
+func (s *Service) NewSyncBatch() *SyncBatch { return &SyncBatch{s: s, blobs: s.blobs.NewBatch()} }
+
+// Synced is PrepareSynced in the batch.
+func (b *SyncBatch) Synced(ctx context.Context, f SyncedFile, content ReaderAtSize) (*Prepared, error) {
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	sum, err := contentSHA256(content)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.EqualFold(sum, f.SHA256) {
+		return nil, fmt.Errorf("%s: sha256 is %s, the upstream says %s: %w", f.Filename, sum, f.SHA256, errs.ErrInvalid)
+	}
+	return b.s.prepare(ctx, Upload{Filename: f.Filename, Content: content}, sum, func(row *metastore.File) error {
+		f.apply(row)
+		return nil
+	}, b.blobs)
+}
+
+// SyncedFile is Synced for content downloaded to the file at path (size bytes), which
+// the batch takes over when it can (a rename into the blob store, no copy): path may be
+// gone after. f is still open for reading by the caller.
+func (b *SyncBatch) SyncedFile(ctx context.Context, sf SyncedFile, f *os.File, size int64) (*Prepared, error) {
+	return b.Synced(ctx, sf, adoptable{contentReader{f, size}, f.Name()})
+}
+
+// Remote is PrepareRemote in the batch.
+func (b *SyncBatch) Remote(ctx context.Context, f SyncedFile, meta []byte) (*Prepared, error) {
+	p, err := b.s.remoteRow(f, meta)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.s.putBlobs(ctx, p, []blobToStore{{bytes.NewReader(meta), p.row.MetadataSHA256, p.row.MetadataSize}}, b.blobs); err != nil {
+		return nil, fmt.Errorf("storing the metadata of %s: %w", f.Filename, err)
+	}
+	return p, nil
+}
+
+// Commit makes the blobs written so far durable and stored.
+func (b *SyncBatch) Commit(ctx context.Context) error { return b.blobs.Commit(ctx) }
+
+// Pending is how many blobs wait for Commit.
+func (b *SyncBatch) Pending() int { return b.blobs.Len() }
+
+// Cancel drops the blobs not committed.
+func (b *SyncBatch) Cancel() { b.blobs.Cancel() }
 
 // ReleaseKey is what makes two prepared files interchangeable for an installer: the
 // project, the release (PEP 440-equal versions are one: 1.0 and 1.0.0) and the kind,

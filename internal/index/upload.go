@@ -40,6 +40,9 @@ type Prepared struct {
 	// restoreOnly: row names a file the repository has used (only Filename and SHA256
 	// set); the add answers from that file's row or restores it, never adds.
 	restoreOnly bool
+	// verify are blobs Apply checks are stored, in its transaction: they were written
+	// without the touching transaction of storeBlobs (a sync's blob batch).
+	verify []string
 }
 
 // File returns the prepared file as it will be stored.
@@ -89,7 +92,7 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 			return blockedError(repo.Name, row.Filename, rule)
 		}
 		return checkSameRelease(ctx, s.store, repo.ID, repo.Latest, row)
-	})
+	}, nil)
 	if err != nil {
 		return nil, false, err
 	}
@@ -127,7 +130,7 @@ func (s *Service) Prepare(ctx context.Context, up Upload) (*Prepared, error) {
 	if up.SHA256 != "" && !strings.EqualFold(strings.TrimSpace(up.SHA256), sum) {
 		return nil, fmt.Errorf("sha256_digest does not match: the file's sha256 is %s: %w", sum, errs.ErrInvalid)
 	}
-	return s.prepare(ctx, up, sum, nil)
+	return s.prepare(ctx, up, sum, nil, nil)
 }
 
 // contentSHA256 hashes c, or takes a finished Spool's digest.
@@ -144,7 +147,7 @@ func contentSHA256(c ReaderAtSize) (string, error) {
 
 // prepare inspects the content (digest sum), runs precheck on the row it will add (a
 // cheap refusal before any byte is stored), then stores the blobs.
-func (s *Service) prepare(ctx context.Context, up Upload, sum string, precheck func(*metastore.File) error) (*Prepared, error) {
+func (s *Service) prepare(ctx context.Context, up Upload, sum string, precheck func(*metastore.File) error, bb *blobstore.Batch) (*Prepared, error) {
 	size := up.Content.Size()
 	info, err := inspect.Inspect(ctx, up.Filename, up.Content, size)
 	if err != nil {
@@ -185,10 +188,39 @@ func (s *Service) prepare(ctx context.Context, up Upload, sum string, precheck f
 	} else {
 		parsed = nil
 	}
-	if err := s.storeBlobs(ctx, blobs); err != nil {
+	p := &Prepared{row: row, parsed: parsed}
+	if err := s.putBlobs(ctx, p, blobs, bb); err != nil {
 		return nil, fmt.Errorf("storing %s: %w", up.Filename, err)
 	}
-	return &Prepared{row: row, parsed: parsed}, nil
+	return p, nil
+}
+
+// putBlobs stores the blobs of p: through storeBlobs, or into a sync's batch (then Apply
+// checks they are stored).
+func (s *Service) putBlobs(ctx context.Context, p *Prepared, blobs []blobToStore, bb *blobstore.Batch) error {
+	if bb == nil {
+		return s.storeBlobs(ctx, blobs)
+	}
+	for _, b := range blobs {
+		var err error
+		if a, ok := b.content.(adoptable); ok {
+			_, err = bb.Adopt(ctx, a.path, b.sha, b.size)
+		} else {
+			_, err = bb.Write(ctx, io.NewSectionReader(b.content, 0, b.size), b.sha, b.size)
+		}
+		if err != nil {
+			return err
+		}
+		p.verify = append(p.verify, b.sha)
+	}
+	return nil
+}
+
+// adoptable is content in a file of the caller's that a sync's blob batch may take over
+// (SyncBatch.SyncedFile) instead of copying its bytes.
+type adoptable struct {
+	contentReader
+	path string
 }
 
 type blobToStore struct {

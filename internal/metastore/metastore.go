@@ -166,6 +166,7 @@ type Tx interface {
 	ViewWriter
 	CheckWriter
 	VulnWriter
+	StagingWriter
 }
 
 // Reader combines the read roles.

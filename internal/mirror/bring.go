@@ -23,7 +23,6 @@ func (s *syncer) bring(ctx context.Context, j job) (*index.Prepared, error) {
 	sf := index.SyncedFile{Filename: f.Filename, SHA256: strings.ToLower(f.SHA256()), Size: f.Size,
 		UploadTime: f.UploadTime, RequiresPython: f.RequiresPython, Yanked: f.Yanked, YankReason: f.YankedReason,
 		Remote: s.remote.Name, UpstreamURL: f.URL, UpstreamHashes: hashesString(f.Hashes)}
-	svc := s.m.svc
 	if p, ok, err := s.reuse(ctx, sf); ok || err != nil {
 		return p, err
 	}
@@ -37,7 +36,7 @@ func (s *syncer) bring(ctx context.Context, j job) (*index.Prepared, error) {
 		if err != nil {
 			return nil, err
 		}
-		return svc.PrepareRemote(ctx, s.repo.Name, sf, meta)
+		return s.blobs.Remote(ctx, sf, meta)
 	}
 	path, n, err := s.up.fetch(ctx, f, s.m.opts.TempDir)
 	if err != nil {
@@ -54,7 +53,23 @@ func (s *syncer) bring(ctx context.Context, j job) (*index.Prepared, error) {
 		return nil, err
 	}
 	defer fh.Close()
-	return svc.PrepareSynced(ctx, s.repo.Name, sf, index.SizedReaderAt(fh, n))
+	return s.blobs.SyncedFile(ctx, sf, fh, n)
+}
+
+// fill downloads the bytes of a file the repository holds without them, and stores them.
+func (s *syncer) fill(ctx context.Context, j job) error {
+	path, n, err := s.up.fetch(ctx, j.file, s.m.opts.TempDir)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(path)
+	s.bytes.Add(n)
+	s.mu.Lock()
+	s.res.Downloaded++
+	s.res.Bytes += n
+	s.res.Filled++
+	s.mu.Unlock()
+	return s.m.svc.StoreDownloaded(ctx, s.repo.Name, j.file.Filename, path)
 }
 
 // reuse prepares a file from bytes the blob store already holds (a sync that crashed
@@ -78,7 +93,7 @@ func (s *syncer) reuse(ctx context.Context, sf index.SyncedFile) (*index.Prepare
 	if !ok {
 		return nil, false, nil // a driver without random access: download it again
 	}
-	p, err := s.m.svc.PrepareSynced(ctx, s.repo.Name, sf, index.SizedReaderAt(ra, n))
+	p, err := s.blobs.Synced(ctx, sf, index.SizedReaderAt(ra, n))
 	if err != nil {
 		return nil, true, err
 	}

@@ -30,6 +30,10 @@ type Options struct {
 	// Batch is how many projects a sync reads before applying them (default 200): a
 	// full-index sync holds one batch of pages in memory, never the whole index.
 	Batch int
+	// MaxChanges is the most changes a sync writes in one transaction of its open
+	// version (default and cap index.MaxChanges); however many there are, a sync makes
+	// one version.
+	MaxChanges int
 	// MaxReported is how many failed (and skipped) files a result lists (default 1,000),
 	// so that a sync of a huge index keeps a bounded result.
 	MaxReported int
@@ -68,6 +72,9 @@ func New(svc *index.Service, opts Options) *Mirror {
 	}
 	if opts.MaxReported <= 0 {
 		opts.MaxReported = 1000
+	}
+	if opts.MaxChanges <= 0 || opts.MaxChanges > index.MaxChanges {
+		opts.MaxChanges = index.MaxChanges
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = 200

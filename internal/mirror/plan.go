@@ -85,12 +85,15 @@ func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, 
 				reread = true // once unblocked, the next sync must see the file again
 				continue
 			}
-			jobs = append(jobs, job{project, f})
+			jobs = append(jobs, job{project: project, file: f})
 			continue
 		}
 		if !strings.EqualFold(h.SHA256, f.SHA256()) {
 			s.fail(project, f.Filename, fmt.Errorf("the upstream now has other bytes for %s (sha256 %s; stored: %s): %w", f.Filename, f.SHA256(), h.SHA256, errs.ErrConflict))
 			continue
+		}
+		if h.Presence == metastore.PresenceRemote && s.remote.Policy == PolicyImmediate {
+			jobs = append(jobs, job{project: project, file: f, fill: true})
 		}
 		r := releases[h.Version]
 		if r == nil {

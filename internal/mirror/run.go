@@ -58,7 +58,10 @@ type SyncResult struct {
 	NotModified  int         `json:"not_modified"` // of which the upstream answered 304
 	Downloaded   int         `json:"downloaded"`   // files downloaded
 	Reused       int         `json:"reused"`       // files whose blob was already stored
-	Bytes        int64       `json:"bytes"`        // bytes downloaded
+	// Filled are files held without their bytes (policy on_demand or streamed) whose
+	// bytes were downloaded because the remote's policy is now immediate.
+	Filled int   `json:"filled,omitempty"`
+	Bytes  int64 `json:"bytes"` // bytes downloaded
 }
 
 // FileError is one file a sync did not store.

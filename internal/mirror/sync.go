@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -40,14 +41,23 @@ type syncer struct {
 
 	mu     sync.Mutex
 	res    SyncResult
-	adds   []index.Change
-	keys   map[string]string // release key -> filename of the add holding it
-	others []index.Change    // yanks, unyanks, removals
-	states []metastore.SyncState
-	forget []string // projects whose state goes (gone upstream)
-	done   atomic.Int64
-	total  atomic.Int64
-	bytes  atomic.Int64
+	adds   []index.Change    // of the batch being read
+	keys   map[string]string // release key -> filename of the add holding it (this batch)
+	others []index.Change    // yanks, unyanks, removals not applied yet
+	// ver is the version the changes go into, batch by batch, opened by the first batch
+	// that has any; blobs holds the bytes of the batch being read.
+	ver   *index.OpenVersion
+	blobs *index.SyncBatch
+	// perProject: a SyncProject (pull-through), which does not wait for another
+	// sync's open version of the repository.
+	perProject bool
+	// flushing is the write of the previous batch, running (flushBehind).
+	flushing chan error
+	states   []metastore.SyncState
+	forget   []string // projects whose state goes (gone upstream)
+	done     atomic.Int64
+	total    atomic.Int64
+	bytes    atomic.Int64
 	// totalBytes is the size of the files to download, as far as the upstream says.
 	totalBytes atomic.Int64
 	listing    map[string]bool  // --mirror: the projects the upstream lists (or the includes select)
@@ -59,14 +69,16 @@ type syncer struct {
 }
 
 // Sync brings what remote req.Remote selects into repository req.Repository as ONE new
-// version (none when nothing changed; more only past index.MaxChanges changes). Files
-// that fail are reported in the result and, without SkipBadFiles, fail the sync
-// (ErrBadFiles) with nothing applied. run may be nil.
+// version (none when nothing changed), however many changes it has: each batch of
+// projects is written into an index.OpenVersion as it is read, and the version is
+// published at the end. Files that fail are reported in the result and, without
+// SkipBadFiles, fail the sync (ErrBadFiles) with nothing applied. run may be nil.
 func (m *Mirror) Sync(ctx context.Context, req SyncRequest, run Run) (*SyncResult, error) {
 	s, err := m.newSyncer(ctx, req, run)
 	if err != nil {
 		return nil, err
 	}
+	defer s.discard(ctx)
 	if err := s.collect(ctx); err != nil {
 		return &s.res, err
 	}
@@ -74,17 +86,44 @@ func (m *Mirror) Sync(ctx context.Context, req SyncRequest, run Run) (*SyncResul
 }
 
 // SyncProject brings one project of remote into repo now, with the remote's filters
-// (pull-through uses it): additive, failed files skipped and reported.
+// (pull-through uses it): additive, failed files skipped and reported. A project the
+// remote does not select (not in its --include list, or --exclude'd) is not read and
+// nothing is added, as for a project the upstream does not have. With
+// --with-dependencies the closure is not computed per request: a project an earlier
+// sync of this remote into repo brought (a dependency) counts as selected.
 func (m *Mirror) SyncProject(ctx context.Context, repo, remote, project string) (*SyncResult, error) {
 	s, err := m.newSyncer(ctx, SyncRequest{Repository: repo, Remote: remote, SkipBadFiles: true}, nil)
 	if err != nil {
 		return nil, err
 	}
+	s.perProject = true
+	defer s.discard(ctx)
 	norm := names.Normalize(project)
+	if ok, err := s.selects(ctx, norm); err != nil || !ok {
+		return &s.res, err // not selected: as a project the upstream does not have
+	}
 	if err := s.batch(ctx, []listed{{Name: norm}}, map[string][]requirements.Requirement{norm: s.filter.includes[norm]}); err != nil {
 		return &s.res, err
 	}
 	return s.finish(ctx)
+}
+
+// selects reports whether the remote's filters take project (normalized).
+func (s *syncer) selects(ctx context.Context, project string) (bool, error) {
+	if s.filter.ExcludesProject(project) {
+		return false, nil
+	}
+	if s.filter.All() {
+		return true, nil
+	}
+	if _, ok := s.filter.includes[project]; ok {
+		return true, nil
+	}
+	if !s.remote.WithDependencies {
+		return false, nil
+	}
+	st, err := s.m.store.SyncStates(ctx, s.remID, s.repo.ID, []string{project})
+	return len(st) > 0, err
 }
 
 func (m *Mirror) newSyncer(ctx context.Context, req SyncRequest, run Run) (*syncer, error) {
@@ -119,7 +158,7 @@ func (m *Mirror) newSyncer(ctx context.Context, req SyncRequest, run Run) (*sync
 	}
 	return &syncer{m: m, req: req, remote: remote, remID: row.ID, repo: repo, filter: f, up: up, run: run,
 		res: SyncResult{Repository: repo.Name, Remote: remote.Name, Failed: []FileError{}}, keys: map[string]string{},
-		config: remote.selection()}, nil
+		config: remote.selection(), blobs: m.svc.NewSyncBatch()}, nil
 }
 
 // collect reads every selected project and prepares the changes.
@@ -276,6 +315,9 @@ func (s *syncer) removeProject(ctx context.Context, project string) error {
 type job struct {
 	project string
 	file    simpleindex.File
+	// fill: the repository holds the file without its bytes (recorded under the
+	// on_demand or streamed policy) and the remote's policy is now immediate.
+	fill bool
 }
 
 // batch reads the pages of a batch of projects (concurrently, bounded), plans each,
@@ -350,8 +392,21 @@ func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requi
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(s.m.opts.Concurrency)
 	prepared := make([]*index.Prepared, len(jobs))
+	stopCommits := s.commitEvery(ctx, blobCommitEvery)
+	defer stopCommits()
 	for i, j := range jobs {
 		g.Go(func() error {
+			if j.fill {
+				err := s.fill(gctx, j)
+				s.done.Add(1)
+				s.progress()
+				if err != nil && permanentSyncError(err) {
+					return err
+				} else if err != nil {
+					s.fail(j.project, j.file.Filename, err)
+				}
+				return nil
+			}
 			p, err := s.bring(gctx, j)
 			s.done.Add(1)
 			s.progress()
@@ -369,8 +424,11 @@ func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requi
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	if err := stopCommits(); err != nil {
+		return err
+	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	clear(s.keys) // a project is in one batch: its files clash only among themselves
 	for i, p := range prepared {
 		if p == nil {
 			continue
@@ -384,7 +442,150 @@ func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requi
 		s.keys[key] = jobs[i].file.Filename
 		s.adds = append(s.adds, index.Change{Kind: index.ChangeAdd, File: p})
 	}
+	s.mu.Unlock()
+	return s.flushBehind(ctx)
+}
+
+// flushBehind starts writing the batch just read while the next one is read and
+// downloaded (the write transaction is serial; the sync's downloads need not wait for
+// it), after the previous write ended; its error is returned by the next flush.
+func (s *syncer) flushBehind(ctx context.Context) error {
+	if err := s.waitFlush(); err != nil {
+		return err
+	}
+	changes := s.take()
+	if len(changes) == 0 {
+		return nil
+	}
+	done := make(chan error, 1)
+	s.flushing = done
+	go func() { done <- s.write(ctx, changes) }()
 	return nil
+}
+
+// waitFlush waits for the write flushBehind started and returns its error.
+func (s *syncer) waitFlush() error {
+	if s.flushing == nil {
+		return nil
+	}
+	err := <-s.flushing
+	s.flushing = nil
+	return err
+}
+
+// take returns the changes read so far and forgets them.
+func (s *syncer) take() []index.Change {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	changes := append(s.adds, s.others...)
+	s.adds, s.others = nil, nil
+	return changes
+}
+
+// flush writes the changes read so far into the open version (opening it on the first
+// change), once the bytes of their files are durable, and forgets them: a sync holds
+// one batch of prepared files, never the whole index.
+func (s *syncer) flush(ctx context.Context) error {
+	if err := s.waitFlush(); err != nil {
+		return err
+	}
+	return s.write(ctx, s.take())
+}
+
+// write makes the blobs written so far durable, then applies changes to the open
+// version, opening it on the first change.
+func (s *syncer) write(ctx context.Context, changes []index.Change) error {
+	if err := s.blobs.Commit(ctx); err != nil {
+		return err
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	if s.ver == nil {
+		open := s.m.svc.OpenVersion
+		if s.perProject {
+			open = s.m.svc.OpenVersionNow
+		}
+		v, err := open(ctx, s.repo.Name, fmt.Sprintf("sync %s", s.remote.Name))
+		if err != nil {
+			return fmt.Errorf("sync of %s into %s: %w", s.remote.Name, s.repo.Name, err)
+		}
+		s.ver = v
+	}
+	for chunk := range slices.Chunk(changes, s.m.opts.MaxChanges) {
+		results, err := s.ver.Apply(ctx, chunk)
+		if err != nil {
+			return fmt.Errorf("sync of %s into %s: %w", s.remote.Name, s.repo.Name, err)
+		}
+		for i, cr := range results {
+			if cr.Err != nil {
+				f := chunk[i].File.File()
+				s.fail(f.Project, f.Filename, cr.Err)
+				continue
+			}
+			if !cr.Changed {
+				continue
+			}
+			s.mu.Lock()
+			switch chunk[i].Kind {
+			case index.ChangeAdd:
+				s.res.Added++
+			case index.ChangeRemove:
+				s.res.Removed += cr.Matched
+			default:
+				s.res.Changed += cr.Matched
+			}
+			s.mu.Unlock()
+		}
+	}
+	return nil
+}
+
+// discard undoes an open version that was not published (an error, a cancel, failed
+// files) and drops the blobs not committed.
+func (s *syncer) discard(ctx context.Context) {
+	_ = s.waitFlush() // its error was returned, or is moot: the version goes
+	s.blobs.Cancel()
+	if s.ver != nil {
+		if err := s.ver.Discard(ctx); err != nil {
+			s.m.log.Warn("sync: discarding the unpublished version", "repository", s.repo.Name, "err", err)
+		}
+	}
+}
+
+// blobCommitEvery is how often the bytes downloaded so far are made durable while a
+// batch downloads: a sync cut off mid-batch (a crash) keeps what it fetched up to the
+// last commit, and the next sync reuses it, at the price of a few fsyncs a second.
+const blobCommitEvery = 500 * time.Millisecond
+
+// commitEvery commits the blob batch every interval until the returned function is
+// called; that function stops it and returns the first commit error.
+func (s *syncer) commitEvery(ctx context.Context, interval time.Duration) func() error {
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	var first error
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				if s.blobs.Pending() == 0 {
+					continue
+				}
+				if err := s.blobs.Commit(ctx); err != nil && first == nil {
+					first = err
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	return func() error {
+		once.Do(func() { close(stop); <-stopped })
+		return first
+	}
 }
 
 // permanentSyncError is an error of one file that no other file would escape: the
@@ -420,28 +621,21 @@ func (s *syncer) finish(ctx context.Context) (*SyncResult, error) {
 			s.remote.Name, s.repo.Name, res.FailedTotal, plural(res.FailedTotal, "file failed", "files failed"),
 			res.Failed[0].Filename, res.Failed[0].Error, ErrBadFiles)
 	}
-	changes := append(s.adds, s.others...)
-	for chunk := range slices.Chunk(changes, index.MaxChanges) {
-		msg := fmt.Sprintf("sync %s", s.remote.Name)
-		ar, err := s.m.svc.Apply(ctx, s.repo.Name, msg, chunk)
+	if err := s.flush(ctx); err != nil { // the removals of --mirror's last pass
+		return res, err
+	}
+	if res.FailedTotal > 0 && !s.req.SkipBadFiles { // files the rules refused while writing
+		return res, fmt.Errorf("sync of %s into %s: %d %s (first: %s %s); nothing was applied; --skip-bad-files applies the rest: %w",
+			s.remote.Name, s.repo.Name, res.FailedTotal, plural(res.FailedTotal, "file failed", "files failed"),
+			res.Failed[0].Filename, res.Failed[0].Error, ErrBadFiles)
+	}
+	if s.ver != nil {
+		ar, err := s.ver.Publish(ctx)
 		if err != nil {
 			return res, fmt.Errorf("sync of %s into %s: %w", s.remote.Name, s.repo.Name, err)
 		}
 		if ar.Made {
 			res.Version = ar.Version
-		}
-		for i, cr := range ar.Results {
-			if !cr.Changed {
-				continue
-			}
-			switch chunk[i].Kind {
-			case index.ChangeAdd:
-				res.Added++
-			case index.ChangeRemove:
-				res.Removed += cr.Matched
-			default:
-				res.Changed += cr.Matched
-			}
 		}
 	}
 	// A project with a failed file keeps its old state, so that the next sync reads it again.

@@ -157,7 +157,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx metastore.Tx) error) error 
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	defer s.writeStmts.preparePending(context.WithoutCancel(ctx))
-	if err := fn(&tx{queries{q: cachedTx{sqlTx, s.writeStmts}}}); err != nil {
+	if err := fn(&tx{queries{q: cachedTx{sqlTx, s.writeStmts, map[string]*sql.Stmt{}}}}); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}
