@@ -65,6 +65,42 @@ func (s *Service) Projects(ctx context.Context, d *Distribution) ([]ProjectSumma
 	return out, serial, nil
 }
 
+// LastSerial implements API.
+func (s *Service) LastSerial(ctx context.Context, d *Distribution) (int64, error) {
+	if d != nil && d.Sources != nil {
+		_, serial, err := s.mergedProjects(ctx, d)
+		return serial, err
+	}
+	repoID, n, err := s.view(ctx, d)
+	if err != nil {
+		return 0, err
+	}
+	return s.store.LastSerial(ctx, repoID, n)
+}
+
+// EachProject implements API.
+func (s *Service) EachProject(ctx context.Context, d *Distribution, fn func(ProjectSummary) error) error {
+	if d != nil && d.Sources != nil {
+		ps, _, err := s.mergedProjects(ctx, d)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			if err := fn(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	repoID, n, err := s.view(ctx, d)
+	if err != nil {
+		return err
+	}
+	return s.store.EachProject(ctx, repoID, n, func(p *metastore.ProjectSummary) error {
+		return fn(ProjectSummary{Name: p.Name, DisplayName: p.DisplayName, Serial: p.Serial})
+	})
+}
+
 // Project implements API. name is normalized first, so callers may pass any spelling.
 // Its display name and status are those of the version served.
 func (s *Service) Project(ctx context.Context, d *Distribution, name string) (*Project, error) {

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 )
 
 // ContentType is the media type of a JSON simple page, version 1.
@@ -195,4 +196,48 @@ func (y Yanked) value() any {
 		return true
 	}
 	return false
+}
+
+// The index page written in pieces, for a server that streams it: AppendIndexHead, then
+// AppendIndexProject for each project (first true for the first one), then
+// AppendIndexTail write, together, what json.Marshal writes for the Index with those
+// projects (a non-nil Projects), byte for byte.
+
+// AppendIndexHead appends the start of the index page with meta to b.
+func AppendIndexHead(b []byte, meta Meta) []byte {
+	b = append(b, `{"meta":{"api-version":`...)
+	b = appendString(b, meta.APIVersion)
+	b = append(b, `,"_last-serial":`...)
+	b = strconv.AppendInt(b, meta.LastSerial, 10)
+	return append(b, `},"projects":[`...)
+}
+
+// AppendIndexProject appends one project of the index page to b.
+func AppendIndexProject(b []byte, first bool, p IndexProject) []byte {
+	if !first {
+		b = append(b, ',')
+	}
+	b = append(b, `{"name":`...)
+	b = appendString(b, p.Name)
+	b = append(b, `,"_last-serial":`...)
+	b = strconv.AppendInt(b, p.LastSerial, 10)
+	return append(b, '}')
+}
+
+// AppendIndexTail appends the end of the index page to b.
+func AppendIndexTail(b []byte) []byte { return append(b, "]}"...) }
+
+// appendString appends s as encoding/json writes it: plain when every byte is printable
+// ASCII that it leaves alone (project names are), else through json.Marshal, which
+// escapes <, >, &, control characters and invalid UTF-8.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }

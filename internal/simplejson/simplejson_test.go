@@ -1,6 +1,7 @@
 package simplejson
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -76,4 +77,43 @@ func TestProjectMarshal(t *testing.T) {
 			t.Errorf("Marshal = %s, %v\nwant       %s", got, err, want)
 		}
 	}
+}
+
+// indexPieces writes ix through the Append functions.
+func indexPieces(ix Index) []byte {
+	b := AppendIndexHead(nil, ix.Meta)
+	for i, p := range ix.Projects {
+		b = AppendIndexProject(b, i == 0, p)
+	}
+	return AppendIndexTail(b)
+}
+
+func TestIndexPiecesMarshal(t *testing.T) {
+	for _, projects := range [][]IndexProject{
+		{},
+		{{Name: "one", LastSerial: 1}},
+		{{Name: "Demo_Pkg", LastSerial: 42}, {Name: "a.b-c", LastSerial: 0}, {Name: "x", LastSerial: -1}},
+		{{Name: `q"uote\back`}, {Name: "<script>&amp;"}, {Name: "tab\tnl\n\x00"}, {Name: "caf\u00e9 \u2028"}, {Name: "bad\xffutf8"}, {Name: "del\x7f"}},
+	} {
+		ix := Index{Meta: Meta{APIVersion: "1.4", LastSerial: 1 << 40}, Projects: projects}
+		want, err := json.Marshal(ix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := indexPieces(ix); !bytes.Equal(got, want) {
+			t.Errorf("pieces:\n%s\njson.Marshal:\n%s", got, want)
+		}
+	}
+}
+
+func FuzzIndexPieces(f *testing.F) {
+	f.Add("demo-pkg", int64(7))
+	f.Add("<&>\"\\\x00\xff\u2029", int64(-3))
+	f.Fuzz(func(t *testing.T, name string, serial int64) {
+		ix := Index{Meta: Meta{APIVersion: name, LastSerial: serial}, Projects: []IndexProject{{Name: name, LastSerial: serial}, {Name: "b"}}}
+		want, _ := json.Marshal(ix)
+		if got := indexPieces(ix); !bytes.Equal(got, want) {
+			t.Fatalf("pieces %q, json.Marshal %q", got, want)
+		}
+	})
 }
