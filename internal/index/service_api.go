@@ -70,6 +70,10 @@ type Reader interface {
 	LastSerial(ctx context.Context, d *Distribution) (int64, error)
 	// Project returns a project by normalized name.
 	Project(ctx context.Context, d *Distribution, name string) (*Project, error)
+	// ProjectPage is Project with, in each file, only what a simple page shows: Filename,
+	// Version, SHA256, Size, UploadTime, RequiresPython, MetadataSHA256, Yanked,
+	// YankReason (a merged view's has them all).
+	ProjectPage(ctx context.Context, d *Distribution, name string) (*Project, error)
 	// File finds a file of the served version by filename.
 	File(ctx context.Context, d *Distribution, filename string) (*File, error)
 	// OpenFile opens a file of the served version by filename, or its core metadata file

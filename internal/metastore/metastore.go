@@ -206,6 +206,10 @@ type ContentReader interface {
 	FileAt(ctx context.Context, repoID int64, version int, filename string) (*File, error)
 	// ProjectFiles lists the files of project (normalized) held by version, unsorted.
 	ProjectFiles(ctx context.Context, repoID int64, version int, project string) ([]File, error)
+	// ProjectPageFiles is ProjectFiles with only what a simple page shows: Filename,
+	// Version, SHA256, Size, MetadataSHA256, RequiresPython, UploadTime, Yanked and
+	// YankReason (and RepositoryID, Project).
+	ProjectPageFiles(ctx context.Context, repoID int64, version int, project string) ([]File, error)
 	// ProjectFilenames lists the files of project (normalized) held by version whose
 	// version string starts with versionPrefix ("" = all), unsorted, with only ID,
 	// Filename, Version, Kind, SHA256, Yanked and YankReason set: the cheap form of

@@ -67,6 +67,10 @@ func (a *benchAPI) LastSerial(context.Context, *index.Distribution) (int64, erro
 	return int64(len(a.projects)), nil
 }
 
+func (a *benchAPI) ProjectPage(ctx context.Context, d *index.Distribution, name string) (*index.Project, error) {
+	return a.Project(ctx, d, name)
+}
+
 func (a *benchAPI) Project(_ context.Context, _ *index.Distribution, name string) (*index.Project, error) {
 	if name == "big" {
 		return a.big, nil

@@ -107,7 +107,7 @@ func (s *server) simpleProject(w http.ResponseWriter, r *http.Request) error {
 	}
 	key := pageKey{base: dr.d.BasePath, project: norm, json: o.json}
 	p, err := s.pages.get(key, dr.cacheRepo(), dr.version, func() (*page, error) {
-		proj, err := s.api.Project(r.Context(), dr.served(), norm)
+		proj, err := s.api.ProjectPage(r.Context(), dr.served(), norm)
 		if err != nil {
 			return nil, err
 		}

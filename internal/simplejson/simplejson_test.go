@@ -117,3 +117,20 @@ func FuzzIndexPieces(f *testing.F) {
 		}
 	})
 }
+
+func FuzzProjectMarshal(f *testing.F) {
+	f.Add("demo", "demo-1.0.whl", "sha256", ">=3.8", "", int64(10), true, false)
+	f.Add("<&>", "a\xffb", "\u2028", "\x00", "reason", int64(-1), false, true)
+	f.Fuzz(func(t *testing.T, name, filename, key, rp, reason string, size int64, present, yanked bool) {
+		p := Project{Meta: Meta{APIVersion: name, LastSerial: size}, Name: name, ProjectStatus: &Status{Status: name, Reason: reason},
+			Versions: []string{name, filename}, Files: []File{
+				{Filename: filename, URL: name, Hashes: map[string]string{key: filename, "sha256": rp}, RequiresPython: &rp, Size: &size,
+					CoreMetadata: CoreMetadata{Present: present, Hashes: map[string]string{key: rp}}, Yanked: Yanked{Yanked: yanked, Reason: reason}, UploadTime: reason},
+				{Filename: key, Hashes: map[string]string{key: name}, DistInfoMetadata: &CoreMetadata{Present: present}, Yanked: Yanked{Yanked: yanked}},
+			}}
+		want, _ := json.Marshal(p)
+		if got, err := p.Marshal(); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("Marshal %s, json.Marshal %s", got, want)
+		}
+	})
+}

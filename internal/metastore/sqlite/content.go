@@ -97,6 +97,35 @@ func (q queries) ProjectFiles(ctx context.Context, repoID int64, version int, pr
 	return out, rows.Err()
 }
 
+// ProjectPageFiles implements metastore.ContentReader: nine columns and no import names,
+// against ProjectFiles' twenty-one and a subquery per row, was most of a 5,000-file
+// project's first page.
+func (q queries) ProjectPageFiles(ctx context.Context, repoID int64, version int, project string) ([]metastore.File, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT f.filename, f.version, f.sha256, f.size, f.metadata_sha256, f.requires_python,
+		f.upload_time, rc.yanked, rc.yank_reason
+		FROM projects p
+		JOIN repository_content rc ON rc.repository_id = ? AND rc.project_id = p.id
+		JOIN files f ON f.id = rc.file_id
+		WHERE p.name = ? AND `+live, repoID, project, version, version)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []metastore.File
+	var up int64
+	var f metastore.File
+	dest := []any{&f.Filename, &f.Version, &f.SHA256, &f.Size, &f.MetadataSHA256, &f.RequiresPython, &up, &f.Yanked, &f.YankReason}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		f.UploadTime = fromMicros(up)
+		f.RepositoryID, f.Project = repoID, project
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
 // ProjectFilenames implements metastore.ContentReader.
 func (q queries) ProjectFilenames(ctx context.Context, repoID int64, version int, project, versionPrefix string) ([]metastore.File, error) {
 	rows, err := q.q.QueryContext(ctx, `SELECT f.id, f.filename, f.version, f.kind, f.sha256, rc.yanked, rc.yank_reason
