@@ -3,6 +3,11 @@
 // project with many files.
 //
 //	go run ./bench/seed -data DIR -projects 10000 -big 500
+//
+// With -rows the files are recorded straight through the metadata store in one
+// repository version, without bytes (presence remote, as a sync with policy on_demand
+// records them): 200,000 projects take seconds instead of an upload each, for the serving
+// benchmarks of a full-index mirror.
 package main
 
 import (
@@ -11,10 +16,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -22,6 +29,7 @@ import (
 
 	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/index"
+	"github.com/pydepot/pydepot/internal/metastore"
 )
 
 func main() {
@@ -29,10 +37,15 @@ func main() {
 	projects := flag.Int("projects", 10000, "number of one-file projects")
 	perProject := flag.Int("files", 1, "files per small project")
 	big := flag.Int("big", 500, "files of the project 'bigproject'")
+	rows := flag.Bool("rows", false, "record rows only (no bytes, one version) through the metadata store")
 	flag.Parse()
 	if *data == "" {
 		fmt.Fprintln(os.Stderr, "seed: -data is required")
 		os.Exit(1)
+	}
+	run := run
+	if *rows {
+		run = runRows
 	}
 	if err := run(context.Background(), *data, *projects, *perProject, *big); err != nil {
 		fmt.Fprintln(os.Stderr, "seed:", err)
@@ -75,6 +88,62 @@ func run(ctx context.Context, data string, projects, perProject, big int) error 
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "seed: %d files in %s\n", n.Load(), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// runRows records the files as rows of one new version of the default repository.
+func runRows(ctx context.Context, data string, projects, perProject, big int) error {
+	svc, closeFn, err := backends.OpenDirStores(ctx, data, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	if err := svc.EnsureDefaults(ctx); err != nil {
+		return err
+	}
+	start := time.Now()
+	now := time.Now()
+	n := 0
+	err = svc.Store().InTx(ctx, func(tx metastore.Tx) error {
+		r, err := tx.Repository(ctx, index.DefaultName)
+		if err != nil {
+			return err
+		}
+		v, err := tx.BeginVersion(ctx, r.ID, "seed -rows", now)
+		if err != nil {
+			return err
+		}
+		add := func(name, version string) error {
+			mod := strings.ReplaceAll(name, "-", "_")
+			sha := sha256.Sum256([]byte(name + " " + version))
+			meta := sha256.Sum256([]byte(name + " " + version + " metadata"))
+			n++
+			_, err := tx.AddFile(ctx, &metastore.File{
+				RepositoryID: r.ID, Filename: fmt.Sprintf("%s-%s-py3-none-any.whl", mod, version), Project: name, ProjectName: name,
+				Version: version, Kind: "bdist_wheel", SHA256: hex.EncodeToString(sha[:]), Size: 1000,
+				MetadataSHA256: hex.EncodeToString(meta[:]), RequiresPython: ">=3.8", Summary: "benchmark project", UploadTime: now,
+				Origin: metastore.OriginSync, OriginRemote: "seed", UpstreamURL: "http://127.0.0.1:1/files/" + mod, Presence: metastore.PresenceRemote,
+			}, v)
+			return err
+		}
+		for i := 0; i < big; i++ {
+			if err := add("bigproject", fmt.Sprintf("1.%d.%d", i/10, i%10)); err != nil {
+				return err
+			}
+		}
+		for p := 0; p < projects; p++ {
+			for f := 0; f < perProject; f++ {
+				if err := add(fmt.Sprintf("project-%06d", p), fmt.Sprintf("1.0.%d", f)); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.FinishVersion(ctx, r.ID, v, now)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "seed: %d rows in %s\n", n, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -62,8 +62,18 @@ type Reader interface {
 	// Reading through a distribution (the version it serves).
 	// Projects lists the projects and returns the highest serial of the distribution's view.
 	Projects(ctx context.Context, d *Distribution) ([]ProjectSummary, int64, error)
+	// EachProject calls fn with each project Projects lists, in the same order, without
+	// holding the list (for a plain distribution); it stops at fn's first error and
+	// returns it.
+	EachProject(ctx context.Context, d *Distribution, fn func(ProjectSummary) error) error
+	// LastSerial returns the serial Projects returns, cheaply for a plain distribution.
+	LastSerial(ctx context.Context, d *Distribution) (int64, error)
 	// Project returns a project by normalized name.
 	Project(ctx context.Context, d *Distribution, name string) (*Project, error)
+	// ProjectPage is Project with, in each file, only what a simple page shows: Filename,
+	// Version, SHA256, Size, UploadTime, RequiresPython, MetadataSHA256, Yanked,
+	// YankReason (a merged view's has them all).
+	ProjectPage(ctx context.Context, d *Distribution, name string) (*Project, error)
 	// File finds a file of the served version by filename.
 	File(ctx context.Context, d *Distribution, filename string) (*File, error)
 	// OpenFile opens a file of the served version by filename, or its core metadata file

@@ -215,6 +215,10 @@ type ContentReader interface {
 	FileAt(ctx context.Context, repoID int64, version int, filename string) (*File, error)
 	// ProjectFiles lists the files of project (normalized) held by version, unsorted.
 	ProjectFiles(ctx context.Context, repoID int64, version int, project string) ([]File, error)
+	// ProjectPageFiles is ProjectFiles with only what a simple page shows: Filename,
+	// Version, SHA256, Size, MetadataSHA256, RequiresPython, UploadTime, Yanked and
+	// YankReason (and RepositoryID, Project).
+	ProjectPageFiles(ctx context.Context, repoID int64, version int, project string) ([]File, error)
 	// ProjectFilenames lists the files of project (normalized) held by version whose
 	// version string starts with versionPrefix ("" = all), unsorted, with only ID,
 	// Filename, Version, Kind, SHA256, Yanked and YankReason set: the cheap form of
@@ -225,6 +229,12 @@ type ContentReader interface {
 	// Projects lists the projects held by version (sorted by name) and the highest
 	// serial of the repository up to that version.
 	Projects(ctx context.Context, repoID int64, version int) ([]ProjectSummary, int64, error)
+	// EachProject calls fn with each project Projects lists, in the same order, without
+	// holding them all; p is reused between calls. It stops at fn's first error and
+	// returns it.
+	EachProject(ctx context.Context, repoID int64, version int, fn func(p *ProjectSummary) error) error
+	// LastSerial returns the serial Projects returns (0 for none), cheaply.
+	LastSerial(ctx context.Context, repoID int64, version int) (int64, error)
 	// ImportProviders lists the projects (normalized, sorted) of version whose files
 	// provide one of the import names.
 	ImportProviders(ctx context.Context, repoID int64, version int, importNames []string) ([]string, error)

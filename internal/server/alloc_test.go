@@ -57,8 +57,8 @@ func TestRenderProjectJSONAllocs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}) / float64(len(p.Files))
-	if got > 12.5 {
-		t.Errorf("%.1f allocations per file rendered, want at most 12.5", got)
+	if got > 8.5 {
+		t.Errorf("%.1f allocations per file rendered, want at most 8.5", got)
 	}
 }
 

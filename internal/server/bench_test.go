@@ -54,6 +54,23 @@ func (a *benchAPI) Projects(context.Context, *index.Distribution) ([]index.Proje
 	return a.projects, int64(len(a.projects)), nil
 }
 
+func (a *benchAPI) EachProject(_ context.Context, _ *index.Distribution, fn func(index.ProjectSummary) error) error {
+	for _, p := range a.projects {
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *benchAPI) LastSerial(context.Context, *index.Distribution) (int64, error) {
+	return int64(len(a.projects)), nil
+}
+
+func (a *benchAPI) ProjectPage(ctx context.Context, d *index.Distribution, name string) (*index.Project, error) {
+	return a.Project(ctx, d, name)
+}
+
 func (a *benchAPI) Project(_ context.Context, _ *index.Distribution, name string) (*index.Project, error) {
 	if name == "big" {
 		return a.big, nil

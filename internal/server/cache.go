@@ -24,6 +24,9 @@ type page struct {
 	etag    []string // header value, quoted
 	serial  []string // X-PyPI-Last-Serial header value
 	length  []string // Content-Length header value of body
+	// gzipAlways: gzip for every client that takes it, whatever the size (a streamed
+	// page's validators are chosen before its size is known: its cached form keeps them).
+	gzipAlways bool
 
 	gzOnce sync.Once
 	gz     []byte
@@ -64,6 +67,8 @@ type pageCache struct {
 	bytes  int64
 	max    int64
 	flight map[pageKey]*flight
+	// growing holds the pages being rendered while streamed (stream.go).
+	growing map[pageKey]*growingPage
 }
 
 type flight struct {
@@ -73,7 +78,7 @@ type flight struct {
 }
 
 func newPageCache(max int64) *pageCache {
-	return &pageCache{pages: map[pageKey]*page{}, flight: map[pageKey]*flight{}, max: max}
+	return &pageCache{pages: map[pageKey]*page{}, flight: map[pageKey]*flight{}, growing: map[pageKey]*growingPage{}, max: max}
 }
 
 // get returns the page of k for repo at version, rendering it on a miss.

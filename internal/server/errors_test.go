@@ -47,6 +47,10 @@ func (failingAPI) Project(context.Context, *index.Distribution, string) (*index.
 	return nil, errors.New("sqlite: database disk image is malformed at /secret/path")
 }
 
+func (f failingAPI) ProjectPage(ctx context.Context, d *index.Distribution, name string) (*index.Project, error) {
+	return f.Project(ctx, d, name)
+}
+
 func TestInternalErrorsHidden(t *testing.T) {
 	h := New(&failingAPI{benchAPI: *newBenchAPI(1, 1)}, Config{}, nil)
 	for _, path := range []string{"/simple/x/", "/pypi/x/json"} {

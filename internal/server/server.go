@@ -115,6 +115,9 @@ type snapshot struct {
 	at     time.Time
 	dists  map[string]index.Distribution
 	latest map[string]int
+	// created is each repository's creation time (Unix microseconds), for the ETags that
+	// name a version (stream.go).
+	created map[string]int64
 }
 
 // New returns pydepot's HTTP handler over api.
@@ -168,12 +171,13 @@ func (s *server) snapshot(ctx context.Context) (*snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list repositories: %w", err)
 	}
-	sn := &snapshot{at: time.Now(), dists: make(map[string]index.Distribution, len(dists)), latest: make(map[string]int, len(repos))}
+	sn := &snapshot{at: time.Now(), dists: make(map[string]index.Distribution, len(dists)), latest: make(map[string]int, len(repos)), created: make(map[string]int64, len(repos))}
 	for _, d := range dists {
 		sn.dists[d.BasePath] = d
 	}
 	for _, r := range repos {
 		sn.latest[r.Name] = r.Latest
+		sn.created[r.Name] = r.CreatedAt.UnixMicro()
 	}
 	s.state.Store(sn)
 	return sn, nil

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
@@ -61,6 +60,13 @@ func (s *server) simpleIndex(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	dr := distOf(r)
+	if dr.merged == nil {
+		sn, err := s.snapshot(r.Context())
+		if err != nil {
+			return err
+		}
+		return s.streamIndex(w, r, dr, o, sn)
+	}
 	key := pageKey{base: dr.d.BasePath, json: o.json}
 	p, err := s.pages.get(key, dr.cacheRepo(), dr.version, func() (*page, error) {
 		projects, serial, err := s.api.Projects(r.Context(), dr.served())
@@ -101,7 +107,7 @@ func (s *server) simpleProject(w http.ResponseWriter, r *http.Request) error {
 	}
 	key := pageKey{base: dr.d.BasePath, project: norm, json: o.json}
 	p, err := s.cachedProjectPage(dr, key, func() (*page, error) {
-		proj, err := s.api.Project(r.Context(), dr.served(), norm)
+		proj, err := s.api.ProjectPage(r.Context(), dr.served(), norm)
 		if err != nil {
 			return nil, err
 		}
@@ -143,7 +149,7 @@ var (
 func (s *server) writePage(w http.ResponseWriter, r *http.Request, p *page, o offer, public bool) {
 	h := w.Header()
 	body, etag, length := p.body, p.etag, p.length
-	if len(body) > 1024 && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+	if (len(body) > 1024 || p.gzipAlways) && acceptsGzip(r.Header.Get("Accept-Encoding")) {
 		body, etag, length = p.gzipped()
 		h["Content-Encoding"] = encodingGzip
 	}
@@ -198,18 +204,12 @@ func etagMatches(inm, etag string) bool {
 }
 
 func renderIndexHTML(projects []index.ProjectSummary) []byte {
-	var b bytes.Buffer
-	b.Grow(200 + len(projects)*64)
-	b.WriteString("<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"" + apiVersion + "\">\n    <title>Simple index</title>\n" + stylesheetLink + "  </head>\n  <body>\n")
-	for _, p := range projects {
-		b.WriteString("    <a href=\"")
-		b.WriteString(html.EscapeString(url.PathEscape(p.Name)))
-		b.WriteString("/\">")
-		b.WriteString(html.EscapeString(displayName(p.DisplayName, p.Name)))
-		b.WriteString("</a><br>\n")
+	b := make([]byte, 0, 200+len(projects)*64)
+	b = append(b, indexHTMLHead...)
+	for i := range projects {
+		b = appendIndexHTMLEntry(b, &projects[i])
 	}
-	b.WriteString("  </body>\n</html>\n")
-	return b.Bytes()
+	return append(b, indexHTMLTail...)
 }
 
 func displayName(display, norm string) string {
@@ -220,11 +220,12 @@ func displayName(display, norm string) string {
 }
 
 func renderIndexJSON(projects []index.ProjectSummary, serial int64) ([]byte, error) {
-	out := simplejson.Index{Meta: simplejson.Meta{APIVersion: apiVersion, LastSerial: serial}, Projects: make([]simplejson.IndexProject, len(projects))}
+	b := make([]byte, 0, 100+len(projects)*48)
+	b = simplejson.AppendIndexHead(b, simplejson.Meta{APIVersion: apiVersion, LastSerial: serial})
 	for i, p := range projects {
-		out.Projects[i] = simplejson.IndexProject{Name: displayName(p.DisplayName, p.Name), LastSerial: p.Serial}
+		b = simplejson.AppendIndexProject(b, i == 0, simplejson.IndexProject{Name: displayName(p.DisplayName, p.Name), LastSerial: p.Serial})
 	}
-	return json.Marshal(out)
+	return simplejson.AppendIndexTail(b), nil
 }
 
 // fileURL is a file's content-addressed URL relative to a project page.

@@ -9,6 +9,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 )
 
 // ContentType is the media type of a JSON simple page, version 1.
@@ -138,61 +140,173 @@ func (y *Yanked) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Marshal returns json.Marshal(p), byte for byte, faster: encoding/json checks again
-// the output of every MarshalJSON, and the union values of each file of a page made
-// that the larger part of rendering it. Marshal hands them over as plain values.
+// Marshal returns json.Marshal(p), byte for byte, faster: it writes the page itself
+// (reflection over each file's fields and union values was most of rendering a page of
+// 5,000 files).
 func (p *Project) Marshal() ([]byte, error) {
-	type file struct {
-		Filename         string            `json:"filename"`
-		URL              string            `json:"url"`
-		Hashes           map[string]string `json:"hashes"`
-		RequiresPython   *string           `json:"requires-python,omitempty"`
-		CoreMetadata     any               `json:"core-metadata"`
-		DistInfoMetadata any               `json:"dist-info-metadata,omitempty"`
-		Yanked           any               `json:"yanked"`
-		Size             *int64            `json:"size,omitempty"`
-		UploadTime       string            `json:"upload-time,omitempty"`
-	}
-	out := struct {
-		Meta          Meta     `json:"meta"`
-		Name          string   `json:"name"`
-		ProjectStatus *Status  `json:"project-status,omitempty"`
-		Versions      []string `json:"versions"`
-		Files         []file   `json:"files"`
-	}{Meta: p.Meta, Name: p.Name, ProjectStatus: p.ProjectStatus, Versions: p.Versions}
-	if p.Files != nil {
-		out.Files = make([]file, len(p.Files))
-	}
-	for i := range p.Files {
-		f := &p.Files[i]
-		o := &out.Files[i]
-		o.Filename, o.URL, o.Hashes, o.RequiresPython = f.Filename, f.URL, f.Hashes, f.RequiresPython
-		o.CoreMetadata, o.Yanked, o.Size, o.UploadTime = f.CoreMetadata.value(), f.Yanked.value(), f.Size, f.UploadTime
-		if f.DistInfoMetadata != nil {
-			o.DistInfoMetadata = f.DistInfoMetadata.value()
+	b := make([]byte, 0, 256+len(p.Files)*400)
+	b = append(b, `{"meta":{"api-version":`...)
+	b = appendString(b, p.Meta.APIVersion)
+	b = append(b, `,"_last-serial":`...)
+	b = strconv.AppendInt(b, p.Meta.LastSerial, 10)
+	b = append(b, `},"name":`...)
+	b = appendString(b, p.Name)
+	if p.ProjectStatus != nil {
+		b = append(b, `,"project-status":{"status":`...)
+		b = appendString(b, p.ProjectStatus.Status)
+		if p.ProjectStatus.Reason != "" {
+			b = append(b, `,"reason":`...)
+			b = appendString(b, p.ProjectStatus.Reason)
 		}
+		b = append(b, '}')
 	}
-	return json.Marshal(out)
+	b = append(b, `,"versions":`...)
+	if p.Versions == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, v := range p.Versions {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, v)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"files":`...)
+	if p.Files == nil {
+		return append(b, "null}"...), nil
+	}
+	b = append(b, '[')
+	for i := range p.Files {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = p.Files[i].appendJSON(b)
+	}
+	return append(b, "]}"...), nil
 }
 
-// value is what MarshalJSON writes, as a plain value.
-func (c CoreMetadata) value() any {
+// appendJSON appends the file as json.Marshal writes it.
+func (f *File) appendJSON(b []byte) []byte {
+	b = append(b, `{"filename":`...)
+	b = appendString(b, f.Filename)
+	b = append(b, `,"url":`...)
+	b = appendString(b, f.URL)
+	b = append(b, `,"hashes":`...)
+	b = appendHashes(b, f.Hashes)
+	if f.RequiresPython != nil {
+		b = append(b, `,"requires-python":`...)
+		b = appendString(b, *f.RequiresPython)
+	}
+	b = append(b, `,"core-metadata":`...)
+	b = f.CoreMetadata.appendJSON(b)
+	if f.DistInfoMetadata != nil {
+		b = append(b, `,"dist-info-metadata":`...)
+		b = f.DistInfoMetadata.appendJSON(b)
+	}
+	b = append(b, `,"yanked":`...)
+	switch {
+	case f.Yanked.Yanked && f.Yanked.Reason != "":
+		b = appendString(b, f.Yanked.Reason)
+	case f.Yanked.Yanked:
+		b = append(b, "true"...)
+	default:
+		b = append(b, "false"...)
+	}
+	if f.Size != nil {
+		b = append(b, `,"size":`...)
+		b = strconv.AppendInt(b, *f.Size, 10)
+	}
+	if f.UploadTime != "" {
+		b = append(b, `,"upload-time":`...)
+		b = appendString(b, f.UploadTime)
+	}
+	return append(b, '}')
+}
+
+// appendJSON appends what MarshalJSON writes.
+func (c CoreMetadata) appendJSON(b []byte) []byte {
 	switch {
 	case c.Present && c.Hashes != nil:
-		return c.Hashes
+		return appendHashes(b, c.Hashes)
 	case c.Present:
-		return true
+		return append(b, "true"...)
 	}
-	return false
+	return append(b, "false"...)
 }
 
-// value is what MarshalJSON writes, as a plain value.
-func (y Yanked) value() any {
-	switch {
-	case y.Yanked && y.Reason != "":
-		return y.Reason
-	case y.Yanked:
-		return true
+// appendHashes appends a map as encoding/json does: null when nil, keys sorted.
+func appendHashes(b []byte, h map[string]string) []byte {
+	if h == nil {
+		return append(b, "null"...)
 	}
-	return false
+	if len(h) == 1 { // the usual {"sha256": ...}, without sorting
+		for k, v := range h {
+			b = append(b, '{')
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = appendString(b, v)
+			return append(b, '}')
+		}
+	}
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		b = appendString(b, h[k])
+	}
+	return append(b, '}')
+}
+
+// The index page written in pieces, for a server that streams it: AppendIndexHead, then
+// AppendIndexProject for each project (first true for the first one), then
+// AppendIndexTail write, together, what json.Marshal writes for the Index with those
+// projects (a non-nil Projects), byte for byte.
+
+// AppendIndexHead appends the start of the index page with meta to b.
+func AppendIndexHead(b []byte, meta Meta) []byte {
+	b = append(b, `{"meta":{"api-version":`...)
+	b = appendString(b, meta.APIVersion)
+	b = append(b, `,"_last-serial":`...)
+	b = strconv.AppendInt(b, meta.LastSerial, 10)
+	return append(b, `},"projects":[`...)
+}
+
+// AppendIndexProject appends one project of the index page to b.
+func AppendIndexProject(b []byte, first bool, p IndexProject) []byte {
+	if !first {
+		b = append(b, ',')
+	}
+	b = append(b, `{"name":`...)
+	b = appendString(b, p.Name)
+	b = append(b, `,"_last-serial":`...)
+	b = strconv.AppendInt(b, p.LastSerial, 10)
+	return append(b, '}')
+}
+
+// AppendIndexTail appends the end of the index page to b.
+func AppendIndexTail(b []byte) []byte { return append(b, "]}"...) }
+
+// appendString appends s as encoding/json writes it: plain when every byte is printable
+// ASCII that it leaves alone (project names are), else through json.Marshal, which
+// escapes <, >, &, control characters and invalid UTF-8.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }

@@ -1,6 +1,7 @@
 package simplejson
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -76,4 +77,60 @@ func TestProjectMarshal(t *testing.T) {
 			t.Errorf("Marshal = %s, %v\nwant       %s", got, err, want)
 		}
 	}
+}
+
+// indexPieces writes ix through the Append functions.
+func indexPieces(ix Index) []byte {
+	b := AppendIndexHead(nil, ix.Meta)
+	for i, p := range ix.Projects {
+		b = AppendIndexProject(b, i == 0, p)
+	}
+	return AppendIndexTail(b)
+}
+
+func TestIndexPiecesMarshal(t *testing.T) {
+	for _, projects := range [][]IndexProject{
+		{},
+		{{Name: "one", LastSerial: 1}},
+		{{Name: "Demo_Pkg", LastSerial: 42}, {Name: "a.b-c", LastSerial: 0}, {Name: "x", LastSerial: -1}},
+		{{Name: `q"uote\back`}, {Name: "<script>&amp;"}, {Name: "tab\tnl\n\x00"}, {Name: "caf\u00e9 \u2028"}, {Name: "bad\xffutf8"}, {Name: "del\x7f"}},
+	} {
+		ix := Index{Meta: Meta{APIVersion: "1.4", LastSerial: 1 << 40}, Projects: projects}
+		want, err := json.Marshal(ix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := indexPieces(ix); !bytes.Equal(got, want) {
+			t.Errorf("pieces:\n%s\njson.Marshal:\n%s", got, want)
+		}
+	}
+}
+
+func FuzzIndexPieces(f *testing.F) {
+	f.Add("demo-pkg", int64(7))
+	f.Add("<&>\"\\\x00\xff\u2029", int64(-3))
+	f.Fuzz(func(t *testing.T, name string, serial int64) {
+		ix := Index{Meta: Meta{APIVersion: name, LastSerial: serial}, Projects: []IndexProject{{Name: name, LastSerial: serial}, {Name: "b"}}}
+		want, _ := json.Marshal(ix)
+		if got := indexPieces(ix); !bytes.Equal(got, want) {
+			t.Fatalf("pieces %q, json.Marshal %q", got, want)
+		}
+	})
+}
+
+func FuzzProjectMarshal(f *testing.F) {
+	f.Add("demo", "demo-1.0.whl", "sha256", ">=3.8", "", int64(10), true, false)
+	f.Add("<&>", "a\xffb", "\u2028", "\x00", "reason", int64(-1), false, true)
+	f.Fuzz(func(t *testing.T, name, filename, key, rp, reason string, size int64, present, yanked bool) {
+		p := Project{Meta: Meta{APIVersion: name, LastSerial: size}, Name: name, ProjectStatus: &Status{Status: name, Reason: reason},
+			Versions: []string{name, filename}, Files: []File{
+				{Filename: filename, URL: name, Hashes: map[string]string{key: filename, "sha256": rp}, RequiresPython: &rp, Size: &size,
+					CoreMetadata: CoreMetadata{Present: present, Hashes: map[string]string{key: rp}}, Yanked: Yanked{Yanked: yanked, Reason: reason}, UploadTime: reason},
+				{Filename: key, Hashes: map[string]string{key: name}, DistInfoMetadata: &CoreMetadata{Present: present}, Yanked: Yanked{Yanked: yanked}},
+			}}
+		want, _ := json.Marshal(p)
+		if got, err := p.Marshal(); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("Marshal %s, json.Marshal %s", got, want)
+		}
+	})
 }

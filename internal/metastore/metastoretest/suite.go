@@ -480,12 +480,43 @@ func testSerials(t *testing.T, s metastore.Store) {
 			t.Errorf("Projects serial of %s = %d", p.Name, p.Serial)
 		}
 	}
+	checkEachProject(t, s, r.ID, 1, last1)
+	checkEachProject(t, s, r.ID, 2, last2)
+	checkEachProject(t, s, r.ID, 0, 0)
 	change(t, s, r.ID, "yank", func(tx metastore.Tx, n int) error {
 		_, err := tx.SetYanked(ctx, r.ID, n, "bar", "1.0", true, "")
 		return err
 	})
 	if bar3 := serial(3, "bar"); bar3 <= foo2 {
 		t.Errorf("yank did not raise bar's serial: %d", bar3)
+	}
+}
+
+// checkEachProject holds EachProject and LastSerial to what Projects returns.
+func checkEachProject(t *testing.T, s metastore.Store, repoID int64, version int, last int64) {
+	t.Helper()
+	ctx := context.Background()
+	want, wantLast, err := s.Projects(ctx, repoID, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []metastore.ProjectSummary
+	if err := s.EachProject(ctx, repoID, version, func(p *metastore.ProjectSummary) error {
+		got = append(got, *p)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("version %d: EachProject %v, Projects %v", version, got, want)
+	}
+	if n, err := s.LastSerial(ctx, repoID, version); err != nil || n != wantLast || n != last {
+		t.Errorf("version %d: LastSerial %d %v, Projects %d, want %d", version, n, err, wantLast, last)
+	}
+	stop := errors.New("stop")
+	calls := 0
+	if err := s.EachProject(ctx, repoID, version, func(*metastore.ProjectSummary) error { calls++; return stop }); len(want) > 0 && (!errors.Is(err, stop) || calls != 1) {
+		t.Errorf("EachProject after fn's error: %v, %d calls", err, calls)
 	}
 }
 

@@ -1,0 +1,55 @@
+package index_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/pydepot/pydepot/internal/index"
+)
+
+// TestProjectPage: ProjectPage reads the project as Project does, in the same order,
+// with every field a simple page shows (versions sorted by PEP 440, not by text).
+func TestProjectPage(t *testing.T) {
+	ctx := context.Background()
+	s := newService(t)
+	for _, v := range []string{"1.10", "1.9", "1.0rc1", "2.0", "1.0"} {
+		name, data := synthWheel("page-demo", v)
+		upload(t, s, name, data)
+	}
+	if err := s.Yank(ctx, index.DefaultName, "page-demo", "1.9", "broken"); err != nil {
+		t.Fatal(err)
+	}
+	d := mainDist(t, s)
+	full, err := s.Project(ctx, d, "Page_Demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.ProjectPage(ctx, d, "Page_Demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Name != full.Name || page.DisplayName != full.DisplayName || page.Serial != full.Serial || page.Status != full.Status ||
+		len(page.Files) != len(full.Files) || len(page.Files) != 5 {
+		t.Fatalf("page %+v, project %+v", page, full)
+	}
+	for i, f := range full.Files {
+		g := page.Files[i]
+		if g.Filename != f.Filename || g.Version != f.Version || g.SHA256 != f.SHA256 || g.Size != f.Size || !g.UploadTime.Equal(f.UploadTime) ||
+			g.RequiresPython != f.RequiresPython || g.MetadataSHA256 != f.MetadataSHA256 || g.Yanked != f.Yanked || g.YankReason != f.YankReason {
+			t.Errorf("file %d: page %+v, project %+v", i, g, f)
+		}
+	}
+	want := []string{"1.0rc1", "1.0", "1.9", "1.10", "2.0"}
+	if len(page.Versions) != len(want) {
+		t.Fatalf("versions %v", page.Versions)
+	}
+	for i, v := range want {
+		if page.Versions[i] != v || full.Versions[i] != v {
+			t.Errorf("versions %v / %v, want %v", page.Versions, full.Versions, want)
+			break
+		}
+	}
+	if !page.Files[2].Yanked || page.Files[2].YankReason != "broken" {
+		t.Errorf("yank not read: %+v", page.Files[2])
+	}
+}
