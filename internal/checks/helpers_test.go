@@ -154,6 +154,12 @@ type env struct {
 // checks service with runner, registered and started.
 func newEnv(t *testing.T, runner checkreport.Runner, cfg tasks.Config) *env {
 	t.Helper()
+	return newEnvWith(t, runner, cfg, checks.Options{})
+}
+
+// newEnvWith is newEnv with the checks service's options (TempDir is set here).
+func newEnvWith(t *testing.T, runner checkreport.Runner, cfg tasks.Config, opts checks.Options) *env {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	svc, closeFn, err := backends.OpenDir(ctx, dir, nil)
@@ -180,7 +186,8 @@ func newEnv(t *testing.T, runner checkreport.Runner, cfg tasks.Config) *env {
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	ch := checks.New(svc, q, runner, checks.Options{TempDir: tmp})
+	opts.TempDir = tmp
+	ch := checks.New(svc, q, runner, opts)
 	ch.Register(q)
 	if err := q.Start(ctx); err != nil {
 		t.Fatal(err)
