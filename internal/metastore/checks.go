@@ -53,7 +53,9 @@ type CheckReader interface {
 // CheckWriter stores check reports and the check settings of repositories.
 type CheckWriter interface {
 	// AddCheckReport inserts r with its raw rows (whose blobs are stored already), sets
-	// r.ID and makes it the file's latest report.
+	// r.ID and makes it the file's latest report, unless the latest is of the same task
+	// (TaskID != 0) and a later attempt: a superseded attempt that still finishes (its
+	// process thought dead) never replaces what the retry stored.
 	AddCheckReport(ctx context.Context, r *CheckReport) error
 	// SetCheckOnUpload sets the repository's check_on_upload; ErrNotFound.
 	SetCheckOnUpload(ctx context.Context, repoID int64, on bool) error

@@ -70,6 +70,20 @@ func testChecks(t *testing.T, s metastore.Store) {
 	if used, err := s.BlobReferenced(ctx, raw); !used || err != nil {
 		t.Errorf("a raw blob is not referenced: %v, %v", used, err)
 	}
+	// A superseded attempt that still finishes after the retry (its process was thought
+	// dead) is kept in the history but does not replace the retry's report.
+	retry := &metastore.CheckReport{RepositoryID: r.ID, Filename: "late-1.0.tar.gz", Project: "late", TaskID: 9, Attempt: 2,
+		Verdict: "pass", Report: []byte(`{"verdict":"pass"}`), CreatedAt: t0}
+	mustTx(t, s, func(tx metastore.Tx) error { return tx.AddCheckReport(ctx, retry) })
+	stale := &metastore.CheckReport{RepositoryID: r.ID, Filename: "late-1.0.tar.gz", Project: "late", TaskID: 9, Attempt: 1,
+		Verdict: "fail", Report: []byte(`{"verdict":"fail"}`), CreatedAt: t0}
+	mustTx(t, s, func(tx metastore.Tx) error { return tx.AddCheckReport(ctx, stale) })
+	if got, err := s.LatestCheckReport(ctx, r.ID, "late-1.0.tar.gz"); err != nil || got.ID != retry.ID {
+		t.Errorf("after a stale attempt, LatestCheckReport = %+v, %v; want the retry's report %d", got, err, retry.ID)
+	}
+	if v, _ := s.CheckVerdict(ctx, r.ID, "late-1.0.tar.gz"); v != "pass" {
+		t.Errorf("after a stale attempt, CheckVerdict = %q, want pass", v)
+	}
 	// A raw name twice in one report is refused, and nothing of that report is stored.
 	err = s.InTx(ctx, func(tx metastore.Tx) error {
 		return tx.AddCheckReport(ctx, &metastore.CheckReport{RepositoryID: r.ID, Filename: "x-1.0.tar.gz", Project: "x", Verdict: "pass",

@@ -129,8 +129,9 @@ func (q queries) AddCheckReport(ctx context.Context, c *metastore.CheckReport) e
 		}
 	}
 	_, err = q.q.ExecContext(ctx, `INSERT INTO check_latest (repository_id, filename, project, report_id, verdict) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (repository_id, filename) DO UPDATE SET project = excluded.project, report_id = excluded.report_id, verdict = excluded.verdict`,
-		c.RepositoryID, c.Filename, c.Project, c.ID, c.Verdict)
+		ON CONFLICT (repository_id, filename) DO UPDATE SET project = excluded.project, report_id = excluded.report_id, verdict = excluded.verdict
+		WHERE NOT EXISTS (SELECT 1 FROM check_reports o WHERE o.id = check_latest.report_id AND o.task_id <> 0 AND o.task_id = ? AND o.attempt > ?)`,
+		c.RepositoryID, c.Filename, c.Project, c.ID, c.Verdict, c.TaskID, c.Attempt)
 	return err
 }
 
