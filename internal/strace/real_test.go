@@ -121,3 +121,36 @@ func TestParseRealTrace(t *testing.T) {
 	}
 	t.Logf("%d events, %d malformed", events, malformed)
 }
+
+// With -ff each pid has its own file and no prefix: ParseFiles names the pid from the
+// file, so the child a vfork/clone returns is the pid of the file holding its execve.
+func TestParseFilesPerPID(t *testing.T) {
+	st := testdist.NeedCommand(t, "strace", "strace")
+	py := testdist.Python(t, "3.11")
+	dir := t.TempDir()
+	prefix := filepath.Join(dir, "tr")
+	args := []string{"-ff", "-qq", "-yy", "-e", "trace=execve,clone,clone3,vfork,fork", "-o", prefix, "--",
+		py, "-I", "-c", "import subprocess; subprocess.run(['/bin/sh', '-c', 'exit 0'])"}
+	if b, err := exec.Command(st, args...).CombinedOutput(); err != nil {
+		t.Fatalf("strace: %v\n%s", err, b)
+	}
+	children := map[int]bool{}
+	shPID := 0
+	if err := ParseFiles(prefix, Limits{}, func(e *Event) error {
+		if e.PID == 0 || e.Malformed {
+			t.Errorf("event without its pid or malformed: %+v", e)
+		}
+		if e.Child != 0 {
+			children[e.Child] = true
+		}
+		if e.Name == "execve" && e.Arg(0).Str == "/bin/sh" && e.Ret == "0" {
+			shPID = e.PID
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if shPID == 0 || !children[shPID] {
+		t.Errorf("sh ran as pid %d; forks gave %v", shPID, children)
+	}
+}

@@ -39,6 +39,10 @@ type Policy struct {
 	Secrets []string
 }
 
+// Overflow is the kind of the one info finding that counts the findings past
+// MaxFindings.
+const Overflow checkreport.Kind = "trace-overflow"
+
 // MaxFindings bounds the findings of one trace: past it the lowest are dropped and one
 // info finding counts them.
 const MaxFindings = 100
@@ -133,7 +137,7 @@ func (r *Report) Findings() []checkreport.Finding {
 		out = out[:MaxFindings]
 	}
 	if dropped > 0 {
-		out = append(out, checkreport.Finding{Task: r.task, Kind: "trace", Severity: checkreport.Info,
+		out = append(out, checkreport.Finding{Task: r.task, Kind: Overflow, Severity: checkreport.Info,
 			Detail: fmt.Sprintf("%d more findings not shown", dropped)})
 	}
 	return out
