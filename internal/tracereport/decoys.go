@@ -27,8 +27,8 @@ func DefaultDecoys(home string) (files map[string]string, env map[string]string)
 			"\naws_secret_access_key = " + decoyAWSSecret + "\n",
 		filepath.Join(home, ".ssh", "id_rsa"): "-----BEGIN OPENSSH PRIVATE KEY-----\n" + decoySSH +
 			"\n-----END OPENSSH PRIVATE KEY-----\n",
-		filepath.Join(home, ".netrc"):            "machine pypi.org login __token__ password " + decoyNetrc + "\n",
-		filepath.Join(home, ".pypirc"):           "[pypi]\nusername = __token__\npassword = " + decoyPyPI + "\n",
+		filepath.Join(home, ".netrc"):           "machine pypi.org login __token__ password " + decoyNetrc + "\n",
+		filepath.Join(home, ".pypirc"):          "[pypi]\nusername = __token__\npassword = " + decoyPyPI + "\n",
 		filepath.Join(home, ".git-credentials"): "https://pydepot:" + decoyGitHub + "@github.com\n",
 	}
 	env = map[string]string{
