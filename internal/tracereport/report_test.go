@@ -139,6 +139,7 @@ open("link", "w").write("through a symlink")
 open(os.path.join(prefix, "site-packages", "zzz-evil.pth"), "w").write("import os\n")
 open(os.path.join(tmp, "left-behind.txt"), "w").write("x")
 open(os.path.join(tmp, "cleaned.txt"), "w").write("x"); os.unlink(os.path.join(tmp, "cleaned.txt"))
+open(os.path.join(tmp, "build-env.pth"), "w").write("x"); os.unlink(os.path.join(tmp, "build-env.pth"))
 open("fine.txt", "w").write("x")
 free = socket.socket(); free.bind(("127.0.0.1", 0)); port = free.getsockname()[1]; free.close()
 s = socket.socket(); s.settimeout(2)
@@ -163,12 +164,12 @@ subprocess.run(["/bin/sh", "-c", "exit 0"])
 	want(t, fs, checkreport.WriteOutside, checkreport.Medium, "deleted "+filepath.Join(l.outside, "moved.txt"))
 	want(t, fs, checkreport.WriteOutside, checkreport.Medium, "wrote "+filepath.Join(l.outside, "via-link"))
 	want(t, fs, checkreport.WriteOutside, checkreport.Info, "left "+filepath.Join(l.tmp, "left-behind.txt"))
-	want(t, fs, checkreport.Pth, checkreport.Medium, "zzz-evil.pth", "into the install prefix")
+	want(t, fs, checkreport.Pth, checkreport.Medium, "zzz-evil.pth")
 	want(t, fs, checkreport.Network, checkreport.High, "connect to 192.0.2.1:80 over TCP")
 	want(t, fs, checkreport.Network, checkreport.High, "DNS lookup: sent to 127.0.0.1:53")
 	want(t, fs, checkreport.Exec, checkreport.High, "ran /bin/sh", "exit 0")
 	for _, f := range fs {
-		for _, ok := range []string{"cleaned.txt", "fine.txt", "127.0.0.1:" + "0", l.py} {
+		for _, ok := range []string{"cleaned.txt", "build-env.pth", "fine.txt", "127.0.0.1:" + "0", l.py} {
 			if strings.Contains(f.Detail, ok) {
 				t.Errorf("finding for an allowed action: %+v", f)
 			}

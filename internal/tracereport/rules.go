@@ -148,17 +148,16 @@ func (r *Report) write(e *strace.Event, p, verb string) {
 	r.add(checkreport.WriteOutside, sev, "%s %s%s", verb, p, suffix)
 }
 
-// hook reports a .pth file or a sitecustomize/usercustomize module written: Python runs
-// them at every start.
+// hook reports a .pth file or a sitecustomize/usercustomize module written into the
+// install prefix (anywhere when the policy names none): Python runs them at every start.
 func (r *Report) hook(p string) {
+	if r.p.Prefix != "" && !under(p, r.p.Prefix) {
+		return // pip's isolated build environments (setuptools' own .pth) live elsewhere
+	}
 	base := path.Base(p)
 	switch {
 	case strings.HasSuffix(base, ".pth"):
-		where := "outside the install prefix"
-		if r.p.Prefix != "" && under(p, r.p.Prefix) {
-			where = "into the install prefix"
-		}
-		r.add(checkreport.Pth, checkreport.Medium, "installs %s %s (Python runs its import lines at every start)", p, where)
+		r.add(checkreport.Pth, checkreport.Medium, "installs %s (Python runs its import lines at every start)", p)
 	case base == "sitecustomize.py" || base == "usercustomize.py":
 		r.add(checkreport.Pth, checkreport.Medium, "installs %s (Python imports it at every start)", p)
 	}
