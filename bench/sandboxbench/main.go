@@ -1,6 +1,6 @@
 // Command sandboxbench measures what the checks' sandbox and tracing add to installing a
 // wheel: pip installs the same wheel RUNS times plainly and RUNS times inside
-// internal/sandbox under `strace -f --seccomp-bpf` (the command line of internal/strace),
+// internal/sandbox under `strace -f --seccomp-bpf` (internal/strace.Command, the checks' command line),
 // interleaved, and the medians are compared. Used by bench/bench-sandbox.sh.
 //
 // Environment: PYTHON (a version, default 3.11: a pyenv interpreter of it is preferred),
@@ -17,22 +17,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/pydepot/pydepot/internal/interpreters"
 	"github.com/pydepot/pydepot/internal/sandbox"
+	"github.com/pydepot/pydepot/internal/strace"
 )
-
-// traced mirrors internal/strace.Traced: the calls the checks trace.
-var traced = []string{
-	"open", "openat", "openat2", "creat", "truncate",
-	"unlink", "unlinkat", "rename", "renameat", "renameat2",
-	"mkdir", "mkdirat", "rmdir", "link", "linkat", "symlink", "symlinkat",
-	"chmod", "fchmodat", "chdir", "fchdir",
-	"execve", "execveat", "clone", "clone3", "fork", "vfork",
-	"socket", "connect", "bind", "sendto", "sendmsg", "sendmmsg", "getsockopt",
-}
 
 func main() {
 	if err := run(context.Background()); err != nil {
@@ -98,8 +88,7 @@ func run(ctx context.Context) error {
 		}
 		args := append(append([]string(nil), pip...), "/out/site", "/wheels/"+filepath.Base(wheel))
 		if trace {
-			args = append([]string{"strace", "-f", "--seccomp-bpf", "-qq", "-yy", "-s", "4096",
-				"-e", "trace=" + strings.Join(traced, ","), "-o", "/out/trace", "--"}, args...)
+			args = append(strace.Command("/out/trace"), args...)
 		}
 		var log bytes.Buffer
 		t0 := time.Now()

@@ -42,7 +42,7 @@ func FuzzParseRecord(f *testing.F) {
 			_ = r.FixedIn(p)
 		}
 		for _, a := range r.Affected {
-			for _, s := range a.Versions {
+			for _, s := range a.ListedVersions() {
 				if lv, err := versions.Parse(s); err == nil && lv.Equal(v) && !r.Affects(a.Package, v) {
 					t.Fatalf("%s is listed for %s but not affected", v, a.Package)
 				}

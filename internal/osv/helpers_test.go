@@ -31,7 +31,7 @@ func rec(id, pkg string, ranges [][]map[string]string, versions ...string) map[s
 
 func ev(kind, version string) map[string]string { return map[string]string{kind: version} }
 
-func encode(t *testing.T, r any) []byte {
+func encode(t testing.TB, r any) []byte {
 	t.Helper()
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
@@ -41,7 +41,7 @@ func encode(t *testing.T, r any) []byte {
 }
 
 // writeDir writes each record as NAME.json in a new folder; a []byte is written as is.
-func writeDir(t *testing.T, recs map[string]any) string {
+func writeDir(t testing.TB, recs map[string]any) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, r := range recs {
@@ -57,7 +57,7 @@ func writeDir(t *testing.T, recs map[string]any) string {
 }
 
 // writeZip writes the records as members NAME.json of all.zip, as the OSV dump does.
-func writeZip(t *testing.T, recs map[string]any) string {
+func writeZip(t testing.TB, recs map[string]any) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "all.zip")
 	f, err := os.Create(path)
@@ -83,7 +83,7 @@ func writeZip(t *testing.T, recs map[string]any) string {
 	return path
 }
 
-func openStore(t *testing.T) *sqlite.Store {
+func openStore(t testing.TB) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "pydepot.db"), nil)
 	if err != nil {
@@ -93,7 +93,7 @@ func openStore(t *testing.T) *sqlite.Store {
 	return s
 }
 
-func newService(t *testing.T) (*osv.Service, *sqlite.Store) {
+func newService(t testing.TB) (*osv.Service, *sqlite.Store) {
 	s := openStore(t)
 	return osv.New(s, osv.Limits{}), s
 }

@@ -52,10 +52,8 @@ func (r *Record) FixedIn(project string) []string {
 }
 
 func (a *Affected) includes(v versions.Version, key string) bool {
-	for _, s := range a.Versions {
-		if s == key {
-			return true
-		}
+	if a.Versions != "" && strings.Contains(a.Versions, " "+key+" ") {
+		return true
 	}
 	for _, rg := range a.Ranges {
 		if rg.Includes(v) {

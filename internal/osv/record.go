@@ -56,9 +56,12 @@ type Record struct {
 type Affected struct {
 	Package string  `json:"package"` // PEP 503 normalized
 	Ranges  []Range `json:"ranges,omitempty"`
-	// Versions are the record's explicit versions as keys (see versionKey); versions that
-	// are not PEP 440 (legacy releases) are dropped: no file of this index has them.
-	Versions []string `json:"versions,omitempty"`
+	// Versions are the record's explicit versions as keys (see versionKey), each
+	// followed by a space and the first preceded by one (" 1 1.1 2.0rc1 "), so that
+	// matching is one substring search and reading a stored record decodes one string,
+	// not thousands. Versions that are not PEP 440 (legacy releases) are dropped: no file
+	// of this index has them.
+	Versions string `json:"versions,omitempty"`
 }
 
 // Range is one ECOSYSTEM range, its events in PEP 440 order.
@@ -72,6 +75,9 @@ type Event struct {
 	Kind    string `json:"kind"`
 	Version string `json:"version"`
 }
+
+// ListedVersions returns the keys of the entry's explicit versions.
+func (a *Affected) ListedVersions() []string { return strings.Fields(a.Versions) }
 
 // Projects returns the normalized names of the packages the record affects, sorted, once
 // each.
@@ -221,10 +227,16 @@ func parseAffected(in *rawAffected) (a Affected, keep bool, err error) {
 	if len(in.Versions) > MaxVersions {
 		return Affected{}, false, invalidf("%d versions, over the limit of %d", len(in.Versions), MaxVersions)
 	}
+	var keys strings.Builder
 	for _, s := range in.Versions {
 		if v, err := versions.Parse(s); err == nil {
-			a.Versions = append(a.Versions, versionKey(v))
+			keys.WriteByte(' ')
+			keys.WriteString(versionKey(v))
 		}
+	}
+	if keys.Len() > 0 {
+		keys.WriteByte(' ')
+		a.Versions = keys.String()
 	}
 	for j, rr := range in.Ranges {
 		if rr.Type != "ECOSYSTEM" {

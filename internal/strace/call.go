@@ -297,3 +297,24 @@ func parseRet(ev *Event, s string) bool {
 	}
 	return true
 }
+
+// Unescape undoes strace's C escapes in a string's text (without its quotes).
+func Unescape(s string) string { return unescape(s) }
+
+// AllStrings returns every quoted string in the argument, at any depth (the buffers
+// inside sendmsg's struct).
+func (a Arg) AllStrings() []string {
+	if a.Quoted {
+		return []string{a.Str}
+	}
+	var out []string
+	s := a.Raw
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			end := quoteEnd(s, i)
+			out = append(out, unescape(s[i+1:min(end, len(s))]))
+			i = end
+		}
+	}
+	return out
+}

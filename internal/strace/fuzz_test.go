@@ -28,6 +28,7 @@ func FuzzParse(f *testing.F) {
 				for _, a := range e.Args {
 					n += len(a.Raw)
 					_ = a.Strings()
+					_ = a.AllStrings()
 					_, _ = SockAddr(a.Raw)
 					_, _ = ParseSocket(a.Path)
 				}

@@ -121,3 +121,78 @@ func TestParseRealTrace(t *testing.T) {
 	}
 	t.Logf("%d events, %d malformed", events, malformed)
 }
+
+// With -ff each pid has its own file and no prefix: ParseFiles names the pid from the
+// file, so the child a vfork/clone returns is the pid of the file holding its execve.
+func TestParseFilesPerPID(t *testing.T) {
+	st := testdist.NeedCommand(t, "strace", "strace")
+	py := testdist.Python(t, "3.11")
+	dir := t.TempDir()
+	prefix := filepath.Join(dir, "tr")
+	args := []string{"-ff", "-qq", "-yy", "-e", "trace=execve,clone,clone3,vfork,fork", "-o", prefix, "--",
+		py, "-I", "-c", "import subprocess; subprocess.run(['/bin/sh', '-c', 'exit 0'])"}
+	if b, err := exec.Command(st, args...).CombinedOutput(); err != nil {
+		t.Fatalf("strace: %v\n%s", err, b)
+	}
+	children := map[int]bool{}
+	shPID := 0
+	if err := ParseFiles(prefix, Limits{}, func(e *Event) error {
+		if e.PID == 0 || e.Malformed {
+			t.Errorf("event without its pid or malformed: %+v", e)
+		}
+		if e.Child != 0 {
+			children[e.Child] = true
+		}
+		if e.Name == "execve" && e.Arg(0).Str == "/bin/sh" && e.Ret == "0" {
+			shPID = e.PID
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if shPID == 0 || !children[shPID] {
+		t.Errorf("sh ran as pid %d; forks gave %v", shPID, children)
+	}
+}
+
+// strace inside a pid namespace (as in the sandbox) numbers processes from 1: the
+// prefixes and the forks' results agree, so a child is still found by its pid.
+func TestParsePIDNamespace(t *testing.T) {
+	st := testdist.NeedCommand(t, "strace", "strace")
+	py := testdist.Python(t, "3.11")
+	un, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("no unshare")
+	}
+	if err := exec.Command(un, "--pid", "--fork", "--user", "--map-root-user", "true").Run(); err != nil {
+		t.Skipf("cannot make a pid namespace here: %v", err)
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "trace.txt")
+	args := append([]string{"--pid", "--fork", "--user", "--map-root-user", st}, Command(out)[1:]...)
+	args = append(args, py, "-I", "-c", "import subprocess; subprocess.run(['/bin/sh', '-c', 'exit 0'])")
+	if b, err := exec.Command(un, args...).CombinedOutput(); err != nil {
+		t.Fatalf("unshare strace: %v\n%s", err, b)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	children, shPID, maxPID := map[int]bool{}, 0, 0
+	if err := Parse(f, func(e *Event) error {
+		maxPID = max(maxPID, e.PID)
+		if e.Child != 0 {
+			children[e.Child] = true
+		}
+		if e.Name == "execve" && e.Arg(0).Str == "/bin/sh" && e.Ret == "0" {
+			shPID = e.PID
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if maxPID > 100 || shPID == 0 || !children[shPID] {
+		t.Errorf("namespace pids up to %d; sh ran as %d; forks gave %v", maxPID, shPID, children)
+	}
+}

@@ -44,6 +44,10 @@ func testVulns(t *testing.T, s metastore.Store) {
 	if got := ids("foo"); !slices.Equal(got, []string{"GHSA-2", "PYSEC-1"}) {
 		t.Errorf("foo: %v", got)
 	}
+	if vs, err := s.ProjectVulns(ctx, "foo-bar"); err != nil || len(vs) != 1 || !slices.Equal(vs[0].Projects, []string{"foo", "foo-bar"}) ||
+		string(vs[0].Record) != string(a.Record) || !vs[0].Modified.Equal(t0) || vs[0].Withdrawn != nil {
+		t.Errorf("ProjectVulns(foo-bar) = %+v, %v", vs, err)
+	}
 	// The foo versus foo-bar prefix trap, and a project no record names.
 	if got := ids("foo-bar"); !slices.Equal(got, []string{"PYSEC-1"}) {
 		t.Errorf("foo-bar: %v", got)

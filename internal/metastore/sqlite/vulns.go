@@ -32,12 +32,30 @@ func (q queries) ProjectVulns(ctx context.Context, project string) ([]metastore.
 		return nil, err
 	}
 	rows.Close()
+	if len(out) == 0 {
+		return out, nil
+	}
+	// Every record's projects in one more query, not one per record.
+	prows, err := q.q.QueryContext(ctx, `SELECT o.vuln_id, o.project FROM vuln_projects p
+		JOIN vuln_projects o ON o.vuln_id = p.vuln_id WHERE p.project = ? ORDER BY o.vuln_id, o.project`, project)
+	if err != nil {
+		return nil, err
+	}
+	defer prows.Close()
+	byID := make(map[string]*metastore.Vuln, len(out))
 	for i := range out {
-		if out[i].Projects, err = q.vulnProjects(ctx, out[i].ID); err != nil {
+		byID[out[i].ID] = &out[i]
+	}
+	for prows.Next() {
+		var id, p string
+		if err := prows.Scan(&id, &p); err != nil {
 			return nil, err
 		}
+		if v := byID[id]; v != nil {
+			v.Projects = append(v.Projects, p)
+		}
 	}
-	return out, nil
+	return out, prows.Err()
 }
 
 // Vuln implements metastore.VulnReader.
