@@ -22,6 +22,9 @@ type Plant struct {
 	// GuardDog lists the GuardDog rules that claim to cover the behaviour; one of them
 	// must fire. Empty: GuardDog has no rule for it.
 	GuardDog []string
+	// GuardDogMisses: guarddog 3.2.0 does not find it although those rules claim it (its
+	// YARA rules match text, not flow through names); the comparison logs it, not fails.
+	GuardDogMisses bool
 }
 
 // Package is one test package.
@@ -210,7 +213,7 @@ def serve(port):
 		})},
 		{Name: "hostile-obfuscated-names", Hostile: true, Plants: []Plant{
 			{Kind: checkreport.Obfuscation, What: "zlib+base64 decoded into a name, compiled and exec'd; eval of a chr join",
-				GuardDog: []string{"threat-runtime-obfuscation", "threat-runtime-obfuscation-general", "threat-runtime-obfuscation-chr", "threat-runtime-obfuscation-base64exec", "threat-runtime-obfuscation-dynamic-eval"}},
+				GuardDog: []string{"threat-runtime-obfuscation", "threat-runtime-obfuscation-general", "threat-runtime-obfuscation-chr", "threat-runtime-obfuscation-base64exec", "threat-runtime-obfuscation-dynamic-eval"}, GuardDogMisses: true},
 		}, Files: wheel("hostile-obfuscated-names", map[string]string{
 			"hostile_obf/__init__.py": "import zlib\nimport base64 as b\n\nDATA = '" + b64(payload) + "'\n\n\ndef _load(s):\n    return b.b64decode(s)\n\n\nblob = _load(DATA)\ncode = compile(blob, '<x>', 'exec')\nexec(code)\n" +
 				"eval(''.join(chr(c) for c in [112, 114, 105, 110, 116, 40, 49, 41]))\n",
@@ -252,7 +255,7 @@ setup(name="hostile-exfil-env", version="1.0")
 		})},
 		{Name: "hostile-setup-shell", Hostile: true, Plants: []Plant{
 			{Kind: checkreport.SetupNetwork, What: "a socket connection from setup.py",
-				GuardDog: []string{"threat-setup-network-in-install", "capability-network-outbound", "threat-network-reverse-shell"}},
+				GuardDog: []string{"threat-setup-network-in-install", "capability-network-outbound", "threat-network-reverse-shell"}, GuardDogMisses: true},
 			{Kind: checkreport.SetupExec, What: "os.system('curl ... | sh') in setup.py",
 				GuardDog: []string{"threat-process-download-exec", "capability-process-spawn", "capability-network-download"}},
 		}, Files: sdist("hostile-setup-shell", map[string]string{
