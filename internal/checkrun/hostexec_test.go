@@ -1,0 +1,61 @@
+package checkrun
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pydepot/pydepot/internal/checkreport"
+)
+
+// hostExec runs a Command on the host, its mounts translated back: NOT a sandbox, only
+// for the development of the pipeline until internal/sandbox lands.
+func hostExec(ctx context.Context, c Command) (*Outcome, error) {
+	tr := func(s string) string {
+		for _, m := range append(append([]Mount{}, c.Writable...), c.ReadOnly...) {
+			s = strings.ReplaceAll(s, m.Path, m.Host)
+		}
+		return s
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.Limits.Time)
+	defer cancel()
+	args := make([]string, len(c.Args))
+	for i, a := range c.Args {
+		args[i] = tr(a)
+	}
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	for _, e := range c.Env {
+		cmd.Env = append(cmd.Env, tr(e))
+	}
+	cmd.Dir = tr(c.Dir)
+	cmd.Stdout, cmd.Stderr = c.Stdout, c.Stderr
+	start := time.Now()
+	err := cmd.Run()
+	out := &Outcome{Duration: time.Since(start)}
+	var ee *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		out.Limit = "time"
+	case errors.As(err, &ee):
+		out.ExitCode = ee.ExitCode()
+	case err != nil:
+		return nil, err
+	}
+	return out, nil
+}
+
+func TestBenignHost(t *testing.T) {
+	src := writeSdist(t, t.TempDir(), "benign", "1.0", benignFiles)
+	p := New(Config{Interpreter: python311, Source: indexSource(t, debianWheels(t)...), Exec: hostExec})
+	r, err := p.Check(t.Context(), input(t, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(dump(r))
+	if r.Verdict != checkreport.Pass || r.Tests.Passed != 3 {
+		t.Fatal("not pass")
+	}
+}
