@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/pydepot/pydepot/internal/checkreport"
 )
 
 // hostExec runs a Command on the host, its mounts translated back: NOT a sandbox, only
@@ -47,15 +45,7 @@ func hostExec(ctx context.Context, c Command) (*Outcome, error) {
 	return out, nil
 }
 
-func TestBenignHost(t *testing.T) {
-	src := writeSdist(t, t.TempDir(), "benign", "1.0", benignFiles)
-	p := New(Config{Interpreter: python311, Source: indexSource(t, debianWheels(t)...), Exec: hostExec})
-	r, err := p.Check(t.Context(), input(t, src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Log(dump(r))
-	if r.Verdict != checkreport.Pass || r.Tests.Passed != 3 {
-		t.Fatal("not pass")
-	}
+// testConfig is the Config of the tests: the test index of files, Debian's 3.11.
+func testConfig(t *testing.T, files ...string) Config {
+	return Config{Interpreter: python311, Source: indexSource(t, files...), Exec: hostExec, Limits: Limits{Time: 2 * time.Minute}}
 }

@@ -1,0 +1,92 @@
+package checkrun
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pydepot/pydepot/internal/checkreport"
+)
+
+// The benign sdist builds, installs with its dependency from the index, imports, has
+// its three tests counted, and passes.
+func TestBenign(t *testing.T) {
+	dir := t.TempDir()
+	helper := writeWheel(t, dir, "helperlib", "0.1", helperlibFiles)
+	src := writeSdist(t, dir, "benign", "1.0", benignFiles, "helperlib")
+	r, err := New(testConfig(t, append(debianWheels(t), helper)...)).Check(t.Context(), input(t, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{checkreport.StepResolve, checkreport.StepBuild, checkreport.StepInstall, checkreport.StepImport, checkreport.StepTest} {
+		if tk := task(t, r, name); tk.Status != checkreport.Passed {
+			t.Errorf("%s: %s %s\n%s", name, tk.Status, tk.Error, tk.Log)
+		}
+	}
+	if r.Tests.Passed != 3 || r.Tests.Failed != 0 || r.Tests.Errors != 0 {
+		t.Errorf("tests %+v, want 3 passed", r.Tests)
+	}
+	if r.Verdict != checkreport.Pass {
+		t.Errorf("verdict %s, want pass\n%s", r.Verdict, dump(r))
+	}
+	if !strings.Contains(task(t, r, checkreport.StepResolve).Log, "helperlib-0.1-py3-none-any.whl") {
+		t.Errorf("resolve did not fetch the dependency:\n%s", task(t, r, checkreport.StepResolve).Log)
+	}
+	if !strings.Contains(task(t, r, checkreport.StepImport).Log, "ok benign") {
+		t.Errorf("import did not import benign:\n%s", task(t, r, checkreport.StepImport).Log)
+	}
+}
+
+// A syntax error in setup.py fails the build; install, import and test are skipped
+// naming it, and the verdict is fail.
+func TestSyntaxError(t *testing.T) {
+	src := writeSdist(t, t.TempDir(), "broken", "1.0", brokenFiles)
+	r, err := New(testConfig(t, debianWheels(t)...)).Check(t.Context(), input(t, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := task(t, r, checkreport.StepBuild)
+	if b.Status != checkreport.Failed || !strings.Contains(b.Log, "SyntaxError") {
+		t.Fatalf("build: %s %s\n%s", b.Status, b.Error, b.Log)
+	}
+	for _, name := range []string{checkreport.StepInstall, checkreport.StepImport, checkreport.StepTest} {
+		if tk := task(t, r, name); tk.Status != checkreport.Skipped || !strings.Contains(tk.Error, `"build"`) {
+			t.Errorf("%s: %s %q, want skipped naming build", name, tk.Status, tk.Error)
+		}
+	}
+	if r.Verdict != checkreport.Fail {
+		t.Errorf("verdict %s, want fail", r.Verdict)
+	}
+}
+
+// A wheel skips build (and test) and installs as it is; the .pth it installs, which runs
+// code at every start, is a medium finding, so the verdict is warn.
+func TestWheelWithPth(t *testing.T) {
+	whl := writeWheel(t, t.TempDir(), "hooked", "2.0", hookedFiles)
+	r, err := New(testConfig(t)).Check(t.Context(), input(t, whl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := task(t, r, checkreport.StepBuild); b.Status != checkreport.Skipped || !strings.Contains(b.Error, "a wheel needs no build") {
+		t.Errorf("build: %s %s", b.Status, b.Error)
+	}
+	for _, name := range []string{checkreport.StepInstall, checkreport.StepImport} {
+		if tk := task(t, r, name); tk.Status != checkreport.Passed {
+			t.Errorf("%s: %s %s\n%s", name, tk.Status, tk.Error, tk.Log)
+		}
+	}
+	if tk := task(t, r, checkreport.StepTest); tk.Status != checkreport.Skipped {
+		t.Errorf("test: %s", tk.Status)
+	}
+	var pth *checkreport.Finding
+	for i, f := range r.Findings {
+		if f.Kind == checkreport.Pth {
+			pth = &r.Findings[i]
+		}
+	}
+	if pth == nil || pth.Severity != checkreport.Medium || pth.Task != checkreport.StepInstall || !strings.Contains(pth.Detail, "hooked_init.pth") {
+		t.Fatalf("pth finding %+v\n%s", pth, dump(r))
+	}
+	if r.Verdict != checkreport.Warn {
+		t.Errorf("verdict %s, want warn", r.Verdict)
+	}
+}
