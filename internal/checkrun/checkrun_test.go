@@ -90,3 +90,30 @@ func TestWheelWithPth(t *testing.T) {
 		t.Errorf("verdict %s, want warn", r.Verdict)
 	}
 }
+
+// A dependency the index lacks fails resolve, which names it; the steps that need the
+// wheelhouse are skipped naming resolve; progress counts every step.
+func TestMissingDependency(t *testing.T) {
+	src := writeSdist(t, t.TempDir(), "benign", "1.0", benignFiles, "helperlib")
+	in := input(t, src)
+	var last, total int
+	in.Progress = func(d, n int) { last, total = d, n }
+	r, err := New(testConfig(t, debianWheels(t)...)).Check(t.Context(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := task(t, r, checkreport.StepResolve); res.Status != checkreport.Failed || !strings.Contains(res.Error, "helperlib") {
+		t.Fatalf("resolve: %s %q", res.Status, res.Error)
+	}
+	for _, name := range []string{checkreport.StepBuild, checkreport.StepInstall, checkreport.StepImport, checkreport.StepTest} {
+		if tk := task(t, r, name); tk.Status != checkreport.Skipped || !strings.Contains(tk.Error, `"resolve"`) {
+			t.Errorf("%s: %s %q, want skipped naming resolve", name, tk.Status, tk.Error)
+		}
+	}
+	if r.Verdict != checkreport.Fail {
+		t.Errorf("verdict %s", r.Verdict)
+	}
+	if last != len(r.Tasks) || total != len(r.Tasks) {
+		t.Errorf("progress ended at %d/%d, want %d/%d", last, total, len(r.Tasks), len(r.Tasks))
+	}
+}

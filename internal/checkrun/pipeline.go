@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pydepot/pydepot/internal/archives"
@@ -96,6 +95,13 @@ func (p *Pipeline) Check(ctx context.Context, in checkreport.Input) (*checkrepor
 		return nil, fmt.Errorf("checkrun: %w", err) // a bug of this package
 	}
 	g.LogLimit = p.cfg.LogLimit
+	done := 0
+	g.Done = func(taskgraph.Result) {
+		done++
+		if in.Progress != nil {
+			in.Progress(done, len(g.Tasks()))
+		}
+	}
 	results := g.Run(ctx, p.cfg.Parallel)
 	return c.report(started, results), nil
 }
@@ -218,20 +224,6 @@ func (c *check) tasks() []taskgraph.Task {
 	}
 	if c.cfg.Vulns != nil {
 		ts = append(ts, taskgraph.Task{Name: checkreport.StepVulns, Run: c.vulns})
-	}
-	total := len(ts)
-	var done atomic.Int32
-	for i := range ts {
-		run := ts[i].Run
-		ts[i].Run = func(ctx context.Context, d *taskgraph.Data, log io.Writer) error {
-			defer func() {
-				n := int(done.Add(1))
-				if c.in.Progress != nil {
-					c.in.Progress(n, total)
-				}
-			}()
-			return run(ctx, d, log)
-		}
 	}
 	return ts
 }
