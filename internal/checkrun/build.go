@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/pydepot/pydepot/internal/builder"
 	"github.com/pydepot/pydepot/internal/checkreport"
@@ -42,19 +43,17 @@ func (c *check) build(ctx context.Context, d *taskgraph.Data, log io.Writer) err
 		}
 	}
 	runner := builder.RunnerFunc(func(ctx context.Context, cmd builder.Command) error {
-		tr := func(s string) string { return strings.ReplaceAll(s, work, inWork) }
-		args := make([]string, len(cmd.Argv))
-		for i, a := range cmd.Argv {
-			args[i] = tr(a)
-		}
 		var env []string
 		for _, kv := range cmd.Env {
 			k, _, _ := strings.Cut(kv, "=")
 			if k == "PYTHONPATH" || k == "PYTHONNOUSERSITE" || k == "SOURCE_DATE_EPOCH" || strings.HasPrefix(k, "_PYDEPOT_") {
-				env = append(env, tr(kv))
+				env = append(env, kv)
 			}
 		}
-		_, err := c.sandboxed(ctx, sandboxRun{step: checkreport.StepBuild, args: args, dir: tr(cmd.Dir), env: env, work: work, log: cmd.Stdout})
+		// The hooks get host paths (in their JSON input too), so the build folder is seen at
+		// its host path.
+		_, err := c.sandboxed(ctx, sandboxRun{step: checkreport.StepBuild, args: cmd.Argv, dir: cmd.Dir, env: env,
+			work: work, workIn: work, log: cmd.Stdout})
 		return err
 	})
 	whl, err := builder.Build(ctx, c.file, out, builder.Options{
@@ -65,7 +64,8 @@ func (c *check) build(ctx context.Context, d *taskgraph.Data, log io.Writer) err
 		Runner:  runner,
 		Log:     c.cfg.Logger,
 		Output:  log,
-		Timeout: c.cfg.Limits.Time,
+		// The sandbox's own time limit stops a hook first (and says so); this is the backstop.
+		Timeout: c.cfg.Limits.Time + time.Minute,
 		WorkDir: work,
 	})
 	if err != nil {

@@ -28,8 +28,8 @@ type sandboxRun struct {
 	args []string // as seen inside
 	dir  string   // inside; default inWork
 	env  []string // added to the base environment
-	// work is the host folder seen at inWork.
-	work string
+	// work is the host folder seen at workIn (default inWork).
+	work, workIn string
 	// env is mounted at inEnv: writable when envWritable (the install step).
 	mountEnv, envWritable bool
 	log                   io.Writer
@@ -60,15 +60,18 @@ func (c *check) sandboxed(ctx context.Context, r sandboxRun) (*Outcome, error) {
 	}
 	env = append(env, r.env...)
 
+	if r.workIn == "" {
+		r.workIn = inWork
+	}
 	cmd := Command{
 		Args: r.args, Dir: r.dir, Env: env, Limits: c.cfg.Limits, Stdout: r.log, Stderr: r.log,
-		Writable: []Mount{{Host: r.work, Path: inWork}, {Host: rawDir, Path: inRaw}, {Host: home, Path: inHome}},
+		Writable: []Mount{{Host: r.work, Path: r.workIn}, {Host: rawDir, Path: inRaw}, {Host: home, Path: inHome}},
 		ReadOnly: c.interpreterMounts(),
 	}
 	if cmd.Dir == "" {
-		cmd.Dir = inWork
+		cmd.Dir = r.workIn
 	}
-	allowed := []string{inWork, inRaw, "/tmp", "/dev/null", "/dev/tty"}
+	allowed := []string{r.workIn, inRaw, "/tmp", "/dev/null", "/dev/tty"}
 	if r.mountEnv {
 		m := Mount{Host: filepath.Join(c.dir, "env"), Path: inEnv}
 		if r.envWritable {
