@@ -61,9 +61,9 @@ func (c *check) build(ctx context.Context, d *taskgraph.Data, log io.Writer) err
 		InstallRequirements: func(ctx context.Context, reqs []string, target string) error {
 			return installClosure(ctx, wh, reqs, target)
 		},
-		Runner:  runner,
-		Log:     c.cfg.Logger,
-		Output:  log,
+		Runner: runner,
+		Log:    c.cfg.Logger,
+		Output: log,
 		// The sandbox's own time limit stops a hook first (and says so); this is the backstop.
 		Timeout: c.cfg.Limits.Time + time.Minute,
 		WorkDir: work,
