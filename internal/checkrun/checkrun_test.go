@@ -1,8 +1,12 @@
 package checkrun
 
 import (
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pydepot/pydepot/internal/checkreport"
 )
@@ -116,4 +120,91 @@ func TestMissingDependency(t *testing.T) {
 	if last != len(r.Tasks) || total != len(r.Tasks) {
 		t.Errorf("progress ended at %d/%d, want %d/%d", last, total, len(r.Tasks), len(r.Tasks))
 	}
+}
+
+// A setup.py that sleeps forever is stopped by the time limit: build fails, the limit
+// is a finding, and the rest is skipped.
+func TestSleeperStopped(t *testing.T) {
+	src := writeSdist(t, t.TempDir(), "sleeper", "1.0", sleeperFiles)
+	cfg := testConfig(t, debianWheels(t)...)
+	cfg.Limits.Time = 5 * time.Second
+	start := time.Now()
+	r, err := New(cfg).Check(t.Context(), input(t, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > time.Minute {
+		t.Errorf("the check took %s with a 5s limit", d)
+	}
+	b := task(t, r, checkreport.StepBuild)
+	if b.Status != checkreport.Failed || !strings.Contains(b.Error, "time limit") {
+		t.Fatalf("build: %s %q", b.Status, b.Error)
+	}
+	if !hasFinding(r, checkreport.StepBuild, checkreport.Limit, "time limit") {
+		t.Errorf("no time limit finding:\n%s", dump(r))
+	}
+	if r.Verdict != checkreport.Fail {
+		t.Errorf("verdict %s", r.Verdict)
+	}
+}
+
+// A setup.py that forks without end is stopped by the process limit, reported high, and
+// nothing of it is left running.
+func TestForkerStopped(t *testing.T) {
+	src := writeSdist(t, t.TempDir(), "forker", "1.0", forkerFiles)
+	cfg := testConfig(t, debianWheels(t)...)
+	cfg.Limits.Processes = 64
+	cfg.Limits.Time = time.Minute
+	r, err := New(cfg).Check(t.Context(), input(t, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := task(t, r, checkreport.StepBuild)
+	if b.Status != checkreport.Failed || !strings.Contains(b.Error, "processes limit") {
+		t.Fatalf("build: %s %q\n%s", b.Status, b.Error, dump(r))
+	}
+	if !hasFinding(r, checkreport.StepBuild, checkreport.Limit, "processes limit") {
+		t.Errorf("no processes limit finding:\n%s", dump(r))
+	}
+	if r.Verdict != checkreport.Fail {
+		t.Errorf("verdict %s", r.Verdict)
+	}
+	if left := processesRunning(t); left > 0 {
+		t.Errorf("%d forked processes left running", left)
+	}
+}
+
+func hasFinding(r *checkreport.Report, task string, kind checkreport.Kind, detail string) bool {
+	for _, f := range r.Findings {
+		if f.Task == task && f.Kind == kind && strings.Contains(f.Detail, detail) {
+			return true
+		}
+	}
+	return false
+}
+
+// processesRunning counts the host's processes of the forker's build: a setup.py runs as
+// "python ... _pydepot_hooks.py" (its forks keep that command line) in the source tree
+// forker-1.0.
+func processesRunning(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cmd, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		cwd, _ := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
+		if strings.Contains(string(cmd), "_pydepot_hooks.py") && strings.Contains(cwd, "forker-1.0") {
+			n++
+		}
+	}
+	return n
 }

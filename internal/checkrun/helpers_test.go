@@ -93,7 +93,7 @@ func writeWheel(t *testing.T, dir, name, version string, files map[string]string
 
 // debianWheels are setuptools and wheel from Debian's python3-setuptools-whl and
 // python3-wheel-whl: the build requirements the test index serves.
-func debianWheels(t *testing.T) []string {
+func debianWheels(t testing.TB) []string {
 	t.Helper()
 	testdist.NeedDebian(t, "/usr/share/python-wheels/setuptools-*.whl", "python3-setuptools-whl")
 	testdist.NeedDebian(t, "/usr/share/python-wheels/wheel-*.whl", "python3-wheel-whl")
@@ -107,7 +107,7 @@ func debianWheels(t *testing.T) []string {
 
 // indexSource starts a pydepot test server serving files in repository main and
 // returns the Source over its simple index.
-func indexSource(t *testing.T, files ...string) func(context.Context, string) (Source, error) {
+func indexSource(t testing.TB, files ...string) func(context.Context, string) (Source, error) {
 	t.Helper()
 	srv := testserver.Start(t, testserver.Options{Setup: testserver.UploadFiles("main", files...)})
 	c, err := simpleindex.New([]string{srv.URL + "/simple/"}, srv.Client(), simpleindex.Options{TempDir: t.TempDir()})
@@ -156,4 +156,8 @@ func dump(r *checkreport.Report) string {
 		fmt.Fprintf(&b, "finding %s %s %s: %s\n", f.Task, f.Kind, f.Severity, f.Detail)
 	}
 	return b.String()
+}
+
+func openFile(path string) func(context.Context) (io.ReadCloser, error) {
+	return func(context.Context) (io.ReadCloser, error) { return os.Open(path) }
 }

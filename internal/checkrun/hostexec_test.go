@@ -46,6 +46,9 @@ func hostExec(ctx context.Context, c Command) (*Outcome, error) {
 }
 
 // testConfig is the Config of the tests: the test index of files, Debian's 3.11.
-func testConfig(t *testing.T, files ...string) Config {
-	return Config{Interpreter: python311, Source: indexSource(t, files...), Exec: hostExec, Limits: Limits{Time: 2 * time.Minute}}
+func testConfig(t testing.TB, files ...string) Config {
+	return Config{Interpreter: python311, Source: indexSource(t, files...), Exec: SandboxExec, Limits: Limits{Time: 2 * time.Minute}}
 }
+
+// benchConfig is testConfig.
+func benchConfig(b *testing.B, files ...string) Config { return testConfig(b, files...) }
