@@ -78,7 +78,10 @@ type Exec func(ctx context.Context, c Command) (*Outcome, error)
 // TracePolicy says what a traced step may do (internal/tracereport's Policy).
 type TracePolicy struct {
 	Allowed []string // path prefixes writes may go to
+	Temp    []string // private scratch folders (the sandbox's /tmp)
+	Prefix  string   // the install prefix ("" outside the install step)
 	Home    string
+	Dir     string   // the working folder the command started in
 	Exec    []string // expected executables
 	Decoys  []string // planted decoy files
 	Secrets []string // planted decoy values
@@ -105,6 +108,9 @@ type Config struct {
 	// Decoys returns the decoy files (inside path -> content, under home) and variables
 	// to plant; nil plants none.
 	Decoys func(home string) (files, env map[string]string)
+	// DecoySecrets returns every secret value the decoys hold (for the trace report);
+	// nil takes the values of the decoy variables.
+	DecoySecrets func(home string) []string
 	// Scan and Lint look at the unpacked file; Vulns at its project and version. A nil
 	// function leaves its step out.
 	Scan  func(ctx context.Context, root string) ([]checkreport.Finding, error)

@@ -73,12 +73,14 @@ func (c *check) sandboxed(ctx context.Context, r sandboxRun) (*Outcome, error) {
 	}
 	// The trace folder is not among them: strace opens its file before the command
 	// starts, so a write there in the trace is the package tampering with its trace.
-	allowed := []string{r.workIn, "/tmp", "/dev/null", "/dev/tty"}
+	allowed := []string{r.workIn, "/dev/null", "/dev/tty"}
+	prefix := ""
 	if r.mountEnv {
 		m := Mount{Host: filepath.Join(c.dir, "env"), Path: inEnv}
 		if r.envWritable {
 			cmd.Writable = append(cmd.Writable, m)
 			allowed = append(allowed, inEnv)
+			prefix = inEnv
 		} else {
 			cmd.ReadOnly = append(cmd.ReadOnly, m)
 		}
@@ -93,9 +95,13 @@ func (c *check) sandboxed(ctx context.Context, r sandboxRun) (*Outcome, error) {
 		if _, serr := os.Stat(traceHost); serr == nil {
 			taskgraph.AddRaw(ctx, taskgraph.Raw{Name: traceName, Path: traceHost})
 			secrets := slices.Sorted(maps.Values(decoyEnv))
+			if c.cfg.DecoySecrets != nil {
+				secrets = c.cfg.DecoySecrets(inHome)
+			}
 			c.mu.Lock()
 			c.traces = append(c.traces, trace{step: r.step, host: traceHost, policy: TracePolicy{
-				Allowed: allowed, Home: inHome, Exec: c.expectedExec(), Decoys: decoyFiles, Secrets: secrets}})
+				Allowed: allowed, Temp: []string{"/tmp"}, Prefix: prefix, Home: inHome, Dir: cmd.Dir,
+				Exec: c.expectedExec(), Decoys: decoyFiles, Secrets: secrets}})
 			c.mu.Unlock()
 		}
 	}
