@@ -111,11 +111,11 @@ type Config struct {
 	// DecoySecrets returns every secret value the decoys hold (for the trace report);
 	// nil takes the values of the decoy variables.
 	DecoySecrets func(home string) []string
-	// Scan and Lint look at the unpacked file; Vulns at its project and version. A nil
-	// function leaves its step out.
+	// Scan and Lint look at the unpacked file; Vulns at its file name (project and
+	// version; osv.Service.FileFindings). A nil function leaves its step out.
 	Scan  func(ctx context.Context, root string) ([]checkreport.Finding, error)
 	Lint  func(ctx context.Context, root string) ([]checkreport.Finding, error)
-	Vulns func(ctx context.Context, project, version string) ([]checkreport.Finding, error)
+	Vulns func(ctx context.Context, filename string) ([]checkreport.Finding, error)
 	// Limits bound every sandboxed command; zero fields take DefaultLimits' values.
 	Limits Limits
 	// Parallel bounds the steps run at once; default 2.

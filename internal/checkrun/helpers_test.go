@@ -161,3 +161,11 @@ func dump(r *checkreport.Report) string {
 func openFile(path string) func(context.Context) (io.ReadCloser, error) {
 	return func(context.Context) (io.ReadCloser, error) { return os.Open(path) }
 }
+
+// testConfig is the Config of the tests: the test index of files, Debian's 3.11.
+func testConfig(t testing.TB, files ...string) Config {
+	return Config{Interpreter: python311, Source: indexSource(t, files...), Exec: SandboxExec, Limits: Limits{Time: 2 * time.Minute}}
+}
+
+// benchConfig is testConfig.
+func benchConfig(b *testing.B, files ...string) Config { return testConfig(b, files...) }

@@ -241,7 +241,7 @@ func (c *check) static(step string, fn func(ctx context.Context, root string) ([
 }
 
 func (c *check) vulns(ctx context.Context, _ *taskgraph.Data, log io.Writer) error {
-	fs, err := c.cfg.Vulns(ctx, c.dist.Project(), c.dist.Version.String())
+	fs, err := c.cfg.Vulns(ctx, c.dist.Filename)
 	if err != nil {
 		return err
 	}
