@@ -167,5 +167,5 @@ func testConfig(t testing.TB, files ...string) Config {
 	return Config{Interpreter: python311, Source: indexSource(t, files...), Exec: SandboxExec, Limits: Limits{Time: 2 * time.Minute}}
 }
 
-// benchConfig is testConfig.
-func benchConfig(b *testing.B, files ...string) Config { return testConfig(b, files...) }
+// benchConfig is testConfig wired as serve runs it: sandbox and strace.
+func benchConfig(b *testing.B, files ...string) Config { return Wire(testConfig(b, files...)) }
