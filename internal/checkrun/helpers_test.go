@@ -162,10 +162,11 @@ func openFile(path string) func(context.Context) (io.ReadCloser, error) {
 	return func(context.Context) (io.ReadCloser, error) { return os.Open(path) }
 }
 
-// testConfig is the Config of the tests: the test index of files, Debian's 3.11.
+// testConfig is the Config of the tests, wired as serve runs it (sandbox, strace, trace
+// report, decoys): the test index of files, Debian's 3.11.
 func testConfig(t testing.TB, files ...string) Config {
-	return Config{Interpreter: python311, Source: indexSource(t, files...), Exec: SandboxExec, Limits: Limits{Time: 2 * time.Minute}}
+	return Wire(Config{Interpreter: python311, Source: indexSource(t, files...), Limits: Limits{Time: 2 * time.Minute}})
 }
 
-// benchConfig is testConfig wired as serve runs it: sandbox and strace.
-func benchConfig(b *testing.B, files ...string) Config { return Wire(testConfig(b, files...)) }
+// benchConfig is testConfig.
+func benchConfig(b *testing.B, files ...string) Config { return testConfig(b, files...) }

@@ -35,7 +35,6 @@ func TestWiredVulnsAndTraces(t *testing.T) {
 	}
 	cfg := testConfig(t)
 	cfg.Vulns = vulns.FileFindings
-	cfg = Wire(cfg)
 	whl := writeWheel(t, t.TempDir(), "hooked", "2.0", hookedFiles)
 	in := input(t, whl)
 	r, err := New(cfg).Check(t.Context(), in)
