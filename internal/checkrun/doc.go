@@ -36,6 +36,9 @@
 //   - trace-report: after build, install, import and test (failed or not), every trace
 //     they left becomes findings through Config.TraceFindings.
 //
+// Wire fills a Config with the real pieces: SandboxExec (internal/sandbox), strace in
+// front (internal/strace.Command); the vulns step plugs in osv.Service.FileFindings.
+//
 // Sandboxed commands go through Config.Exec, with Config.Trace's command in front; each
 // sees the system read-only, its step's own folder writable at /check/work, its trace
 // folder at /check/raw, a private HOME at /check/home planted with decoys
