@@ -68,6 +68,9 @@ type Result struct {
 type Graph struct {
 	// LogLimit bounds each task's kept log in bytes; 0 means DefaultLogLimit.
 	LogLimit int
+	// Done, when set, is called with each task's result as soon as the task is over
+	// (passed, failed or skipped), one call at a time, from Run's goroutine: progress.
+	Done func(Result)
 
 	tasks []Task // in run order: a stable topological order (declaration order on ties)
 	// deps[i] are the positions of the tasks whose data task i needs; users[i] the

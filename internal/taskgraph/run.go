@@ -84,6 +84,9 @@ func (g *Graph) Run(ctx context.Context, parallel int) []Result {
 	finish = func(i int) {
 		finished[i] = true
 		r := &results[i]
+		if g.Done != nil {
+			g.Done(*r)
+		}
 		var blame []string
 		switch {
 		case r.Status == Failed:
@@ -129,6 +132,9 @@ func (g *Graph) Run(ctx context.Context, parallel int) []Result {
 		if !finished[i] {
 			results[i].Status = Skipped
 			results[i].Err = fmt.Errorf("skipped: %w", context.Cause(ctx))
+			if g.Done != nil {
+				g.Done(results[i])
+			}
 		}
 	}
 	return results

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -92,7 +93,13 @@ func TestFailSkipsDependents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var done []string
+	g.Done = func(r Result) { done = append(done, r.Name+":"+string(r.Status)) }
 	rs := byName(g.Run(context.Background(), 2))
+	slices.Sort(done)
+	if got := strings.Join(done, ","); got != "A:failed,B:skipped,C:skipped,D:passed" {
+		t.Errorf("Done saw %s", got)
+	}
 	if a := rs["A"]; a.Status != Failed || a.Err == nil || a.Err.Error() != "boom" || a.Log != "trying\n" {
 		t.Errorf("A: %+v", a)
 	}
