@@ -23,13 +23,13 @@ import (
 )
 
 // wheel builds a small valid wheel NAME-VERSION-py3-none-any.whl.
-func wheel(t testing.TB, name, version string) (string, []byte) {
+func wheel(t testing.TB, name, version string, requires ...string) (string, []byte) {
 	t.Helper()
 	pkg := strings.ReplaceAll(name, "-", "_")
 	di := pkg + "-" + version + ".dist-info/"
 	members := [][2]string{
 		{pkg + "/__init__.py", "VALUE = 1\n"},
-		{di + "METADATA", "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\nSummary: test\n\n"},
+		{di + "METADATA", "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\nSummary: test\n" + requiresDist(requires) + "\n"},
 		{di + "WHEEL", "Wheel-Version: 1.0\nGenerator: pydepot-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
 	}
 	var record strings.Builder
@@ -214,4 +214,12 @@ func waitDone(t *testing.T, q tasks.Queue, id int64) *tasks.Task {
 
 func uploadOf(repo, fn string, data []byte) index.Upload {
 	return index.Upload{Repository: repo, Filename: fn, Content: bytes.NewReader(data)}
+}
+
+func requiresDist(reqs []string) string {
+	var b strings.Builder
+	for _, r := range reqs {
+		b.WriteString("Requires-Dist: " + r + "\n")
+	}
+	return b.String()
 }
