@@ -37,7 +37,8 @@
 //     they left becomes findings through Config.TraceFindings.
 //
 // Wire fills a Config with the real pieces: SandboxExec (internal/sandbox), strace in
-// front (internal/strace.Command); the vulns step plugs in osv.Service.FileFindings.
+// front (internal/strace.Command), the trace report and the decoys of
+// internal/tracereport; the vulns step plugs in osv.Service.FileFindings.
 //
 // Sandboxed commands go through Config.Exec, with Config.Trace's command in front; each
 // sees the system read-only, its step's own folder writable at /check/work, its trace
