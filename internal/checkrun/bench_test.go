@@ -1,4 +1,4 @@
-package checkrun
+package checkrun_test
 
 import (
 	"os"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pydepot/pydepot/internal/checkrun"
 
 	"github.com/pydepot/pydepot/internal/checkreport"
 	"github.com/pydepot/pydepot/internal/testdist"
@@ -48,7 +50,7 @@ func BenchmarkChecksPerHour(b *testing.B) {
 		b.Fatalf("only %d real distributions", len(wheels))
 	}
 	cfg := benchConfig(b, wheels...)
-	p := New(cfg)
+	p := checkrun.New(cfg)
 	b.ResetTimer()
 	start := time.Now()
 	checks := 0

@@ -1,4 +1,4 @@
-package checkrun
+package checkrun_test
 
 import (
 	"os"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pydepot/pydepot/internal/checkrun"
 
 	"github.com/pydepot/pydepot/internal/checkreport"
 )
@@ -17,7 +19,7 @@ func TestBenign(t *testing.T) {
 	dir := t.TempDir()
 	helper := writeWheel(t, dir, "helperlib", "0.1", helperlibFiles)
 	src := writeSdist(t, dir, "benign", "1.0", benignFiles, "helperlib")
-	r, err := New(testConfig(t, append(debianWheels(t), helper)...)).Check(t.Context(), input(t, src))
+	r, err := checkrun.New(testConfig(t, append(debianWheels(t), helper)...)).Check(t.Context(), input(t, src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +46,7 @@ func TestBenign(t *testing.T) {
 // naming it, and the verdict is fail.
 func TestSyntaxError(t *testing.T) {
 	src := writeSdist(t, t.TempDir(), "broken", "1.0", brokenFiles)
-	r, err := New(testConfig(t, debianWheels(t)...)).Check(t.Context(), input(t, src))
+	r, err := checkrun.New(testConfig(t, debianWheels(t)...)).Check(t.Context(), input(t, src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +68,7 @@ func TestSyntaxError(t *testing.T) {
 // code at every start, is a medium finding, so the verdict is warn.
 func TestWheelWithPth(t *testing.T) {
 	whl := writeWheel(t, t.TempDir(), "hooked", "2.0", hookedFiles)
-	r, err := New(testConfig(t)).Check(t.Context(), input(t, whl))
+	r, err := checkrun.New(testConfig(t)).Check(t.Context(), input(t, whl))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +104,7 @@ func TestMissingDependency(t *testing.T) {
 	in := input(t, src)
 	var last, total int
 	in.Progress = func(d, n int) { last, total = d, n }
-	r, err := New(testConfig(t, debianWheels(t)...)).Check(t.Context(), in)
+	r, err := checkrun.New(testConfig(t, debianWheels(t)...)).Check(t.Context(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +131,7 @@ func TestSleeperStopped(t *testing.T) {
 	cfg := testConfig(t, debianWheels(t)...)
 	cfg.Limits.Time = 5 * time.Second
 	start := time.Now()
-	r, err := New(cfg).Check(t.Context(), input(t, src))
+	r, err := checkrun.New(cfg).Check(t.Context(), input(t, src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +157,7 @@ func TestForkerStopped(t *testing.T) {
 	cfg := testConfig(t, debianWheels(t)...)
 	cfg.Limits.Processes = 64
 	cfg.Limits.Time = time.Minute
-	r, err := New(cfg).Check(t.Context(), input(t, src))
+	r, err := checkrun.New(cfg).Check(t.Context(), input(t, src))
 	if err != nil {
 		t.Fatal(err)
 	}

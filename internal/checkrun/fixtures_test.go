@@ -1,4 +1,4 @@
-package checkrun
+package checkrun_test
 
 // The fixture packages, written by test code: their setup.py only ever runs inside the
 // sandbox.

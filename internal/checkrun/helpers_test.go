@@ -1,4 +1,4 @@
-package checkrun
+package checkrun_test
 
 import (
 	"archive/tar"
@@ -18,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pydepot/pydepot/internal/checkrun"
 
 	"github.com/pydepot/pydepot/internal/checkreport"
 	"github.com/pydepot/pydepot/internal/interpreters"
@@ -107,15 +109,15 @@ func debianWheels(t testing.TB) []string {
 
 // indexSource starts a pydepot test server serving files in repository main and
 // returns the Source over its simple index.
-func indexSource(t testing.TB, files ...string) func(context.Context, string) (Source, error) {
+func indexSource(t testing.TB, files ...string) func(context.Context, string) (checkrun.Source, error) {
 	t.Helper()
 	srv := testserver.Start(t, testserver.Options{Setup: testserver.UploadFiles("main", files...)})
 	c, err := simpleindex.New([]string{srv.URL + "/simple/"}, srv.Client(), simpleindex.Options{TempDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := IndexSource(c, nil)
-	return func(context.Context, string) (Source, error) { return src, nil }
+	src := checkrun.IndexSource(c, nil)
+	return func(context.Context, string) (checkrun.Source, error) { return src, nil }
 }
 
 // python311 finds Debian's 3.11 interpreter by version (the one whose prefix is /usr):
@@ -164,9 +166,9 @@ func openFile(path string) func(context.Context) (io.ReadCloser, error) {
 
 // testConfig is the Config of the tests, wired as serve runs it (sandbox, strace, trace
 // report, decoys): the test index of files, Debian's 3.11.
-func testConfig(t testing.TB, files ...string) Config {
-	return Wire(Config{Interpreter: python311, Source: indexSource(t, files...), Limits: Limits{Time: 2 * time.Minute}})
+func testConfig(t testing.TB, files ...string) checkrun.Config {
+	return checkrun.Wire(checkrun.Config{Interpreter: python311, Source: indexSource(t, files...), Limits: checkrun.Limits{Time: 2 * time.Minute}})
 }
 
 // benchConfig is testConfig.
-func benchConfig(b *testing.B, files ...string) Config { return testConfig(b, files...) }
+func benchConfig(b *testing.B, files ...string) checkrun.Config { return testConfig(b, files...) }

@@ -1,4 +1,4 @@
-package checkrun
+package checkrun_test
 
 import (
 	"crypto/rand"
@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/checkrun"
 
 	"github.com/pydepot/pydepot/internal/checkreport"
 )
@@ -85,7 +87,7 @@ func TestHostile(t *testing.T) {
 		t.Fatal(err)
 	}
 	homeBefore, tmpBefore := snapshot(t, home), snapshot(t, "/tmp")
-	r, err := New(cfg).Check(t.Context(), input(t, src))
+	r, err := checkrun.New(cfg).Check(t.Context(), input(t, src))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package checkrun
+package checkrun_test
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/checkrun"
 
 	"github.com/pydepot/pydepot/internal/checkreport"
 )
@@ -27,7 +29,7 @@ func TestStaticSteps(t *testing.T) {
 	cfg.Lint = func(ctx context.Context, root string) ([]checkreport.Finding, error) {
 		return nil, errors.New("the linter broke")
 	}
-	r, err := New(cfg).Check(t.Context(), input(t, src))
+	r, err := checkrun.New(cfg).Check(t.Context(), input(t, src))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package checkrun
+package checkrun_test
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/checkrun"
 
 	"github.com/pydepot/pydepot/internal/checkreport"
 	"github.com/pydepot/pydepot/internal/metastore/sqlite"
@@ -37,7 +39,7 @@ func TestWiredVulnsAndTraces(t *testing.T) {
 	cfg.Vulns = vulns.FileFindings
 	whl := writeWheel(t, t.TempDir(), "hooked", "2.0", hookedFiles)
 	in := input(t, whl)
-	r, err := New(cfg).Check(t.Context(), in)
+	r, err := checkrun.New(cfg).Check(t.Context(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
