@@ -5,14 +5,24 @@ import (
 	"os"
 
 	"github.com/pydepot/pydepot/internal/checkreport"
+	"github.com/pydepot/pydepot/internal/lint"
+	"github.com/pydepot/pydepot/internal/scan"
 	"github.com/pydepot/pydepot/internal/strace"
 	"github.com/pydepot/pydepot/internal/tracereport"
 )
 
 // Wire returns cfg with the steps of the checks filled in where cfg leaves them nil: the
 // bubblewrap sandbox (internal/sandbox) with strace in front (internal/strace), the
-// trace report and its decoys (internal/tracereport).
+// trace report and its decoys (internal/tracereport), the static red flags
+// (internal/scan) and the Go-side lint (internal/lint). Vulns needs the store, so the
+// caller gives it (osv.Service.FileFindings).
 func Wire(cfg Config) Config {
+	if cfg.Scan == nil {
+		cfg.Scan = scan.Dir
+	}
+	if cfg.Lint == nil {
+		cfg.Lint = lint.Dir
+	}
 	if cfg.Exec == nil {
 		cfg.Exec = SandboxExec
 	}

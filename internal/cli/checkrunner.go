@@ -1,24 +1,22 @@
 package cli
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/pydepot/pydepot/internal/checkreport"
-	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/checkrun"
+	"github.com/pydepot/pydepot/internal/checks"
+	"github.com/pydepot/pydepot/internal/index"
+	"github.com/pydepot/pydepot/internal/osv"
 )
 
-// checkRunner is the pipeline that serve's checks run (checks.New takes it): the one
-// place to wire internal/checkrun's Pipeline in (checkrun.New(cfg) from c and log).
-func checkRunner(c serveConfig, log *slog.Logger) checkreport.Runner {
-	_, _ = c, log
-	return noPipeline{}
-}
-
-// noPipeline fails every check, saying why: a build without the check pipeline.
-type noPipeline struct{}
-
-func (noPipeline) Check(ctx context.Context, in checkreport.Input) (*checkreport.Report, error) {
-	return nil, fmt.Errorf("check of %s: this server has no check pipeline (internal/checkrun is not wired into serve): %w", in.Filename, errs.ErrInvalid)
+// checkRunner is the pipeline that serve's checks run: internal/checkrun wired with the
+// sandbox, strace, the trace report, scan and lint (checkrun.Wire), the wheelhouse read
+// from the index in process (checks.Source) and the local OSV database (vulns).
+func checkRunner(svc *index.Service, vulns *osv.Service, log *slog.Logger) checkreport.Runner {
+	return checkrun.New(checkrun.Wire(checkrun.Config{
+		Source: checks.Source(svc),
+		Vulns:  vulns.FileFindings,
+		Logger: log,
+	}))
 }

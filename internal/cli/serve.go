@@ -254,10 +254,11 @@ func serve(ctx context.Context, env Env, c serveConfig) error {
 	cfg.TempDir, cfg.Docs, cfg.ListenURL, cfg.Tasks = tmp, set.Handler(), listenURL(ln.Addr(), scheme), queue
 	remotes := mirror.New(svc, mirror.Options{Logger: log, HTTPClient: NewHTTPClient(DefaultResponseTimeout), TempDir: tmp})
 	cfg.Remotes = remotes
-	checker := checks.New(svc, queue, testCheckRunner(env, checkRunner(c, log)), checks.Options{Logger: log, TempDir: tmp})
+	vulns := osv.New(svc.Store(), osv.Limits{})
+	cfg.Vulns = vulns
+	checker := checks.New(svc, queue, testCheckRunner(env, checkRunner(svc, vulns, log)), checks.Options{Logger: log, TempDir: tmp})
 	cfg.Checks = checker
 	registerTaskKinds(queue, remotes, checker)
-	cfg.Vulns = osv.New(svc.Store(), osv.Limits{})
 	svc.SetRemoteFetcher(remotes)    // on_demand and streamed files
 	svc.SetProjectRefresher(remotes) // pull-through distributions
 	if cfg.PublicURL == "" && cfg.ListenURL == "" {
