@@ -115,3 +115,15 @@ curl -fsS "http://127.0.0.1:$p/simple/project-00001/" >/dev/null
 sleep 1
 idle=$(( $(rss_kb "$pid") / 1024 ))
 echo "RESULT idle_rss_${FILES_100K}_files_mb=$idle goal<300 $([ "$idle" -lt 300 ] && echo ok || echo MISSED)"
+kill "$pid"
+
+# Issue 9's serving goals, as Go benchmarks on the real stack (a bulk-filled repository of
+# 200,000 projects, and a 5,000-file project; each request the first after a new version):
+# /simple/ first byte (goal < 100 ms) and the 5,000-file page's first render (goal < 50 ms).
+# bench-fullindex.sh measures the same through a real full-index sync.
+go test -run '^$' -bench 'FullIndexFirstByte|ProjectPage5000' -benchtime "${BENCH_SERVE_N:-3}x" ./internal/server/ |
+  awk '
+    /^BenchmarkFullIndexFirstByte\// { split($1, n, "[/-]"); for (i = 1; i < NF; i++) { if ($(i+1) == "first-byte-ms") fb = $i; if ($(i+1) == "total-ms") tot = $i }
+      printf "RESULT fullindex_simple_%s_first_byte_ms=%s total_ms=%s (200,000 projects, after a new version) goal<100 %s\n", n[2], fb, tot, (fb < 100 ? "ok" : "MISSED") }
+    /^BenchmarkProjectPage5000\// { split($1, n, "[/-]"); for (i = 1; i < NF; i++) if ($(i+1) == "first-render-ms") ms = $i
+      printf "RESULT project_page_5000_files_%s_first_ms=%s goal<50 %s\n", n[2], ms, (ms < 50 ? "ok" : "MISSED") }'

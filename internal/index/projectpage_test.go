@@ -2,9 +2,13 @@ package index_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/pydepot/pydepot/internal/index"
+	"github.com/pydepot/pydepot/internal/metastore"
 )
 
 // TestProjectPage: ProjectPage reads the project as Project does, in the same order,
@@ -51,5 +55,49 @@ func TestProjectPage(t *testing.T) {
 	}
 	if !page.Files[2].Yanked || page.Files[2].YankReason != "broken" {
 		t.Errorf("yank not read: %+v", page.Files[2])
+	}
+}
+
+// TestImportMatchLongestPrefix: the longest dotted prefix some file records wins, with
+// every project recording it, in one version's lookup.
+func TestImportMatchLongestPrefix(t *testing.T) {
+	ctx := context.Background()
+	s := newService(t)
+	err := s.Store().InTx(ctx, func(tx metastore.Tx) error {
+		r, err := tx.Repository(ctx, "main")
+		if err != nil {
+			return err
+		}
+		n, err := tx.BeginVersion(ctx, r.ID, "fill", time.Now())
+		if err != nil {
+			return err
+		}
+		for i, p := range []struct {
+			name    string
+			imports []string
+		}{{"walt-client", []string{"walt", "walt.client"}}, {"walt-server", []string{"walt", "walt.server"}}, {"walt-common", []string{"walt"}}, {"walt-client-ext", []string{"walt.client"}}} {
+			if _, err := tx.AddFile(ctx, &metastore.File{RepositoryID: r.ID, Filename: p.name + "-1.0.tar.gz", Project: p.name, ProjectName: p.name,
+				Version: "1.0", Kind: "sdist", SHA256: fmt.Sprintf("%064x", i), Size: 1, UploadTime: time.Now(), ImportNames: p.imports}, n); err != nil {
+				return err
+			}
+		}
+		return tx.FinishVersion(ctx, r.ID, n, time.Now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := mainDist(t, s)
+	for module, want := range map[string]string{
+		"walt.client.cli": "walt.client walt-client walt-client-ext",
+		"walt.client":     "walt.client walt-client walt-client-ext",
+		"walt.other":      "walt walt-client walt-common walt-server",
+		"walt":            "walt walt-client walt-common walt-server",
+		"wal":             "",
+		"walt..client":    "walt walt-client walt-common walt-server",
+	} {
+		match, projects, err := s.ImportMatch(ctx, d, module)
+		if got := strings.TrimSpace(match + " " + strings.Join(projects, " ")); err != nil || got != want {
+			t.Errorf("ImportMatch(%s) = %q, %v; want %q", module, got, err, want)
+		}
 	}
 }

@@ -325,14 +325,12 @@ func (s *Service) ImportMatch(ctx context.Context, d *Distribution, module strin
 	if len(parts) > maxImportDepth || len(module) > 512 {
 		return "", nil, fmt.Errorf("module name %.40q...: over %d components or 512 bytes: %w", module, maxImportDepth, errs.ErrInvalid)
 	}
+	if srcs == nil {
+		return s.importMatch(ctx, repoID, n, module, len(parts))
+	}
 	for i := len(parts); i > 0; i-- {
 		name := strings.Join(parts[:i], ".")
-		var projects []string
-		if srcs != nil {
-			projects, err = s.mergedImportProviders(ctx, d, srcs, name)
-		} else {
-			projects, err = s.store.ImportProviders(ctx, repoID, n, []string{name})
-		}
+		projects, err := s.mergedImportProviders(ctx, d, srcs, name)
 		if err != nil {
 			return "", nil, err
 		}
@@ -341,4 +339,33 @@ func (s *Service) ImportMatch(ctx context.Context, d *Distribution, module strin
 		}
 	}
 	return "", nil, nil
+}
+
+// importMatch is ImportMatch in one version: every dotted prefix of module (of depth
+// components) is looked up in one query, and the longest one provided wins.
+func (s *Service) importMatch(ctx context.Context, repoID int64, n int, module string, depth int) (string, []string, error) {
+	prefixes := make([]string, 0, depth)
+	for i, c := range module {
+		if c == '.' {
+			prefixes = append(prefixes, module[:i])
+		}
+	}
+	prefixes = append(prefixes, module)
+	got, err := s.store.ImportProvidersByName(ctx, repoID, n, prefixes)
+	if err != nil || len(got) == 0 {
+		return "", nil, err
+	}
+	best := ""
+	for _, ip := range got {
+		if len(ip.Name) > len(best) { // every name is a prefix of module: longer is deeper
+			best = ip.Name
+		}
+	}
+	var projects []string
+	for _, ip := range got {
+		if ip.Name == best {
+			projects = append(projects, ip.Project)
+		}
+	}
+	return best, projects, nil
 }

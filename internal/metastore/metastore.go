@@ -79,6 +79,12 @@ type File struct {
 	YankReason string
 }
 
+// ImportProvider is a project of a version whose files provide an import name.
+type ImportProvider struct {
+	Name    string // the import name
+	Project string // normalized
+}
+
 // Origins and presences of a file row.
 const (
 	OriginUpload   = "upload"
@@ -238,6 +244,9 @@ type ContentReader interface {
 	// ImportProviders lists the projects (normalized, sorted) of version whose files
 	// provide one of the import names.
 	ImportProviders(ctx context.Context, repoID int64, version int, importNames []string) ([]string, error)
+	// ImportProvidersByName is ImportProviders that says which name each project provides:
+	// one pair per name and project, sorted by name then project.
+	ImportProvidersByName(ctx context.Context, repoID int64, version int, importNames []string) ([]ImportProvider, error)
 	// BlobReferenced reports whether any file row uses sha256 as its body or metadata
 	// (or parsed metadata is kept for it, or a check report keeps it as raw data).
 	BlobReferenced(ctx context.Context, sha256 string) (bool, error)

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"fmt"
 	"html"
 	"net/http"
@@ -250,34 +249,47 @@ func projectStatus(p *index.Project) string {
 }
 
 func renderProjectHTML(p *index.Project) []byte {
-	var b bytes.Buffer
-	b.Grow(400 + len(p.Files)*300)
-	title := html.EscapeString("Links for " + displayName(p.DisplayName, p.Name))
-	b.WriteString("<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"" + apiVersion + "\">\n")
-	b.WriteString("    <meta name=\"pypi:project-status\" content=\"" + html.EscapeString(projectStatus(p)) + "\">\n")
-	if p.StatusReason != "" {
-		b.WriteString("    <meta name=\"pypi:project-status-reason\" content=\"" + html.EscapeString(p.StatusReason) + "\">\n")
-	}
-	b.WriteString("    <title>" + title + "</title>\n" + stylesheetLink + "  </head>\n  <body>\n    <h1>" + title + "</h1>\n")
 	files := offeredFiles(p)
+	b := make([]byte, 0, 400+len(files)*300)
+	title := html.EscapeString("Links for " + displayName(p.DisplayName, p.Name))
+	b = append(b, "<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\""+apiVersion+"\">\n"...)
+	b = append(b, "    <meta name=\"pypi:project-status\" content=\""+html.EscapeString(projectStatus(p))+"\">\n"...)
+	if p.StatusReason != "" {
+		b = append(b, "    <meta name=\"pypi:project-status-reason\" content=\""+html.EscapeString(p.StatusReason)+"\">\n"...)
+	}
+	b = append(b, "    <title>"+title+"</title>\n"+stylesheetLink+"  </head>\n  <body>\n    <h1>"+title+"</h1>\n"...)
 	for i := range files {
 		f := &files[i]
-		b.WriteString("    <a href=\"")
-		b.WriteString(html.EscapeString(fileURL(f) + "#sha256=" + f.SHA256))
-		b.WriteString("\"")
+		// The link is html.EscapeString(fileURL(f) + "#sha256=" + f.SHA256), written in place.
+		b = append(b, "    <a href=\"../../files/"...)
+		b = appendHTMLEscaped(b, f.SHA256)
+		b = append(b, '/')
+		b = appendHTMLEscaped(b, pathEscape(f.Filename))
+		b = append(b, "#sha256="...)
+		b = appendHTMLEscaped(b, f.SHA256)
+		b = append(b, '"')
 		if f.RequiresPython != "" {
-			b.WriteString(" data-requires-python=\"" + html.EscapeString(f.RequiresPython) + "\"")
+			b = append(b, " data-requires-python=\""...)
+			b = appendHTMLEscaped(b, f.RequiresPython)
+			b = append(b, '"')
 		}
 		if f.MetadataSHA256 != "" {
-			b.WriteString(" data-dist-info-metadata=\"sha256=" + f.MetadataSHA256 + "\" data-core-metadata=\"sha256=" + f.MetadataSHA256 + "\"")
+			b = append(b, " data-dist-info-metadata=\"sha256="...)
+			b = append(b, f.MetadataSHA256...)
+			b = append(b, "\" data-core-metadata=\"sha256="...)
+			b = append(b, f.MetadataSHA256...)
+			b = append(b, '"')
 		}
 		if f.Yanked {
-			b.WriteString(" data-yanked=\"" + html.EscapeString(f.YankReason) + "\"")
+			b = append(b, " data-yanked=\""...)
+			b = appendHTMLEscaped(b, f.YankReason)
+			b = append(b, '"')
 		}
-		b.WriteString(">" + html.EscapeString(f.Filename) + "</a><br>\n")
+		b = append(b, '>')
+		b = appendHTMLEscaped(b, f.Filename)
+		b = append(b, "</a><br>\n"...)
 	}
-	b.WriteString("  </body>\n</html>\n")
-	return b.Bytes()
+	return append(b, "  </body>\n</html>\n"...)
 }
 
 func renderProjectJSON(p *index.Project) ([]byte, error) {

@@ -638,6 +638,18 @@ func testImports(t *testing.T, s metastore.Store) {
 	if got, _ := s.ImportProviders(ctx, r.ID, 0, []string{"yaml"}); len(got) != 0 {
 		t.Errorf("version 0 provides %v", got)
 	}
+	c := file(r.ID, "pyyaml-ext", "1.0", ".tar.gz")
+	c.ImportNames = []string{"yaml"}
+	add(t, s, r.ID, c)
+	byName, err := s.ImportProvidersByName(ctx, r.ID, 2, []string{"yaml", "google", "numpy", "_yaml"})
+	want := []metastore.ImportProvider{{Name: "_yaml", Project: "pyyaml"}, {Name: "google", Project: "protobuf"},
+		{Name: "yaml", Project: "pyyaml"}, {Name: "yaml", Project: "pyyaml-ext"}}
+	if err != nil || !slices.Equal(byName, want) {
+		t.Errorf("ImportProvidersByName = %v, %v; want %v", byName, err, want)
+	}
+	if got, err := s.ImportProvidersByName(ctx, r.ID, 1, []string{"yaml"}); err != nil || !slices.Equal(got, want[2:3]) {
+		t.Errorf("ImportProvidersByName in version 1 = %v, %v", got, err)
+	}
 	f, _ := s.FileAt(ctx, r.ID, 1, a.Filename)
 	if slices.Sort(f.ImportNames); !slices.Equal(f.ImportNames, []string{"_yaml", "yaml"}) {
 		t.Errorf("ImportNames = %v", f.ImportNames)

@@ -289,6 +289,37 @@ func (q queries) ImportProviders(ctx context.Context, repoID int64, version int,
 		ORDER BY p.name`, args...)
 }
 
+// ImportProvidersByName implements metastore.ContentReader.
+func (q queries) ImportProvidersByName(ctx context.Context, repoID int64, version int, importNames []string) ([]metastore.ImportProvider, error) {
+	if len(importNames) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, 3+len(importNames))
+	args = append(args, repoID, version, version)
+	for _, n := range importNames {
+		args = append(args, n)
+	}
+	// CROSS JOIN keeps SQLite's planner on the import_names(name) index.
+	rows, err := q.q.QueryContext(ctx, `SELECT DISTINCT i.name, p.name FROM import_names i
+		CROSS JOIN repository_content rc ON rc.file_id = i.file_id
+		JOIN projects p ON p.id = rc.project_id
+		WHERE rc.repository_id = ? AND `+live+` AND i.name IN (?`+strings.Repeat(", ?", len(importNames)-1)+`)
+		ORDER BY i.name, p.name`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []metastore.ImportProvider
+	var ip metastore.ImportProvider
+	for rows.Next() {
+		if err := rows.Scan(&ip.Name, &ip.Project); err != nil {
+			return nil, err
+		}
+		out = append(out, ip)
+	}
+	return out, rows.Err()
+}
+
 // BlobReferenced implements metastore.ContentReader.
 func (q queries) BlobReferenced(ctx context.Context, sha256 string) (bool, error) {
 	got, err := q.ReferencedBlobs(ctx, []string{sha256})
