@@ -242,8 +242,12 @@ func (b *batch) add(ctx context.Context, p *Prepared) (ChangeResult, error) {
 	} else if !errors.Is(err, errs.ErrNotFound) || p.restoreOnly {
 		return ChangeResult{}, err
 	}
-	if err := checkSameRelease(ctx, tx, r.ID, b.cur, &row); err != nil {
-		return ChangeResult{}, err
+	// The rules read the repository at b.cur: when nothing has changed it since the
+	// caller checked them (no version since, none begun by this batch), they still hold.
+	if checked := b.n == 0 && p.checkedRepo == r.ID && p.checkedAt == b.cur; !checked {
+		if err := checkSameRelease(ctx, tx, r.ID, b.cur, &row); err != nil {
+			return ChangeResult{}, err
+		}
 	}
 	if err := b.checkStored(ctx, p); err != nil {
 		return ChangeResult{}, err

@@ -43,6 +43,11 @@ type Prepared struct {
 	// verify are blobs Apply checks are stored, in its transaction: they were written
 	// without the touching transaction of storeBlobs (a sync's blob batch).
 	verify []string
+	// checkedRepo and checkedAt: the same-release and status rules already held for row
+	// against this repository at version checkedAt (Upload checks them before storing
+	// the blobs); Apply's first add on that very version need not ask again.
+	checkedRepo int64
+	checkedAt   int
 }
 
 // File returns the prepared file as it will be stored.
@@ -96,6 +101,7 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
+	p.checkedRepo, p.checkedAt = repo.ID, repo.Latest
 	res, err := s.Apply(ctx, up.Repository, "", []Change{{Kind: ChangeAdd, File: p}})
 	if err != nil {
 		return nil, false, err
