@@ -142,10 +142,10 @@ func (s *Service) project(ctx context.Context, d *Distribution, norm string, fil
 	if out.Status == "" {
 		out.Status = "active"
 	}
-	for i := range rows {
-		out.Files[i] = fileOut(&rows[i])
+	// Rows are converted once, straight into their place (no sort of the large Files).
+	for j, i := range fileOrder(len(rows), func(i int) (string, string) { return rows[i].Version, rows[i].Filename }) {
+		out.Files[j] = fileOut(&rows[i])
 	}
-	sortFiles(out.Files)
 	for _, f := range out.Files {
 		if len(out.Versions) == 0 || out.Versions[len(out.Versions)-1] != f.Version {
 			out.Versions = append(out.Versions, f.Version)
@@ -158,6 +158,18 @@ func (s *Service) project(ctx context.Context, d *Distribution, norm string, fil
 // the sort moves small keys, not files: on 5,000 files the map lookups of each comparison
 // and the moves of 300-byte files were a tenth of a page's first render.
 func sortFiles(fs []File) {
+	order := fileOrder(len(fs), func(i int) (string, string) { return fs[i].Version, fs[i].Filename })
+	sorted := make([]File, len(fs))
+	for j, i := range order {
+		sorted[j] = fs[i]
+	}
+	copy(fs, sorted)
+}
+
+// fileOrder returns the indexes 0..n-1 in the order sortFiles gives the files whose
+// version and filename at is tells: PEP 440 order of versions (each parsed once;
+// unparsable ones after every parsable one, by text), then filename.
+func fileOrder(n int, at func(i int) (version, filename string)) []int {
 	type key struct {
 		v   *versions.Version // nil: unparsable, after every parsable one, by text
 		ver string
@@ -165,17 +177,17 @@ func sortFiles(fs []File) {
 		i   int
 	}
 	parsed := map[string]*versions.Version{}
-	keys := make([]key, len(fs))
-	for i := range fs {
-		f := &fs[i]
-		v, seen := parsed[f.Version]
+	keys := make([]key, n)
+	for i := range n {
+		ver, fn := at(i)
+		v, seen := parsed[ver]
 		if !seen {
-			if pv, err := versions.Parse(f.Version); err == nil {
+			if pv, err := versions.Parse(ver); err == nil {
 				v = &pv
 			}
-			parsed[f.Version] = v
+			parsed[ver] = v
 		}
-		keys[i] = key{v: v, ver: f.Version, fn: f.Filename, i: i}
+		keys[i] = key{v: v, ver: ver, fn: fn, i: i}
 	}
 	slices.SortStableFunc(keys, func(a, b key) int {
 		if a.ver != b.ver {
@@ -195,11 +207,11 @@ func sortFiles(fs []File) {
 		}
 		return cmp.Compare(a.fn, b.fn)
 	})
-	sorted := make([]File, len(fs))
+	order := make([]int, n)
 	for j, k := range keys {
-		sorted[j] = fs[k.i]
+		order[j] = k.i
 	}
-	copy(fs, sorted)
+	return order
 }
 
 // File implements API.
