@@ -135,6 +135,7 @@ func (s *Service) Apply(ctx context.Context, repo, message string, changes []Cha
 	}
 	if res.Made {
 		s.log.Info("repository changed", "repository", repo, "version", res.Version, "changes", len(changes))
+		s.versionMade(repo)
 	}
 	return res, nil
 }

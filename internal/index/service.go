@@ -39,6 +39,29 @@ type Service struct {
 
 	// Staged versions (staged.go).
 	gates gates
+
+	// Told of every version this Service makes (OnVersion).
+	onVersionMu sync.Mutex
+	onVersion   []func(repo string)
+}
+
+// OnVersion registers f, called after every repository version this Service makes
+// (Apply, a sync's Publish) with the repository's name: the server forgets its routing
+// state then, so that what a task wrote in process is served at once rather than after
+// the state's TTL. f must be quick.
+func (s *Service) OnVersion(f func(repo string)) {
+	s.onVersionMu.Lock()
+	defer s.onVersionMu.Unlock()
+	s.onVersion = append(s.onVersion[:len(s.onVersion):len(s.onVersion)], f)
+}
+
+func (s *Service) versionMade(repo string) {
+	s.onVersionMu.Lock()
+	fs := s.onVersion
+	s.onVersionMu.Unlock()
+	for _, f := range fs {
+		f(repo)
+	}
 }
 
 var _ API = (*Service)(nil)

@@ -230,6 +230,7 @@ func (v *OpenVersion) Publish(ctx context.Context) (*ApplyResult, error) {
 	v.s.gates.unlock(v.repo)
 	if res.Made {
 		v.s.log.Info("repository changed", "repository", v.repo, "version", res.Version, "changes", v.changes)
+		v.s.versionMade(v.repo)
 	}
 	return res, nil
 }

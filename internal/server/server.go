@@ -133,6 +133,10 @@ func New(api index.API, cfg Config, log *slog.Logger) http.Handler {
 		ew:    &errorWriter{log: log, ids: newRequestIDs()},
 		pages: newPageCache(cfg.PageCacheBytes),
 	}
+	// A version made in process (a sync or check task, not a request) is served at once.
+	if n, ok := api.(interface{ OnVersion(func(string)) }); ok {
+		n.OnVersion(func(string) { s.changed() })
+	}
 	s.dist = s.distRoutes()
 	mux := http.NewServeMux()
 	s.apiRoutes(mux)
