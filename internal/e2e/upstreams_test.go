@@ -270,7 +270,13 @@ func startNginx(dir, root string, o nginxOptions) (*upstream, error) {
 		limit = "limit_rate " + o.Rate + ";"
 	}
 	if o.Proxy != "" {
-		body = fmt.Sprintf("location / { proxy_pass %s; proxy_set_header Host $http_host; proxy_buffering off; %s }", o.Proxy, limit)
+		// proxy_buffering stays on when a rate is set: nginx paces what it sends from its
+		// buffers, and with buffering off the upstream's bytes went through unpaced.
+		buffering := "proxy_buffering off;"
+		if o.Rate != "" {
+			buffering = ""
+		}
+		body = fmt.Sprintf("location / { proxy_pass %s; proxy_set_header Host $http_host; %s %s }", o.Proxy, buffering, limit)
 	} else {
 		body = fmt.Sprintf("root %s; location / { index index.html; %s }", root, limit)
 	}
