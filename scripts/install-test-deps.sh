@@ -74,3 +74,16 @@ for f in "$pins"/*.txt; do
   "$uv" pip sync --quiet --python "$tools/$name/bin/python" "$f"
   done_with "$name"
 done
+
+# The wheels the check tests serve (scripts/test-tools/wheels.lock: pytest, coverage,
+# pyflakes and their dependencies), downloaded with their hashes checked into .tools/wheels,
+# which records the digest of the lock it was made from (testdist.PinnedWheels checks it).
+lock="$pins/wheels.lock"
+if [ ! -f "$tools/wheels/.pins" ] || [ "$(cat "$tools/wheels/.pins")" != "$(sha256sum < "$lock")" ]; then
+  echo "downloading the test wheels into $tools/wheels"
+  rm -rf "$tools/wheels"
+  "$tools/pip/bin/pip" download --quiet --no-cache-dir --disable-pip-version-check --no-deps \
+    --only-binary :all: --require-hashes --python-version 3.11 --implementation py --abi none \
+    --platform any -d "$tools/wheels" -r "$lock"
+  sha256sum < "$lock" > "$tools/wheels/.pins"
+fi
