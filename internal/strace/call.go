@@ -109,10 +109,11 @@ func quoteEnd(s string, i int) int {
 }
 
 // annotEnd returns the index of the '>' closing the -yy annotation that opens at s[i]:
-// a '>' inside its brackets ("TCP:[1.2.3.4:5->6.7.8.9:80]") does not close it. Paths in
-// annotations have their own '<' and '>' escaped by strace.
+// a '>' inside its brackets ("TCP:[1.2.3.4:5->6.7.8.9:80]") does not close it, nor does
+// the one closing a device's annotation nested in it ("3</dev/null<char 1:3>>"). Paths
+// in annotations have their own '<' and '>' escaped by strace.
 func annotEnd(s string, i int) int {
-	depth := 0
+	depth, nest := 0, 0
 	for j := i + 1; j < len(s); j++ {
 		switch s[j] {
 		case '[':
@@ -123,13 +124,31 @@ func annotEnd(s string, i int) int {
 			}
 		case '\\':
 			j++
-		case '>':
+		case '<':
 			if depth == 0 {
+				nest++
+			}
+		case '>':
+			switch {
+			case depth > 0:
+			case nest > 0:
+				nest--
+			default:
 				return j
 			}
 		}
 	}
 	return len(s)
+}
+
+// annotPath is the path of an annotation's text: without the device's annotation that
+// -yy nests after a device file's path ("/dev/null<char 1:3>" is /dev/null). A '<' of
+// the path itself is escaped (\74), so the first '<' starts the nested one.
+func annotPath(s string) string {
+	if j := strings.IndexByte(s, '<'); j >= 0 {
+		s = s[:j]
+	}
+	return unescape(s)
 }
 
 // makeArg reads one argument's text.
@@ -147,7 +166,7 @@ func makeArg(raw string) Arg {
 		}
 	case raw[len(raw)-1] == '>':
 		if j := strings.IndexByte(raw, '<'); j > 0 && isIdent(raw[j-1]) && annotEnd(raw, j) == len(raw)-1 {
-			a.Path = unescape(raw[j+1 : len(raw)-1])
+			a.Path = annotPath(raw[j+1 : len(raw)-1])
 		}
 	}
 	return a
@@ -278,7 +297,7 @@ func parseRet(ev *Event, s string) bool {
 		if end >= len(s) {
 			return false
 		}
-		ev.RetPath, s = unescape(s[1:end]), s[end+1:]
+		ev.RetPath, s = annotPath(s[1:end]), s[end+1:]
 	}
 	s = strings.TrimLeft(s, " ")
 	if strings.HasPrefix(s, "E") {

@@ -165,3 +165,26 @@ func TestUnescape(t *testing.T) {
 		}
 	}
 }
+
+// A device file's -yy annotation nests the device's ("3</dev/null<char 1:3>>", strace 6.1
+// on python3 opening /dev/null): the argument and the return value name the path alone,
+// and the nested '>' does not end the annotation, so the arguments after it stay apart.
+func TestDeviceAnnotation(t *testing.T) {
+	in := `29888 openat(AT_FDCWD</tmp>, "/dev/null", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0666) = 3</dev/null<char 1:3>>
+29888 write(3</dev/null<char 1:3>>, "x", 1) = 1
+29888 dup2(3</dev/null<char 1:3>>, 2</tmp/out\74x\76>) = 2</dev/null<char 1:3>>
+`
+	evs := parseAll(t, &Parser{}, in)
+	if len(evs) != 3 {
+		t.Fatalf("got %d events, want 3: %+v", len(evs), evs)
+	}
+	if e := evs[0]; e.Malformed || e.Ret != "3" || e.RetPath != "/dev/null" {
+		t.Errorf("openat: %+v", e)
+	}
+	if e := evs[1]; e.Malformed || len(e.Args) != 3 || e.Arg(0).Path != "/dev/null" || e.Arg(0).FD() != 3 || e.Arg(1).Str != "x" {
+		t.Errorf("write: %+v", e)
+	}
+	if e := evs[2]; e.Malformed || len(e.Args) != 2 || e.Arg(0).Path != "/dev/null" || e.Arg(1).Path != "/tmp/out<x>" || e.RetPath != "/dev/null" {
+		t.Errorf("dup2: %+v", e)
+	}
+}
