@@ -105,3 +105,31 @@ func TestPytestWithCoverage(t *testing.T) {
 		t.Errorf("verdict %s, Decide says %s, want warn\n%s", r.Verdict, want, dump(r))
 	}
 }
+
+// With coverage but no pytest in the wheelhouse, the tests run by unittest discovery
+// under coverage: benign's three tests pass and run all 5 statements of its module
+// (100%), and the check passes.
+func TestUnittestWithCoverage(t *testing.T) {
+	wheels := testdist.PinnedWheels(t, "coverage")
+	dir := t.TempDir()
+	helper := writeWheel(t, dir, "helperlib", "0.1", helperlibFiles)
+	src := writeSdist(t, dir, "benign", "1.0", benignFiles, "helperlib")
+	files := append(append(debianWheels(t), helper), wheels...)
+	r, err := checkrun.New(testConfig(t, files...)).Check(t.Context(), input(t, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := task(t, r, checkreport.StepTest)
+	if tk.Status != checkreport.Passed || !strings.Contains(tk.Log, "running the tests with unittest discovery") || !strings.Contains(tk.Log, "under coverage") {
+		t.Fatalf("test: %s %s\n%s", tk.Status, tk.Error, tk.Log)
+	}
+	if r.Tests.Passed != 3 || r.Tests.Failed != 0 || r.Tests.Errors != 0 {
+		t.Errorf("tests %+v, want 3 passed", r.Tests)
+	}
+	if c := r.Tests.Coverage; c == nil || *c != 100 {
+		t.Errorf("coverage %v, want 100%% (all 5 of benign's statements)\n%s", c, tk.Log)
+	}
+	if r.Verdict != checkreport.Pass {
+		t.Errorf("verdict %s, want pass\n%s", r.Verdict, dump(r))
+	}
+}
