@@ -84,7 +84,10 @@ func (b *Batch) Write(ctx context.Context, r io.Reader, expectedSHA string, expe
 		return Result{}, fmt.Errorf("blob temporary file: %w", err)
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), readerCtx{ctx, r})
+	// A buffer no larger than the blob (io.Copy's is 32 KiB, for each of a sync's
+	// thousands of small metadata blobs).
+	buf := make([]byte, min(32<<10, max(512, expectedSize+1)))
+	n, err := io.CopyBuffer(io.MultiWriter(f, h), readerCtx{ctx, r}, buf)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

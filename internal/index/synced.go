@@ -232,6 +232,10 @@ func (b *SyncBatch) Synced(ctx context.Context, f SyncedFile, content ReaderAtSi
 	if err := f.check(); err != nil {
 		return nil, err
 	}
+	content, err := inMemory(content)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Filename, err)
+	}
 	sum, err := contentSHA256(content)
 	if err != nil {
 		return nil, err
@@ -251,6 +255,33 @@ func (b *SyncBatch) Synced(ctx context.Context, f SyncedFile, content ReaderAtSi
 func (b *SyncBatch) SyncedFile(ctx context.Context, sf SyncedFile, f *os.File, size int64) (*Prepared, error) {
 	return b.Synced(ctx, sf, adoptable{contentReader{f, size}, f.Name()})
 }
+
+// inMemory returns content read once into memory when it is at most inMemoryInspect
+// bytes (else content itself), for Synced to hash and inspect: the zip reader's many
+// small ReadAt calls (the directory, every local header, every entry) were each a
+// pread(2), tens per wheel, a good part of the CPU of a sync of small files. Content a
+// batch may adopt stays adoptable: its bytes still reach the blob store by the rename.
+func inMemory(content ReaderAtSize) (ReaderAtSize, error) {
+	size := content.Size()
+	if size < 0 || size > inMemoryInspect {
+		return content, nil
+	}
+	if _, ok := content.(*bytes.Reader); ok {
+		return content, nil
+	}
+	buf := make([]byte, size)
+	if _, err := io.ReadFull(io.NewSectionReader(content, 0, size), buf); err != nil {
+		return nil, fmt.Errorf("reading the file: %w", err)
+	}
+	if a, ok := content.(adoptable); ok {
+		return adoptable{contentReader{bytes.NewReader(buf), size}, a.path}, nil
+	}
+	return bytes.NewReader(buf), nil
+}
+
+// inMemoryInspect is the largest file Synced reads into memory to inspect (a sync's
+// concurrency bounds how many are held at once).
+const inMemoryInspect = 1 << 20
 
 // Remote is PrepareRemote in the batch.
 func (b *SyncBatch) Remote(ctx context.Context, f SyncedFile, meta []byte) (*Prepared, error) {

@@ -155,7 +155,11 @@ func (c *Client) fetchOnce(ctx context.Context, w *watch, f File, st *fetchState
 	if st.h != nil {
 		dst = io.MultiWriter(st.tmp, st.h)
 	}
-	n, err := copyBody(dst, w.body(io.LimitReader(resp.Body, c.opts.MaxFileSize-st.n+1)))
+	expect := int64(-1)
+	if f.Size >= 0 {
+		expect = f.Size - st.n
+	}
+	n, err := copyBody(dst, w.body(io.LimitReader(resp.Body, c.opts.MaxFileSize-st.n+1)), expect)
 	st.n += n
 	if err != nil {
 		return err // a broken body: the next attempt resumes from st.n
@@ -195,10 +199,16 @@ func contentRangeStart(v string) int64 {
 }
 
 // copyBody copies the body to dst; a read failure (a reset, a body cut short, a
-// timeout) is transient, a write failure (a full disk) is not.
-func copyBody(dst io.Writer, body io.Reader) (int64, error) {
+// timeout) is transient, a write failure (a full disk) is not. expect is how many bytes
+// are expected (-1: unknown): the buffer is no larger than needs be (at most 64 KiB), as
+// a sync of thousands of small files allocated 64 KiB for each.
+func copyBody(dst io.Writer, body io.Reader, expect int64) (int64, error) {
 	var n int64
-	buf := make([]byte, 64<<10)
+	size := int64(64 << 10)
+	if expect >= 0 {
+		size = min(size, max(512, expect+1))
+	}
+	buf := make([]byte, size)
 	for {
 		m, rerr := body.Read(buf)
 		if m > 0 {

@@ -387,10 +387,15 @@ func (q queries) RestoreFile(ctx context.Context, repoID int64, version int, fil
 
 // AddFile implements metastore.ContentWriter.
 func (q queries) AddFile(ctx context.Context, f *metastore.File, version int) (int64, error) {
-	var pid int64
-	if err := q.q.QueryRowContext(ctx, `INSERT INTO projects (name) VALUES (?)
+	pid, known := q.projects[f.Project]
+	if !known {
+		if err := q.q.QueryRowContext(ctx, `INSERT INTO projects (name) VALUES (?)
 		ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, f.Project).Scan(&pid); err != nil {
-		return 0, err
+			return 0, err
+		}
+		if q.projects != nil {
+			q.projects[f.Project] = pid
+		}
 	}
 	origin, presence := f.Origin, f.Presence
 	if origin == "" {

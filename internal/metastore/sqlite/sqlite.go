@@ -157,7 +157,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx metastore.Tx) error) error 
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	defer s.writeStmts.preparePending(context.WithoutCancel(ctx))
-	if err := fn(&tx{queries{q: cachedTx{sqlTx, s.writeStmts, map[string]*sql.Stmt{}}}}); err != nil {
+	if err := fn(&tx{queries{q: cachedTx{sqlTx, s.writeStmts, map[string]*sql.Stmt{}}, projects: map[string]int64{}}}); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}
@@ -185,7 +185,14 @@ type querier interface {
 
 // queries holds every statement; on the read pool it serves the Reader roles, inside a
 // transaction every role.
-type queries struct{ q querier }
+type queries struct {
+	q querier
+	// projects caches the id of each project row a write transaction found or made
+	// (nil outside one): a sync adds thousands of files of few projects, and each add
+	// upserted its project's row again. Project rows are never deleted nor renamed, and
+	// the cache dies with its transaction.
+	projects map[string]int64
+}
 
 // strings runs a query of one text column and returns its values in order.
 func (q queries) strings(ctx context.Context, query string, args ...any) ([]string, error) {
