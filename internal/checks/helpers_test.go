@@ -1,12 +1,8 @@
 package checks_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -20,6 +16,7 @@ import (
 	"github.com/pydepot/pydepot/internal/checks"
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/tasks"
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 // wheel builds a small valid wheel NAME-VERSION-py3-none-any.whl.
@@ -32,26 +29,11 @@ func wheel(t testing.TB, name, version string, requires ...string) (string, []by
 		{di + "METADATA", "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\nSummary: test\n" + requiresDist(requires) + "\n"},
 		{di + "WHEEL", "Wheel-Version: 1.0\nGenerator: pydepot-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
 	}
-	var record strings.Builder
-	for _, m := range members {
-		sum := sha256.Sum256([]byte(m[1]))
-		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", m[0], base64.RawURLEncoding.EncodeToString(sum[:]), len(m[1]))
-	}
-	record.WriteString(di + "RECORD,,\n")
-	members = append(members, [2]string{di + "RECORD", record.String()})
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	for _, m := range members {
-		w, err := zw.Create(m[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(w, m[1])
-	}
-	if err := zw.Close(); err != nil {
+	b, err := testdist.WheelZip(di, members)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return pkg + "-" + version + "-py3-none-any.whl", b.Bytes()
+	return pkg + "-" + version + "-py3-none-any.whl", b
 }
 
 func upload(t testing.TB, svc *index.Service, repo, name, version string) (string, []byte) {

@@ -1,12 +1,8 @@
 package e2e
 
 import (
-	"archive/zip"
 	"bytes"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -32,27 +28,12 @@ func writeWheel(t *testing.T, dir, name, version string, files map[string]string
 	members = append(members,
 		[2]string{di + "METADATA", "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\nSummary: e2e check fixture\n\n"},
 		[2]string{di + "WHEEL", "Wheel-Version: 1.0\nGenerator: pydepot-e2e\nRoot-Is-Purelib: true\nTag: py3-none-any\n"})
-	var record strings.Builder
-	for _, m := range members {
-		sum := sha256.Sum256([]byte(m[1]))
-		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", m[0], base64.RawURLEncoding.EncodeToString(sum[:]), len(m[1]))
-	}
-	record.WriteString(di + "RECORD,,\n")
-	members = append(members, [2]string{di + "RECORD", record.String()})
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	for _, m := range members {
-		w, err := zw.Create(m[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(w, m[1])
-	}
-	if err := zw.Close(); err != nil {
+	b, err := testdist.WheelZip(di, members)
+	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, pkg+"-"+version+"-py3-none-any.whl")
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -2,12 +2,10 @@ package mirror_test
 
 import (
 	"archive/tar"
-	"archive/zip"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -20,6 +18,7 @@ import (
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/metastore"
 	"github.com/pydepot/pydepot/internal/mirror"
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 // dist describes a test distribution.
@@ -88,26 +87,11 @@ func wheelOf(t testing.TB, d dist) []byte {
 		{di + "WHEEL", "Wheel-Version: 1.0\nGenerator: pydepot-test\nRoot-Is-Purelib: true\nTag: " + tag + "\n"},
 		{di + "top_level.txt", pkg + "\n"},
 	}
-	var record strings.Builder
-	for _, m := range members {
-		sum := sha256.Sum256([]byte(m[1]))
-		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", m[0], base64.RawURLEncoding.EncodeToString(sum[:]), len(m[1]))
-	}
-	record.WriteString(di + "RECORD,,\n")
-	members = append(members, [2]string{di + "RECORD", record.String()})
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	for _, m := range members {
-		w, err := zw.Create(m[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write([]byte(m[1]))
-	}
-	if err := zw.Close(); err != nil {
+	b, err := testdist.WheelZip(di, members)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return b.Bytes()
+	return b
 }
 
 func sdistOf(t testing.TB, d dist) []byte {
