@@ -11,8 +11,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/pydepot/pydepot/internal/server/wire"
 )
 
 // TestCheckSurvivesSIGKILL: a check running in a `pydepot serve` that is SIGKILLed is
@@ -57,16 +55,7 @@ func TestCheckSurvivesSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := startServeProc(t, bin, data, env...)
-	var task wire.Task
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		task = apiTask(t, second.url, id)
-		if wire.TaskDone(task.State) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the check is still %s a minute after the restart: %+v", task.State, task)
-		}
-	}
+	task := waitTaskDone(t, second.url, id)
 	log := strings.Join(task.Log, "\n")
 	if task.State != "completed" || task.Attempt != 2 || !strings.Contains(log, "no heartbeat") || !strings.Contains(log, "found it") {
 		t.Fatalf("check after the restart = %+v", task)

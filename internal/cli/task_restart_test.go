@@ -142,16 +142,7 @@ func TestTaskSurvivesSIGKILL(t *testing.T) {
 	}
 	killedAt := time.Now()
 	second := startServeProc(t, bin, data, stale...)
-	var task wire.Task
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		task = apiTask(t, second.url, id)
-		if wire.TaskDone(task.State) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("task still %s a minute after the restart: %+v", task.State, task)
-		}
-	}
+	task := waitTaskDone(t, second.url, id)
 	log := strings.Join(task.Log, "\n")
 	if task.State != "completed" || task.Attempt != 2 || !strings.Contains(log, "no heartbeat") || !strings.Contains(log, "found it") {
 		t.Fatalf("task after the restart = %+v", task)
@@ -238,5 +229,20 @@ func TestTaskSurvivesSIGKILL(t *testing.T) {
 	}
 	if code, out := cli("__complete", "task", "list", "--kind", ""); code != 0 || !strings.Contains(out, "test.block\n") {
 		t.Errorf("completion of task kinds: %d\n%s", code, out)
+	}
+}
+
+// waitTaskDone polls task id of the server at url until it reaches a final state, for up
+// to a minute after a restart.
+func waitTaskDone(t *testing.T, url string, id int64) wire.Task {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		task := apiTask(t, url, id)
+		if wire.TaskDone(task.State) {
+			return task
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("task %d still %s a minute after the restart: %+v", id, task.State, task)
+		}
 	}
 }
