@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,22 +38,7 @@ func TestRunSandboxed(t *testing.T) {
 	tarball := packDir(t, src, filepath.Join(root, "py.tar.gz"))
 	os.RemoveAll(filepath.Join(root, "build"))
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	hit := make(chan struct{}, 4)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			hit <- struct{}{}
-			c.Close()
-		}
-	}()
+	ln := testdist.Listen(t)
 	work := filepath.Join(root, "work")
 	beside := filepath.Join(root, "beside")
 	os.MkdirAll(work, 0o755)
@@ -71,7 +55,7 @@ for p in (os.path.join(sys.prefix, "x"), %q, "/tmp/%s", "out.txt"):
         open(p, "w").write("x"); print("wrote", p)
     except OSError:
         print("refused", p)
-`, ln.Addr().(*net.TCPAddr).Port, filepath.Join(beside, "x"), tmpName)
+`, ln.Port, filepath.Join(beside, "x"), tmpName)
 	os.WriteFile(filepath.Join(work, "job.py"), []byte(script), 0o644)
 	var out, errb bytes.Buffer
 	st, err := envrun.Run(ctx, envrun.Options{Env: tarball, CacheDir: filepath.Join(root, "c"), Dir: work,
@@ -91,7 +75,7 @@ for p in (os.path.join(sys.prefix, "x"), %q, "/tmp/%s", "out.txt"):
 	if strings.Contains(got, "wrote "+filepath.Join(root, "c")) || !strings.Contains(got, "refused "+filepath.Join(root, "c")) {
 		t.Errorf("the environment was writable:\n%s", got)
 	}
-	if len(hit) != 0 {
+	if ln.Accepted() != 0 {
 		t.Error("the host listener was reached")
 	}
 	if _, err := os.Stat(filepath.Join(work, "out.txt")); err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pydepot/pydepot/internal/sandbox"
+	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 // need skips the test when the machine cannot make a sandbox.
@@ -58,23 +58,8 @@ func leftovers(t *testing.T, marker string) []string {
 
 func TestNoNetwork(t *testing.T) {
 	need(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan struct{}, 16)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted <- struct{}{}
-			c.Close()
-		}
-	}()
-	port := ln.Addr().(*net.TCPAddr).Port
+	ln := testdist.Listen(t)
+	port := ln.Port
 	// bash's /dev/tcp makes a plain connect(2); 192.0.2.1 (TEST-NET-1) is a non-loopback
 	// address the host would route.
 	script := fmt.Sprintf(`for a in 127.0.0.1 192.0.2.1; do
@@ -84,13 +69,13 @@ func TestNoNetwork(t *testing.T) {
 	if res.ExitCode != 0 || strings.Contains(out, "connected") || strings.Count(out, "refused") != 2 {
 		t.Fatalf("a connection left the sandbox (status %d):\n%s", res.ExitCode, out)
 	}
-	if len(accepted) != 0 {
+	if ln.Accepted() != 0 {
 		t.Fatal("the host's listener accepted a connection from the sandbox")
 	}
 	// The same script with the network shared reaches the listener: the test can tell.
 	_, out = sh(t, sandbox.Spec{Network: true}, script)
-	if !strings.Contains(out, "connected 127.0.0.1") {
-		t.Fatalf("with Network the host listener was not reached:\n%s", out)
+	if !strings.Contains(out, "connected 127.0.0.1") || ln.Accepted() != 1 {
+		t.Fatalf("with Network the host listener was not reached (or not once):\n%s", out)
 	}
 }
 
