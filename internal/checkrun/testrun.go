@@ -197,14 +197,27 @@ func copyTree(src, dst string) error {
 		case e.IsDir():
 			return os.MkdirAll(target, 0o755)
 		case e.Type().IsRegular():
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(target, data, 0o644)
+			return copyFile(p, target) // streamed: a member may be large
 		}
 		return nil
 	})
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // hasTests reports whether the tree holds a test*.py file.

@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -96,9 +97,12 @@ func (l Limits) Dir(ctx context.Context, root string) ([]checkreport.Finding, er
 		if total += info.Size(); total > l.Bytes {
 			return add(checkreport.Info, "lint stopped: more than %d bytes of source", l.Bytes)
 		}
-		src, err := os.ReadFile(path)
+		src, err := readCapped(path, l.FileBytes)
 		if err != nil {
 			return err
+		}
+		if int64(len(src)) > l.FileBytes { // grew since its stat
+			return add(checkreport.Info, "%s: not linted: over %d bytes", rel, l.FileBytes)
 		}
 		for _, p := range File(rel, src) {
 			if err := add(p.Severity, "%s", p.Detail); err != nil {
@@ -225,4 +229,14 @@ func allNames(body []*pysource.Stmt) map[string]bool {
 		}
 	}
 	return out
+}
+
+// readCapped reads at most limit+1 bytes of the file at path.
+func readCapped(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit+1))
 }
