@@ -84,7 +84,7 @@ func (p *provider) Location() string {
 // Candidates implements resolver.Provider.
 func (p *provider) Candidates(ctx context.Context, name string) ([]resolver.Candidate, error) {
 	norm := names.Normalize(name)
-	proj, err := p.idx.Project(ctx, p.d, norm)
+	proj, err := p.idx.ProjectPage(ctx, p.d, norm) // the columns a page shows: all a resolver needs
 	if err != nil {
 		return nil, err
 	}
