@@ -176,7 +176,7 @@ func fileOrder(n int, at func(i int) (version, filename string)) []int {
 		fn  string
 		i   int
 	}
-	parsed := map[string]*versions.Version{}
+	parsed := make(map[string]*versions.Version, n)
 	keys := make([]key, n)
 	for i := range n {
 		ver, fn := at(i)

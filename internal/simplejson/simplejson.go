@@ -296,17 +296,39 @@ func AppendIndexProject(b []byte, first bool, p IndexProject) []byte {
 // AppendIndexTail appends the end of the index page to b.
 func AppendIndexTail(b []byte) []byte { return append(b, "]}"...) }
 
-// appendString appends s as encoding/json writes it: plain when every byte is printable
-// ASCII that it leaves alone (project names are), else through json.Marshal, which
-// escapes <, >, &, control characters and invalid UTF-8.
+// appendString appends s as encoding/json writes it: printable ASCII as is, with the
+// five characters it escapes among them (", \, <, >, &) escaped here, since a page's
+// requires-python (">=3.8") has them on every file; control characters and anything
+// outside ASCII go through json.Marshal, which escapes those and invalid UTF-8.
 func appendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
 			q, _ := json.Marshal(s) // a string always marshals
 			return append(b, q...)
 		}
 	}
 	b = append(b, '"')
-	b = append(b, s...)
+	start := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
+		case '"':
+			esc = `\"`
+		case '\\':
+			esc = `\\`
+		case '<':
+			esc = `\u003c`
+		case '>':
+			esc = `\u003e`
+		case '&':
+			esc = `\u0026`
+		default:
+			continue
+		}
+		b = append(b, s[start:i]...)
+		b = append(b, esc...)
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
 	return append(b, '"')
 }
