@@ -274,27 +274,27 @@ func (s *Service) OpenFile(ctx context.Context, d *Distribution, name string, re
 		}
 		return &OpenedFile{File: f, SHA256: f.SHA256, Size: f.Size, Body: body}, nil
 	}
-	sha := f.SHA256
 	if wantMeta {
 		if f.MetadataSHA256 == "" {
 			return nil, fmt.Errorf("file %s has no metadata file: %w", filename, errs.ErrNotFound)
 		}
-		sha = f.MetadataSHA256
+		return s.openMetadata(ctx, f, row, redirect)
 	}
+	sha := f.SHA256
 	if redirect > 0 {
 		u, err := s.blobs.URLFor(ctx, sha, redirect)
 		if err != nil {
 			return nil, err
 		}
 		if u != "" {
-			return &OpenedFile{File: f, Metadata: wantMeta, SHA256: sha, Size: -1, URL: u}, nil
+			return &OpenedFile{File: f, SHA256: sha, Size: -1, URL: u}, nil
 		}
 	}
 	body, size, err := s.blobs.Open(ctx, sha)
 	if err != nil {
 		return nil, err
 	}
-	return &OpenedFile{File: f, Metadata: wantMeta, SHA256: sha, Size: size, Body: body}, nil
+	return &OpenedFile{File: f, SHA256: sha, Size: size, Body: body}, nil
 }
 
 // OpenBlob implements API.

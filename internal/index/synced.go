@@ -243,7 +243,7 @@ func (b *SyncBatch) Synced(ctx context.Context, f SyncedFile, content ReaderAtSi
 	if !strings.EqualFold(sum, f.SHA256) {
 		return nil, fmt.Errorf("%s: sha256 is %s, the upstream says %s: %w", f.Filename, sum, f.SHA256, errs.ErrInvalid)
 	}
-	return b.s.prepare(ctx, Upload{Filename: f.Filename, Content: content}, sum, func(row *metastore.File) error {
+	return b.s.prepare(ctx, Upload{Filename: f.Filename, Content: content, metadataInWheel: true}, sum, func(row *metastore.File) error {
 		f.apply(row)
 		return nil
 	}, b.blobs)

@@ -140,6 +140,9 @@ type Upload struct {
 	SHA256     string // expected hex digest (from the form); "" skips the comparison
 	Name       string // form name, checked against the file's metadata when not ""
 	Version    string // form version, checked likewise
+	// metadataInWheel: a wheel's core metadata file is not stored as a blob of its own
+	// (a sync's wheels: derivedmeta.go); the row records it all the same.
+	metadataInWheel bool
 }
 
 // ReaderAtSize is spooled content: an *os.File or a *bytes.Reader.

@@ -190,7 +190,9 @@ func (s *Service) prepare(ctx context.Context, up Upload, sum string, precheck f
 	if len(info.MetadataBytes) > 0 {
 		msum := sha256.Sum256(info.MetadataBytes)
 		row.MetadataSHA256, row.MetadataSize = hex.EncodeToString(msum[:]), int64(len(info.MetadataBytes))
-		blobs = append(blobs, blobToStore{bytes.NewReader(info.MetadataBytes), row.MetadataSHA256, row.MetadataSize})
+		if !up.metadataInWheel || info.Dist.Kind != filenames.KindWheel {
+			blobs = append(blobs, blobToStore{bytes.NewReader(info.MetadataBytes), row.MetadataSHA256, row.MetadataSize})
+		}
 	} else {
 		parsed = nil
 	}

@@ -82,7 +82,7 @@ func TestSyncPydepotKeepsEveryField(t *testing.T) {
 		if g.Origin != metastore.OriginSync || g.OriginRemote != "up" || g.UpstreamURL == "" || g.UpstreamHashes != "sha256="+w.SHA256 {
 			t.Errorf("%s: origin fields %q %q %q %q", name, g.Origin, g.OriginRemote, g.UpstreamURL, g.UpstreamHashes)
 		}
-		if w.MetadataSHA256 != "" && !bytes.Equal(blob(t, s.svc, g.MetadataSHA256), blob(t, up.Service, w.MetadataSHA256)) {
+		if w.MetadataSHA256 != "" && !bytes.Equal(metadataFile(t, s.svc, name), blob(t, up.Service, w.MetadataSHA256)) {
 			t.Errorf("%s: metadata files differ", name)
 		}
 	}
@@ -118,6 +118,27 @@ func blob(t *testing.T, svc *index.Service, sha string) []byte {
 	}
 	defer rc.Close()
 	b, _ := io.ReadAll(rc)
+	return b
+}
+
+// metadataFile is the core metadata file of filename as the main distribution of svc
+// serves it (a synced wheel's is taken from the wheel on the first request).
+func metadataFile(t *testing.T, svc *index.Service, filename string) []byte {
+	t.Helper()
+	ctx := context.Background()
+	d, err := svc.Distribution(ctx, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	of, err := svc.OpenFile(ctx, d, filename+".metadata", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer of.Body.Close()
+	b, _ := io.ReadAll(of.Body)
+	if of.Size != int64(len(b)) || of.SHA256 != sha256hex(b) {
+		t.Fatalf("%s.metadata: %d bytes served, size %d, sha256 %s, the bytes' %s", filename, len(b), of.Size, of.SHA256, sha256hex(b))
+	}
 	return b
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/metastore"
 	"github.com/pydepot/pydepot/internal/mirror"
 	"github.com/pydepot/pydepot/internal/simpleindex/indextest"
@@ -44,6 +45,36 @@ func TestSyncFromTestIndex(t *testing.T) {
 	}
 }
 
+// TestSyncWheelMetadataInWheel: a synced wheel's metadata file is not written as a blob
+// of its own (it is in the stored wheel); the first request for it takes it from the
+// wheel, checked against the row's digest, and stores it; gc then has nothing to remove.
+func TestSyncWheelMetadataInWheel(t *testing.T) {
+	paths := writeAll(t, dist{name: "beta", version: "1.0"})
+	up := indextest.New(t, paths, indextest.Options{HTML: true, NoMetadata: true})
+	s := newSink(t, mirror.Options{})
+	s.remote(t, mirror.Remote{Name: "up", URL: up.SimpleURL, Includes: []string{"beta"}})
+	s.sync(t, mirror.SyncRequest{Remote: "up"})
+	ctx := context.Background()
+	w := s.files(t, "beta")["beta-1.0-py3-none-any.whl"]
+	if w.MetadataSHA256 != sha256hex(up.Metadata(w.Filename)) {
+		t.Fatalf("wheel's metadata file not recorded: %+v", w)
+	}
+	if ok, err := s.svc.Blobs().Exists(ctx, w.MetadataSHA256); ok || err != nil {
+		t.Errorf("the sync stored the wheel's metadata file as a blob of its own: %v, %v", ok, err)
+	}
+	for _, when := range []string{"taken from the wheel", "stored"} {
+		if got := metadataFile(t, s.svc, w.Filename); string(got) != string(up.Metadata(w.Filename)) {
+			t.Errorf("served metadata file (%s) %q, upstream's %q", when, got, up.Metadata(w.Filename))
+		}
+		if ok, err := s.svc.Blobs().Exists(ctx, w.MetadataSHA256); !ok || err != nil {
+			t.Errorf("the metadata file taken from the wheel was not stored: %v, %v", ok, err)
+		}
+	}
+	if rep, err := s.svc.GC(ctx, index.GCOptions{DryRun: true}); err != nil || rep.Unreferenced != 0 {
+		t.Errorf("gc: %+v, %v", rep, err)
+	}
+}
+
 // TestSyncExtractsMetadata: from an upstream without PEP 658 files (HTML only), the
 // metadata file is extracted from each file as it is stored.
 func TestSyncExtractsMetadata(t *testing.T) {
@@ -53,8 +84,8 @@ func TestSyncExtractsMetadata(t *testing.T) {
 	s.remote(t, mirror.Remote{Name: "up", URL: up.SimpleURL, Includes: []string{"alpha"}})
 	s.sync(t, mirror.SyncRequest{Remote: "up"})
 	w := s.files(t, "alpha")["alpha-1.0-py3-none-any.whl"]
-	if w.MetadataSHA256 == "" || string(blob(t, s.svc, w.MetadataSHA256)) != string(up.Metadata("alpha-1.0-py3-none-any.whl")) {
-		t.Errorf("wheel's metadata file not extracted: %+v", w)
+	if w.MetadataSHA256 != sha256hex(up.Metadata(w.Filename)) {
+		t.Fatalf("wheel's metadata file not extracted: %+v", w)
 	}
 	if sd := s.files(t, "alpha")["alpha-1.0.tar.gz"]; sd.MetadataSHA256 == "" {
 		t.Errorf("sdist's metadata (PKG-INFO) not extracted: %+v", sd)
