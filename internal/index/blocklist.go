@@ -220,3 +220,28 @@ func (b *batch) checkBlocked(ctx context.Context, row *metastore.File) error {
 	}
 	return nil
 }
+
+// BlockSnapshot is repo's blocklist as read once, for a caller that asks of many files (a
+// sync, per batch): Blocks answers as Blocked would have when it was read.
+type BlockSnapshot struct{ rules []metastore.BlockRule }
+
+// BlockSnapshot reads repo's blocklist.
+func (s *Service) BlockSnapshot(ctx context.Context, repo string) (*BlockSnapshot, error) {
+	r, err := s.store.Repository(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := s.store.BlockRules(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &BlockSnapshot{rules: rules}, nil
+}
+
+// Blocks is Blocked against the blocklist as read.
+func (b *BlockSnapshot) Blocks(project, version, filename string) (string, bool) {
+	if len(b.rules) == 0 {
+		return "", false
+	}
+	return matchRule(b.rules, names.Normalize(project), version, filename)
+}

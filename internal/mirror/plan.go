@@ -141,12 +141,14 @@ func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, 
 	return jobs, nil
 }
 
-// blocked reports whether the repository's blocklist refuses filename, by which rule:
-// such a file is skipped before any byte is fetched (Apply would refuse it anyway).
+// blocked reports whether the repository's blocklist (as the batch read it) refuses
+// filename, by which rule: such a file is skipped before any byte is fetched (Apply,
+// which reads the blocklist in its transaction, would refuse it anyway).
 func (s *syncer) blocked(ctx context.Context, project, filename string) (string, bool, error) {
 	d, err := filenames.Parse(filename)
 	if err != nil {
 		return "", false, nil
 	}
-	return s.m.svc.Blocked(ctx, s.repo.Name, project, d.Version.String(), filename)
+	rule, ok := s.blocklist.Blocks(project, d.Version.String(), filename)
+	return rule, ok, nil
 }

@@ -66,6 +66,9 @@ type syncer struct {
 	pages      map[string]*page // pages the dependency closure read, for the sync to use
 	// failedProjects have a failed file: they keep their old state.
 	failedProjects map[string]bool
+	// blocklist is the repository's, read once per batch (a rule added during a sync
+	// applies from the next batch on; Apply checks every file against the current one).
+	blocklist *index.BlockSnapshot
 }
 
 // Sync brings what remote req.Remote selects into repository req.Repository as ONE new
@@ -331,6 +334,11 @@ func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requi
 	for i, l := range ls {
 		projects[i] = l.Name
 	}
+	bl, err := s.m.svc.BlockSnapshot(ctx, s.repo.Name)
+	if err != nil {
+		return err
+	}
+	s.blocklist = bl
 	states := map[string]metastore.SyncState{}
 	for chunk := range slices.Chunk(projects, metastore.MaxBatch) {
 		st, err := s.m.store.SyncStates(ctx, s.remID, s.repo.ID, chunk)
