@@ -36,7 +36,6 @@
 package archives
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -111,15 +110,29 @@ func ReadFileMax(a Archive, name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	var buf bytes.Buffer
-	n, err := buf.ReadFrom(io.LimitReader(rc, limit+1))
-	if err != nil {
-		return nil, err
+	// Room for the declared size and one byte more, to see the end without growing
+	// (the readers enforce the declared size); at most 1 MiB ahead of the data.
+	buf := make([]byte, 0, min(m.Size, 1<<20)+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		free := buf[len(buf):cap(buf)]
+		if room := limit + 1 - int64(len(buf)); int64(len(free)) > room {
+			free = free[:room]
+		}
+		k, err := rc.Read(free)
+		buf = buf[:len(buf)+k]
+		if int64(len(buf)) > limit {
+			return nil, tooLargef("member %q is over the limit of %d bytes for that file", name, limit)
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	if n > limit {
-		return nil, tooLargef("member %q is over the limit of %d bytes for that file", name, limit)
-	}
-	return buf.Bytes(), nil
 }
 
 // Lookup returns the regular file member name of a (its Size is the declared size, which
@@ -177,14 +190,33 @@ func copyContextBuf(ctx context.Context, dst io.Writer, src io.Reader, buf []byt
 // One buffer serves every member, no larger than the largest declared member (a sync
 // verifies thousands of small wheels: a 32 KiB buffer per member was most of what it
 // allocated, and its garbage collections).
+//
+// A zip member already read to its end through the archive (the METADATA Inspect parses,
+// its top_level.txt) passed the same checks on the same bytes: it is not read again.
 func Verify(ctx context.Context, a Archive) error {
-	largest := int64(0)
-	for _, m := range a.Members() {
-		largest = max(largest, m.Size)
+	var members []Member
+	if ix, ok := a.(interface{ memberList() []Member }); ok {
+		members = ix.memberList()
+	} else {
+		members = a.Members()
+	}
+	whole, _ := a.(interface{ readWhole(int) bool })
+	largest, files := int64(-1), false
+	for i, m := range members {
+		files = files || !m.Dir
+		if !m.Dir && (whole == nil || !whole.readWhole(i)) {
+			largest = max(largest, m.Size)
+		}
+	}
+	if largest < 0 {
+		if files {
+			return ctx.Err()
+		}
+		return nil
 	}
 	buf := make([]byte, min(copyBuf, max(512, largest+1)))
-	for _, m := range a.Members() {
-		if m.Dir {
+	for i, m := range members {
+		if m.Dir || whole != nil && whole.readWhole(i) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
@@ -228,13 +260,18 @@ func cleanName(name string) (string, bool, error) {
 	}
 	dir := strings.HasSuffix(name, "/")
 	n := strings.TrimSuffix(name, "/")
-	for _, el := range strings.Split(n, "/") {
+	for rest := n; ; {
+		el, after, more := strings.Cut(rest, "/")
 		switch el {
 		case "..":
 			return "", false, invalidf("member name %q escapes the archive root", name)
 		case "", ".":
 			return "", false, invalidf("member name %q is not a clean path", name)
 		}
+		if !more {
+			break
+		}
+		rest = after
 	}
 	return n, dir, nil
 }
@@ -247,6 +284,15 @@ type index struct {
 	members []Member
 	byName  map[string]int
 	parents map[string]bool // every directory some member lives in
+}
+
+// grow makes room for n members.
+func (ix *index) grow(n int) {
+	if ix.byName == nil {
+		ix.members = make([]Member, 0, n)
+		ix.byName = make(map[string]int, n)
+		ix.parents = map[string]bool{}
+	}
 }
 
 func (ix *index) add(m Member) error {
@@ -280,16 +326,28 @@ func (ix *index) add(m Member) error {
 }
 
 func (ix *index) lookup(name string) (Member, error) {
+	i, err := ix.lookupIndex(name)
+	if err != nil {
+		return Member{}, err
+	}
+	return ix.members[i], nil
+}
+
+// lookupIndex returns where the regular file member name is in members.
+func (ix *index) lookupIndex(name string) (int, error) {
 	i, ok := ix.byName[name]
 	if !ok {
-		return Member{}, fmt.Errorf("archive: no member %q: %w", name, errs.ErrNotFound)
+		return 0, fmt.Errorf("archive: no member %q: %w", name, errs.ErrNotFound)
 	}
-	m := ix.members[i]
-	if m.Dir {
-		return Member{}, invalidf("member %q is a directory", name)
+	if ix.members[i].Dir {
+		return 0, invalidf("member %q is a directory", name)
 	}
-	return m, nil
+	return i, nil
 }
+
+// memberList is the members, not a copy: for this package's readers, which do not
+// change it.
+func (ix *index) memberList() []Member { return ix.members }
 
 func (ix *index) Members() []Member { return append([]Member(nil), ix.members...) }
 

@@ -2,6 +2,7 @@ package archives
 
 import (
 	"archive/zip"
+	"bytes"
 	"context"
 	"fmt"
 	"runtime"
@@ -37,5 +38,39 @@ func TestVerifySmallMembersAllocateLittle(t *testing.T) {
 	// one small buffer, the rest being the zip reader's own structures).
 	if per > 200<<10 {
 		t.Errorf("opening and verifying a %d-byte zip of 16 small members allocates %d bytes, want at most %d", len(data), per, 200<<10)
+	}
+}
+
+// TestSmallZipAllocs: opening a small wheel-like zip, reading one member and verifying
+// the rest costs few allocations (a sync inspects thousands of them): the central
+// directory is read once, from one read of the file's tail, decompressors are reused,
+// and the member read whole is not read again by Verify. archive/zip and a second walk of
+// the directory made it 161.
+func TestSmallZipAllocs(t *testing.T) {
+	entries := []zipEntry{
+		{name: "pkg/__init__.py", body: []byte("VERSION = '1.0'\n")},
+		{name: "pkg/data.bin", body: bytes.Repeat([]byte("data "), 400)},
+		{name: "pkg-1.0.dist-info/METADATA", body: []byte("Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n\n")},
+		{name: "pkg-1.0.dist-info/WHEEL", body: []byte("Wheel-Version: 1.0\n")},
+		{name: "pkg-1.0.dist-info/top_level.txt", body: []byte("pkg\n")},
+		{name: "pkg-1.0.dist-info/RECORD", body: []byte("pkg/__init__.py,,\n")},
+	}
+	data := buildZip(t, entries)
+	ctx := context.Background()
+	allocs := testing.AllocsPerRun(50, func() {
+		a, err := openZip(data, DefaultLimits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.ReadFile("pkg-1.0.dist-info/METADATA"); err != nil {
+			t.Fatal(err)
+		}
+		if err := Verify(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("%.0f allocations", allocs)
+	if allocs > 40 {
+		t.Errorf("opening a %d-byte zip of %d members, reading one and verifying: %.0f allocations, want at most 40", len(data), len(entries), allocs)
 	}
 }

@@ -2,81 +2,89 @@ package archives
 
 import (
 	"archive/zip"
+	"bufio"
+	"bytes"
+	"compress/flate"
 	"context"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"io/fs"
+	"sync"
+	"sync/atomic"
 
 	"github.com/pydepot/pydepot/internal/errs"
 )
 
 type zipArchive struct {
 	index
-	r     io.ReaderAt
-	size  int64
-	files map[string]*zip.File
-	local map[string]int64 // local header offsets
-	lim   Limits
+	src     *zipSource
+	entries []centralEntry // parallel to index.members (zero for directories)
+	whole   []atomic.Bool  // member i was read to its end and passed every check
+	lim     Limits
 }
 
 // OpenZip validates and opens a zip archive.
 func OpenZip(r io.ReaderAt, size int64, lim Limits) (Archive, error) {
-	zr, err := zip.NewReader(r, size)
-	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		return nil, invalidf("not a valid zip archive: %v", err)
-	}
-	if len(zr.File) > lim.MaxMembers {
-		return nil, tooLargef("%d members, over the limit of %d", len(zr.File), lim.MaxMembers)
-	}
-	offsets, err := localOffsets(r, size, zr.File)
+	src, err := newZipSource(r, size)
 	if err != nil {
 		return nil, err
 	}
-	a := &zipArchive{r: r, size: size, files: make(map[string]*zip.File, len(zr.File)), local: map[string]int64{}, lim: lim}
+	entries, count, base, err := readDirectory(src, lim.MaxMembers)
+	if err != nil {
+		return nil, invalidf("not a valid zip archive: %v", err)
+	}
+	if count > lim.MaxMembers {
+		return nil, tooLargef("%d members, over the limit of %d", count, lim.MaxMembers)
+	}
+	for i := range entries {
+		if off := entries[i].local - base; uint64(off) > uint64(size) {
+			return nil, invalidf("member %q: local header offset %d is past the end of the file", entries[i].name, off)
+		}
+	}
+	a := &zipArchive{src: src, entries: entries, whole: make([]atomic.Bool, len(entries)), lim: lim}
+	a.index.grow(len(entries))
 	var total uint64
-	for i, f := range zr.File {
-		name, dirSlash, err := cleanName(f.Name)
+	for i := range entries {
+		f := &entries[i]
+		name, dirSlash, err := cleanName(f.name)
 		if err != nil {
 			return nil, err
 		}
-		mode := f.Mode()
+		mode := f.mode()
 		switch {
 		case mode&fs.ModeSymlink != 0:
-			return nil, invalidf("member %q is a symbolic link", f.Name)
+			return nil, invalidf("member %q is a symbolic link", f.name)
 		case mode&(fs.ModeDevice|fs.ModeCharDevice|fs.ModeNamedPipe|fs.ModeSocket|fs.ModeIrregular) != 0:
-			return nil, invalidf("member %q is a device, FIFO or socket", f.Name)
+			return nil, invalidf("member %q is a device, FIFO or socket", f.name)
 		}
 		dir := dirSlash || mode.IsDir()
-		if f.Flags&0x1 != 0 {
-			return nil, invalidf("member %q is encrypted", f.Name)
+		if f.flags&flagEncrypted != 0 {
+			return nil, invalidf("member %q is encrypted", f.name)
 		}
-		if f.Method != zip.Store && f.Method != zip.Deflate {
-			return nil, invalidf("member %q uses unsupported compression method %d", f.Name, f.Method)
+		if f.method != zip.Store && f.method != zip.Deflate {
+			return nil, invalidf("member %q uses unsupported compression method %d", f.name, f.method)
 		}
-		if dir && f.UncompressedSize64 != 0 {
-			return nil, invalidf("directory member %q has content", f.Name)
+		if dir && f.usize != 0 {
+			return nil, invalidf("directory member %q has content", f.name)
 		}
-		if f.CompressedSize64 > uint64(size) {
-			return nil, invalidf("member %q claims %d compressed bytes in a %d byte file", f.Name, f.CompressedSize64, size)
+		if f.csize > uint64(size) {
+			return nil, invalidf("member %q claims %d compressed bytes in a %d byte file", f.name, f.csize, size)
 		}
-		if f.UncompressedSize64 > uint64(lim.MaxMemberSize) {
-			return nil, tooLargef("member %q is %d bytes, over the limit of %d", f.Name, f.UncompressedSize64, lim.MaxMemberSize)
+		if f.usize > uint64(lim.MaxMemberSize) {
+			return nil, tooLargef("member %q is %d bytes, over the limit of %d", f.name, f.usize, lim.MaxMemberSize)
 		}
-		if f.UncompressedSize64 > ratioFloor && float64(f.UncompressedSize64) > lim.MaxRatio*float64(max(f.CompressedSize64, 1)) {
-			return nil, invalidf("member %q compression ratio %.0f is over the limit of %.0f (a decompression bomb)", f.Name,
-				float64(f.UncompressedSize64)/float64(max(f.CompressedSize64, 1)), lim.MaxRatio)
+		if f.usize > ratioFloor && float64(f.usize) > lim.MaxRatio*float64(max(f.csize, 1)) {
+			return nil, invalidf("member %q compression ratio %.0f is over the limit of %.0f (a decompression bomb)", f.name,
+				float64(f.usize)/float64(max(f.csize, 1)), lim.MaxRatio)
 		}
-		total += f.UncompressedSize64
+		total += f.usize
 		if total > uint64(lim.MaxTotalSize) {
 			return nil, tooLargef("total uncompressed size over the limit of %d bytes", lim.MaxTotalSize)
 		}
-		if err := a.add(Member{Name: name, Size: int64(f.UncompressedSize64), Mode: maskMode(mode, dir), Dir: dir}); err != nil {
+		if err := a.add(Member{Name: name, Size: int64(f.usize), Mode: maskMode(mode, dir), Dir: dir}); err != nil {
 			return nil, err
-		}
-		if !dir {
-			a.files[name] = f
-			a.local[name] = offsets[i]
 		}
 	}
 	if total > ratioFloor && float64(total) > lim.MaxRatio*float64(max(size, 1)) {
@@ -86,19 +94,44 @@ func OpenZip(r io.ReaderAt, size int64, lim Limits) (Archive, error) {
 }
 
 func (a *zipArchive) Open(name string) (io.ReadCloser, error) {
-	m, err := a.lookup(name)
+	i, err := a.lookupIndex(name)
 	if err != nil {
 		return nil, err
 	}
-	f := a.files[m.Name]
-	if err := checkLocal(a.r, a.size, f, a.local[m.Name]); err != nil {
+	f := &a.entries[i]
+	data, err := checkLocal(a.src, f)
+	if err != nil {
 		return nil, err
 	}
-	rc, err := f.Open()
-	if err != nil {
+	z := &zipReader{a: a, i: i, name: name, declared: int64(f.usize), compressed: int64(f.csize)}
+	mem, sec := a.src.section(data, int64(f.csize))
+	var body interface {
+		io.Reader
+		io.ByteReader
+	}
+	if sec == nil {
+		z.mem.Reset(mem)
+		body = &z.mem
+	}
+	if f.method == zip.Store {
+		if sec != nil {
+			z.r = sec
+		} else {
+			z.r = body
+		}
+		return z, nil
+	}
+	z.fl = inflaters.Get().(*inflater)
+	if sec != nil {
+		z.fl.br.Reset(sec)
+		body = z.fl.br
+	}
+	if err := z.fl.fr.(flate.Resetter).Reset(body, nil); err != nil {
+		z.Close()
 		return nil, invalidf("member %q: %v", name, err)
 	}
-	return &cappedReader{rc: rc, name: name, declared: m.Size, compressed: int64(f.CompressedSize64), lim: a.lim}, nil
+	z.r = z.fl.fr
+	return z, nil
 }
 
 func (a *zipArchive) ReadFile(name string) ([]byte, error) {
@@ -111,32 +144,90 @@ func (a *zipArchive) Extract(ctx context.Context, dir string) error {
 
 func (a *zipArchive) Close() error { return nil }
 
-// cappedReader counts the bytes actually inflated and stops at the member size cap, the
-// declared size and the compression ratio, whatever the headers said.
-type cappedReader struct {
-	rc         io.ReadCloser
+// readWhole reports whether member i was read to its end, every check passed (Verify
+// need not read it again: the bytes are the same).
+func (a *zipArchive) readWhole(i int) bool { return i < len(a.whole) && a.whole[i].Load() }
+
+// inflater is a deflate decompressor (some 40 KiB of tables and window) with a buffer
+// for data read through ReadAt; they are reused from one member to the next, as
+// archive/zip does, rather than made for each of the members of thousands of wheels.
+type inflater struct {
+	fr io.ReadCloser // a flate.Resetter
+	br *bufio.Reader
+}
+
+// inflaters is a cache, not state: a member takes a free decompressor or makes one.
+var inflaters = sync.Pool{New: func() any {
+	return &inflater{fr: flate.NewReader(eofReader{}), br: bufio.NewReaderSize(eofReader{}, 4096)}
+}}
+
+// eofReader is an empty flate.Reader: what a decompressor in the pool reads.
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+func (eofReader) ReadByte() (byte, error)  { return 0, io.EOF }
+
+// zipReader reads one member: it inflates it, counts the bytes actually inflated and
+// stops at the member size cap, the declared size and the compression ratio, whatever
+// the headers said; at the end it checks the size and the CRC-32 (as archive/zip, not a
+// CRC-32 of zero: some writers leave it so).
+type zipReader struct {
+	a          *zipArchive
+	i          int
 	name       string
+	r          io.Reader
+	fl         *inflater // nil for a stored member
+	mem        bytes.Reader
+	crc        uint32
 	n          int64
 	declared   int64
 	compressed int64
-	lim        Limits
+	err        error
 }
 
-func (c *cappedReader) Read(p []byte) (int, error) {
-	n, err := c.rc.Read(p)
-	c.n += int64(n)
+func (z *zipReader) Read(p []byte) (int, error) {
+	if z.err != nil {
+		return 0, z.err
+	}
+	n, err := z.r.Read(p)
+	z.n += int64(n)
+	z.crc = crc32.Update(z.crc, crc32.IEEETable, p[:n])
+	lim := z.a.lim
 	switch {
-	case c.n > c.lim.MaxMemberSize:
-		return n, tooLargef("member %q is over the limit of %d bytes", c.name, c.lim.MaxMemberSize)
-	case c.n > c.declared:
-		return n, invalidf("member %q holds more than its declared %d bytes", c.name, c.declared)
-	case c.n > ratioFloor && float64(c.n) > c.lim.MaxRatio*float64(max(c.compressed, 1)):
-		return n, invalidf("member %q compression ratio is over the limit of %.0f (a decompression bomb)", c.name, c.lim.MaxRatio)
+	case z.n > lim.MaxMemberSize:
+		z.err = tooLargef("member %q is over the limit of %d bytes", z.name, lim.MaxMemberSize)
+	case z.n > z.declared:
+		z.err = invalidf("member %q holds more than its declared %d bytes", z.name, z.declared)
+	case z.n > ratioFloor && float64(z.n) > lim.MaxRatio*float64(max(z.compressed, 1)):
+		z.err = invalidf("member %q compression ratio is over the limit of %.0f (a decompression bomb)", z.name, lim.MaxRatio)
+	case err == io.EOF:
+		f := &z.a.entries[z.i]
+		switch {
+		case z.n != z.declared:
+			z.err = fmt.Errorf("archive: member %q: %v: %w", z.name, io.ErrUnexpectedEOF, errs.ErrInvalid)
+		case f.crc != 0 && z.crc != f.crc:
+			z.err = fmt.Errorf("archive: member %q: %v: %w", z.name, zip.ErrChecksum, errs.ErrInvalid)
+		default:
+			z.a.whole[z.i].Store(true)
+			z.err = io.EOF
+		}
+	case err != nil:
+		z.err = fmt.Errorf("archive: member %q: %v: %w", z.name, err, errs.ErrInvalid)
 	}
-	if err != nil && err != io.EOF {
-		return n, fmt.Errorf("archive: member %q: %v: %w", c.name, err, errs.ErrInvalid)
-	}
-	return n, err
+	return n, z.err
 }
 
-func (c *cappedReader) Close() error { return c.rc.Close() }
+func (z *zipReader) Close() error {
+	if z.fl != nil {
+		z.fl.br.Reset(eofReader{})
+		z.fl.fr.(flate.Resetter).Reset(eofReader{}, nil)
+		inflaters.Put(z.fl)
+		z.fl = nil
+	}
+	if z.err == nil || z.err == io.EOF {
+		z.err = errClosed
+	}
+	return nil
+}
+
+var errClosed = errors.New("archive: read of a closed member")

@@ -51,6 +51,7 @@ func BenchmarkInspectPipWheel(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := inspectBytes(filepath.Base(m[0]), data); err != nil {
 			b.Fatal(err)

@@ -1,0 +1,45 @@
+package inspect
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/pydepot/pydepot/internal/testdist"
+)
+
+// smallWheel is a wheel like those of bench/bench-sync.sh (bench/synctree): a package
+// with its __init__.py, 2 KiB of random data, METADATA, WHEEL, top_level.txt and RECORD,
+// about 3.6 KB in all.
+func smallWheel(tb testing.TB) (string, []byte) {
+	tb.Helper()
+	r := rand.New(rand.NewPCG(1, 2))
+	noise := make([]byte, 2048)
+	for i := range noise {
+		noise[i] = byte(r.Uint32())
+	}
+	di := "bench_project_00042-1.3.dist-info/"
+	data, err := testdist.WheelZip(di, [][2]string{
+		{"bench_project_00042/__init__.py", "VERSION = \"1.3\"\n"},
+		{"bench_project_00042/data.bin", string(noise)},
+		{di + "METADATA", "Metadata-Version: 2.1\nName: bench-project-00042\nVersion: 1.3\nSummary: sync benchmark project\nRequires-Python: >=3.8\n\n"},
+		{di + "WHEEL", "Wheel-Version: 1.0\nGenerator: synctree\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
+		{di + "top_level.txt", "bench_project_00042\n"},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return "bench_project_00042-1.3-py3-none-any.whl", data
+}
+
+// BenchmarkInspectSmallWheel inspects one small wheel of a sync (what a sync of 20,000
+// of them pays per file).
+func BenchmarkInspectSmallWheel(b *testing.B) {
+	name, data := smallWheel(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := inspectBytes(name, data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
