@@ -186,6 +186,7 @@ type Reader interface {
 	ViewReader
 	CheckReader
 	VulnReader
+	BatchReader
 }
 
 // RepositoryReader reads repositories and versions.

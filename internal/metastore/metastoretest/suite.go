@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"FilePresence", testFilePresence},
 		{"Checks", testChecks},
 		{"Vulns", testVulns},
+		{"BatchReads", testBatchReads},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
