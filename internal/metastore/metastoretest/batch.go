@@ -133,3 +133,40 @@ func testBatchReads(t *testing.T, s metastore.Store) {
 		return tx.FinishVersion(ctx, r.ID, n, t0)
 	})
 }
+
+// testAddsOfOneProject: the display name of a project that several adds of one version
+// name is the last add's, its status stays through them, and a status set between two of
+// them stays too; the versions before keep theirs.
+func testAddsOfOneProject(t *testing.T, s metastore.Store) {
+	ctx := context.Background()
+	r := newRepo(t, s, "main")
+	add(t, s, r.ID, named(file(r.ID, "foo", "1.0", ".tar.gz"), "Foo"))                                                      // 1
+	setAttrs(t, s, r.ID, "foo", metastore.ProjectAttributes{DisplayName: "Foo", Status: "deprecated", StatusReason: "old"}) // 2
+	n3 := change(t, s, r.ID, "adds", func(tx metastore.Tx, n int) error {
+		for i, name := range []string{"FOO", "Foo", "FOO"} {
+			if _, err := tx.AddFile(ctx, named(file(r.ID, "foo", fmt.Sprintf("2.%d", i), ".tar.gz"), name), n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if got, _, _ := attrs(t, s, r.ID, n3, "foo"); got != (metastore.ProjectAttributes{DisplayName: "FOO", Status: "deprecated", StatusReason: "old"}) {
+		t.Errorf("after three adds: %+v", got)
+	}
+	n4 := change(t, s, r.ID, "adds and a status", func(tx metastore.Tx, n int) error {
+		if _, err := tx.AddFile(ctx, named(file(r.ID, "foo", "3.0", ".tar.gz"), "Foo"), n); err != nil {
+			return err
+		}
+		if _, err := tx.SetProjectAttributes(ctx, r.ID, n, "foo", metastore.ProjectAttributes{DisplayName: "F", Status: "archived"}); err != nil {
+			return err
+		}
+		_, err := tx.AddFile(ctx, named(file(r.ID, "foo", "3.1", ".tar.gz"), "Foo"), n)
+		return err
+	})
+	if got, _, _ := attrs(t, s, r.ID, n4, "foo"); got != (metastore.ProjectAttributes{DisplayName: "Foo", Status: "archived"}) {
+		t.Errorf("after an add, a status and an add: %+v", got)
+	}
+	if got, _, _ := attrs(t, s, r.ID, n3, "foo"); got.DisplayName != "FOO" || got.Status != "deprecated" {
+		t.Errorf("version %d changed: %+v", n3, got)
+	}
+}

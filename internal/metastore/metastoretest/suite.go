@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"Checks", testChecks},
 		{"Vulns", testVulns},
 		{"BatchReads", testBatchReads},
+		{"AddsOfOneProject", testAddsOfOneProject},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
