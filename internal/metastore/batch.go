@@ -1,6 +1,9 @@
 package metastore
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // ReleaseQuery names the files of one release a batch of adds checks its rules against:
 // those of Project (normalized) whose version string starts with VersionPrefix (as
@@ -32,4 +35,11 @@ type BatchReader interface {
 	// queries): the files held by version that match any of them, with Project set, once
 	// each, unsorted.
 	ReleaseFiles(ctx context.Context, repoID int64, version int, releases []ReleaseQuery) ([]File, error)
+}
+
+// BatchWriter makes, in one statement, what several one-row writes would.
+type BatchWriter interface {
+	// TouchBlobs is TouchBlob for each of blobs (SHA256 and Size: -1 when not known), at
+	// most MaxBatch, each digest once, all touched at now.
+	TouchBlobs(ctx context.Context, blobs []Blob, now time.Time) error
 }

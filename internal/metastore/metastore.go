@@ -173,6 +173,7 @@ type Tx interface {
 	CheckWriter
 	VulnWriter
 	StagingWriter
+	BatchWriter
 }
 
 // Reader combines the read roles.

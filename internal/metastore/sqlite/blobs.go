@@ -45,6 +45,28 @@ func (q queries) TouchBlob(ctx context.Context, sha string, size int64, now time
 	return err
 }
 
+// TouchBlobs implements metastore.BatchWriter.
+func (q queries) TouchBlobs(ctx context.Context, blobs []metastore.Blob, now time.Time) error {
+	if len(blobs) == 0 {
+		return nil
+	}
+	if err := checkBatch(len(blobs), "blobs"); err != nil {
+		return err
+	}
+	args := make([]any, 0, 4*len(blobs))
+	for _, b := range blobs {
+		if b.SHA256 == "" {
+			return fmt.Errorf("blob without a digest: %w", errs.ErrInvalid)
+		}
+		args = append(args, b.SHA256, b.Size, micros(now), micros(now))
+	}
+	_, err := q.q.ExecContext(ctx, `INSERT INTO blobs (digest, size, first_seen, touched_at) VALUES (?, ?, ?, ?)`+
+		strings.Repeat(", (?, ?, ?, ?)", len(blobs)-1)+`
+		ON CONFLICT (digest) DO UPDATE SET touched_at = MAX(blobs.touched_at, excluded.touched_at),
+			size = CASE WHEN blobs.size < 0 THEN excluded.size ELSE blobs.size END`, args...)
+	return err
+}
+
 // DeleteBlob implements metastore.ContentWriter.
 func (q queries) DeleteBlob(ctx context.Context, sha string) error {
 	_, err := q.q.ExecContext(ctx, `DELETE FROM blobs WHERE digest = ?`, sha)
