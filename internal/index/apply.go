@@ -117,7 +117,7 @@ func (s *Service) Apply(ctx context.Context, repo, message string, changes []Cha
 		b := &batch{s: s, tx: tx, r: r, cur: r.Latest, msg: message, changes: changes}
 		res = &ApplyResult{Repository: r.Name, Version: r.Latest, Results: make([]ChangeResult, len(changes))}
 		for i := range changes {
-			if res.Results[i], err = b.apply(ctx, &changes[i]); err != nil {
+			if res.Results[i], err = b.apply(ctx, i); err != nil {
 				if len(changes) > 1 {
 					return fmt.Errorf("change %d: %w", i+1, err)
 				}
@@ -185,6 +185,8 @@ type batch struct {
 	rulesRead bool
 	// tolerant: an add a rule refuses is skipped with its error (OpenVersion.Apply).
 	tolerant bool
+	// pre is what the adds read ahead for their rules (readahead.go).
+	pre readAhead
 }
 
 // begin starts the version on the first effective change; msg is that change's own
@@ -209,10 +211,15 @@ func (b *batch) begin(ctx context.Context, msg string) error {
 	return nil
 }
 
-func (b *batch) apply(ctx context.Context, c *Change) (ChangeResult, error) {
+func (b *batch) apply(ctx context.Context, i int) (ChangeResult, error) {
+	c := &b.changes[i]
+	if c.Kind != ChangeAdd {
+		// What the adds read ahead no longer shows the state they will meet.
+		b.pre.invalidate()
+	}
 	switch c.Kind {
 	case ChangeAdd:
-		res, err := b.add(ctx, c.File)
+		res, err := b.add(ctx, i, c.File)
 		if err != nil && b.tolerant && refusedAdd(err) {
 			return ChangeResult{Err: err}, nil
 		}
@@ -229,7 +236,7 @@ func (b *batch) apply(ctx context.Context, c *Change) (ChangeResult, error) {
 	return ChangeResult{}, fmt.Errorf("unknown change kind %d: %w", c.Kind, errs.ErrInvalid)
 }
 
-func (b *batch) add(ctx context.Context, p *Prepared) (ChangeResult, error) {
+func (b *batch) add(ctx context.Context, i int, p *Prepared) (ChangeResult, error) {
 	tx, r := b.tx, b.r
 	row := *p.row
 	row.RepositoryID = r.ID
@@ -238,15 +245,29 @@ func (b *batch) add(ctx context.Context, p *Prepared) (ChangeResult, error) {
 			return ChangeResult{}, err
 		}
 	}
-	if old, err := tx.FileByFilename(ctx, r.ID, row.Filename); err == nil {
-		return b.settleExisting(ctx, old, row.SHA256)
-	} else if !errors.Is(err, errs.ErrNotFound) || p.restoreOnly {
-		return ChangeResult{}, err
+	fresh := false // no file row has the filename: no need to read one
+	if !p.restoreOnly {
+		var err error
+		if fresh, err = b.unused(ctx, i, row.Filename); err != nil {
+			return ChangeResult{}, err
+		}
+	}
+	if !fresh {
+		old, err := tx.FileByFilename(ctx, r.ID, row.Filename)
+		if err == nil {
+			res, err := b.settleExisting(ctx, old, row.SHA256)
+			if res.Changed {
+				b.pre.invalidate() // a restore: the release's files changed
+			}
+			return res, err
+		} else if !errors.Is(err, errs.ErrNotFound) || p.restoreOnly {
+			return ChangeResult{}, err
+		}
 	}
 	// The rules read the repository at b.cur: when nothing has changed it since the
 	// caller checked them (no version since, none begun by this batch), they still hold.
 	if checked := b.n == 0 && p.checkedRepo == r.ID && p.checkedAt == b.cur; !checked {
-		if err := checkSameRelease(ctx, tx, r.ID, b.cur, &row); err != nil {
+		if err := b.checkRelease(ctx, i, &row); err != nil {
 			return ChangeResult{}, err
 		}
 	}
@@ -262,6 +283,7 @@ func (b *batch) add(ctx context.Context, p *Prepared) (ChangeResult, error) {
 	if _, err := tx.AddFile(ctx, &row, b.n); err != nil {
 		return ChangeResult{}, err
 	}
+	b.pre.added(&row)
 	if row.MetadataSHA256 != "" && len(p.parsed) > 0 {
 		if err := tx.PutParsedMetadata(ctx, row.MetadataSHA256, p.parsed); err != nil {
 			return ChangeResult{}, err

@@ -177,7 +177,7 @@ func (v *OpenVersion) Apply(ctx context.Context, changes []Change) ([]ChangeResu
 			changes: changes, tolerant: true}
 		n = 0
 		for i := range changes {
-			res, err := b.apply(ctx, &changes[i])
+			res, err := b.apply(ctx, i)
 			if err != nil {
 				return fmt.Errorf("change %d: %w", i+1, err)
 			}

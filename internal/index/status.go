@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -67,17 +66,21 @@ var ErrStatusRefusesUpload = fmt.Errorf("project status does not allow uploads: 
 // checkStatusAllowsUpload refuses an upload (or a restore by upload) of a file of project
 // when the latest version has the project archived or quarantined.
 func checkStatusAllowsUpload(ctx context.Context, r metastore.Reader, repoID int64, latest int, project string) error {
-	p, err := r.Project(ctx, repoID, latest, project)
-	if errors.Is(err, errs.ErrNotFound) {
-		return nil
-	}
+	sts, err := r.ProjectStatuses(ctx, repoID, latest, []string{project})
 	if err != nil {
 		return err
 	}
-	if p.Status == StatusArchived || p.Status == StatusQuarantined {
-		return fmt.Errorf("%s is %s in this repository (PEP 792); set it active to upload again: %w", project, p.Status, ErrStatusRefusesUpload)
+	for _, st := range sts {
+		if st.Project == project && (st.Status == StatusArchived || st.Status == StatusQuarantined) {
+			return statusRefusal(project, st.Status)
+		}
 	}
 	return nil
+}
+
+// statusRefusal is the refusal of an upload to project, which has status.
+func statusRefusal(project, status string) error {
+	return fmt.Errorf("%s is %s in this repository (PEP 792); set it active to upload again: %w", project, status, ErrStatusRefusesUpload)
 }
 
 // SetProjectStatus implements API: it gives project (any spelling) the PEP 792 status

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -82,10 +81,10 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 	}
 	// Cheap answer for re-uploads (twine --skip-existing, retries) before inspecting; a
 	// removed file coming back with its own bytes is restored.
-	if _, err := s.store.FileByFilename(ctx, repo.ID, up.Filename); err == nil {
-		return s.reupload(ctx, up.Repository, up.Filename, sum)
-	} else if !errors.Is(err, errs.ErrNotFound) {
+	if used, err := s.store.UsedFilenames(ctx, repo.ID, []string{up.Filename}); err != nil {
 		return nil, false, err
+	} else if len(used) > 0 {
+		return s.reupload(ctx, up.Repository, up.Filename, sum)
 	}
 	p, err := s.prepare(ctx, up, sum, func(row *metastore.File) error {
 		// A blocked file is refused before its bytes are stored; Apply checks again.
@@ -244,14 +243,13 @@ type blobToStore struct {
 // it sees the fresh touch and keeps them.
 func (s *Service) storeBlobs(ctx context.Context, blobs []blobToStore) error {
 	now := s.now()
-	if err := s.store.InTx(ctx, func(tx metastore.Tx) error {
-		for _, b := range blobs {
-			if err := tx.TouchBlob(ctx, b.sha, b.size, now); err != nil {
-				return err
-			}
+	rows := make([]metastore.Blob, 0, len(blobs))
+	for _, b := range blobs {
+		if !slices.ContainsFunc(rows, func(r metastore.Blob) bool { return r.SHA256 == b.sha }) {
+			rows = append(rows, metastore.Blob{SHA256: b.sha, Size: b.size})
 		}
-		return nil
-	}); err != nil {
+	}
+	if err := s.store.InTx(ctx, func(tx metastore.Tx) error { return tx.TouchBlobs(ctx, rows, now) }); err != nil {
 		return err
 	}
 	for _, b := range blobs {

@@ -122,12 +122,7 @@ func checkSameRelease(ctx context.Context, r metastore.Reader, repoID int64, lat
 	if err != nil || dup == nil {
 		return err
 	}
-	what := "tags " + keyOf(row.Kind, row.Filename).tags
-	if row.Kind != string(filenames.KindWheel) {
-		what = "sdist format " + keyOf(row.Kind, row.Filename).ext
-	}
-	return fmt.Errorf("%s: %s would be a second file of %s %s for %s: %s is already there (sha256 %s): %w",
-		msgFileExists, row.Filename, row.Project, dup.Version, what, dup.Filename, dup.SHA256, ErrDuplicateFile)
+	return duplicateError(row, dup)
 }
 
 // droppedHow says how a file the latest version does not hold went away: "removed in

@@ -173,6 +173,7 @@ type Tx interface {
 	CheckWriter
 	VulnWriter
 	StagingWriter
+	BatchWriter
 }
 
 // Reader combines the read roles.
@@ -186,6 +187,7 @@ type Reader interface {
 	ViewReader
 	CheckReader
 	VulnReader
+	BatchReader
 }
 
 // RepositoryReader reads repositories and versions.

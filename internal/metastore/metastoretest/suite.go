@@ -52,6 +52,8 @@ func Run(t *testing.T, newStore Factory) {
 		{"FilePresence", testFilePresence},
 		{"Checks", testChecks},
 		{"Vulns", testVulns},
+		{"BatchReads", testBatchReads},
+		{"AddsOfOneProject", testAddsOfOneProject},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -719,6 +721,27 @@ func testBlobRows(t *testing.T, s metastore.Store) {
 	mustTx(t, s, func(tx metastore.Tx) error { return tx.DeleteBlob(ctx, f.SHA256) }) // none: no error
 	if rows, _ := s.Blobs(ctx, []string{f.SHA256}); len(rows) != 0 {
 		t.Errorf("deleted row still there: %+v", rows)
+	}
+	// TouchBlobs: one new row, one known (touched later, its size kept), one of unknown size.
+	unknown := fmt.Sprintf("%064x", 80)
+	mustTx(t, s, func(tx metastore.Tx) error { return tx.TouchBlob(ctx, unknown, -1, early) })
+	mustTx(t, s, func(tx metastore.Tx) error {
+		return tx.TouchBlobs(ctx, []metastore.Blob{{SHA256: f.SHA256, Size: 99}, {SHA256: f.MetadataSHA256, Size: 5}, {SHA256: unknown, Size: 7}}, t0)
+	})
+	rows, err = s.Blobs(ctx, []string{f.SHA256, f.MetadataSHA256, unknown})
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("after TouchBlobs: %+v, %v", rows, err)
+	}
+	for _, b := range rows {
+		want := map[string]metastore.Blob{f.SHA256: {Size: 99, FirstSeen: t0}, f.MetadataSHA256: {Size: 12}, unknown: {Size: 7, FirstSeen: early}}[b.SHA256]
+		if b.Size != want.Size || !b.TouchedAt.Equal(t0) || !want.FirstSeen.IsZero() && !b.FirstSeen.Equal(want.FirstSeen) {
+			t.Errorf("TouchBlobs row %+v, want size %d touched %v", b, want.Size, t0)
+		}
+	}
+	if err := s.InTx(ctx, func(tx metastore.Tx) error {
+		return tx.TouchBlobs(ctx, make([]metastore.Blob, metastore.MaxBatch+1), t0)
+	}); !errors.Is(err, errs.ErrInvalid) {
+		t.Errorf("TouchBlobs over MaxBatch: %v", err)
 	}
 	parsedOnly := fmt.Sprintf("%064x", 79)
 	mustTx(t, s, func(tx metastore.Tx) error { return tx.PutParsedMetadata(ctx, parsedOnly, []byte("{}")) })

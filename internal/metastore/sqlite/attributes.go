@@ -61,6 +61,7 @@ func (q queries) putAttributes(ctx context.Context, repoID, projectID int64, ver
 
 // replaceAttributes is putAttributes over cur, the open row its caller read already.
 func (q queries) replaceAttributes(ctx context.Context, repoID, projectID int64, version int, cur *currentAttrs, a metastore.ProjectAttributes) (bool, error) {
+	delete(q.names, projectID)
 	if a.Status == "" {
 		a.Status = "active"
 	}
@@ -84,6 +85,10 @@ func (q queries) replaceAttributes(ctx context.Context, repoID, projectID int64,
 
 // uploadedName sets the display name an upload brings, keeping the repository's status.
 func (q queries) uploadedName(ctx context.Context, repoID, projectID int64, version int, name string) error {
+	as := uploadedAs{repoID, version, name}
+	if q.names[projectID] == as {
+		return nil // this very name in this very version: the row is as it would be left
+	}
 	cur, err := q.currentAttributes(ctx, repoID, projectID)
 	if err != nil {
 		return err
@@ -92,8 +97,13 @@ func (q queries) uploadedName(ctx context.Context, repoID, projectID int64, vers
 	if cur != nil {
 		a.Status, a.StatusReason = cur.Status, cur.StatusReason
 	}
-	_, err = q.replaceAttributes(ctx, repoID, projectID, version, cur, a)
-	return err
+	if _, err = q.replaceAttributes(ctx, repoID, projectID, version, cur, a); err != nil {
+		return err
+	}
+	if q.names != nil {
+		q.names[projectID] = as
+	}
+	return nil
 }
 
 // ensureAttributes gives a project that the latest state has no attributes for (all its
@@ -122,6 +132,7 @@ func (q queries) SetProjectAttributes(ctx context.Context, repoID int64, version
 
 // restoreAttributes makes version's attributes those of version to (see RestoreContent).
 func (q queries) restoreAttributes(ctx context.Context, repoID int64, version, to int) error {
+	clear(q.names)
 	if _, err := q.q.ExecContext(ctx, `INSERT INTO project_attributes
 		(repository_id, project_id, display_name, status, status_reason, version_added)
 		SELECT repository_id, project_id, display_name, status, status_reason, ? FROM project_attributes

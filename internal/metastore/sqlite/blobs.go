@@ -19,6 +19,20 @@ func (q queries) getBlob(ctx context.Context, sha string, size int64, now time.T
 	return err
 }
 
+// getBlobs is getBlob for two blobs (a file and its metadata file) in one statement.
+func (q queries) getBlobs(ctx context.Context, sha string, size int64, sha2 string, size2 int64, now time.Time) error {
+	if sha == sha2 { // as the second insert would do after the first
+		if size < 0 {
+			size = size2
+		}
+		return q.getBlob(ctx, sha, size, now)
+	}
+	_, err := q.q.ExecContext(ctx, `INSERT INTO blobs (digest, size, first_seen, touched_at) VALUES (?, ?, ?, ?), (?, ?, ?, ?)
+		ON CONFLICT (digest) DO UPDATE SET size = excluded.size WHERE blobs.size < 0 AND excluded.size >= 0`,
+		sha, size, micros(now), micros(now), sha2, size2, micros(now), micros(now))
+	return err
+}
+
 // TouchBlob implements metastore.ContentWriter.
 func (q queries) TouchBlob(ctx context.Context, sha string, size int64, now time.Time) error {
 	if sha == "" {
@@ -28,6 +42,28 @@ func (q queries) TouchBlob(ctx context.Context, sha string, size int64, now time
 		ON CONFLICT (digest) DO UPDATE SET touched_at = MAX(blobs.touched_at, excluded.touched_at),
 			size = CASE WHEN blobs.size < 0 THEN excluded.size ELSE blobs.size END`,
 		sha, size, micros(now), micros(now))
+	return err
+}
+
+// TouchBlobs implements metastore.BatchWriter.
+func (q queries) TouchBlobs(ctx context.Context, blobs []metastore.Blob, now time.Time) error {
+	if len(blobs) == 0 {
+		return nil
+	}
+	if err := checkBatch(len(blobs), "blobs"); err != nil {
+		return err
+	}
+	args := make([]any, 0, 4*len(blobs))
+	for _, b := range blobs {
+		if b.SHA256 == "" {
+			return fmt.Errorf("blob without a digest: %w", errs.ErrInvalid)
+		}
+		args = append(args, b.SHA256, b.Size, micros(now), micros(now))
+	}
+	_, err := q.q.ExecContext(ctx, `INSERT INTO blobs (digest, size, first_seen, touched_at) VALUES (?, ?, ?, ?)`+
+		strings.Repeat(", (?, ?, ?, ?)", len(blobs)-1)+`
+		ON CONFLICT (digest) DO UPDATE SET touched_at = MAX(blobs.touched_at, excluded.touched_at),
+			size = CASE WHEN blobs.size < 0 THEN excluded.size ELSE blobs.size END`, args...)
 	return err
 }
 

@@ -404,40 +404,40 @@ func (q queries) AddFile(ctx context.Context, f *metastore.File, version int) (i
 	if presence == "" {
 		presence = metastore.PresenceStored
 	}
-	var id int64
-	err := q.q.QueryRowContext(ctx, `INSERT INTO files (repository_id, project_id, filename, project_name, version, kind,
+	// Exec and the row id rather than RETURNING: a statement with a result set costs the
+	// driver its column names on every run.
+	res, err := q.q.ExecContext(ctx, `INSERT INTO files (repository_id, project_id, filename, project_name, version, kind,
 		sha256, size, metadata_sha256, requires_python, summary, upload_time,
 		origin, origin_remote, upstream_url, upstream_hashes, presence)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		f.RepositoryID, pid, f.Filename, f.ProjectName, f.Version, f.Kind, f.SHA256, f.Size,
 		f.MetadataSHA256, f.RequiresPython, f.Summary, micros(f.UploadTime),
-		origin, f.OriginRemote, f.UpstreamURL, f.UpstreamHashes, presence).Scan(&id)
+		origin, f.OriginRemote, f.UpstreamURL, f.UpstreamHashes, presence)
 	if isUnique(err) {
 		return 0, fmt.Errorf("file %q already exists: %w", f.Filename, errs.ErrConflict)
 	}
 	if err != nil {
 		return 0, err
 	}
-	if err := q.getBlob(ctx, f.SHA256, f.Size, f.UploadTime); err != nil {
+	id, err := res.LastInsertId()
+	if err != nil {
 		return 0, err
 	}
-	if f.MetadataSHA256 != "" {
+	if f.MetadataSHA256 == "" {
+		err = q.getBlob(ctx, f.SHA256, f.Size, f.UploadTime)
+	} else {
 		size := f.MetadataSize
 		if size <= 0 {
 			size = -1
 		}
-		if err := q.getBlob(ctx, f.MetadataSHA256, size, f.UploadTime); err != nil {
-			return 0, err
-		}
+		err = q.getBlobs(ctx, f.SHA256, f.Size, f.MetadataSHA256, size, f.UploadTime)
+	}
+	if err != nil {
+		return 0, err
 	}
 	f.Origin, f.Presence = origin, presence
-	for _, n := range f.ImportNames {
-		if n == "" || strings.ContainsAny(n, " \t\n") {
-			continue
-		}
-		if _, err := q.q.ExecContext(ctx, `INSERT INTO import_names (file_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, n); err != nil {
-			return 0, err
-		}
+	if err := q.addImportNames(ctx, id, f.ImportNames); err != nil {
+		return 0, err
 	}
 	if _, err := q.q.ExecContext(ctx, `INSERT INTO repository_content (repository_id, project_id, file_id, yanked, yank_reason, version_added)
 		VALUES (?, ?, ?, ?, ?, ?)`, f.RepositoryID, pid, id, f.Yanked, f.YankReason, version); err != nil {
@@ -448,6 +448,37 @@ func (q queries) AddFile(ctx context.Context, f *metastore.File, version int) (i
 	}
 	f.ID = id
 	return id, nil
+}
+
+// maxImportRows bounds the rows of one INSERT of import names.
+const maxImportRows = 64
+
+// addImportNames records the import names of file id (names with blanks are skipped,
+// as a name of several words could not be read back), in statements of up to
+// maxImportRows rows.
+func (q queries) addImportNames(ctx context.Context, id int64, names []string) error {
+	var args []any
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		_, err := q.q.ExecContext(ctx, `INSERT INTO import_names (file_id, name) VALUES (?, ?)`+
+			strings.Repeat(", (?, ?)", len(args)/2-1)+` ON CONFLICT DO NOTHING`, args...)
+		args = args[:0]
+		return err
+	}
+	for _, n := range names {
+		if n == "" || strings.ContainsAny(n, " \t\n") {
+			continue
+		}
+		args = append(args, id, n)
+		if len(args) == 2*maxImportRows {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }
 
 // current selects the content rows of the latest state matching a project, version and

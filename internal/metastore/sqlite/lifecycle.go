@@ -95,6 +95,7 @@ func deltaRows[T any](ctx context.Context, q queries, query string, limit int, s
 // version when its interval [version_added, version_removed) reaches keepFrom or holds
 // one of keep; every other row goes, found through the ..._removed indexes.
 func (q queries) ReclaimVersions(ctx context.Context, repoID int64, keepFrom int, keep []int) (*metastore.Reclaimed, error) {
+	clear(q.names)
 	var latest int
 	if err := q.q.QueryRowContext(ctx, `SELECT latest FROM repositories WHERE id = ?`, repoID).Scan(&latest); err != nil {
 		return nil, fmt.Errorf("repository %d: %w", repoID, err)

@@ -157,7 +157,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx metastore.Tx) error) error 
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	defer s.writeStmts.preparePending(context.WithoutCancel(ctx))
-	if err := fn(&tx{queries{q: cachedTx{sqlTx, s.writeStmts, map[string]*sql.Stmt{}}, projects: map[string]int64{}}}); err != nil {
+	if err := fn(&tx{queries{q: cachedTx{sqlTx, s.writeStmts, map[string]*sql.Stmt{}}, projects: map[string]int64{}, names: map[int64]uploadedAs{}}}); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}
@@ -192,6 +192,17 @@ type queries struct {
 	// upserted its project's row again. Project rows are never deleted nor renamed, and
 	// the cache dies with its transaction.
 	projects map[string]int64
+	// names remembers, per project id, the display name AddFile last gave the project in
+	// a version of this transaction (nil outside one): the files of one project in one
+	// version set it once, not once each. Any other write of attributes forgets it.
+	names map[int64]uploadedAs
+}
+
+// uploadedAs is a display name a project was given in a repository version.
+type uploadedAs struct {
+	repoID  int64
+	version int
+	name    string
 }
 
 // strings runs a query of one text column and returns its values in order.

@@ -11,6 +11,7 @@ import (
 
 // PublishStaged implements metastore.StagingWriter.
 func (q queries) PublishStaged(ctx context.Context, repoID int64, number int) error {
+	clear(q.names)
 	for _, stmt := range []string{
 		`UPDATE repository_content SET version_added = ? WHERE repository_id = ? AND version_added = ?`,
 		`UPDATE repository_content SET version_removed = ? WHERE repository_id = ? AND version_removed = ?`,
@@ -30,6 +31,7 @@ func (q queries) DiscardStaged(ctx context.Context, repoID int64) (bool, error) 
 	if err != nil || !has {
 		return false, err
 	}
+	clear(q.names)
 	const p = metastore.StagedVersion
 	// The file rows the staged version added (held by no real version's row) go first,
 	// while their content rows still find them; the foreign keys are checked at commit.

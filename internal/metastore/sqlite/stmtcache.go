@@ -132,20 +132,29 @@ func (d cachedDB) QueryRowContext(ctx context.Context, query string, args ...any
 type cachedTx struct {
 	*sql.Tx
 	c   *stmtCache
-	own map[string]*sql.Stmt // closed with the transaction
+	own map[string]*sql.Stmt // the transaction's statements, closed with it
 }
 
 func (t cachedTx) stmt(ctx context.Context, query string) *sql.Stmt {
-	if st := t.c.get(query); st != nil {
-		return t.Tx.StmtContext(ctx, st)
-	}
 	if st, ok := t.own[query]; ok {
 		return st
 	}
-	t.c.later(query)
 	if t.own == nil || len(t.own) >= maxCachedStmts {
+		if st := t.c.get(query); st != nil {
+			return t.Tx.StmtContext(ctx, st)
+		}
+		t.c.later(query)
 		return nil
 	}
+	// The transaction's own form of a pooled statement is kept for its other runs: each
+	// Tx.StmtContext makes a statement the transaction holds until it ends, so a sync's
+	// batch of thousands of runs held thousands.
+	if st := t.c.get(query); st != nil {
+		st = t.Tx.StmtContext(ctx, st)
+		t.own[query] = st
+		return st
+	}
+	t.c.later(query)
 	st, err := t.Tx.PrepareContext(ctx, query)
 	if err != nil {
 		return nil // run as text, which reports the error

@@ -1,0 +1,45 @@
+package metastore
+
+import (
+	"context"
+	"time"
+)
+
+// ReleaseQuery names the files of one release a batch of adds checks its rules against:
+// those of Project (normalized) whose version string starts with VersionPrefix (as
+// ContentReader.ProjectFilenames).
+type ReleaseQuery struct {
+	Project       string
+	VersionPrefix string
+}
+
+// ProjectStatus is the PEP 792 status a version gives one of its projects.
+type ProjectStatus struct {
+	Project string // normalized
+	Status  string
+}
+
+// BatchReader reads, in a few set-based queries, what the rules of a batch of adds need
+// (a sync applies hundreds at a time): the one-file-at-a-time reads cost a query per
+// file each.
+type BatchReader interface {
+	// UsedFilenames returns those of filenames (at most MaxBatch) that a file row of the
+	// repository has, whether or not any version still holds it, in no particular order:
+	// FileByFilename's existence test for many filenames at once.
+	UsedFilenames(ctx context.Context, repoID int64, filenames []string) ([]string, error)
+	// ProjectStatuses returns the status of those of projects (normalized, at most
+	// MaxBatch) that version holds, in no particular order; a project held without an
+	// attribute row is active (as Project reads it).
+	ProjectStatuses(ctx context.Context, repoID int64, version int, projects []string) ([]ProjectStatus, error)
+	// ReleaseFiles is ProjectFilenames for several releases at once (at most MaxBatch
+	// queries): the files held by version that match any of them, with Project set, once
+	// each, unsorted.
+	ReleaseFiles(ctx context.Context, repoID int64, version int, releases []ReleaseQuery) ([]File, error)
+}
+
+// BatchWriter makes, in one statement, what several one-row writes would.
+type BatchWriter interface {
+	// TouchBlobs is TouchBlob for each of blobs (SHA256 and Size: -1 when not known), at
+	// most MaxBatch, each digest once, all touched at now.
+	TouchBlobs(ctx context.Context, blobs []Blob, now time.Time) error
+}

@@ -1,0 +1,126 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/metastore"
+)
+
+// padded is the length a list of n values (0 < n <= MaxBatch) is sent as: the next power
+// of two, at most MaxBatch, the last value repeated. A query's text varies with the
+// length of its lists, and each text is a statement of its own in the caches: ten sizes
+// stay prepared where five hundred would not.
+func padded(n int) int {
+	p := 1
+	for p < n {
+		p *= 2
+	}
+	return min(p, metastore.MaxBatch)
+}
+
+// placeholders is "?, ?, ..." for n values.
+func placeholders(n int) string {
+	return "?" + strings.Repeat(", ?", n-1)
+}
+
+func checkBatch(n int, what string) error {
+	if n > metastore.MaxBatch {
+		return fmt.Errorf("%d %s in one lookup, at most %d: %w", n, what, metastore.MaxBatch, errs.ErrInvalid)
+	}
+	return nil
+}
+
+// appendPadded appends the values of vs to args, padded to padded(len(vs)).
+func appendPadded(args []any, vs []string) []any {
+	for _, v := range vs {
+		args = append(args, v)
+	}
+	for range padded(len(vs)) - len(vs) {
+		args = append(args, vs[len(vs)-1])
+	}
+	return args
+}
+
+// UsedFilenames implements metastore.BatchReader.
+func (q queries) UsedFilenames(ctx context.Context, repoID int64, filenames []string) ([]string, error) {
+	if len(filenames) == 0 {
+		return nil, nil
+	}
+	if err := checkBatch(len(filenames), "filenames"); err != nil {
+		return nil, err
+	}
+	args := appendPadded(append(make([]any, 0, 1+padded(len(filenames))), repoID), filenames)
+	return q.strings(ctx, `SELECT filename FROM files WHERE repository_id = ? AND filename IN (`+
+		placeholders(padded(len(filenames)))+`)`, args...)
+}
+
+// ProjectStatuses implements metastore.BatchReader: the status column of Project, for
+// many projects, without Project's serial lookup.
+func (q queries) ProjectStatuses(ctx context.Context, repoID int64, version int, projects []string) ([]metastore.ProjectStatus, error) {
+	if len(projects) == 0 {
+		return nil, nil
+	}
+	if err := checkBatch(len(projects), "projects"); err != nil {
+		return nil, err
+	}
+	args := make([]any, 0, 6+padded(len(projects)))
+	args = append(args, repoID, version, version)
+	args = appendPadded(args, projects)
+	args = append(args, repoID, version, version)
+	rows, err := q.q.QueryContext(ctx, `SELECT p.name, COALESCE(a.status, 'active') FROM projects p `+attrJoin+`
+		WHERE p.name IN (`+placeholders(padded(len(projects)))+`) AND EXISTS (
+			SELECT 1 FROM repository_content rc WHERE rc.repository_id = ? AND rc.project_id = p.id AND `+live+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []metastore.ProjectStatus
+	var ps metastore.ProjectStatus
+	for rows.Next() {
+		if err := rows.Scan(&ps.Project, &ps.Status); err != nil {
+			return nil, err
+		}
+		out = append(out, ps)
+	}
+	return out, rows.Err()
+}
+
+// ReleaseFiles implements metastore.BatchReader.
+func (q queries) ReleaseFiles(ctx context.Context, repoID int64, version int, releases []metastore.ReleaseQuery) ([]metastore.File, error) {
+	if len(releases) == 0 {
+		return nil, nil
+	}
+	if err := checkBatch(len(releases), "releases"); err != nil {
+		return nil, err
+	}
+	n := padded(len(releases))
+	args := make([]any, 0, 2*n+3)
+	for i := range n {
+		r := releases[min(i, len(releases)-1)]
+		args = append(args, r.Project, r.VersionPrefix)
+	}
+	args = append(args, repoID, version, version)
+	rows, err := q.q.QueryContext(ctx, `WITH k (project, prefix) AS (VALUES (?, ?)`+strings.Repeat(", (?, ?)", n-1)+`)
+		SELECT f.id, p.name, f.filename, f.version, f.kind, f.sha256, rc.yanked, rc.yank_reason
+		FROM projects p
+		JOIN repository_content rc ON rc.repository_id = ? AND rc.project_id = p.id
+		JOIN files f ON f.id = rc.file_id
+		WHERE p.name IN (SELECT project FROM k) AND `+live+`
+			AND EXISTS (SELECT 1 FROM k WHERE k.project = p.name AND substr(f.version, 1, length(k.prefix)) = k.prefix)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []metastore.File
+	for rows.Next() {
+		f := metastore.File{RepositoryID: repoID}
+		if err := rows.Scan(&f.ID, &f.Project, &f.Filename, &f.Version, &f.Kind, &f.SHA256, &f.Yanked, &f.YankReason); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
