@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,7 +68,7 @@ func (b *Batch) Write(ctx context.Context, r io.Reader, expectedSHA string, expe
 	if dup {
 		return res, nil
 	}
-	path := BlobPath(sha)
+	path := b.s.BlobPath(sha)
 	if st, err := d.Stat(ctx, path); err == nil && st.Size == expectedSize {
 		return res, nil
 	} else if err != nil && !errors.Is(err, errs.ErrNotFound) {
@@ -130,11 +129,11 @@ func (b *Batch) Adopt(ctx context.Context, path, expectedSHA string, expectedSiz
 	}
 	sha := strings.ToLower(expectedSHA)
 	res := Result{SHA256: sha, Size: expectedSize}
-	full, err := d.full(BlobPath(sha))
+	full, err := d.full(b.s.BlobPath(sha))
 	if err != nil {
 		return Result{}, err
 	}
-	if st, err := d.Stat(ctx, BlobPath(sha)); err == nil && st.Size == expectedSize {
+	if st, err := d.Stat(ctx, b.s.BlobPath(sha)); err == nil && st.Size == expectedSize {
 		return res, nil
 	}
 	b.mu.Lock()
@@ -261,14 +260,7 @@ func commitStaged(st staged, fsync bool) error {
 			return err
 		}
 	}
-	// The folder usually exists: try the rename first.
-	if err := os.Rename(st.tmp, st.full); err == nil || !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	if err := MkdirPrivate(filepath.Dir(st.full)); err != nil {
-		return err
-	}
-	return os.Rename(st.tmp, st.full)
+	return renameInto(st.tmp, st.full)
 }
 
 // Cancel drops the blobs waiting for Commit.

@@ -96,7 +96,7 @@ func (s *Store) CommitSpool(ctx context.Context, sp *Spool) (Result, error) {
 		return Result{}, fmt.Errorf("commit of an unfinished spool: %w", fs.ErrInvalid)
 	}
 	res := Result{SHA256: sp.sum, Size: sp.n}
-	path := BlobPath(sp.sum)
+	path := s.BlobPath(sp.sum)
 	if st, err := s.d.Stat(ctx, path); err == nil && st.Size == sp.n {
 		return res, nil
 	}
@@ -123,12 +123,8 @@ func (d *File) adopt(ctx context.Context, f *os.File, path string) error {
 	if err := os.Chmod(f.Name(), fileMode); err != nil {
 		return err
 	}
-	dir := filepath.Dir(full)
-	if err := MkdirPrivate(dir); err != nil {
+	if err := renameInto(f.Name(), full); err != nil {
 		return err
 	}
-	if err := os.Rename(f.Name(), full); err != nil {
-		return err
-	}
-	return syncDir(dir)
+	return syncDir(filepath.Dir(full))
 }
