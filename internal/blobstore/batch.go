@@ -154,6 +154,54 @@ func (b *Batch) Adopt(ctx context.Context, path, expectedSHA string, expectedSiz
 	return res, nil
 }
 
+// Spool starts a spool whose bytes the batch can take with AdoptSpool without copying
+// or renaming them (a sync's download goes straight into it): on the File driver it is
+// a file in the store's temporary folder; elsewhere it is in dir ("" = os.TempDir())
+// and AdoptSpool copies it. The caller closes it either way.
+func (b *Batch) Spool(dir string) (*Spool, error) {
+	if d, ok := b.s.d.(*File); ok {
+		return newSpool(filepath.Join(d.root, tmpDir), "batch-*")
+	}
+	return NewSpool(dir)
+}
+
+// AdoptSpool is Write for the bytes of sp, finished here, which must be expectedSHA and
+// expectedSize: a spool of Batch.Spool on the File driver becomes the batch's own (its
+// file is moved to the blob's path by Commit, and Close leaves it); otherwise its bytes
+// are written as by Write. The spool is not stored (Stat, Open do not find it) before
+// Commit. Bytes already in the batch are not taken twice (Created false).
+func (b *Batch) AdoptSpool(ctx context.Context, sp *Spool, expectedSHA string, expectedSize int64) (Result, error) {
+	if err := checkDigest(expectedSHA); err != nil {
+		return Result{}, err
+	}
+	sha := strings.ToLower(expectedSHA)
+	if sum := sp.Finish(); sum != sha {
+		return Result{}, fmt.Errorf("sha256 is %s, expected %s: %w", sum, sha, errs.ErrInvalid)
+	}
+	if sp.n != expectedSize {
+		return Result{}, fmt.Errorf("size is %d, expected %d: %w", sp.n, expectedSize, errs.ErrInvalid)
+	}
+	d, ok := b.s.d.(*File)
+	if !ok || sp.committed || filepath.Dir(sp.f.Name()) != filepath.Join(d.root, tmpDir) {
+		return b.Write(ctx, io.NewSectionReader(sp.f, 0, sp.n), sha, sp.n)
+	}
+	full, err := d.full(b.s.BlobPath(sha))
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{SHA256: sha, Size: sp.n}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, dup := b.pending[sha]; dup {
+		return res, nil
+	}
+	// Commit's rename moves the name, not the open file: the caller may go on reading.
+	b.pending[sha] = staged{tmp: sp.f.Name(), full: full}
+	sp.committed = true
+	res.Created = true
+	return res, nil
+}
+
 func (b *Batch) copyFrom(ctx context.Context, path, sha string, size int64) (Result, error) {
 	f, err := os.Open(path)
 	if err != nil {

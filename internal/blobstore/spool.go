@@ -26,12 +26,32 @@ type Spool struct {
 }
 
 // NewSpool creates an empty spool in dir ("" = os.TempDir()), named upload-*.
-func NewSpool(dir string) (*Spool, error) {
-	f, err := os.CreateTemp(dir, "upload-*")
+func NewSpool(dir string) (*Spool, error) { return newSpool(dir, "upload-*") }
+
+func newSpool(dir, pattern string) (*Spool, error) {
+	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
-		return nil, fmt.Errorf("spool upload: %w", err)
+		return nil, fmt.Errorf("spool: %w", err)
 	}
 	return &Spool{f: f, h: sha256.New()}, nil
+}
+
+// Reset empties an unfinished spool, for a download that starts over.
+func (sp *Spool) Reset() error {
+	if sp.finished {
+		return fmt.Errorf("reset of a finished spool: %w", fs.ErrClosed)
+	}
+	if sp.n > 0 {
+		if err := sp.f.Truncate(0); err != nil {
+			return err
+		}
+		if _, err := sp.f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+	}
+	sp.n = 0
+	sp.h.Reset()
+	return nil
 }
 
 // Write appends to the spool and the digest; writing a finished spool is an error.
