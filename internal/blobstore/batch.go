@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,7 +68,7 @@ func (b *Batch) Write(ctx context.Context, r io.Reader, expectedSHA string, expe
 	if dup {
 		return res, nil
 	}
-	path := BlobPath(sha)
+	path := b.s.BlobPath(sha)
 	if st, err := d.Stat(ctx, path); err == nil && st.Size == expectedSize {
 		return res, nil
 	} else if err != nil && !errors.Is(err, errs.ErrNotFound) {
@@ -130,11 +129,11 @@ func (b *Batch) Adopt(ctx context.Context, path, expectedSHA string, expectedSiz
 	}
 	sha := strings.ToLower(expectedSHA)
 	res := Result{SHA256: sha, Size: expectedSize}
-	full, err := d.full(BlobPath(sha))
+	full, err := d.full(b.s.BlobPath(sha))
 	if err != nil {
 		return Result{}, err
 	}
-	if st, err := d.Stat(ctx, BlobPath(sha)); err == nil && st.Size == expectedSize {
+	if st, err := d.Stat(ctx, b.s.BlobPath(sha)); err == nil && st.Size == expectedSize {
 		return res, nil
 	}
 	b.mu.Lock()
@@ -151,6 +150,54 @@ func (b *Batch) Adopt(ctx context.Context, path, expectedSHA string, expectedSiz
 	if err != nil {
 		return b.copyFrom(ctx, path, sha, expectedSize) // another file system
 	}
+	res.Created = true
+	return res, nil
+}
+
+// Spool starts a spool whose bytes the batch can take with AdoptSpool without copying
+// or renaming them (a sync's download goes straight into it): on the File driver it is
+// a file in the store's temporary folder; elsewhere it is in dir ("" = os.TempDir())
+// and AdoptSpool copies it. The caller closes it either way.
+func (b *Batch) Spool(dir string) (*Spool, error) {
+	if d, ok := b.s.d.(*File); ok {
+		return newSpool(filepath.Join(d.root, tmpDir), "batch-*")
+	}
+	return NewSpool(dir)
+}
+
+// AdoptSpool is Write for the bytes of sp, finished here, which must be expectedSHA and
+// expectedSize: a spool of Batch.Spool on the File driver becomes the batch's own (its
+// file is moved to the blob's path by Commit, and Close leaves it); otherwise its bytes
+// are written as by Write. The spool is not stored (Stat, Open do not find it) before
+// Commit. Bytes already in the batch are not taken twice (Created false).
+func (b *Batch) AdoptSpool(ctx context.Context, sp *Spool, expectedSHA string, expectedSize int64) (Result, error) {
+	if err := checkDigest(expectedSHA); err != nil {
+		return Result{}, err
+	}
+	sha := strings.ToLower(expectedSHA)
+	if sum := sp.Finish(); sum != sha {
+		return Result{}, fmt.Errorf("sha256 is %s, expected %s: %w", sum, sha, errs.ErrInvalid)
+	}
+	if sp.n != expectedSize {
+		return Result{}, fmt.Errorf("size is %d, expected %d: %w", sp.n, expectedSize, errs.ErrInvalid)
+	}
+	d, ok := b.s.d.(*File)
+	if !ok || sp.committed || filepath.Dir(sp.f.Name()) != filepath.Join(d.root, tmpDir) {
+		return b.Write(ctx, io.NewSectionReader(sp.f, 0, sp.n), sha, sp.n)
+	}
+	full, err := d.full(b.s.BlobPath(sha))
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{SHA256: sha, Size: sp.n}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, dup := b.pending[sha]; dup {
+		return res, nil
+	}
+	// Commit's rename moves the name, not the open file: the caller may go on reading.
+	b.pending[sha] = staged{tmp: sp.f.Name(), full: full}
+	sp.committed = true
 	res.Created = true
 	return res, nil
 }
@@ -261,14 +308,7 @@ func commitStaged(st staged, fsync bool) error {
 			return err
 		}
 	}
-	// The folder usually exists: try the rename first.
-	if err := os.Rename(st.tmp, st.full); err == nil || !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	if err := MkdirPrivate(filepath.Dir(st.full)); err != nil {
-		return err
-	}
-	return os.Rename(st.tmp, st.full)
+	return renameInto(st.tmp, st.full)
 }
 
 // Cancel drops the blobs waiting for Commit.

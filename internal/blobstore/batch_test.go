@@ -66,7 +66,7 @@ func TestBatch(t *testing.T) {
 		if got.String() != string(c) {
 			t.Errorf("stored %q, want %q", got.String(), c)
 		}
-		st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(blobstore.BlobPath(hexOf(c)))))
+		st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(s.BlobPath(hexOf(c)))))
 		if err != nil || st.Mode().Perm() != 0o600 {
 			t.Errorf("mode %v, %v", st.Mode(), err)
 		}

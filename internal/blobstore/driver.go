@@ -1,12 +1,13 @@
 // Package blobstore stores immutable bytes in two layers.
 //
 // A Driver is a small path-based storage backend (File on a local directory, Memory for
-// tests; S3 later). Paths are slash-separated, relative and clean ("sha256/ab/cd/abcd…").
+// tests; S3 later). Paths are slash-separated, relative and clean ("sha256/ab/abcd…").
 // Writes go through a Writer that buffers to a temporary location and becomes visible
 // only when committed, in one atomic step: no reader ever sees half a file.
 //
 // Store is the content-addressed layer on top: it hashes while streaming, verifies an
-// expected digest and size, commits to sha256/aa/bb/<hash>, and treats "already exists"
+// expected digest and size, commits to the path its driver's Layout gives
+// (sha256/aa/<hash> for new stores, sha256/aa/bb/<hash> for older ones), and treats "already exists"
 // as success. Nothing is left behind when a write fails or is rejected.
 package blobstore
 
@@ -42,6 +43,10 @@ type Driver interface {
 	// lexical path order. A prefix names whole path components: "foo" matches
 	// "foo/x" but never "foo-bar/x". An error from fn stops the walk and is returned.
 	Walk(ctx context.Context, prefix string, fn func(Info) error) error
+	// Layout is how a Store on this driver lays out its blobs. It is fixed when the
+	// storage is first set up and recorded with it (File: a marker file), so that every
+	// process on the same storage agrees; a new storage gets LayoutOneLevel.
+	Layout() Layout
 }
 
 // Writer is an object being written. Exactly one of Commit or Cancel must be called;

@@ -24,7 +24,8 @@ const staleTemp = 24 * time.Hour
 
 // File is a Driver on a local directory.
 type File struct {
-	root string
+	root   string
+	layout Layout
 }
 
 var _ Driver = (*File)(nil)
@@ -40,6 +41,9 @@ const (
 // NewFile returns a File driver rooted at dir, creating it when missing. Temporary files
 // left by a crash (older than a day) are removed. The root is made private (0700) even when it exists, which
 // also closes the blobs of older versions (created 0644 in 0755 folders) to other users.
+// The store's Layout is read from its marker, or recorded in one when dir has none (see
+// setupLayout): a new folder gets LayoutOneLevel, one with blobs of an older pydepot
+// keeps LayoutTwoLevel.
 func NewFile(dir string) (*File, error) {
 	if err := MkdirPrivate(filepath.Join(dir, tmpDir)); err != nil {
 		return nil, fmt.Errorf("blob directory: %w", err)
@@ -61,14 +65,21 @@ func NewFile(dir string) (*File, error) {
 			_ = os.Remove(filepath.Join(dir, tmpDir, e.Name()))
 		}
 	}
-	return &File{root: dir}, nil
+	l, err := setupLayout(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &File{root: dir, layout: l}, nil
 }
+
+// Layout implements Driver.
+func (d *File) Layout() Layout { return d.layout }
 
 func (d *File) full(path string) (string, error) {
 	if err := CheckPath(path); err != nil {
 		return "", err
 	}
-	if path == tmpDir || strings.HasPrefix(path, tmpDir+"/") {
+	if path == tmpDir || strings.HasPrefix(path, tmpDir+"/") || path == layoutMarker {
 		return "", fmt.Errorf("blob path %q is reserved: %w", path, errs.ErrInvalid)
 	}
 	return filepath.Join(d.root, filepath.FromSlash(path)), nil
@@ -166,7 +177,7 @@ func (d *File) Walk(ctx context.Context, prefix string, fn func(Info) error) err
 			}
 			return nil
 		}
-		if !e.Type().IsRegular() || rel == tmpDir {
+		if !e.Type().IsRegular() || rel == tmpDir || rel == layoutMarker {
 			return nil
 		}
 		st, err := e.Info()
@@ -230,14 +241,23 @@ func (w *fileWriter) Commit(ctx context.Context, path string) error {
 	if err := os.Chmod(tmp, fileMode); err != nil {
 		return fail(err)
 	}
-	dir := filepath.Dir(full)
-	if err := MkdirPrivate(dir); err != nil {
+	if err := renameInto(tmp, full); err != nil {
 		return fail(err)
 	}
-	if err := os.Rename(tmp, full); err != nil {
-		return fail(err)
+	return syncDir(filepath.Dir(full))
+}
+
+// renameInto renames tmp to full, making full's folder only when the rename finds it
+// missing: the folders of LayoutOneLevel exist from the start, and a driver path in
+// another folder (an object that is not a blob) makes its folder once.
+func renameInto(tmp, full string) error {
+	if err := os.Rename(tmp, full); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
-	return syncDir(dir)
+	if err := MkdirPrivate(filepath.Dir(full)); err != nil {
+		return err
+	}
+	return os.Rename(tmp, full)
 }
 
 func (w *fileWriter) Cancel(ctx context.Context) error {

@@ -28,6 +28,9 @@ var _ Driver = (*Memory)(nil)
 // NewMemory returns an empty Memory driver.
 func NewMemory() *Memory { return &Memory{objs: map[string]memObj{}} }
 
+// Layout implements Driver: a Memory driver is always new.
+func (m *Memory) Layout() Layout { return LayoutOneLevel }
+
 type nopSeekCloser struct{ *bytes.Reader }
 
 func (nopSeekCloser) Close() error { return nil }

@@ -26,12 +26,32 @@ type Spool struct {
 }
 
 // NewSpool creates an empty spool in dir ("" = os.TempDir()), named upload-*.
-func NewSpool(dir string) (*Spool, error) {
-	f, err := os.CreateTemp(dir, "upload-*")
+func NewSpool(dir string) (*Spool, error) { return newSpool(dir, "upload-*") }
+
+func newSpool(dir, pattern string) (*Spool, error) {
+	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
-		return nil, fmt.Errorf("spool upload: %w", err)
+		return nil, fmt.Errorf("spool: %w", err)
 	}
 	return &Spool{f: f, h: sha256.New()}, nil
+}
+
+// Reset empties an unfinished spool, for a download that starts over.
+func (sp *Spool) Reset() error {
+	if sp.finished {
+		return fmt.Errorf("reset of a finished spool: %w", fs.ErrClosed)
+	}
+	if sp.n > 0 {
+		if err := sp.f.Truncate(0); err != nil {
+			return err
+		}
+		if _, err := sp.f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+	}
+	sp.n = 0
+	sp.h.Reset()
+	return nil
 }
 
 // Write appends to the spool and the digest; writing a finished spool is an error.
@@ -96,7 +116,7 @@ func (s *Store) CommitSpool(ctx context.Context, sp *Spool) (Result, error) {
 		return Result{}, fmt.Errorf("commit of an unfinished spool: %w", fs.ErrInvalid)
 	}
 	res := Result{SHA256: sp.sum, Size: sp.n}
-	path := BlobPath(sp.sum)
+	path := s.BlobPath(sp.sum)
 	if st, err := s.d.Stat(ctx, path); err == nil && st.Size == sp.n {
 		return res, nil
 	}
@@ -123,12 +143,8 @@ func (d *File) adopt(ctx context.Context, f *os.File, path string) error {
 	if err := os.Chmod(f.Name(), fileMode); err != nil {
 		return err
 	}
-	dir := filepath.Dir(full)
-	if err := MkdirPrivate(dir); err != nil {
+	if err := renameInto(f.Name(), full); err != nil {
 		return err
 	}
-	if err := os.Rename(f.Name(), full); err != nil {
-		return err
-	}
-	return syncDir(dir)
+	return syncDir(filepath.Dir(full))
 }

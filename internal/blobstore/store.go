@@ -13,14 +13,15 @@ import (
 	"github.com/pydepot/pydepot/internal/errs"
 )
 
-// Store is a content-addressed blob store over a Driver. Blobs live at
-// sha256/aa/bb/<hex digest>.
+// Store is a content-addressed blob store over a Driver. Blobs live at the path the
+// driver's Layout gives (BlobPath).
 type Store struct {
-	d Driver
+	d      Driver
+	layout Layout
 }
 
-// NewStore returns a Store over d.
-func NewStore(d Driver) *Store { return &Store{d: d} }
+// NewStore returns a Store over d, in d's Layout.
+func NewStore(d Driver) *Store { return &Store{d: d, layout: d.Layout()} }
 
 // Driver returns the underlying driver.
 func (s *Store) Driver() Driver { return s.d }
@@ -46,10 +47,8 @@ func ValidSHA256(s string) bool {
 	return true
 }
 
-// BlobPath is the driver path of a digest.
-func BlobPath(sha string) string {
-	return "sha256/" + sha[0:2] + "/" + sha[2:4] + "/" + sha
-}
+// BlobPath is the driver path of a digest (lower-case hex) in the store's layout.
+func (s *Store) BlobPath(sha string) string { return s.layout.Path(sha) }
 
 func checkDigest(sha string) error {
 	if !ValidSHA256(sha) {
@@ -88,7 +87,7 @@ func (s *Store) Write(ctx context.Context, r io.Reader, expectedSHA string, expe
 		if err := checkDigest(expectedSHA); err != nil {
 			return Result{}, err
 		}
-		if st, err := s.d.Stat(ctx, BlobPath(expectedSHA)); err == nil && st.Size == expectedSize {
+		if st, err := s.d.Stat(ctx, s.BlobPath(expectedSHA)); err == nil && st.Size == expectedSize {
 			return Result{SHA256: expectedSHA, Size: expectedSize}, nil
 		} else if err != nil && !errors.Is(err, errs.ErrNotFound) {
 			return Result{}, fmt.Errorf("storing blob: %w", err)
@@ -114,7 +113,7 @@ func (s *Store) Write(ctx context.Context, r io.Reader, expectedSHA string, expe
 		return Result{}, fmt.Errorf("size is %d, expected %d: %w", n, expectedSize, errs.ErrInvalid)
 	}
 	res := Result{SHA256: sum, Size: n}
-	path := BlobPath(sum)
+	path := s.BlobPath(sum)
 	if st, err := s.d.Stat(ctx, path); err == nil && st.Size == n {
 		_ = w.Cancel(ctx)
 		return res, nil // already there: success
@@ -146,7 +145,7 @@ func (s *Store) URLFor(ctx context.Context, sha string, expiry time.Duration) (s
 	if !ok {
 		return "", nil
 	}
-	return rd.URLFor(ctx, BlobPath(sha), expiry)
+	return rd.URLFor(ctx, s.BlobPath(sha), expiry)
 }
 
 // Open opens a blob; ErrNotFound when it is not stored.
@@ -154,7 +153,7 @@ func (s *Store) Open(ctx context.Context, sha string) (io.ReadSeekCloser, int64,
 	if err := checkDigest(sha); err != nil {
 		return nil, 0, err
 	}
-	return s.d.Reader(ctx, BlobPath(sha))
+	return s.d.Reader(ctx, s.BlobPath(sha))
 }
 
 // Stat returns a blob's size; ErrNotFound when it is not stored.
@@ -162,7 +161,7 @@ func (s *Store) Stat(ctx context.Context, sha string) (int64, error) {
 	if err := checkDigest(sha); err != nil {
 		return 0, err
 	}
-	st, err := s.d.Stat(ctx, BlobPath(sha))
+	st, err := s.d.Stat(ctx, s.BlobPath(sha))
 	return st.Size, err
 }
 
@@ -180,7 +179,7 @@ func (s *Store) Delete(ctx context.Context, sha string) error {
 	if err := checkDigest(sha); err != nil {
 		return err
 	}
-	return s.d.Delete(ctx, BlobPath(sha))
+	return s.d.Delete(ctx, s.BlobPath(sha))
 }
 
 // Walk calls fn with the digest and size of every stored blob.
@@ -193,7 +192,7 @@ func (s *Store) Walk(ctx context.Context, fn func(sha string, size int64) error)
 func (s *Store) WalkInfo(ctx context.Context, fn func(sha string, info Info) error) error {
 	return s.d.Walk(ctx, "sha256", func(i Info) error {
 		name := i.Path[strings.LastIndexByte(i.Path, '/')+1:]
-		if !ValidSHA256(name) || BlobPath(name) != i.Path {
+		if !ValidSHA256(name) || s.BlobPath(name) != i.Path {
 			return nil
 		}
 		return fn(name, i)

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/pydepot/pydepot/internal/backends"
-	"github.com/pydepot/pydepot/internal/blobstore"
 	"github.com/pydepot/pydepot/internal/index"
 )
 
@@ -42,7 +41,7 @@ func TestGCCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 		when := time.Now().Add(-age)
-		if err := os.Chtimes(filepath.Join(data, "blobs", filepath.FromSlash(blobstore.BlobPath(sha))), when, when); err != nil {
+		if err := os.Chtimes(filepath.Join(data, "blobs", filepath.FromSlash(svc.Blobs().BlobPath(sha))), when, when); err != nil {
 			t.Fatal(err)
 		}
 		return sha
@@ -55,7 +54,7 @@ func TestGCCommand(t *testing.T) {
 		t.Errorf("dry run said:\n%s", out)
 	}
 	exists := func(sha string) bool {
-		_, err := os.Stat(filepath.Join(data, "blobs", filepath.FromSlash(blobstore.BlobPath(sha))))
+		_, err := os.Stat(filepath.Join(data, "blobs", filepath.FromSlash(svc.Blobs().BlobPath(sha))))
 		return err == nil
 	}
 	if !exists(old) {

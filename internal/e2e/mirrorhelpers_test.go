@@ -41,11 +41,16 @@ func (s *server) syncFrom(t *testing.T, name string, u *upstream, flags ...strin
 	return simple
 }
 
-// blobStored reports whether s's blob store holds the blob sha (the file store's layout,
-// sha256/aa/bb/DIGEST, under DATA/blobs).
+// blobStored reports whether s's blob store holds the blob sha (under DATA/blobs, in
+// the file store's layout: sha256/aa/DIGEST, or sha256/aa/bb/DIGEST in a store made by
+// an older pydepot).
 func (s *server) blobStored(sha string) bool {
-	_, err := os.Stat(filepath.Join(s.Data, "blobs", "sha256", sha[:2], sha[2:4], sha))
-	return err == nil
+	for _, p := range []string{filepath.Join("sha256", sha[:2], sha), filepath.Join("sha256", sha[:2], sha[2:4], sha)} {
+		if _, err := os.Stat(filepath.Join(s.Data, "blobs", p)); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // blobs lists the digests of every blob in s's blob store.

@@ -61,7 +61,7 @@ func TestGCRacingAnUpload(t *testing.T) {
 			t.Fatal(err)
 		}
 		old := time.Now().Add(-2 * time.Hour)
-		if err := os.Chtimes(filepath.Join(dir, "blobs", filepath.FromSlash(blobstore.BlobPath(sha))), old, old); err != nil {
+		if err := os.Chtimes(filepath.Join(dir, "blobs", filepath.FromSlash(up.Blobs().BlobPath(sha))), old, old); err != nil {
 			t.Fatal(err)
 		}
 		hs.hook = func() {

@@ -67,7 +67,7 @@ func TestUploadFromSpoolIsRenamed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blob := filepath.Join(dir, "blobs", filepath.FromSlash(blobstore.BlobPath(f.SHA256)))
+	blob := filepath.Join(dir, "blobs", filepath.FromSlash(s.Blobs().BlobPath(f.SHA256)))
 	if got := inode(t, blob); got != ino {
 		t.Errorf("the blob is inode %d, the spool was %d: copied, not renamed", got, ino)
 	}

@@ -249,18 +249,22 @@ func (b *SyncBatch) Synced(ctx context.Context, f SyncedFile, content ReaderAtSi
 	}, b.blobs)
 }
 
-// SyncedFile is Synced for content downloaded to the file at path (size bytes), which
-// the batch takes over when it can (a rename into the blob store, no copy): path may be
-// gone after. f is still open for reading by the caller.
-func (b *SyncBatch) SyncedFile(ctx context.Context, sf SyncedFile, f *os.File, size int64) (*Prepared, error) {
-	return b.Synced(ctx, sf, adoptable{contentReader{f, size}, f.Name()})
+// Spool starts a spool for a download that SyncedSpool then takes (Batch.Spool: in the
+// blob store's own folder when it has one, else in dir). The caller closes it.
+func (b *SyncBatch) Spool(dir string) (*blobstore.Spool, error) { return b.blobs.Spool(dir) }
+
+// SyncedSpool is Synced for content downloaded into sp (from Spool), which the batch
+// takes over without copying it (its file becomes the blob at Commit). The caller
+// still closes sp.
+func (b *SyncBatch) SyncedSpool(ctx context.Context, sf SyncedFile, sp *blobstore.Spool) (*Prepared, error) {
+	return b.Synced(ctx, sf, adoptable{contentReader{sp, sp.Size()}, sp})
 }
 
 // inMemory returns content read once into memory when it is at most inMemoryInspect
 // bytes (else content itself), for Synced to hash and inspect: the zip reader's many
 // small ReadAt calls (the directory, every local header, every entry) were each a
 // pread(2), tens per wheel, a good part of the CPU of a sync of small files. Content a
-// batch may adopt stays adoptable: its bytes still reach the blob store by the rename.
+// batch may adopt stays adoptable: its bytes still reach the blob store by the spool's rename.
 func inMemory(content ReaderAtSize) (ReaderAtSize, error) {
 	size := content.Size()
 	if size < 0 || size > inMemoryInspect {
@@ -274,7 +278,7 @@ func inMemory(content ReaderAtSize) (ReaderAtSize, error) {
 		return nil, fmt.Errorf("reading the file: %w", err)
 	}
 	if a, ok := content.(adoptable); ok {
-		return adoptable{contentReader{bytes.NewReader(buf), size}, a.path}, nil
+		return adoptable{contentReader{bytes.NewReader(buf), size}, a.spool}, nil
 	}
 	return bytes.NewReader(buf), nil
 }

@@ -211,7 +211,7 @@ func (s *Service) putBlobs(ctx context.Context, p *Prepared, blobs []blobToStore
 	for _, b := range blobs {
 		var err error
 		if a, ok := b.content.(adoptable); ok {
-			_, err = bb.Adopt(ctx, a.path, b.sha, b.size)
+			_, err = bb.AdoptSpool(ctx, a.spool, b.sha, b.size)
 		} else {
 			_, err = bb.Write(ctx, io.NewSectionReader(b.content, 0, b.size), b.sha, b.size)
 		}
@@ -223,11 +223,11 @@ func (s *Service) putBlobs(ctx context.Context, p *Prepared, blobs []blobToStore
 	return nil
 }
 
-// adoptable is content in a file of the caller's that a sync's blob batch may take over
-// (SyncBatch.SyncedFile) instead of copying its bytes.
+// adoptable is content in a spool that a sync's blob batch takes over
+// (SyncBatch.SyncedSpool) instead of copying its bytes.
 type adoptable struct {
 	contentReader
-	path string
+	spool *blobstore.Spool
 }
 
 type blobToStore struct {

@@ -38,22 +38,23 @@ func (s *syncer) bring(ctx context.Context, j job) (*index.Prepared, error) {
 		}
 		return s.blobs.Remote(ctx, sf, meta)
 	}
-	path, n, err := s.up.fetch(ctx, f, s.m.opts.TempDir)
+	// Straight into a spool of the blob batch: one file made and one rename (at the
+	// batch's Commit) per blob.
+	sp, err := s.blobs.Spool(s.m.opts.TempDir)
 	if err != nil {
 		return nil, err
 	}
-	defer os.Remove(path)
+	defer sp.Close()
+	n, err := s.up.fetchInto(ctx, f, sp)
+	if err != nil {
+		return nil, err
+	}
 	s.bytes.Add(n)
 	s.mu.Lock()
 	s.res.Downloaded++
 	s.res.Bytes += n
 	s.mu.Unlock()
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	return s.blobs.SyncedFile(ctx, sf, fh, n)
+	return s.blobs.SyncedSpool(ctx, sf, sp)
 }
 
 // fill downloads the bytes of a file the repository holds without them, and stores them.

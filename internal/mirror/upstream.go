@@ -201,6 +201,14 @@ func (u *upstream) fetch(ctx context.Context, f simpleindex.File, dir string) (s
 	return path, st.Size(), nil
 }
 
+// fetchInto is fetch into dst (a spool of the sync's blob batch), returning the size.
+func (u *upstream) fetchInto(ctx context.Context, f simpleindex.File, dst simpleindex.Sink) (int64, error) {
+	if f.SHA256() == "" {
+		return 0, fmt.Errorf("%s: the upstream gives no sha256: %w", f.Filename, errs.ErrInvalid)
+	}
+	return u.idx.FetchInto(ctx, f, dst)
+}
+
 // metadata returns f's core metadata: the upstream's PEP 658 file (verified against
 // its hash), or read from the file itself (fetched, verified, then dropped) when the
 // upstream has none.

@@ -70,14 +70,53 @@ func (c *Client) Fetch(ctx context.Context, f File, dir string) (path string, er
 			path = ""
 		}
 	}()
-	st := &fetchState{tmp: tmp, algo: algo}
-	err = c.retry(ctx, what, func(ctx context.Context, w *watch) error {
-		return c.fetchOnce(ctx, w, f, st, want)
-	})
-	if err != nil {
+	if _, err = c.fetchInto(ctx, f, fileSink{tmp}, algo, want); err != nil {
 		return "", err
 	}
 	return tmp.Name(), nil
+}
+
+// Sink receives a download (FetchInto): Write appends, Reset empties it for an attempt
+// that starts over. blobstore.Spool is one.
+type Sink interface {
+	io.Writer
+	Reset() error
+}
+
+// FetchInto is Fetch into dst instead of a file of its own, so that the caller chooses
+// where the bytes land (a sync writes them straight into its blob batch's folder). It
+// returns the size. On error dst holds unverified bytes: the caller discards them.
+func (c *Client) FetchInto(ctx context.Context, f File, dst Sink) (int64, error) {
+	what := "downloading " + f.Filename
+	algo, want, err := expectedDigest(f)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	if f.Size > c.opts.MaxFileSize {
+		return 0, fmt.Errorf("%s: %w: the index says %d bytes, over the %d limit", what, errs.ErrTooLarge, f.Size, c.opts.MaxFileSize)
+	}
+	return c.fetchInto(ctx, f, dst, algo, want)
+}
+
+func (c *Client) fetchInto(ctx context.Context, f File, dst Sink, algo int, want string) (int64, error) {
+	st := &fetchState{dst: dst, algo: algo}
+	err := c.retry(ctx, "downloading "+f.Filename, func(ctx context.Context, w *watch) error {
+		return c.fetchOnce(ctx, w, f, st, want)
+	})
+	return st.n, err
+}
+
+// fileSink is a Sink on a file.
+type fileSink struct{ f *os.File }
+
+func (s fileSink) Write(p []byte) (int, error) { return s.f.Write(p) }
+
+func (s fileSink) Reset() error {
+	if err := s.f.Truncate(0); err != nil {
+		return err
+	}
+	_, err := s.f.Seek(0, io.SeekStart)
+	return err
 }
 
 // fetchState is what the attempts of one Fetch share: the bytes already in the temp
@@ -85,23 +124,24 @@ func (c *Client) Fetch(ctx context.Context, f File, dir string) (path string, er
 // is resumed with Range and If-Range (when the answer had a strong ETag or a
 // Last-Modified); anything else starts over. The digest covers every byte either way.
 type fetchState struct {
-	tmp       *os.File
+	dst       Sink
 	algo      int // index in hashAlgos, -1 for none
 	n         int64
 	h         hash.Hash
 	validator string
+	dirty     bool // bytes may have reached dst since the last reset
 }
 
 func (st *fetchState) reset() error {
-	st.n, st.validator, st.h = 0, "", nil
+	written := st.n > 0 || st.dirty
+	st.n, st.validator, st.h, st.dirty = 0, "", nil, false
 	if st.algo >= 0 {
 		st.h = hashAlgos[st.algo].new()
 	}
-	if err := st.tmp.Truncate(0); err != nil {
-		return err
+	if !written { // the first attempt: nothing to empty
+		return nil
 	}
-	_, err := st.tmp.Seek(0, io.SeekStart)
-	return err
+	return st.dst.Reset()
 }
 
 // expectedDigest is the digest Fetch checks: algorithm and lower-case hex, "" for none.
@@ -151,10 +191,11 @@ func (c *Client) fetchOnce(ctx context.Context, w *watch, f File, st *fetchState
 	if resp.ContentLength > c.opts.MaxFileSize-st.n {
 		return fmt.Errorf("%w: %d bytes, over the %d limit", errs.ErrTooLarge, st.n+resp.ContentLength, c.opts.MaxFileSize)
 	}
-	dst := io.Writer(st.tmp)
+	dst := io.Writer(st.dst)
 	if st.h != nil {
-		dst = io.MultiWriter(st.tmp, st.h)
+		dst = io.MultiWriter(st.dst, st.h)
 	}
+	st.dirty = true
 	expect := int64(-1)
 	if f.Size >= 0 {
 		expect = f.Size - st.n

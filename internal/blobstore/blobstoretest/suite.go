@@ -329,8 +329,10 @@ func testStore(t *testing.T, d blobstore.Driver, _ func() []string) {
 	if err != nil || sha != sum(data) || n != int64(len(data)) {
 		t.Fatalf("Put = %s, %d, %v", sha, n, err)
 	}
-	if _, err := d.Stat(ctx, "sha256/"+sha[:2]+"/"+sha[2:4]+"/"+sha); err != nil {
-		t.Errorf("blob not at sha256/aa/bb/<hash>: %v", err)
+	if p := s.BlobPath(sha); p != d.Layout().Path(sha) || !strings.HasPrefix(p, "sha256/"+sha[:2]+"/") {
+		t.Errorf("blob path %s, not in the driver's layout %s", p, d.Layout())
+	} else if _, err := d.Stat(ctx, p); err != nil {
+		t.Errorf("blob not at %s: %v", p, err)
 	}
 	res, err := s.Write(ctx, bytes.NewReader(data), "", -1)
 	if err != nil || res.Created || res.SHA256 != sha {
