@@ -150,6 +150,30 @@ func Lookup(a Archive, name string) (Member, error) {
 	return Member{}, fmt.Errorf("archive: no member %q: %w", name, errs.ErrNotFound)
 }
 
+// Has reports whether a has a member name, a regular file or a directory (which
+// Open and Lookup refuse): it tells a missing member (top_level.txt,
+// namespace_packages.txt are often missing) without making the error that says so.
+func Has(a Archive, name string) bool {
+	if ix, ok := a.(interface{ has(string) bool }); ok {
+		return ix.has(name)
+	}
+	for _, m := range a.Members() {
+		if m.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// MemberList is Members without the copy, for a caller that only reads it: it must not
+// change the slice.
+func MemberList(a Archive) []Member {
+	if ix, ok := a.(interface{ memberList() []Member }); ok {
+		return ix.memberList()
+	}
+	return a.Members()
+}
+
 // copyContext copies src to dst and stops with ctx's error once ctx is done, so that a
 // request that is canceled stops inflating a large member.
 func copyContext(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {
@@ -194,12 +218,7 @@ func copyContextBuf(ctx context.Context, dst io.Writer, src io.Reader, buf []byt
 // A zip member already read to its end through the archive (the METADATA Inspect parses,
 // its top_level.txt) passed the same checks on the same bytes: it is not read again.
 func Verify(ctx context.Context, a Archive) error {
-	var members []Member
-	if ix, ok := a.(interface{ memberList() []Member }); ok {
-		members = ix.memberList()
-	} else {
-		members = a.Members()
-	}
+	members := MemberList(a)
 	whole, _ := a.(interface{ readWhole(int) bool })
 	largest, files := int64(-1), false
 	for i, m := range members {
@@ -343,6 +362,11 @@ func (ix *index) lookupIndex(name string) (int, error) {
 		return 0, invalidf("member %q is a directory", name)
 	}
 	return i, nil
+}
+
+func (ix *index) has(name string) bool {
+	_, ok := ix.byName[name]
+	return ok
 }
 
 // memberList is the members, not a copy: for this package's readers, which do not

@@ -219,8 +219,9 @@ func (z *zipReader) Read(p []byte) (int, error) {
 
 func (z *zipReader) Close() error {
 	if z.fl != nil {
+		// Not reset here: a Reset copies some 10 KiB of tables, and the next Open
+		// resets it anyway (it keeps the member's bytes, at most tailSize, meanwhile).
 		z.fl.br.Reset(eofReader{})
-		z.fl.fr.(flate.Resetter).Reset(eofReader{}, nil)
 		inflaters.Put(z.fl)
 		z.fl = nil
 	}

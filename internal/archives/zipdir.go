@@ -128,12 +128,12 @@ func (d *dirReader) next(n int) ([]byte, error) {
 	return p, nil
 }
 
-func (s *zipSource) dirReader(off int64) *dirReader {
+func (s *zipSource) dirReader(off int64) dirReader {
 	if off >= s.tailOff {
-		return &dirReader{mem: s.tail[off-s.tailOff:]}
+		return dirReader{mem: s.tail[off-s.tailOff:]}
 	}
 	n := s.size - off
-	return &dirReader{br: bufio.NewReaderSize(io.NewSectionReader(s.r, off, n), int(min(n, 64<<10)))}
+	return dirReader{br: bufio.NewReaderSize(io.NewSectionReader(s.r, off, n), int(min(n, 64<<10)))}
 }
 
 // readEntry reads one central directory entry as archive/zip's readDirectoryHeader
@@ -224,7 +224,7 @@ func readDirectory(s *zipSource, maxMembers int) (entries []centralEntry, count 
 	for {
 		var e centralEntry
 		keep := count <= maxMembers
-		err = readEntry(d, &e, keep)
+		err = readEntry(&d, &e, keep)
 		if err == zip.ErrFormat || err == io.ErrUnexpectedEOF {
 			break
 		}
@@ -301,7 +301,7 @@ func directoryEnd(s *zipSource) (start, base int64, records uint64, err error) {
 	// archive/zip takes base 0 when a directory entry can be read there.
 	if base > 0 {
 		var e centralEntry
-		if readEntry(s.dirReader(int64(dirOff)), &e, false) == nil {
+		if d := s.dirReader(int64(dirOff)); readEntry(&d, &e, false) == nil {
 			base = 0
 		}
 	}

@@ -113,11 +113,64 @@ func splitNameVersion(s string) (string, string, bool) {
 // matches reports whether "name-version" denotes d's project and version.
 func matches(nameVersion string, d filenames.Dist) bool {
 	n, v, ok := splitNameVersion(nameVersion)
-	if !ok || names.Normalize(n) != names.Normalize(d.Name) {
+	if !ok || !sameProject(n, d.Name) {
 		return false
 	}
 	pv, err := versions.Parse(v)
 	return err == nil && pv.Compare(d.Version) == 0
+}
+
+// sameProject reports whether a and b normalize to the same project name (most often
+// they are the same string, or differ by "-" and "_" only), without making the
+// normalized names when both are ASCII.
+func sameProject(a, b string) bool {
+	if a == b {
+		return true
+	}
+	if !isASCII(a) || !isASCII(b) {
+		return names.Normalize(a) == names.Normalize(b)
+	}
+	i, j := 0, 0
+	for {
+		ca, ni, oka := nextNormalized(a, i)
+		cb, nj, okb := nextNormalized(b, j)
+		if oka != okb || ca != cb {
+			return false
+		}
+		if !oka {
+			return true
+		}
+		i, j = ni, nj
+	}
+}
+
+// nextNormalized returns the byte of the normalized ASCII name s that starts at s[i] (a
+// run of "-", "_" and "." is one "-"; letters are lowered) and where the next starts.
+func nextNormalized(s string, i int) (byte, int, bool) {
+	if i >= len(s) {
+		return 0, i, false
+	}
+	switch c := s[i]; c {
+	case '-', '_', '.':
+		for i < len(s) && (s[i] == '-' || s[i] == '_' || s[i] == '.') {
+			i++
+		}
+		return '-', i, true
+	default:
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		return c, i + 1, true
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func topDir(name string) string {
@@ -127,11 +180,22 @@ func topDir(name string) string {
 
 func inspectWheel(ctx context.Context, info *Info, a archives.Archive) error {
 	d := info.Dist
+	members := archives.MemberList(a)
 	var dirs []string
-	seen := map[string]bool{}
-	for _, m := range a.Members() {
+	var seen map[string]bool // from a second .dist-info directory on
+	for _, m := range members {
 		top := topDir(m.Name)
-		if strings.HasSuffix(top, ".dist-info") && !seen[top] && (m.Dir || strings.Contains(m.Name, "/")) {
+		if !strings.HasSuffix(top, ".dist-info") || !(m.Dir || strings.Contains(m.Name, "/")) {
+			continue
+		}
+		switch {
+		case len(dirs) == 0:
+			dirs = append(dirs, top)
+		case seen == nil && top == dirs[0]:
+		case seen == nil:
+			seen = map[string]bool{dirs[0]: true}
+			fallthrough
+		case !seen[top]:
 			seen[top] = true
 			dirs = append(dirs, top)
 		}
@@ -165,7 +229,7 @@ func inspectWheel(ctx context.Context, info *Info, a archives.Archive) error {
 		return err
 	}
 	if paths == nil {
-		for _, m := range a.Members() {
+		for _, m := range members {
 			if !m.Dir {
 				paths = append(paths, m.Name)
 			}
@@ -208,7 +272,7 @@ func readMetadata(info *Info, a archives.Archive, name string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	if names.Normalize(md.Name) != names.Normalize(d.Name) {
+	if !sameProject(md.Name, d.Name) {
 		return invalidf("filename says project %s but metadata says %s", d.Name, md.Name)
 	}
 	mv, err := versions.Parse(md.Version)
@@ -226,16 +290,21 @@ func readMetadata(info *Info, a archives.Archive, name string) error {
 // readTopLevel returns the names listed in a top_level.txt (at most MaxTopLevelSize
 // bytes), nil when there is none.
 func readTopLevel(a archives.Archive, name string) ([]string, error) {
-	b, err := archives.ReadFileMax(a, name, MaxTopLevelSize)
-	if errors.Is(err, errs.ErrNotFound) {
+	if !archives.Has(a, name) {
 		return nil, nil
 	}
+	b, err := archives.ReadFileMax(a, name, MaxTopLevelSize)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, l := range strings.Split(string(b), "\n") {
+	for rest := string(b); ; {
+		l, after, more := strings.Cut(rest, "\n")
 		out = append(out, strings.ReplaceAll(strings.TrimSpace(l), "/", "."))
+		if !more {
+			break
+		}
+		rest = after
 	}
 	return cleanImportNames(out), nil
 }
@@ -254,10 +323,10 @@ func recordPaths(ctx context.Context, a archives.Archive, name string) ([]string
 	if err := checkRecordSize(a, name); err != nil {
 		return nil, err
 	}
-	rc, err := a.Open(name)
-	if errors.Is(err, errs.ErrNotFound) {
+	if !archives.Has(a, name) {
 		return nil, nil
 	}
+	rc, err := a.Open(name)
 	if err != nil {
 		return nil, err
 	}

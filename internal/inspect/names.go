@@ -26,12 +26,16 @@ func isIdentifier(s string) bool {
 
 // isDotted reports whether s is a dotted sequence of identifiers.
 func isDotted(s string) bool {
-	for _, p := range strings.Split(s, ".") {
+	for {
+		p, rest, more := strings.Cut(s, ".")
 		if !isIdentifier(p) {
 			return false
 		}
+		if !more {
+			return true
+		}
+		s = rest
 	}
-	return true
 }
 
 // cleanImportNames trims, drops what is not a dotted identifier, dedupes and sorts.
@@ -257,22 +261,28 @@ type ptree struct {
 	files map[string]archives.Member
 }
 
-func (t *ptree) add(parts []string, m archives.Member) {
-	for _, p := range parts[:len(parts)-1] {
+// add records the file m at the slash path p below t.
+func (t *ptree) add(p string, m archives.Member) {
+	for {
+		dir, rest, ok := strings.Cut(p, "/")
+		if !ok {
+			break
+		}
+		p = rest
 		if t.dirs == nil {
 			t.dirs = map[string]*ptree{}
 		}
-		c := t.dirs[p]
+		c := t.dirs[dir]
 		if c == nil {
 			c = &ptree{}
-			t.dirs[p] = c
+			t.dirs[dir] = c
 		}
 		t = c
 	}
 	if t.files == nil {
 		t.files = map[string]archives.Member{}
 	}
-	t.files[parts[len(parts)-1]] = m
+	t.files[p] = m
 }
 
 // hasPython reports whether the folder or one below it (a few levels down) holds a
@@ -339,9 +349,29 @@ func isNamespace(a archives.Archive, t *ptree, dotted string, declared map[strin
 // plugin) its own, to maxNamespaceDepth components. It reads the member list and the
 // namespace's own small __init__.py, nothing else.
 func withSubpackages(top []string, a archives.Archive, distInfo string) []string {
+	// Only the folders of the top-level names are looked into: the tree holds those.
+	var firsts map[string]bool // when there are many top-level names
+	if len(top) > 8 {
+		firsts = make(map[string]bool, len(top))
+		for _, name := range top {
+			first, _, _ := strings.Cut(name, ".")
+			firsts[first] = true
+		}
+	}
+	inTop := func(first string) bool {
+		if firsts != nil {
+			return firsts[first]
+		}
+		for _, name := range top {
+			if f, _, _ := strings.Cut(name, "."); f == first {
+				return true
+			}
+		}
+		return false
+	}
 	root := &ptree{}
 	dataDir := strings.TrimSuffix(distInfo, ".dist-info") + ".data/"
-	for _, m := range a.Members() {
+	for _, m := range archives.MemberList(a) {
 		if m.Dir {
 			continue
 		}
@@ -353,15 +383,21 @@ func withSubpackages(top []string, a archives.Archive, distInfo string) []string
 			}
 			p = sub
 		}
-		if strings.HasSuffix(topDir(p), ".dist-info") || !strings.Contains(p, "/") {
+		first, _, ok := strings.Cut(p, "/")
+		if !ok || strings.HasSuffix(first, ".dist-info") || !inTop(first) {
 			continue
 		}
-		root.add(strings.Split(p, "/"), m)
+		root.add(p, m)
 	}
 	declared := map[string]bool{}
-	if b, err := a.ReadFile(distInfo + "/namespace_packages.txt"); err == nil && len(b) <= maxInitRead {
-		for _, l := range strings.Fields(string(b)) {
-			declared[l] = true
+	// namespace_packages.txt is read only when it is small enough to be used.
+	if ns := distInfo + "/namespace_packages.txt"; archives.Has(a, ns) {
+		if m, err := archives.Lookup(a, ns); err == nil && m.Size <= maxInitRead {
+			if b, err := a.ReadFile(ns); err == nil && len(b) <= maxInitRead {
+				for _, l := range strings.Fields(string(b)) {
+					declared[l] = true
+				}
+			}
 		}
 	}
 	out := append([]string(nil), top...)
@@ -408,10 +444,13 @@ func withSubpackages(top []string, a archives.Archive, distInfo string) []string
 	}
 	for _, name := range top {
 		t := root
-		for _, p := range strings.Split(name, ".") {
-			if t = t.dirs[p]; t == nil {
+		for rest := name; t != nil; {
+			p, after, more := strings.Cut(rest, ".")
+			t = t.dirs[p]
+			if !more {
 				break
 			}
+			rest = after
 		}
 		if t != nil && isNamespace(a, t, name, declared) {
 			visit(t, name, strings.Count(name, ".")+1)

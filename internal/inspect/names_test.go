@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/names"
 )
 
 const pkgutilInit = "__path__ = __import__('pkgutil').extend_path(__path__, __name__)\n"
@@ -94,4 +96,17 @@ func TestNamespaceImportNamesBounded(t *testing.T) {
 			t.Errorf("%s: %d names", ns, n)
 		}
 	}
+}
+
+// FuzzSameProject: sameProject is the equality of names.Normalize.
+func FuzzSameProject(f *testing.F) {
+	f.Add("bench_project-00042", "Bench.Project__00042")
+	f.Add("a-b", "a--b")
+	f.Add("a_", "A.")
+	f.Add("\u212aey", "key")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if got, want := sameProject(a, b), names.Normalize(a) == names.Normalize(b); got != want {
+			t.Fatalf("sameProject(%q, %q) = %v, want %v", a, b, got, want)
+		}
+	})
 }

@@ -117,10 +117,23 @@ func Parse(data []byte) (*Metadata, error) {
 	}
 	headers, body := Split(data)
 	m := &Metadata{}
-	seen := map[string]bool{}
+	seen := map[*string]bool{} // the single-use fields set
+	var lower [maxFieldName]byte
 	for _, h := range headers {
-		key := strings.ToLower(h.Name)
-		f, ok := fields[key]
+		// Header names are ASCII (Split ends the headers at any other byte): lowered
+		// in place, not into a new string each.
+		if len(h.Name) > maxFieldName {
+			continue
+		}
+		key := lower[:len(h.Name)]
+		for i := 0; i < len(h.Name); i++ {
+			c := h.Name[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			key[i] = c
+		}
+		f, ok := fields[string(key)]
 		if !ok {
 			continue
 		}
@@ -135,15 +148,15 @@ func Parse(data []byte) (*Metadata, error) {
 			*p = append(*p, v)
 			continue
 		}
-		if seen[key] {
-			switch key {
-			case "metadata-version", "name", "version":
+		p := f.single(m)
+		if seen[p] {
+			if p == &m.MetadataVersion || p == &m.Name || p == &m.Version {
 				return nil, invalid("%s appears more than once", h.Name)
 			}
 			continue
 		}
-		seen[key] = true
-		*f.single(m) = v
+		seen[p] = true
+		*p = v
 	}
 	if b := strings.TrimRight(body, "\r\n"); b != "" && strings.TrimSpace(b) != "" {
 		m.Description = body
@@ -153,6 +166,10 @@ func Parse(data []byte) (*Metadata, error) {
 	}
 	return m, nil
 }
+
+// maxFieldName is the longest field name Parse knows (description-content-type), and
+// a little more.
+const maxFieldName = 32
 
 func (m *Metadata) validate() error {
 	if m.MetadataVersion == "" {
@@ -191,7 +208,9 @@ func (m *Metadata) validate() error {
 // once when the header ends, never appended to line by line.
 func Split(data []byte) ([]Header, string) {
 	text := decode(data)
-	var headers []Header
+	// Room for as many headers as the first lines, so that a short file's headers do not
+	// grow the slice line by line.
+	headers := make([]Header, 0, min(strings.Count(text[:min(len(text), 2048)], "\n"), 64)+1)
 	// The open header: its name, where its value starts and where its last line ends.
 	name, start, end, open := "", 0, 0, false
 	closeHeader := func() {
