@@ -19,10 +19,21 @@ type ProjectStatus struct {
 	Status  string
 }
 
+// RepositoryState is what a write to a repository reads first.
+type RepositoryState struct {
+	Repository
+	Staged     bool // the repository has staged rows (StagingWriter.HasStaged)
+	BlockRules int  // how many rules its blocklist holds
+}
+
 // BatchReader reads, in a few set-based queries, what the rules of a batch of adds need
 // (a sync applies hundreds at a time): the one-file-at-a-time reads cost a query per
 // file each.
 type BatchReader interface {
+	// RepositoryState reads the repository (ErrNotFound when there is none), whether it
+	// has staged rows and the size of its blocklist, in one read: a write to it asks
+	// all three first.
+	RepositoryState(ctx context.Context, name string) (*RepositoryState, error)
 	// UsedFilenames returns those of filenames (at most MaxBatch) that a file row of the
 	// repository has, whether or not any version still holds it, in no particular order:
 	// FileByFilename's existence test for many filenames at once.

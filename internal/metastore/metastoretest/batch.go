@@ -170,3 +170,38 @@ func testAddsOfOneProject(t *testing.T, s metastore.Store) {
 		t.Errorf("version %d changed: %+v", n3, got)
 	}
 }
+
+// testRepositoryState: one read answers Repository, HasStaged and the blocklist's size.
+func testRepositoryState(t *testing.T, s metastore.Store) {
+	ctx := context.Background()
+	r := newRepo(t, s, "main")
+	other := newRepo(t, s, "other")
+	add(t, s, r.ID, file(r.ID, "foo", "1.0", ".tar.gz"))
+	st, err := s.RepositoryState(ctx, "main")
+	if err != nil || st.ID != r.ID || st.Name != "main" || st.Description != "desc main" || st.Latest != 1 || !st.CreatedAt.Equal(t0) ||
+		st.Staged || st.BlockRules != 0 {
+		t.Fatalf("RepositoryState = %+v, %v", st, err)
+	}
+	mustTx(t, s, func(tx metastore.Tx) error {
+		for _, rule := range []string{"a", "b"} {
+			if err := tx.AddBlockRule(ctx, &metastore.BlockRule{RepositoryID: r.ID, Rule: rule, Project: rule, CreatedAt: t0}); err != nil {
+				return err
+			}
+		}
+		_, err := tx.AddFile(ctx, file(other.ID, "bar", "1.0", ".tar.gz"), metastore.StagedVersion)
+		return err
+	})
+	if st, err := s.RepositoryState(ctx, "main"); err != nil || st.Staged || st.BlockRules != 2 {
+		t.Errorf("RepositoryState(main) = %+v, %v; want 2 rules, nothing staged", st, err)
+	}
+	mustTx(t, s, func(tx metastore.Tx) error {
+		st, err := tx.RepositoryState(ctx, "other")
+		if err != nil || !st.Staged || st.BlockRules != 0 {
+			t.Errorf("RepositoryState(other) in the transaction = %+v, %v; want staged rows", st, err)
+		}
+		return err
+	})
+	if _, err := s.RepositoryState(ctx, "nope"); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("RepositoryState(nope): %v, want ErrNotFound", err)
+	}
+}
