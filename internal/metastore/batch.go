@@ -42,6 +42,10 @@ type BatchReader interface {
 	// MaxBatch) that version holds, in no particular order; a project held without an
 	// attribute row is active (as Project reads it).
 	ProjectStatuses(ctx context.Context, repoID int64, version int, projects []string) ([]ProjectStatus, error)
+	// ReleaseState is ProjectStatuses and ReleaseFiles for one release in one read: the
+	// status version gives project ("" when it does not hold the project) and the files
+	// of the project held by version whose version string starts with versionPrefix.
+	ReleaseState(ctx context.Context, repoID int64, version int, project, versionPrefix string) (string, []File, error)
 	// ReleaseFiles is ProjectFilenames for several releases at once (at most MaxBatch
 	// queries): the files held by version that match any of them, with Project set, once
 	// each, unsorted.

@@ -113,6 +113,37 @@ func (q queries) ProjectStatuses(ctx context.Context, repoID int64, version int,
 	return out, rows.Err()
 }
 
+// ReleaseState implements metastore.BatchReader: the project's row with its attributes,
+// and the release's files joined to it (none: one row of NULLs).
+func (q queries) ReleaseState(ctx context.Context, repoID int64, version int, project, versionPrefix string) (string, []metastore.File, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT COALESCE(a.status, 'active'), f.id, f.filename, f.version, f.kind, f.sha256, rc.yanked, rc.yank_reason
+		FROM projects p `+attrJoin+`
+		LEFT JOIN (repository_content rc JOIN files f ON f.id = rc.file_id)
+			ON rc.repository_id = ? AND rc.project_id = p.id AND `+live+` AND substr(f.version, 1, ?) = ?
+		WHERE p.name = ? AND EXISTS (
+			SELECT 1 FROM repository_content rc WHERE rc.repository_id = ? AND rc.project_id = p.id AND `+live+`)`,
+		repoID, version, version, repoID, version, version, len(versionPrefix), versionPrefix, project, repoID, version, version)
+	if err != nil {
+		return "", nil, err
+	}
+	defer rows.Close()
+	status := ""
+	var out []metastore.File
+	var id sql.NullInt64
+	var filename, fversion, kind, sha, reason sql.NullString
+	var yanked sql.NullBool
+	for rows.Next() {
+		if err := rows.Scan(&status, &id, &filename, &fversion, &kind, &sha, &yanked, &reason); err != nil {
+			return "", nil, err
+		}
+		if id.Valid {
+			out = append(out, metastore.File{ID: id.Int64, RepositoryID: repoID, Project: project, Filename: filename.String,
+				Version: fversion.String, Kind: kind.String, SHA256: sha.String, Yanked: yanked.Bool, YankReason: reason.String})
+		}
+	}
+	return status, out, rows.Err()
+}
+
 // ReleaseFiles implements metastore.BatchReader.
 func (q queries) ReleaseFiles(ctx context.Context, repoID int64, version int, releases []metastore.ReleaseQuery) ([]metastore.File, error) {
 	if len(releases) == 0 {
