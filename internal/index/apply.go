@@ -100,21 +100,20 @@ func (s *Service) Apply(ctx context.Context, repo, message string, changes []Cha
 	defer s.gates.leave(repo)
 	var res *ApplyResult
 	err := s.store.InTx(ctx, func(tx metastore.Tx) error {
-		r, err := tx.Repository(ctx, repo)
+		st, err := tx.RepositoryState(ctx, repo)
 		if err != nil {
 			return err
 		}
+		r := &st.Repository
 		// What a sync staged and left when its process died is undone first: its rows
 		// would read as the latest state to the writes below.
-		if left, err := tx.HasStaged(ctx, r.ID); err != nil {
-			return err
-		} else if left {
+		if st.Staged {
 			if _, err := tx.DiscardStaged(ctx, r.ID); err != nil {
 				return err
 			}
 			s.log.Warn("discarded a staged version left by a sync that did not end", "repository", repo)
 		}
-		b := &batch{s: s, tx: tx, r: r, cur: r.Latest, msg: message, changes: changes}
+		b := &batch{s: s, tx: tx, r: r, cur: r.Latest, msg: message, changes: changes, rulesRead: st.BlockRules == 0}
 		res = &ApplyResult{Repository: r.Name, Version: r.Latest, Results: make([]ChangeResult, len(changes))}
 		for i := range changes {
 			if res.Results[i], err = b.apply(ctx, i); err != nil {
@@ -180,7 +179,7 @@ type batch struct {
 	now     time.Time
 	msg     string
 	changes []Change
-	// The repository's blocklist, read on the first add.
+	// The repository's blocklist, read on the first add (none: read already).
 	rules     []metastore.BlockRule
 	rulesRead bool
 	// tolerant: an add a rule refuses is skipped with its error (OpenVersion.Apply).

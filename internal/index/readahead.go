@@ -3,7 +3,6 @@ package index
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/pydepot/pydepot/internal/filenames"
 	"github.com/pydepot/pydepot/internal/metastore"
@@ -144,6 +143,10 @@ func (b *batch) read(ctx context.Context, i int) error {
 // i's: true only when the read ahead knows it (false may still be unused: the caller
 // then reads the row).
 func (b *batch) unused(ctx context.Context, i int, filename string) (bool, error) {
+	if len(b.changes) == 1 { // an upload: nothing to read ahead for
+		used, err := b.tx.UsedFilenames(ctx, b.r.ID, []string{filename})
+		return len(used) == 0, err
+	}
 	if i >= b.pre.upto {
 		if err := b.read(ctx, i); err != nil {
 			return false, err
@@ -168,28 +171,11 @@ func (b *batch) checkRelease(ctx context.Context, i int, row *metastore.File) er
 	if st := a.statuses[row.Project]; st == StatusArchived || st == StatusQuarantined {
 		return statusRefusal(row.Project, st)
 	}
-	prefix := releasePrefix(want)
-	key := keyOf(row.Kind, row.Filename)
 	if a.parsed == nil {
 		a.parsed = map[string]versions.Version{}
 	}
-	for k := range a.files[row.Project] {
-		f := &a.files[row.Project][k]
-		if f.Filename == row.Filename || !strings.HasPrefix(f.Version, prefix) {
-			continue
-		}
-		v, ok := a.parsed[f.Version]
-		if !ok {
-			pv, err := versions.Parse(f.Version)
-			if err != nil {
-				continue
-			}
-			v = pv
-			a.parsed[f.Version] = v
-		}
-		if v.Compare(want) == 0 && keyOf(f.Kind, f.Filename) == key {
-			return duplicateError(row, f)
-		}
+	if dup := sameReleaseIn(a.files[row.Project], row, want, a.parsed); dup != nil {
+		return duplicateError(row, dup)
 	}
 	return nil
 }

@@ -169,12 +169,12 @@ func (v *OpenVersion) Apply(ctx context.Context, changes []Change) ([]ChangeResu
 	results := make([]ChangeResult, len(changes))
 	n := 0
 	err := v.s.store.InTx(ctx, func(tx metastore.Tx) error {
-		r, err := tx.Repository(ctx, v.repo)
+		st, err := tx.RepositoryState(ctx, v.repo)
 		if err != nil {
 			return err
 		}
-		b := &batch{s: v.s, tx: tx, r: r, n: metastore.StagedVersion, cur: metastore.StagedVersion, now: v.now,
-			changes: changes, tolerant: true}
+		b := &batch{s: v.s, tx: tx, r: &st.Repository, n: metastore.StagedVersion, cur: metastore.StagedVersion, now: v.now,
+			changes: changes, tolerant: true, rulesRead: st.BlockRules == 0}
 		n = 0
 		for i := range changes {
 			res, err := b.apply(ctx, i)

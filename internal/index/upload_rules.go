@@ -79,50 +79,57 @@ func releasePrefix(v versions.Version) string {
 	return p
 }
 
-// sameReleaseFile returns the file of the latest version that row (not yet stored, or
-// being restored) would duplicate: same project, a PEP 440-equal version and the same
-// key. nil when there is none.
-func sameReleaseFile(ctx context.Context, r metastore.Reader, repoID int64, latest int, row *metastore.File) (*metastore.File, error) {
-	want, err := versions.Parse(row.Version)
-	if err != nil {
-		return nil, fmt.Errorf("version %q: %w", row.Version, errs.ErrInvalid)
-	}
-	files, err := r.ProjectFilenames(ctx, repoID, latest, row.Project, releasePrefix(want))
-	if err != nil {
-		return nil, err
-	}
+// sameReleaseIn returns the file of files (files of row's project) that row (not yet
+// stored, or being restored) would duplicate: a PEP 440-equal version (want is row's;
+// only versions starting with its release prefix can be) and the same key. parsed
+// caches the version strings met (nil: none). nil when there is none.
+func sameReleaseIn(files []metastore.File, row *metastore.File, want versions.Version, parsed map[string]versions.Version) *metastore.File {
 	key := keyOf(row.Kind, row.Filename)
-	equal := map[string]bool{} // stored version string -> PEP 440-equal to want
+	prefix := releasePrefix(want)
 	for i := range files {
 		f := &files[i]
-		if f.Filename == row.Filename {
+		if f.Filename == row.Filename || !strings.HasPrefix(f.Version, prefix) {
 			continue
 		}
-		eq, seen := equal[f.Version]
-		if !seen {
-			v, err := versions.Parse(f.Version)
-			eq = err == nil && v.Compare(want) == 0
-			equal[f.Version] = eq
+		v, ok := parsed[f.Version]
+		if !ok {
+			pv, err := versions.Parse(f.Version)
+			if err != nil {
+				continue
+			}
+			if v = pv; parsed != nil {
+				parsed[f.Version] = v
+			}
 		}
-		if eq && keyOf(f.Kind, f.Filename) == key {
-			return f, nil
+		if v.Compare(want) == 0 && keyOf(f.Kind, f.Filename) == key {
+			return f
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 // checkSameRelease refuses row when the latest version has another file of its release
 // for the same tags (or, for an sdist, of the same format), and when it has the project
 // archived or quarantined (PEP 792; see checkStatusAllowsUpload).
 func checkSameRelease(ctx context.Context, r metastore.Reader, repoID int64, latest int, row *metastore.File) error {
-	if err := checkStatusAllowsUpload(ctx, r, repoID, latest, row.Project); err != nil {
+	want, err := versions.Parse(row.Version)
+	if err != nil {
+		if err := checkStatusAllowsUpload(ctx, r, repoID, latest, row.Project); err != nil {
+			return err
+		}
+		return fmt.Errorf("version %q: %w", row.Version, errs.ErrInvalid)
+	}
+	status, files, err := r.ReleaseState(ctx, repoID, latest, row.Project, releasePrefix(want))
+	if err != nil {
 		return err
 	}
-	dup, err := sameReleaseFile(ctx, r, repoID, latest, row)
-	if err != nil || dup == nil {
-		return err
+	if status == StatusArchived || status == StatusQuarantined {
+		return statusRefusal(row.Project, status)
 	}
-	return duplicateError(row, dup)
+	if dup := sameReleaseIn(files, row, want, nil); dup != nil {
+		return duplicateError(row, dup)
+	}
+	return nil
 }
 
 // droppedHow says how a file the latest version does not hold went away: "removed in

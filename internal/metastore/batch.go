@@ -19,10 +19,21 @@ type ProjectStatus struct {
 	Status  string
 }
 
+// RepositoryState is what a write to a repository reads first.
+type RepositoryState struct {
+	Repository
+	Staged     bool // the repository has staged rows (StagingWriter.HasStaged)
+	BlockRules int  // how many rules its blocklist holds
+}
+
 // BatchReader reads, in a few set-based queries, what the rules of a batch of adds need
 // (a sync applies hundreds at a time): the one-file-at-a-time reads cost a query per
 // file each.
 type BatchReader interface {
+	// RepositoryState reads the repository (ErrNotFound when there is none), whether it
+	// has staged rows and the size of its blocklist, in one read: a write to it asks
+	// all three first.
+	RepositoryState(ctx context.Context, name string) (*RepositoryState, error)
 	// UsedFilenames returns those of filenames (at most MaxBatch) that a file row of the
 	// repository has, whether or not any version still holds it, in no particular order:
 	// FileByFilename's existence test for many filenames at once.
@@ -31,6 +42,10 @@ type BatchReader interface {
 	// MaxBatch) that version holds, in no particular order; a project held without an
 	// attribute row is active (as Project reads it).
 	ProjectStatuses(ctx context.Context, repoID int64, version int, projects []string) ([]ProjectStatus, error)
+	// ReleaseState is ProjectStatuses and ReleaseFiles for one release in one read: the
+	// status version gives project ("" when it does not hold the project) and the files
+	// of the project held by version whose version string starts with versionPrefix.
+	ReleaseState(ctx context.Context, repoID int64, version int, project, versionPrefix string) (string, []File, error)
 	// ReleaseFiles is ProjectFilenames for several releases at once (at most MaxBatch
 	// queries): the files held by version that match any of them, with Project set, once
 	// each, unsorted.

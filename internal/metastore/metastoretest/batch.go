@@ -112,6 +112,40 @@ func testBatchReads(t *testing.T, s metastore.Store) {
 		t.Errorf("ReleaseFiles over MaxBatch: %v, want ErrInvalid", err)
 	}
 
+	// ReleaseState: the status of a held project and one release's files; "" for a
+	// project not held.
+	state := func(n int, project, prefix string) (string, []string) {
+		t.Helper()
+		st, fs, err := s.ReleaseState(ctx, r.ID, n, project, prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range fs {
+			if f.ID == 0 || f.Project != project || f.Kind != "sdist" || f.SHA256 == "" || f.RepositoryID != r.ID {
+				t.Errorf("ReleaseState row %+v", f)
+			}
+			out = append(out, f.Filename)
+		}
+		slices.Sort(out)
+		return st, out
+	}
+	if st, fs := state(1, "foo", "1.0"); st != "active" || !slices.Equal(fs, []string{"foo-1.0.1.tar.gz", "foo-1.0.tar.gz"}) {
+		t.Errorf("ReleaseState(1, foo 1.0) = %q %v", st, fs)
+	}
+	if st, fs := state(n3, "foo", "2"); st != "active" || len(fs) != 0 {
+		t.Errorf("ReleaseState(3, foo 2) = %q %v, want active and no file", st, fs)
+	}
+	if st, fs := state(n3, "bar", "1"); st != "archived" || !slices.Equal(fs, []string{"bar-1.0.tar.gz"}) {
+		t.Errorf("ReleaseState(3, bar 1) = %q %v", st, fs)
+	}
+	if st, fs := state(n3, "baz", ""); st != "" || len(fs) != 0 {
+		t.Errorf("ReleaseState of another repository's project = %q %v", st, fs)
+	}
+	if st, _ := state(0, "foo", ""); st != "" {
+		t.Errorf("ReleaseState before any version = %q", st)
+	}
+
 	// Inside a transaction, its own writes.
 	mustTx(t, s, func(tx metastore.Tx) error {
 		n, err := tx.BeginVersion(ctx, r.ID, "more", t0)
@@ -168,5 +202,40 @@ func testAddsOfOneProject(t *testing.T, s metastore.Store) {
 	}
 	if got, _, _ := attrs(t, s, r.ID, n3, "foo"); got.DisplayName != "FOO" || got.Status != "deprecated" {
 		t.Errorf("version %d changed: %+v", n3, got)
+	}
+}
+
+// testRepositoryState: one read answers Repository, HasStaged and the blocklist's size.
+func testRepositoryState(t *testing.T, s metastore.Store) {
+	ctx := context.Background()
+	r := newRepo(t, s, "main")
+	other := newRepo(t, s, "other")
+	add(t, s, r.ID, file(r.ID, "foo", "1.0", ".tar.gz"))
+	st, err := s.RepositoryState(ctx, "main")
+	if err != nil || st.ID != r.ID || st.Name != "main" || st.Description != "desc main" || st.Latest != 1 || !st.CreatedAt.Equal(t0) ||
+		st.Staged || st.BlockRules != 0 {
+		t.Fatalf("RepositoryState = %+v, %v", st, err)
+	}
+	mustTx(t, s, func(tx metastore.Tx) error {
+		for _, rule := range []string{"a", "b"} {
+			if err := tx.AddBlockRule(ctx, &metastore.BlockRule{RepositoryID: r.ID, Rule: rule, Project: rule, CreatedAt: t0}); err != nil {
+				return err
+			}
+		}
+		_, err := tx.AddFile(ctx, file(other.ID, "bar", "1.0", ".tar.gz"), metastore.StagedVersion)
+		return err
+	})
+	if st, err := s.RepositoryState(ctx, "main"); err != nil || st.Staged || st.BlockRules != 2 {
+		t.Errorf("RepositoryState(main) = %+v, %v; want 2 rules, nothing staged", st, err)
+	}
+	mustTx(t, s, func(tx metastore.Tx) error {
+		st, err := tx.RepositoryState(ctx, "other")
+		if err != nil || !st.Staged || st.BlockRules != 0 {
+			t.Errorf("RepositoryState(other) in the transaction = %+v, %v; want staged rows", st, err)
+		}
+		return err
+	})
+	if _, err := s.RepositoryState(ctx, "nope"); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("RepositoryState(nope): %v, want ErrNotFound", err)
 	}
 }

@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"Vulns", testVulns},
 		{"BatchReads", testBatchReads},
 		{"AddsOfOneProject", testAddsOfOneProject},
+		{"RepositoryState", testRepositoryState},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -83,21 +83,24 @@ func (q queries) replaceAttributes(ctx context.Context, repoID, projectID int64,
 	return err == nil, err
 }
 
-// uploadedName sets the display name an upload brings, keeping the repository's status.
-func (q queries) uploadedName(ctx context.Context, repoID, projectID int64, version int, name string) error {
+// uploadedName sets the display name an upload brings, keeping the repository's status;
+// with read, cur is the project's open row its caller read already.
+func (q queries) uploadedName(ctx context.Context, repoID, projectID int64, version int, name string, cur *currentAttrs, read bool) error {
 	as := uploadedAs{repoID, version, name}
 	if q.names[projectID] == as {
 		return nil // this very name in this very version: the row is as it would be left
 	}
-	cur, err := q.currentAttributes(ctx, repoID, projectID)
-	if err != nil {
-		return err
+	if !read {
+		var err error
+		if cur, err = q.currentAttributes(ctx, repoID, projectID); err != nil {
+			return err
+		}
 	}
 	a := metastore.ProjectAttributes{DisplayName: name}
 	if cur != nil {
 		a.Status, a.StatusReason = cur.Status, cur.StatusReason
 	}
-	if _, err = q.replaceAttributes(ctx, repoID, projectID, version, cur, a); err != nil {
+	if _, err := q.replaceAttributes(ctx, repoID, projectID, version, cur, a); err != nil {
 		return err
 	}
 	if q.names != nil {

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -42,6 +44,29 @@ func appendPadded(args []any, vs []string) []any {
 		args = append(args, vs[len(vs)-1])
 	}
 	return args
+}
+
+// RepositoryState implements metastore.BatchReader.
+func (q queries) RepositoryState(ctx context.Context, name string) (*metastore.RepositoryState, error) {
+	const p = metastore.StagedVersion
+	var st metastore.RepositoryState
+	var created int64
+	err := q.q.QueryRowContext(ctx, `SELECT r.id, r.name, r.description, r.latest, r.created_at, r.check_on_upload,
+		EXISTS (SELECT 1 FROM repository_content INDEXED BY content_added WHERE repository_id = r.id AND version_added = ?)
+		OR EXISTS (SELECT 1 FROM repository_content INDEXED BY content_removed WHERE repository_id = r.id AND version_removed = ?)
+		OR EXISTS (SELECT 1 FROM project_attributes INDEXED BY attributes_added WHERE repository_id = r.id AND version_added = ?)
+		OR EXISTS (SELECT 1 FROM project_attributes INDEXED BY attributes_removed WHERE repository_id = r.id AND version_removed = ?),
+		(SELECT COUNT(*) FROM blocklist b WHERE b.repository_id = r.id)
+		FROM repositories r WHERE r.name = ?`, p, p, p, p, name).
+		Scan(&st.ID, &st.Name, &st.Description, &st.Latest, &created, &st.CheckOnUpload, &st.Staged, &st.BlockRules)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("repository %q: %w", name, errs.ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	st.CreatedAt = fromMicros(created)
+	return &st, nil
 }
 
 // UsedFilenames implements metastore.BatchReader.
@@ -86,6 +111,37 @@ func (q queries) ProjectStatuses(ctx context.Context, repoID int64, version int,
 		out = append(out, ps)
 	}
 	return out, rows.Err()
+}
+
+// ReleaseState implements metastore.BatchReader: the project's row with its attributes,
+// and the release's files joined to it (none: one row of NULLs).
+func (q queries) ReleaseState(ctx context.Context, repoID int64, version int, project, versionPrefix string) (string, []metastore.File, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT COALESCE(a.status, 'active'), f.id, f.filename, f.version, f.kind, f.sha256, rc.yanked, rc.yank_reason
+		FROM projects p `+attrJoin+`
+		LEFT JOIN (repository_content rc JOIN files f ON f.id = rc.file_id)
+			ON rc.repository_id = ? AND rc.project_id = p.id AND `+live+` AND substr(f.version, 1, ?) = ?
+		WHERE p.name = ? AND EXISTS (
+			SELECT 1 FROM repository_content rc WHERE rc.repository_id = ? AND rc.project_id = p.id AND `+live+`)`,
+		repoID, version, version, repoID, version, version, len(versionPrefix), versionPrefix, project, repoID, version, version)
+	if err != nil {
+		return "", nil, err
+	}
+	defer rows.Close()
+	status := ""
+	var out []metastore.File
+	var id sql.NullInt64
+	var filename, fversion, kind, sha, reason sql.NullString
+	var yanked sql.NullBool
+	for rows.Next() {
+		if err := rows.Scan(&status, &id, &filename, &fversion, &kind, &sha, &yanked, &reason); err != nil {
+			return "", nil, err
+		}
+		if id.Valid {
+			out = append(out, metastore.File{ID: id.Int64, RepositoryID: repoID, Project: project, Filename: filename.String,
+				Version: fversion.String, Kind: kind.String, SHA256: sha.String, Yanked: yanked.Bool, YankReason: reason.String})
+		}
+	}
+	return status, out, rows.Err()
 }
 
 // ReleaseFiles implements metastore.BatchReader.

@@ -388,9 +388,10 @@ func (q queries) RestoreFile(ctx context.Context, repoID int64, version int, fil
 // AddFile implements metastore.ContentWriter.
 func (q queries) AddFile(ctx context.Context, f *metastore.File, version int) (int64, error) {
 	pid, known := q.projects[f.Project]
+	var cur *currentAttrs // the project's open attribute row, when read here
 	if !known {
-		if err := q.q.QueryRowContext(ctx, `INSERT INTO projects (name) VALUES (?)
-		ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, f.Project).Scan(&pid); err != nil {
+		var err error
+		if pid, cur, err = q.projectFor(ctx, f.RepositoryID, f.Project); err != nil {
 			return 0, err
 		}
 		if q.projects != nil {
@@ -443,11 +444,33 @@ func (q queries) AddFile(ctx context.Context, f *metastore.File, version int) (i
 		VALUES (?, ?, ?, ?, ?, ?)`, f.RepositoryID, pid, id, f.Yanked, f.YankReason, version); err != nil {
 		return 0, err
 	}
-	if err := q.uploadedName(ctx, f.RepositoryID, pid, version, f.ProjectName); err != nil {
+	if err := q.uploadedName(ctx, f.RepositoryID, pid, version, f.ProjectName, cur, !known); err != nil {
 		return 0, err
 	}
 	f.ID = id
 	return id, nil
+}
+
+// projectFor returns the id of project's row, inserting it when new, and the open
+// attribute row the repository has for it (nil for none), in one read when the row exists.
+func (q queries) projectFor(ctx context.Context, repoID int64, project string) (int64, *currentAttrs, error) {
+	var pid int64
+	var id, added sql.NullInt64
+	var name, status, reason sql.NullString
+	err := q.q.QueryRowContext(ctx, `SELECT p.id, a.id, a.version_added, a.display_name, a.status, a.status_reason
+		FROM projects p LEFT JOIN project_attributes a INDEXED BY attributes_project
+			ON a.repository_id = ? AND a.project_id = p.id AND a.version_removed IS NULL
+		WHERE p.name = ? ORDER BY a.id DESC LIMIT 1`, repoID, project).Scan(&pid, &id, &added, &name, &status, &reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = q.q.QueryRowContext(ctx, `INSERT INTO projects (name) VALUES (?)
+			ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, project).Scan(&pid)
+		return pid, nil, err
+	}
+	if err != nil || !id.Valid {
+		return pid, nil, err
+	}
+	return pid, &currentAttrs{id: id.Int64, added: int(added.Int64),
+		ProjectAttributes: metastore.ProjectAttributes{DisplayName: name.String, Status: status.String, StatusReason: reason.String}}, nil
 }
 
 // maxImportRows bounds the rows of one INSERT of import names.
