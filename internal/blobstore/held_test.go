@@ -116,3 +116,32 @@ func TestBatchHoldsSmallBlobs(t *testing.T) {
 		t.Errorf("left in _tmp after the crash: %v", left)
 	}
 }
+
+// TestCommitOntoAFolder: a folder where a blob belongs (a damaged store) fails the
+// commit rather than taking the folder's place, and the folder is left as it was.
+func TestCommitOntoAFolder(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := blobstore.NewStore(mustFile(t, dir))
+	data := []byte("meant for a path that is a folder")
+	full := filepath.Join(dir, filepath.FromSlash(s.BlobPath(hexOf(data))))
+	if err := os.MkdirAll(filepath.Join(full, "inside"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	b := s.NewBatch()
+	if _, err := b.Write(ctx, bytes.NewReader(data), hexOf(data), int64(len(data))); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(ctx); err == nil {
+		t.Error("a commit onto a folder succeeded")
+	}
+	if _, _, err := s.Put(ctx, bytes.NewReader(data)); err == nil {
+		t.Error("a put onto a folder succeeded")
+	}
+	if st, err := os.Stat(filepath.Join(full, "inside")); err != nil || !st.IsDir() {
+		t.Errorf("the folder changed: %v", err)
+	}
+	if left := names(t, filepath.Join(dir, "_tmp")); len(left) != 0 {
+		t.Errorf("left in _tmp: %v", left)
+	}
+}
