@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,12 +30,24 @@ type Batch struct {
 	s       *Store
 	mu      sync.Mutex
 	pending map[string]staged // sha -> bytes waiting for Commit (File driver)
+	held    int64             // bytes of pending held in memory
 }
 
 type staged struct {
 	tmp, full string
-	adopted   bool // a caller's file, whose mode is set at Commit
+	adopted   bool   // a caller's file, whose mode is set at Commit
+	data      []byte // a small blob's bytes, written to a file only at Commit (tmp "")
 }
+
+// Small blobs (a synced wheel's metadata file: a few KiB, one per file) are kept in
+// memory by Write until Commit, which writes each in one pass (a file made and written
+// where Commit also syncs and renames it) instead of a temporary file per Write found
+// by a stat first: the bytes reach the disk in the same order as before (whole, synced,
+// then at their path), only later. heldMax bounds what a batch holds this way.
+const (
+	smallBlob = 64 << 10
+	heldMax   = 32 << 20
+)
 
 // NewBatch starts a batch of writes.
 func (s *Store) NewBatch() *Batch { return &Batch{s: s, pending: map[string]staged{}} }
@@ -47,8 +60,11 @@ func (b *Batch) Len() int {
 }
 
 // Write is Store.Write in the batch: the bytes of r are verified against expectedSHA and
-// expectedSize (both required) and kept for Commit; bytes already stored, or already in
-// the batch, are not written again (Created false).
+// expectedSize (both required) and kept for Commit; bytes already in the batch are not
+// written again (Created false), nor are large ones already stored. A small blob
+// (smallBlob) is held in memory and its path is not asked first: writing it again at
+// Commit costs less than a stat per blob, and the caller checks the rows' blobs are
+// stored when it records them (index's checkStored) whichever way they came.
 func (b *Batch) Write(ctx context.Context, r io.Reader, expectedSHA string, expectedSize int64) (Result, error) {
 	d, ok := b.s.d.(*File)
 	if !ok {
@@ -69,6 +85,11 @@ func (b *Batch) Write(ctx context.Context, r io.Reader, expectedSHA string, expe
 		return res, nil
 	}
 	path := b.s.BlobPath(sha)
+	if expectedSize <= smallBlob {
+		if res, ok, err := b.hold(ctx, d, r, sha, expectedSize); ok || err != nil {
+			return res, err
+		}
+	}
 	if st, err := d.Stat(ctx, path); err == nil && st.Size == expectedSize {
 		return res, nil
 	} else if err != nil && !errors.Is(err, errs.ErrNotFound) {
@@ -112,6 +133,59 @@ func (b *Batch) Write(ctx context.Context, r io.Reader, expectedSHA string, expe
 	b.pending[sha] = staged{tmp: f.Name(), full: full}
 	res.Created = true
 	return res, nil
+}
+
+// hold is Write of a small blob into memory; ok is false (nothing read) when the batch
+// holds heldMax bytes already.
+func (b *Batch) hold(ctx context.Context, d *File, r io.Reader, sha string, size int64) (Result, bool, error) {
+	b.mu.Lock()
+	full := b.held+size > heldMax
+	if !full {
+		b.held += size // reserved: concurrent writers cannot pass heldMax
+	}
+	b.mu.Unlock()
+	if full {
+		return Result{}, false, nil
+	}
+	release := func() { b.mu.Lock(); b.held -= size; b.mu.Unlock() }
+	path, err := d.full(b.s.BlobPath(sha))
+	if err != nil {
+		release()
+		return Result{}, true, err
+	}
+	data := make([]byte, size)
+	n, err := io.ReadFull(readerCtx{ctx, r}, data)
+	if err == nil {
+		// One byte more would be a size mismatch.
+		var one [1]byte
+		if m, _ := io.ReadFull(r, one[:]); m > 0 {
+			n++
+		}
+	} else if err == io.ErrUnexpectedEOF || err == io.EOF {
+		err = nil
+	}
+	if err != nil {
+		release()
+		return Result{}, true, fmt.Errorf("storing blob: %w", err)
+	}
+	if int64(n) != size {
+		release()
+		return Result{}, true, fmt.Errorf("size is %d or more, expected %d: %w", n, size, errs.ErrInvalid)
+	}
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != sha {
+		release()
+		return Result{}, true, fmt.Errorf("sha256 is %x, expected %s: %w", sum, sha, errs.ErrInvalid)
+	}
+	res := Result{SHA256: sha, Size: size}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, dup := b.pending[sha]; dup {
+		b.held -= size
+		return res, true, nil
+	}
+	b.pending[sha] = staged{full: path, data: data}
+	res.Created = true
+	return res, true, nil
 }
 
 // Adopt is Write for bytes the caller has in a file of its own at path, verified by it
@@ -217,12 +291,13 @@ func (b *Batch) copyFrom(ctx context.Context, path, sha string, size int64) (Res
 func (b *Batch) Commit(ctx context.Context) error {
 	b.mu.Lock()
 	list := b.pending
-	b.pending = map[string]staged{}
+	b.pending, b.held = map[string]staged{}, 0
 	b.mu.Unlock()
 	if len(list) == 0 {
 		return nil
 	}
-	if d, ok := b.s.d.(*File); ok && len(list) > 1 {
+	d, _ := b.s.d.(*File)
+	if d != nil && len(list) > 1 {
 		done, err := b.commitSyncFS(ctx, d, list)
 		if done || err != nil {
 			return err
@@ -234,15 +309,25 @@ func (b *Batch) Commit(ctx context.Context) error {
 		if first == nil {
 			first = ctx.Err()
 		}
-		if first == nil {
-			if err := commitStaged(st, true); err != nil {
-				first = fmt.Errorf("committing blob %s: %w", sha, err)
-			} else {
-				dirs[filepath.Dir(st.full)] = true
+		if first != nil {
+			if st.tmp != "" {
+				os.Remove(st.tmp)
+			}
+			continue
+		}
+		held := st.data != nil
+		if held {
+			if st, first = materialize(d, st, true); first != nil {
+				first = fmt.Errorf("committing blob %s: %w", sha, first)
 				continue
 			}
 		}
-		os.Remove(st.tmp)
+		if err := commitStaged(st, !held); err != nil {
+			first = fmt.Errorf("committing blob %s: %w", sha, err)
+			os.Remove(st.tmp)
+			continue
+		}
+		dirs[filepath.Dir(st.full)] = true
 	}
 	if first != nil {
 		return first
@@ -256,19 +341,39 @@ func (b *Batch) Commit(ctx context.Context) error {
 }
 
 // commitSyncFS commits a batch with two syncfs(2) calls on Linux: the bytes of every
-// temporary file, then their renames; done is false where there is no syncfs (nothing
-// was done). The order keeps the rule of the store: bytes at a blob's path are whole.
+// blob (the held ones written to their files first), then their renames; done is false
+// where there is no syncfs (nothing was done). The order keeps the rule of the store:
+// bytes at a blob's path are whole.
 func (b *Batch) commitSyncFS(ctx context.Context, d *File, list map[string]staged) (bool, error) {
+	var first error
+	for sha, st := range list {
+		if st.data == nil {
+			continue
+		}
+		if first == nil {
+			first = ctx.Err()
+		}
+		if first == nil {
+			var err error
+			if st, err = materialize(d, st, false); err != nil {
+				first = fmt.Errorf("committing blob %s: %w", sha, err)
+			}
+		}
+		list[sha] = st // a held blob left as it was (data set, tmp "") has no file
+	}
+	if first != nil {
+		removeAll(list)
+		return true, first
+	}
 	ok, err := syncFS(d.root)
 	if !ok || err != nil {
 		if err != nil {
-			for _, st := range list {
-				os.Remove(st.tmp)
-			}
+			removeAll(list)
+			return true, err
 		}
-		return false, err
+		// No syncfs: the held blobs are files now; Commit fsyncs them one by one.
+		return false, nil
 	}
-	var first error
 	for sha, st := range list {
 		if first == nil {
 			first = ctx.Err()
@@ -315,9 +420,47 @@ func commitStaged(st staged, fsync bool) error {
 func (b *Batch) Cancel() {
 	b.mu.Lock()
 	list := b.pending
-	b.pending = map[string]staged{}
+	b.pending, b.held = map[string]staged{}, 0
 	b.mu.Unlock()
+	removeAll(list)
+}
+
+// removeAll removes the temporary files of list (held blobs have none).
+func removeAll(list map[string]staged) {
 	for _, st := range list {
-		os.Remove(st.tmp)
+		if st.tmp != "" {
+			os.Remove(st.tmp)
+		}
 	}
+}
+
+// materialize writes a held blob into a file of d's temporary folder (fsynced when fsync
+// is set) and returns it as a staged file; other staged blobs are returned as they are.
+// The name is batch-DIGEST, made exclusively (another process may write the same blob):
+// when it is taken, a random one.
+func materialize(d *File, st staged, fsync bool) (staged, error) {
+	if st.data == nil {
+		return st, nil
+	}
+	dir := filepath.Join(d.root, tmpDir)
+	name := filepath.Join(dir, "batch-"+filepath.Base(st.full))
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
+	if errors.Is(err, fs.ErrExist) {
+		f, err = os.CreateTemp(dir, "batch-*")
+	}
+	if err != nil {
+		return st, fmt.Errorf("blob temporary file: %w", err)
+	}
+	_, err = f.Write(st.data)
+	if err == nil && fsync {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return st, err
+	}
+	return staged{tmp: f.Name(), full: st.full}, nil
 }

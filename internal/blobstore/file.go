@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/pydepot/pydepot/internal/errs"
@@ -251,13 +252,22 @@ func (w *fileWriter) Commit(ctx context.Context, path string) error {
 // missing: the folders of LayoutOneLevel exist from the start, and a driver path in
 // another folder (an object that is not a blob) makes its folder once.
 func renameInto(tmp, full string) error {
-	if err := os.Rename(tmp, full); err == nil || !errors.Is(err, fs.ErrNotExist) {
+	if err := rename(tmp, full); err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	if err := MkdirPrivate(filepath.Dir(full)); err != nil {
 		return err
 	}
-	return os.Rename(tmp, full)
+	return rename(tmp, full)
+}
+
+// rename is rename(2) of a file: os.Rename stats the new name first (to refuse a
+// folder there, which rename(2) refuses anyway for a file: EISDIR), a stat per blob.
+func rename(from, to string) error {
+	if err := syscall.Rename(from, to); err != nil {
+		return &os.LinkError{Op: "rename", Old: from, New: to, Err: err}
+	}
+	return nil
 }
 
 func (w *fileWriter) Cancel(ctx context.Context) error {
