@@ -105,7 +105,7 @@ func ReadFileMax(a Archive, name string, limit int64) ([]byte, error) {
 	if m.Size > limit {
 		return nil, tooLargef("member %q is %d bytes, over the limit of %d bytes for that file", name, m.Size, limit)
 	}
-	rc, err := a.Open(name)
+	rc, err := openOnce(a, name)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +241,7 @@ func Verify(ctx context.Context, a Archive) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rc, err := a.Open(m.Name)
+		rc, err := openOnce(a, m.Name)
 		if err != nil {
 			return err
 		}

@@ -94,16 +94,25 @@ func OpenZip(r io.ReaderAt, size int64, lim Limits) (Archive, error) {
 }
 
 func (a *zipArchive) Open(name string) (io.ReadCloser, error) {
+	z := &zipReader{}
+	if err := a.open(name, z); err != nil {
+		return nil, err
+	}
+	return z, nil
+}
+
+// open opens the member name into z.
+func (a *zipArchive) open(name string, z *zipReader) error {
 	i, err := a.lookupIndex(name)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	f := &a.entries[i]
 	data, err := checkLocal(a.src, f)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	z := &zipReader{a: a, i: i, name: name, declared: int64(f.usize), compressed: int64(f.csize)}
+	*z = zipReader{a: a, i: i, name: name, declared: int64(f.usize), compressed: int64(f.csize)}
 	mem, sec := a.src.section(data, int64(f.csize))
 	var body interface {
 		io.Reader
@@ -119,7 +128,7 @@ func (a *zipArchive) Open(name string) (io.ReadCloser, error) {
 		} else {
 			z.r = body
 		}
-		return z, nil
+		return nil
 	}
 	z.fl = inflaters.Get().(*inflater)
 	if sec != nil {
@@ -128,10 +137,41 @@ func (a *zipArchive) Open(name string) (io.ReadCloser, error) {
 	}
 	if err := z.fl.fr.(flate.Resetter).Reset(body, nil); err != nil {
 		z.Close()
-		return nil, invalidf("member %q: %v", name, err)
+		return invalidf("member %q: %v", name, err)
 	}
 	z.r = z.fl.fr
-	return z, nil
+	return nil
+}
+
+// zipReaders holds the readers of members read by this package and closed at once
+// (ReadFileMax, Verify): a cache, not state.
+var zipReaders = sync.Pool{New: func() any { return new(zipReader) }}
+
+// pooledReader is a member reader that goes back to zipReaders when closed (once).
+type pooledReader struct{ z *zipReader }
+
+func (p pooledReader) Read(b []byte) (int, error) { return p.z.Read(b) }
+
+func (p pooledReader) Close() error {
+	p.z.Close()
+	*p.z = zipReader{}
+	zipReaders.Put(p.z)
+	return nil
+}
+
+// openOnce opens the member name of a for this package's own reads, which close it
+// once and do not keep it: a zip member's reader comes from a pool.
+func openOnce(a Archive, name string) (io.ReadCloser, error) {
+	za, ok := a.(*zipArchive)
+	if !ok {
+		return a.Open(name)
+	}
+	z := zipReaders.Get().(*zipReader)
+	if err := za.open(name, z); err != nil {
+		zipReaders.Put(z)
+		return nil, err
+	}
+	return pooledReader{z}, nil
 }
 
 func (a *zipArchive) ReadFile(name string) ([]byte, error) {
