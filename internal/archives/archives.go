@@ -24,11 +24,15 @@
 // it is checked per member and for the whole archive; a tar.gz is one compressed stream,
 // so its ratio is the whole stream's.
 //
-// A zip is read in place through its io.ReaderAt. A tar.gz is read once when opened, and
+// A zip is read in place through its io.ReaderAt, its last 65 KiB (all of a small wheel,
+// and most central directories) once, into memory; its central directory is read by
+// archive/zip's rules, by this package (zipdir.go). A tar.gz is read once when opened, and
 // its regular files are copied to a spool that keeps the first 4 MiB in memory and the
 // rest in an unlinked temporary file, so memory stays bounded and nothing is left on
 // disk. ExtractTarGz and ExtractTar apply the same rules to a stream and write it out in
-// one pass, without the spool. Verify reads every member of an opened archive once.
+// one pass, without the spool. Verify reads every member of an opened archive once (a zip
+// member already read to its end through the archive, CRC-32 and sizes checked, is not
+// read again).
 //
 // Violations wrap errs.ErrInvalid, or errs.ErrTooLarge for the member-count and size caps.
 // A compression ratio over the cap is a decompression bomb: a hostile archive, not a large
