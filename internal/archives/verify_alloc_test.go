@@ -46,7 +46,7 @@ func TestVerifySmallMembersAllocateLittle(t *testing.T) {
 // directory is read once, from one read of the file's tail, decompressors are reused,
 // the member read whole is not read again by Verify, and the readers of ReadFile and
 // Verify come from a pool. archive/zip and a second walk of the directory made it 161;
-// 26 before the pool.
+// 26 before the pool, 17 now.
 func TestSmallZipAllocs(t *testing.T) {
 	entries := []zipEntry{
 		{name: "pkg/__init__.py", body: []byte("VERSION = '1.0'\n")},
@@ -71,7 +71,7 @@ func TestSmallZipAllocs(t *testing.T) {
 		}
 	})
 	t.Logf("%.0f allocations", allocs)
-	if allocs > 22 {
-		t.Errorf("opening a %d-byte zip of %d members, reading one and verifying: %.0f allocations, want at most 22", len(data), len(entries), allocs)
+	if allocs > 20 {
+		t.Errorf("opening a %d-byte zip of %d members, reading one and verifying: %.0f allocations, want at most 20", len(data), len(entries), allocs)
 	}
 }

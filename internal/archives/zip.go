@@ -19,9 +19,8 @@ import (
 
 type zipArchive struct {
 	index
-	src     *zipSource
+	src     zipSource
 	entries []centralEntry // parallel to index.members (zero for directories)
-	whole   []atomic.Bool  // member i was read to its end and passed every check
 	lim     Limits
 }
 
@@ -31,7 +30,7 @@ func OpenZip(r io.ReaderAt, size int64, lim Limits) (Archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	entries, count, base, err := readDirectory(src, lim.MaxMembers)
+	entries, count, base, err := readDirectory(&src, lim.MaxMembers)
 	if err != nil {
 		return nil, invalidf("not a valid zip archive: %v", err)
 	}
@@ -43,7 +42,7 @@ func OpenZip(r io.ReaderAt, size int64, lim Limits) (Archive, error) {
 			return nil, invalidf("member %q: local header offset %d is past the end of the file", entries[i].name, off)
 		}
 	}
-	a := &zipArchive{src: src, entries: entries, whole: make([]atomic.Bool, len(entries)), lim: lim}
+	a := &zipArchive{src: src, entries: entries, lim: lim}
 	a.index.grow(len(entries))
 	var total uint64
 	for i := range entries {
@@ -108,7 +107,7 @@ func (a *zipArchive) open(name string, z *zipReader) error {
 		return err
 	}
 	f := &a.entries[i]
-	data, err := checkLocal(a.src, f)
+	data, err := checkLocal(&a.src, f)
 	if err != nil {
 		return err
 	}
@@ -186,7 +185,9 @@ func (a *zipArchive) Close() error { return nil }
 
 // readWhole reports whether member i was read to its end, every check passed (Verify
 // need not read it again: the bytes are the same).
-func (a *zipArchive) readWhole(i int) bool { return i < len(a.whole) && a.whole[i].Load() }
+func (a *zipArchive) readWhole(i int) bool {
+	return i < len(a.entries) && atomic.LoadUint32(&a.entries[i].whole) == 1
+}
 
 // inflater is a deflate decompressor (some 40 KiB of tables and window) with a buffer
 // for data read through ReadAt; they are reused from one member to the next, as
@@ -248,7 +249,7 @@ func (z *zipReader) Read(p []byte) (int, error) {
 		case f.crc != 0 && z.crc != f.crc:
 			z.err = fmt.Errorf("archive: member %q: %v: %w", z.name, zip.ErrChecksum, errs.ErrInvalid)
 		default:
-			z.a.whole[z.i].Store(true)
+			atomic.StoreUint32(&z.a.entries[z.i].whole, 1)
 			z.err = io.EOF
 		}
 	case err != nil:

@@ -26,6 +26,7 @@ type centralEntry struct {
 	usize    uint64
 	external uint32 // external attributes
 	local    int64  // offset of the local header, base offset included
+	whole    uint32 // atomic: 1 once the member was read to its end, every check passed
 }
 
 // mode is the entry's file mode, as archive/zip computes it.
@@ -47,14 +48,14 @@ type zipSource struct {
 	tailOff int64
 }
 
-func newZipSource(r io.ReaderAt, size int64) (*zipSource, error) {
+func newZipSource(r io.ReaderAt, size int64) (zipSource, error) {
 	if size < 0 {
-		return nil, invalidf("not a valid zip archive: negative size")
+		return zipSource{}, invalidf("not a valid zip archive: negative size")
 	}
 	n := min(size, tailSize)
-	s := &zipSource{r: r, size: size, tail: make([]byte, n), tailOff: size - n}
+	s := zipSource{r: r, size: size, tail: make([]byte, n), tailOff: size - n}
 	if _, err := r.ReadAt(s.tail, s.tailOff); err != nil && err != io.EOF {
-		return nil, invalidf("not a valid zip archive: %v", err)
+		return zipSource{}, invalidf("not a valid zip archive: %v", err)
 	}
 	return s, nil
 }
