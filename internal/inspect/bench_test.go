@@ -48,8 +48,12 @@ func BenchmarkInspectSmallWheel(b *testing.B) {
 // allocations (there are 20,000 in a sync, and an upload counts them): 248 before the
 // zip reader read the directory once and reused its decompressors, 85 after, 60 once
 // the member list is not copied, missing files make no error, the namespace tree holds
-// only the top-level packages' folders and the metadata's header names are not copied.
+// only the top-level packages' folders and the metadata's header names are not copied,
+// 52 with the member readers of ReadFile and Verify pooled.
 func TestInspectSmallWheelAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops its items at random under the race detector")
+	}
 	name, data := smallWheel(t)
 	allocs := testing.AllocsPerRun(50, func() {
 		if _, err := inspectBytes(name, data); err != nil {
@@ -57,7 +61,7 @@ func TestInspectSmallWheelAllocs(t *testing.T) {
 		}
 	})
 	t.Logf("%.0f allocations", allocs)
-	if allocs > 70 {
-		t.Errorf("Inspect of a %d-byte wheel: %.0f allocations, want at most 70", len(data), allocs)
+	if allocs > 60 {
+		t.Errorf("Inspect of a %d-byte wheel: %.0f allocations, want at most 60", len(data), allocs)
 	}
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package archives
+
+const raceEnabled = false
