@@ -107,31 +107,33 @@ func (a *zipArchive) open(name string, z *zipReader) error {
 		return err
 	}
 	f := &a.entries[i]
-	data, err := checkLocal(&a.src, f)
+	data, err := checkLocal(&a.src, f, z.hdr[:])
 	if err != nil {
 		return err
 	}
 	*z = zipReader{a: a, i: i, name: name, declared: int64(f.usize), compressed: int64(f.csize)}
-	mem, sec := a.src.section(data, int64(f.csize))
 	var body interface {
 		io.Reader
 		io.ByteReader
 	}
-	if sec == nil {
+	mem, ok := a.src.inMemory(data, int64(f.csize))
+	if ok {
 		z.mem.Reset(mem)
 		body = &z.mem
+	} else {
+		z.sec = *io.NewSectionReader(a.src.r, data, int64(f.csize))
 	}
 	if f.method == zip.Store {
-		if sec != nil {
-			z.r = sec
-		} else {
+		if ok {
 			z.r = body
+		} else {
+			z.r = &z.sec
 		}
 		return nil
 	}
 	z.fl = inflaters.Get().(*inflater)
-	if sec != nil {
-		z.fl.br.Reset(sec)
+	if !ok {
+		z.fl.br.Reset(&z.sec)
 		body = z.fl.br
 	}
 	if err := z.fl.fr.(flate.Resetter).Reset(body, nil); err != nil {
@@ -217,8 +219,10 @@ type zipReader struct {
 	i          int
 	name       string
 	r          io.Reader
-	fl         *inflater // nil for a stored member
-	mem        bytes.Reader
+	fl         *inflater        // nil for a stored member
+	mem        bytes.Reader     // the member's bytes in memory
+	sec        io.SectionReader // else where they are
+	hdr        [256]byte        // the local header, when it is read
 	crc        uint32
 	n          int64
 	declared   int64

@@ -184,7 +184,7 @@ func compareReference(t *testing.T, data []byte) {
 			e.csize != f.CompressedSize64 || e.usize != f.UncompressedSize64 || e.mode() != f.Mode() {
 			t.Fatalf("entry %d: %+v (mode %v), archive/zip %+v", i, *e, e.mode(), f.FileHeader)
 		}
-		if data, err := checkLocal(&z.src, e); err == nil {
+		if data, err := checkLocal(&z.src, e, nil); err == nil {
 			if zoff, err := f.DataOffset(); err != nil || zoff != data {
 				t.Fatalf("entry %d: data at %d, archive/zip %d (%v)", i, data, zoff, err)
 			}

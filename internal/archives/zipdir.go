@@ -60,9 +60,9 @@ func newZipSource(r io.ReaderAt, size int64) (zipSource, error) {
 	return s, nil
 }
 
-// view returns the n bytes at off, from memory when they are there, else read; fewer
-// than n (at the end of the file) only when short is set.
-func (s *zipSource) view(off, n int64, short bool) ([]byte, error) {
+// view returns the n bytes at off, from memory when they are there, else read (into
+// scratch when they fit); fewer than n (at the end of the file) only when short is set.
+func (s *zipSource) view(off, n int64, short bool, scratch []byte) ([]byte, error) {
 	if off < 0 || n < 0 {
 		return nil, io.ErrUnexpectedEOF
 	}
@@ -79,7 +79,12 @@ func (s *zipSource) view(off, n int64, short bool) ([]byte, error) {
 		}
 		return nil, io.ErrUnexpectedEOF
 	}
-	b := make([]byte, n)
+	var b []byte
+	if n <= int64(len(scratch)) {
+		b = scratch[:n]
+	} else {
+		b = make([]byte, n)
+	}
 	k, err := s.r.ReadAt(b, off)
 	if k == len(b) || short {
 		return b[:k], nil
@@ -90,12 +95,12 @@ func (s *zipSource) view(off, n int64, short bool) ([]byte, error) {
 	return nil, err
 }
 
-// section returns a reader of the n bytes at off: a slice of memory when they are there.
-func (s *zipSource) section(off, n int64) ([]byte, *io.SectionReader) {
+// inMemory returns the n bytes at off when they are in memory.
+func (s *zipSource) inMemory(off, n int64) ([]byte, bool) {
 	if off >= s.tailOff && off+n <= s.size && off+n >= off {
-		return s.tail[off-s.tailOff : off-s.tailOff+n], nil
+		return s.tail[off-s.tailOff : off-s.tailOff+n], true
 	}
-	return nil, io.NewSectionReader(s.r, off, n)
+	return nil, false
 }
 
 // dirReader reads central directory entries one after the other, as io.ReadFull would
@@ -270,13 +275,13 @@ func directoryEnd(s *zipSource) (start, base int64, records uint64, err error) {
 	if records == 0xffff || dirSize == 0xffff || dirOff == 0xffffffff {
 		// The zip64 locator, just before the end record.
 		if loc := endOff - 20; loc >= 0 {
-			l, err := s.view(loc, 20, false)
+			l, err := s.view(loc, 20, false, nil)
 			if err != nil {
 				return 0, 0, 0, err
 			}
 			if binary.LittleEndian.Uint32(l) == sigEnd64Loc && binary.LittleEndian.Uint32(l[4:]) == 0 && binary.LittleEndian.Uint32(l[16:]) == 1 {
 				p64 := int64(binary.LittleEndian.Uint64(l[8:]))
-				e, err := s.view(p64, 56, false)
+				e, err := s.view(p64, 56, false, nil)
 				if err != nil {
 					return 0, 0, 0, err
 				}

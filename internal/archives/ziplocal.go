@@ -46,10 +46,10 @@ func findExtra(extra []byte, id uint16) ([]byte, bool) {
 
 // checkLocal compares the local header of f (and the data descriptor, when there is
 // one) with f's central directory entry, and returns where f's data starts. Errors wrap
-// errs.ErrInvalid.
-func checkLocal(s *zipSource, f *centralEntry) (int64, error) {
+// errs.ErrInvalid. What is read goes to scratch when it fits.
+func checkLocal(s *zipSource, f *centralEntry, scratch []byte) (int64, error) {
 	off := f.local
-	h, err := s.view(off, 30, false)
+	h, err := s.view(off, 30, false, scratch)
 	if err != nil || binary.LittleEndian.Uint32(h[0:]) != sigLocal {
 		return 0, invalidf("member %q has no local header where the central directory says", f.name)
 	}
@@ -64,7 +64,7 @@ func checkLocal(s *zipSource, f *centralEntry) (int64, error) {
 	if data > s.size {
 		return 0, invalidf("member %q: local header past the end of the file", f.name)
 	}
-	ne, err := s.view(off+30, nameLen+extraLen, false) // at most 128 KiB
+	ne, err := s.view(off+30, nameLen+extraLen, false, scratch) // at most 128 KiB
 	if err != nil {
 		return 0, invalidf("member %q: reading its local header: %v", f.name, err)
 	}
@@ -107,7 +107,7 @@ func checkLocal(s *zipSource, f *centralEntry) (int64, error) {
 	}
 	// The data descriptor: an optional signature, the CRC-32 and both sizes, in 4 or
 	// (zip64) 8 bytes each.
-	b, _ := s.view(data+int64(f.csize), 24, true)
+	b, _ := s.view(data+int64(f.csize), 24, true, scratch)
 	if !descriptorAgrees(b, f) {
 		return 0, invalidf("member %q: its data descriptor does not give the central directory's CRC-32 %d and sizes %d/%d (a zip whose two directories disagree)",
 			f.name, f.crc, f.csize, f.usize)
