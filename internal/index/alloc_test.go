@@ -1,8 +1,12 @@
 package index_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"testing"
+
+	"github.com/pydepot/pydepot/internal/index"
 )
 
 // TestProjectReadAllocs bounds the allocations of reading a project per file it has
@@ -45,5 +49,45 @@ func TestProjectListAllocs(t *testing.T) {
 	}) / projects
 	if got > 11 {
 		t.Errorf("%.1f allocations per project listed, want at most 11", got)
+	}
+}
+
+// TestUploadAndImportAllocs bounds the allocations of an upload and of an import lookup
+// at what they were before issue 8's foundation (b580f39: BenchmarkUpload 575,
+// BenchmarkImportCandidates 61). Skipped with -short, which the race run uses.
+func TestUploadAndImportAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts differ under the race detector (-short)")
+	}
+	ctx := context.Background()
+	s := newService(t)
+	const runs = 10
+	var names []string
+	var bodies [][]byte
+	for i := range runs + 1 {
+		name, data := synthWheel("alloc-pkg", fmt.Sprintf("1.0.%d", i))
+		names, bodies = append(names, name), append(bodies, data)
+	}
+	i := 0
+	got := testing.AllocsPerRun(runs, func() {
+		if _, _, err := s.Upload(ctx, index.Upload{Repository: "main", Filename: names[i], Content: bytes.NewReader(bodies[i])}); err != nil {
+			t.Fatal(err)
+		}
+		i++
+	})
+	t.Logf("%.0f allocations per upload", got)
+	if got > 575 {
+		t.Errorf("%.0f allocations per upload, want at most 575", got)
+	}
+	fill(t, s, 1000, 1)
+	d := mainDist(t, s)
+	got = testing.AllocsPerRun(runs, func() {
+		if got, err := s.ImportCandidates(ctx, d, "project_00500.sub"); err != nil || len(got) != 1 {
+			t.Fatalf("%v %v", got, err)
+		}
+	})
+	t.Logf("%.0f allocations per import lookup", got)
+	if got > 61 {
+		t.Errorf("%.0f allocations per import lookup, want at most 61", got)
 	}
 }

@@ -244,8 +244,10 @@ func (b *batch) add(ctx context.Context, i int, p *Prepared) (ChangeResult, erro
 			return ChangeResult{}, err
 		}
 	}
-	fresh := false // no file row has the filename: no need to read one
-	if !p.restoreOnly {
+	// fresh: no file row has the filename, no need to read one. When nothing has
+	// changed the repository since the caller found it unused, it still is.
+	fresh := p.checkedUnused && b.n == 0 && p.checkedRepo == r.ID && p.checkedAt == b.cur
+	if !fresh && !p.restoreOnly {
 		var err error
 		if fresh, err = b.unused(ctx, i, row.Filename); err != nil {
 			return ChangeResult{}, err

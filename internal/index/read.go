@@ -21,18 +21,18 @@ func (s *Service) view(ctx context.Context, d *Distribution) (int64, int, error)
 	if d == nil {
 		return 0, 0, fmt.Errorf("no distribution: %w", errs.ErrNotFound)
 	}
-	r, err := s.store.Repository(ctx, d.Repository)
+	id, latest, err := s.store.RepositoryLatest(ctx, d.Repository)
 	if err != nil {
 		return 0, 0, err
 	}
-	n := r.Latest
+	n := latest
 	if d.Pinned != nil {
-		if *d.Pinned < 0 || *d.Pinned > r.Latest {
-			return 0, 0, fmt.Errorf("repository %s has no version %d: %w", r.Name, *d.Pinned, errs.ErrNotFound)
+		if *d.Pinned < 0 || *d.Pinned > latest {
+			return 0, 0, fmt.Errorf("repository %s has no version %d: %w", d.Repository, *d.Pinned, errs.ErrNotFound)
 		}
 		n = *d.Pinned
 	}
-	return r.ID, n, nil
+	return id, n, nil
 }
 
 func fileOut(f *metastore.File) File {

@@ -12,7 +12,7 @@ import (
 )
 
 // syncedBatch prepares n synced wheels of project in a SyncBatch and commits their blobs.
-func syncedBatch(t *testing.T, s *index.Service, project string, from, n int) []index.Change {
+func syncedBatch(t testing.TB, s *index.Service, project string, from, n int) []index.Change {
 	t.Helper()
 	ctx := context.Background()
 	b := s.NewSyncBatch()

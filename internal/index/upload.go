@@ -47,6 +47,10 @@ type Prepared struct {
 	// the blobs); Apply's first add on that very version need not ask again.
 	checkedRepo int64
 	checkedAt   int
+	// checkedUnused: no file row had the filename then either. File rows come only with
+	// a new version or staged (which Apply discards first), so with no version since,
+	// none has it still.
+	checkedUnused bool
 }
 
 // File returns the prepared file as it will be stored.
@@ -68,10 +72,11 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 	if _, err := filenames.Parse(up.Filename); err != nil {
 		return nil, false, err
 	}
-	repo, err := s.store.Repository(ctx, up.Repository)
+	st, err := s.store.RepositoryState(ctx, up.Repository)
 	if err != nil {
 		return nil, false, err
 	}
+	repo := &st.Repository
 	sum, err := contentSHA256(up.Content)
 	if err != nil {
 		return nil, false, err
@@ -88,19 +93,21 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*File, bool, error) {
 	}
 	p, err := s.prepare(ctx, up, sum, func(row *metastore.File) error {
 		// A blocked file is refused before its bytes are stored; Apply checks again.
-		rules, err := s.store.BlockRules(ctx, repo.ID)
-		if err != nil {
-			return err
-		}
-		if rule, ok := matchRule(rules, row.Project, row.Version, row.Filename); ok {
-			return blockedError(repo.Name, row.Filename, rule)
+		if st.BlockRules > 0 {
+			rules, err := s.store.BlockRules(ctx, repo.ID)
+			if err != nil {
+				return err
+			}
+			if rule, ok := matchRule(rules, row.Project, row.Version, row.Filename); ok {
+				return blockedError(repo.Name, row.Filename, rule)
+			}
 		}
 		return checkSameRelease(ctx, s.store, repo.ID, repo.Latest, row)
 	}, nil)
 	if err != nil {
 		return nil, false, err
 	}
-	p.checkedRepo, p.checkedAt = repo.ID, repo.Latest
+	p.checkedRepo, p.checkedAt, p.checkedUnused = repo.ID, repo.Latest, true
 	res, err := s.Apply(ctx, up.Repository, "", []Change{{Kind: ChangeAdd, File: p}})
 	if err != nil {
 		return nil, false, err

@@ -188,6 +188,7 @@ type Reader interface {
 	CheckReader
 	VulnReader
 	BatchReader
+	LatestReader
 }
 
 // RepositoryReader reads repositories and versions.

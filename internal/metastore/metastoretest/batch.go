@@ -205,7 +205,8 @@ func testAddsOfOneProject(t *testing.T, s metastore.Store) {
 	}
 }
 
-// testRepositoryState: one read answers Repository, HasStaged and the blocklist's size.
+// testRepositoryState: one read answers Repository, HasStaged and the blocklist's size;
+// RepositoryLatest answers Repository's ID and Latest.
 func testRepositoryState(t *testing.T, s metastore.Store) {
 	ctx := context.Background()
 	r := newRepo(t, s, "main")
@@ -237,5 +238,15 @@ func testRepositoryState(t *testing.T, s metastore.Store) {
 	})
 	if _, err := s.RepositoryState(ctx, "nope"); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("RepositoryState(nope): %v, want ErrNotFound", err)
+	}
+	// RepositoryLatest: the id and the latest version, alone.
+	if id, latest, err := s.RepositoryLatest(ctx, "main"); err != nil || id != r.ID || latest != 1 {
+		t.Errorf("RepositoryLatest(main) = %d %d, %v", id, latest, err)
+	}
+	if id, latest, err := s.RepositoryLatest(ctx, "other"); err != nil || id != other.ID || latest != 0 {
+		t.Errorf("RepositoryLatest(other) = %d %d, %v", id, latest, err)
+	}
+	if _, _, err := s.RepositoryLatest(ctx, "nope"); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("RepositoryLatest(nope): %v, want ErrNotFound", err)
 	}
 }

@@ -32,6 +32,18 @@ func (q queries) Repository(ctx context.Context, name string) (*metastore.Reposi
 	return r, err
 }
 
+// RepositoryLatest implements metastore.LatestReader: two columns where Repository
+// reads six (the driver allocates each column's name on every run).
+func (q queries) RepositoryLatest(ctx context.Context, name string) (int64, int, error) {
+	var id int64
+	var latest int
+	err := q.q.QueryRowContext(ctx, `SELECT id, latest FROM repositories WHERE name = ?`, name).Scan(&id, &latest)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, fmt.Errorf("repository %q: %w", name, errs.ErrNotFound)
+	}
+	return id, latest, err
+}
+
 // Repositories implements metastore.RepositoryReader.
 func (q queries) Repositories(ctx context.Context) ([]metastore.Repository, error) {
 	rows, err := q.q.QueryContext(ctx, `SELECT `+repoCols+` FROM repositories ORDER BY name`)

@@ -35,11 +35,11 @@ var migrationFS embed.FS
 // Store is the SQLite metastore.Store.
 type Store struct {
 	queries
-	write      *sql.DB
-	read       *sql.DB
-	writeStmts *stmtCache
-	readStmts  *stmtCache
-	log        *slog.Logger
+	write     *sql.DB
+	read      *sql.DB
+	writer    *writer
+	readStmts *stmtCache
+	log       *slog.Logger
 }
 
 var _ metastore.Store = (*Store)(nil)
@@ -92,7 +92,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	rs := newStmtCache(r)
-	return &Store{queries: queries{q: cachedDB{r, rs}}, write: w, read: r, writeStmts: newStmtCache(w), readStmts: rs, log: log}, nil
+	return &Store{queries: queries{q: cachedDB{r, rs}}, write: w, read: r, writer: newWriter(w), readStmts: rs, log: log}, nil
 }
 
 // makePrivate creates the database file when missing and sets it, and the -wal and -shm
@@ -125,8 +125,12 @@ func makePrivate(path string) error {
 // Close updates the planner's statistics (PRAGMA optimize) and closes both pools.
 func (s *Store) Close() error {
 	s.readStmts.close()
-	s.writeStmts.close()
-	_, err := s.write.Exec(`PRAGMA optimize`)
+	var err error
+	if s.writer.acquire(context.Background()) == nil {
+		s.writer.drop() // gives the connection back to the pool
+		_, err = s.write.Exec(`PRAGMA optimize`)
+		s.writer.release()
+	}
 	return errors.Join(err, s.read.Close(), s.write.Close())
 }
 
@@ -152,21 +156,34 @@ func (s *Store) InTx(ctx context.Context, fn func(tx metastore.Tx) error) error 
 }
 
 func (s *Store) inTx(ctx context.Context, fn func(tx metastore.Tx) error) error {
-	sqlTx, err := s.write.BeginTx(ctx, nil)
+	if err := s.writer.acquire(ctx); err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer s.writer.release()
+	conn, err := s.writer.connect(ctx)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	defer s.writeStmts.preparePending(context.WithoutCancel(ctx))
-	if err := fn(&tx{queries{q: cachedTx{sqlTx, s.writeStmts, map[string]*sql.Stmt{}}, projects: map[string]int64{}, names: map[int64]uploadedAs{}}}); err != nil {
+	// The transaction does not end with ctx by itself: database/sql would roll it back
+	// from another goroutine, and the statements that run on the connection rather than
+	// through the Tx would then run outside any transaction. It ends here: a ctx done
+	// before the commit rolls it back (the statements themselves stop when ctx ends).
+	sqlTx, err := conn.BeginTx(context.WithoutCancel(ctx), nil)
+	if err != nil {
+		s.writer.broken(err)
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(&tx{queries{q: connTx{s.writer}, projects: map[string]int64{}, names: map[int64]uploadedAs{}}}); err != nil {
 		_ = sqlTx.Rollback()
+		s.writer.broken(err)
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		_ = sqlTx.Rollback()
+		return fmt.Errorf("commit: %w", err)
+	}
 	if err := sqlTx.Commit(); err != nil {
-		if cerr := ctx.Err(); cerr != nil {
-			// database/sql rolls back a transaction whose context ends, and Commit may then
-			// report only that the transaction is done: say why.
-			return fmt.Errorf("commit: %w", cerr)
-		}
+		s.writer.broken(err)
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil

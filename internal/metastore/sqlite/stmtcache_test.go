@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -31,13 +32,13 @@ func TestStatementsPreparedOnce(t *testing.T) {
 		}
 	}
 	create("a")
-	n := len(s.writeStmts.m)
+	n := len(s.writer.stmts)
 	if n == 0 {
-		t.Fatal("a transaction's statements were not prepared after it")
+		t.Fatal("a transaction's statements were not prepared on the write connection")
 	}
 	create("b") // the same statements: prepared already
-	if len(s.writeStmts.m) != n || len(s.writeStmts.pending) != 0 {
-		t.Errorf("second transaction: %d statements (%d pending), want the first's %d", len(s.writeStmts.m), len(s.writeStmts.pending), n)
+	if len(s.writer.stmts) != n {
+		t.Errorf("second transaction: %d statements, want the first's %d", len(s.writer.stmts), n)
 	}
 	for _, name := range []string{"a", "b"} {
 		if _, err := s.Repository(ctx, name); err != nil {
@@ -64,5 +65,45 @@ func TestStatementsPreparedOnce(t *testing.T) {
 	}
 	if len(s.readStmts.m) > maxCachedStmts {
 		t.Errorf("%d statements cached, bound %d", len(s.readStmts.m), maxCachedStmts)
+	}
+}
+
+// TestWriterTakesTurns: write transactions run one at a time on the one write
+// connection; one waiting for its turn gives up when its context ends, and the store
+// closes after writes (the connection goes back to its pool first).
+func TestWriterTakesTurns(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "p.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inside, leave := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- s.InTx(ctx, func(tx metastore.Tx) error {
+			close(inside)
+			<-leave
+			_, err := tx.CreateRepository(ctx, "first", "", time.Now())
+			return err
+		})
+	}()
+	<-inside
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if err := s.InTx(short, func(metastore.Tx) error { return nil }); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a transaction waiting for its turn past its deadline: %v", err)
+	}
+	close(leave)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.InTx(ctx, func(tx metastore.Tx) error {
+		_, err := tx.CreateRepository(ctx, "second", "", time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("close after writes: %v", err)
 	}
 }
