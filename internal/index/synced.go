@@ -273,6 +273,9 @@ func inMemory(content ReaderAtSize) (ReaderAtSize, error) {
 	if _, ok := content.(*bytes.Reader); ok {
 		return content, nil
 	}
+	if a, ok := content.(adoptable); ok && a.spool.Bytes() != nil { // in memory already
+		return adoptable{contentReader{bytes.NewReader(a.spool.Bytes()), size}, a.spool}, nil
+	}
 	buf := make([]byte, size)
 	if _, err := io.ReadFull(io.NewSectionReader(content, 0, size), buf); err != nil {
 		return nil, fmt.Errorf("reading the file: %w", err)
