@@ -18,10 +18,11 @@ import (
 
 // Batch writes many blobs whose durability is settled together: a sync stores thousands
 // of small files, and two fsyncs per blob (the file, then its folder) were a good part of
-// its time. On the File driver each Write leaves the verified bytes in a temporary file,
-// not synced and not at the blob's path; Commit fsyncs every file, moves each to its
-// path and fsyncs each folder once (on Linux: one syncfs(2) before the moves and one
-// after, whatever the number of blobs). A blob is stored (Stat, Open find it) only after
+// its time. On the File driver each Write leaves the verified bytes in memory (small
+// blobs, see smallBlob) or in a temporary file, not synced and not at the blob's path;
+// Commit writes the held ones to their files, fsyncs every file, moves each to its path
+// and fsyncs each folder once (on Linux: one syncfs(2) before the moves and one after,
+// whatever the number of blobs). A blob is stored (Stat, Open find it) only after
 // Commit, so its caller commits the batch before recording rows that point at its blobs:
 // a committed row then never points at bytes a crash can lose. Other drivers commit each
 // blob at once (their Commit is their own durability). Safe for concurrent use; exactly
