@@ -44,8 +44,10 @@ type Driver interface {
 	// "foo/x" but never "foo-bar/x". An error from fn stops the walk and is returned.
 	Walk(ctx context.Context, prefix string, fn func(Info) error) error
 	// Layout is how a Store on this driver lays out its blobs. It is fixed when the
-	// storage is first set up and recorded with it (File: a marker file), so that every
-	// process on the same storage agrees; a new storage gets LayoutOneLevel.
+	// storage is first set up and recorded with it, never replaced, so that every
+	// process on the same storage agrees (File: a _layout file linked in whole; S3 will
+	// put a marker object with If-None-Match); a new storage gets LayoutOneLevel, one
+	// holding blobs and no marker LayoutTwoLevel.
 	Layout() Layout
 }
 

@@ -1,6 +1,7 @@
 package blobstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,9 +16,14 @@ import (
 
 // Spool is a local temporary file that hashes what is written to it: an upload is read
 // from the network once, into a Spool, then inspected from it (ReadAt) and stored by
-// Store.CommitSpool, a rename when the spool lies on the blob folder's file system.
+// Store.CommitSpool, a rename when the spool lies on the blob folder's file system. A
+// spool of Batch.Spool keeps its first bytes in memory and makes its file only when
+// they outgrow that (a sync's small wheels never make one before Commit).
 type Spool struct {
-	f         *os.File
+	f         *os.File // nil while the bytes are in mem
+	dir, pat  string   // where and how the file is made
+	mem       []byte
+	memMax    int64 // the most bytes kept in memory; 0: a file from the start
 	h         hash.Hash
 	n         int64
 	sum       string
@@ -26,14 +32,32 @@ type Spool struct {
 }
 
 // NewSpool creates an empty spool in dir ("" = os.TempDir()), named upload-*.
-func NewSpool(dir string) (*Spool, error) { return newSpool(dir, "upload-*") }
-
-func newSpool(dir, pattern string) (*Spool, error) {
-	f, err := os.CreateTemp(dir, pattern)
-	if err != nil {
-		return nil, fmt.Errorf("spool: %w", err)
+func NewSpool(dir string) (*Spool, error) {
+	sp := &Spool{dir: dir, pat: "upload-*", h: sha256.New()}
+	if err := sp.makeFile(); err != nil {
+		return nil, err
 	}
-	return &Spool{f: f, h: sha256.New()}, nil
+	return sp, nil
+}
+
+// newMemSpool is a spool that makes its file in dir (pattern pat) only past memMax bytes.
+func newMemSpool(dir, pat string, memMax int64) *Spool {
+	return &Spool{dir: dir, pat: pat, memMax: memMax, h: sha256.New()}
+}
+
+// makeFile moves the spool to a file, with the bytes held so far.
+func (sp *Spool) makeFile() error {
+	f, err := os.CreateTemp(sp.dir, sp.pat)
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	if _, err := f.Write(sp.mem); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return fmt.Errorf("spool: %w", err)
+	}
+	sp.f, sp.mem = f, nil
+	return nil
 }
 
 // Reset empties an unfinished spool, for a download that starts over.
@@ -41,7 +65,9 @@ func (sp *Spool) Reset() error {
 	if sp.finished {
 		return fmt.Errorf("reset of a finished spool: %w", fs.ErrClosed)
 	}
-	if sp.n > 0 {
+	if sp.f == nil {
+		sp.mem = sp.mem[:0]
+	} else if sp.n > 0 {
 		if err := sp.f.Truncate(0); err != nil {
 			return err
 		}
@@ -58,6 +84,17 @@ func (sp *Spool) Reset() error {
 func (sp *Spool) Write(p []byte) (int, error) {
 	if sp.finished {
 		return 0, fmt.Errorf("write to a finished spool: %w", fs.ErrClosed)
+	}
+	if sp.f == nil {
+		if sp.n+int64(len(p)) <= sp.memMax {
+			sp.mem = append(sp.mem, p...)
+			sp.h.Write(p)
+			sp.n += int64(len(p))
+			return len(p), nil
+		}
+		if err := sp.makeFile(); err != nil {
+			return 0, err
+		}
 	}
 	n, err := sp.f.Write(p)
 	sp.h.Write(p[:n])
@@ -80,17 +117,59 @@ func (sp *Spool) Finished() bool { return sp.finished }
 // SHA256 is the digest Finish computed ("" before).
 func (sp *Spool) SHA256() string { return sp.sum }
 
-// Name is the spool file's path.
-func (sp *Spool) Name() string { return sp.f.Name() }
+// Name is the spool file's path; "" while a spool of Batch.Spool holds its bytes in
+// memory.
+func (sp *Spool) Name() string {
+	if sp.f == nil {
+		return ""
+	}
+	return sp.f.Name()
+}
 
 // ReadAt reads the spooled bytes.
-func (sp *Spool) ReadAt(p []byte, off int64) (int, error) { return sp.f.ReadAt(p, off) }
+func (sp *Spool) ReadAt(p []byte, off int64) (int, error) {
+	if sp.f != nil {
+		return sp.f.ReadAt(p, off)
+	}
+	if off < 0 {
+		return 0, fmt.Errorf("spool: negative offset: %w", fs.ErrInvalid)
+	}
+	if off >= int64(len(sp.mem)) {
+		return 0, io.EOF
+	}
+	n := copy(p, sp.mem[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// Bytes are the spooled bytes while a spool of Batch.Spool holds them in memory (nil
+// once it has a file); the caller must not change them.
+func (sp *Spool) Bytes() []byte {
+	if sp.f != nil {
+		return nil
+	}
+	return sp.mem[:len(sp.mem):len(sp.mem)]
+}
 
 // Size is how many bytes were written.
 func (sp *Spool) Size() int64 { return sp.n }
 
+// reader reads the whole spool.
+func (sp *Spool) reader() io.Reader {
+	if sp.f == nil {
+		return bytes.NewReader(sp.mem)
+	}
+	return io.NewSectionReader(sp.f, 0, sp.n)
+}
+
 // Close closes the spool and removes its file unless CommitSpool moved it into the store.
 func (sp *Spool) Close() error {
+	if sp.f == nil {
+		sp.mem = nil
+		return nil
+	}
 	err := sp.f.Close()
 	if !sp.committed {
 		if rerr := os.Remove(sp.f.Name()); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
@@ -120,7 +199,7 @@ func (s *Store) CommitSpool(ctx context.Context, sp *Spool) (Result, error) {
 	if st, err := s.d.Stat(ctx, path); err == nil && st.Size == sp.n {
 		return res, nil
 	}
-	if a, ok := s.d.(adopter); ok {
+	if a, ok := s.d.(adopter); ok && sp.f != nil {
 		if err := a.adopt(ctx, sp.f, path); err == nil {
 			sp.committed = true
 			res.Created = true
@@ -128,7 +207,7 @@ func (s *Store) CommitSpool(ctx context.Context, sp *Spool) (Result, error) {
 		}
 		// Another file system (EXDEV) or a failed rename: copy instead.
 	}
-	return s.Write(ctx, io.NewSectionReader(sp.f, 0, sp.n), sp.sum, sp.n)
+	return s.Write(ctx, sp.reader(), sp.sum, sp.n)
 }
 
 // adopt implements adopter: f (synced here) is renamed to path.

@@ -1,6 +1,7 @@
 package blobstore_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -23,29 +24,35 @@ func inodeOf(t *testing.T, path string) uint64 {
 }
 
 // TestBatchSpool: a download written into Batch.Spool becomes its blob without a copy
-// (the same inode) at Commit, not before; a spool with other bytes is refused and
-// removed by Close; a Reset spool holds only what follows; a batch never committed (a
-// crash) leaves nothing at the blob's path, and its file is removed as stale later.
+// at Commit, not before: a large one is a file of the store's _tmp (the blob is the same
+// inode), a small one stays in memory (no file at all before Commit); a spool with other
+// bytes is refused and removed by Close; a Reset spool holds only what follows; a batch
+// never committed (a crash) leaves nothing at the blob's path, and its file is removed
+// as stale later.
 func TestBatchSpool(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := blobstore.NewStore(mustFile(t, dir))
 	b := s.NewBatch()
-	data := []byte("a downloaded wheel")
+	data := bytes.Repeat([]byte("a downloaded wheel "), 1<<20/16)
 	sha := hexOf(data)
 
 	sp, err := b.Spool("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if filepath.Dir(sp.Name()) != filepath.Join(dir, "_tmp") {
-		t.Fatalf("spool at %s, not in the store's _tmp", sp.Name())
-	}
 	sp.Write([]byte("a garbled first attempt"))
 	if err := sp.Reset(); err != nil {
 		t.Fatal(err)
 	}
-	sp.Write(data)
+	sp.Write(data[:100])
+	if sp.Name() != "" || len(names(t, filepath.Join(dir, "_tmp"))) != 0 {
+		t.Fatalf("a file made for 100 bytes: %q", sp.Name())
+	}
+	sp.Write(data[100:])
+	if filepath.Dir(sp.Name()) != filepath.Join(dir, "_tmp") {
+		t.Fatalf("a large spool at %q, not in the store's _tmp", sp.Name())
+	}
 	ino := inodeOf(t, sp.Name())
 	if _, err := b.AdoptSpool(ctx, sp, sha, int64(len(data))+1); !errors.Is(err, errs.ErrInvalid) {
 		t.Fatalf("wrong size: %v", err)
@@ -55,6 +62,19 @@ func TestBatchSpool(t *testing.T) {
 	}
 	if err := sp.Close(); err != nil {
 		t.Fatal(err)
+	}
+	small := []byte("a small wheel")
+	ssp, err := b.Spool("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ssp.Write(small)
+	if _, err := b.AdoptSpool(ctx, ssp, hexOf(small), int64(len(small))); err != nil {
+		t.Fatal(err)
+	}
+	ssp.Close()
+	if left := names(t, filepath.Join(dir, "_tmp")); len(left) != 1 {
+		t.Errorf("in _tmp before Commit: %v, want the large spool only", left)
 	}
 	if ok, _ := s.Exists(ctx, sha); ok {
 		t.Fatal("stored before Commit")
@@ -66,11 +86,14 @@ func TestBatchSpool(t *testing.T) {
 	if got := inodeOf(t, full); got != ino {
 		t.Errorf("the blob is inode %d, the spool was %d: copied", got, ino)
 	}
-	if st, _ := os.Stat(full); st.Mode().Perm() != 0o600 {
-		t.Errorf("blob mode %v", st.Mode())
-	}
-	if got := readBlob(t, s, sha); got != string(data) {
-		t.Errorf("stored %q", got)
+	for _, c := range [][]byte{data, small} {
+		p := filepath.Join(dir, filepath.FromSlash(s.BlobPath(hexOf(c))))
+		if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("blob mode: %v", err)
+		}
+		if got := readBlob(t, s, hexOf(c)); got != string(c) {
+			t.Errorf("stored %d bytes, want %d", len(got), len(c))
+		}
 	}
 
 	bad, err := b.Spool("")
@@ -87,7 +110,7 @@ func TestBatchSpool(t *testing.T) {
 	}
 
 	// A crash between the write and Commit: the batch is dropped as it is.
-	lost := []byte("downloaded, never committed")
+	lost := bytes.Repeat([]byte("downloaded, never committed "), 1<<20/16)
 	crash := s.NewBatch()
 	sp, err = crash.Spool("")
 	if err != nil {

@@ -232,13 +232,14 @@ func (b *SyncBatch) Synced(ctx context.Context, f SyncedFile, content ReaderAtSi
 	if err := f.check(); err != nil {
 		return nil, err
 	}
-	content, err := inMemory(content)
+	content, sum, err := inMemory(content)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Filename, err)
 	}
-	sum, err := contentSHA256(content)
-	if err != nil {
-		return nil, err
+	if sum == "" {
+		if sum, err = contentSHA256(content); err != nil {
+			return nil, err
+		}
 	}
 	if !strings.EqualFold(sum, f.SHA256) {
 		return nil, fmt.Errorf("%s: sha256 is %s, the upstream says %s: %w", f.Filename, sum, f.SHA256, errs.ErrInvalid)
@@ -264,23 +265,36 @@ func (b *SyncBatch) SyncedSpool(ctx context.Context, sf SyncedFile, sp *blobstor
 // bytes (else content itself), for Synced to hash and inspect: the zip reader's many
 // small ReadAt calls (the directory, every local header, every entry) were each a
 // pread(2), tens per wheel, a good part of the CPU of a sync of small files. Content a
-// batch may adopt stays adoptable: its bytes still reach the blob store by the spool's rename.
-func inMemory(content ReaderAtSize) (ReaderAtSize, error) {
+// batch may adopt stays adoptable (its bytes reach the blob store from the spool), and
+// one held in memory by its spool is used as it is. The digest is returned when it
+// comes for free (the spool's, or of the bytes just read); "" otherwise.
+func inMemory(content ReaderAtSize) (ReaderAtSize, string, error) {
+	a, adopt := content.(adoptable)
+	sum := ""
+	if adopt {
+		// The spool hashed its bytes as they were written into it: they are what the
+		// batch stores, so its digest checks them (as contentSHA256 trusts an upload's).
+		sum = a.spool.Finish()
+		if b := a.spool.Bytes(); b != nil {
+			return adoptable{contentReader{bytes.NewReader(b), a.n}, a.spool}, sum, nil
+		}
+	}
 	size := content.Size()
 	if size < 0 || size > inMemoryInspect {
-		return content, nil
+		return content, sum, nil
 	}
 	if _, ok := content.(*bytes.Reader); ok {
-		return content, nil
+		return content, sum, nil
 	}
 	buf := make([]byte, size)
 	if _, err := io.ReadFull(io.NewSectionReader(content, 0, size), buf); err != nil {
-		return nil, fmt.Errorf("reading the file: %w", err)
+		return nil, "", fmt.Errorf("reading the file: %w", err)
 	}
-	if a, ok := content.(adoptable); ok {
-		return adoptable{contentReader{bytes.NewReader(buf), size}, a.spool}, nil
+	if adopt {
+		return adoptable{contentReader{bytes.NewReader(buf), size}, a.spool}, sum, nil
 	}
-	return bytes.NewReader(buf), nil
+	h := sha256.Sum256(buf)
+	return bytes.NewReader(buf), hex.EncodeToString(h[:]), nil
 }
 
 // inMemoryInspect is the largest file Synced reads into memory to inspect (a sync's

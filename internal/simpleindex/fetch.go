@@ -199,6 +199,8 @@ func (c *Client) fetchOnce(ctx context.Context, w *watch, f File, st *fetchState
 	expect := int64(-1)
 	if f.Size >= 0 {
 		expect = f.Size - st.n
+	} else if resp.ContentLength >= 0 {
+		expect = resp.ContentLength // a PEP 503 page gives no size: the buffer fits the body
 	}
 	n, err := copyBody(dst, w.body(io.LimitReader(resp.Body, c.opts.MaxFileSize-st.n+1)), expect)
 	st.n += n

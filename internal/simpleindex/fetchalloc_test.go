@@ -1,0 +1,67 @@
+package simpleindex_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"testing"
+
+	"github.com/pydepot/pydepot/internal/simpleindex"
+)
+
+// memSink is a simpleindex.Sink in memory.
+type memSink struct{ bytes.Buffer }
+
+func (m *memSink) Reset() error { m.Buffer.Reset(); return nil }
+
+// TestFetchUnknownSizeAllocatesLittle: a small file whose index gives no size (a PEP 503
+// page) is not copied through a 64 KiB buffer: the answer's Content-Length sizes it (a
+// sync downloads thousands of them). FetchInto and Fetch leave the same bytes.
+func TestFetchUnknownSizeAllocatesLittle(t *testing.T) {
+	data := bytes.Repeat([]byte("w"), 3000)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(len(data)))
+		w.Write(data)
+	}))
+	defer srv.Close()
+	c, err := simpleindex.New([]string{srv.URL + "/simple/"}, srv.Client(), simpleindex.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := simpleindex.File{Filename: "w-1.0-py3-none-any.whl", URL: srv.URL + "/files/w-1.0-py3-none-any.whl", Size: -1,
+		Hashes: map[string]string{"sha256": fmt.Sprintf("%x", sha256.Sum256(data))}}
+	var sink memSink
+	sink.Grow(8 << 10)
+	if _, err := c.FetchInto(t.Context(), f, &sink); err != nil { // warm the connection
+		t.Fatal(err)
+	}
+	const runs = 20
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	before := m.TotalAlloc
+	for range runs {
+		sink.Reset()
+		n, err := c.FetchInto(t.Context(), f, &sink)
+		if err != nil || n != int64(len(data)) || !bytes.Equal(sink.Bytes(), data) {
+			t.Fatalf("fetched %d bytes, %v", n, err)
+		}
+	}
+	runtime.ReadMemStats(&m)
+	if per := (m.TotalAlloc - before) / runs; per > 32<<10 {
+		t.Errorf("a fetch of %d bytes of unknown size allocates %d bytes, want at most %d", len(data), per, 32<<10)
+	} else {
+		t.Logf("%d bytes a fetch", per)
+	}
+	path, err := c.Fetch(t.Context(), f, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, data) {
+		t.Errorf("Fetch left %d bytes", len(got))
+	}
+}
