@@ -398,38 +398,32 @@ func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requi
 	}
 	s.progress()
 	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(s.m.opts.Concurrency)
 	prepared := make([]*index.Prepared, len(jobs))
 	stopCommits := s.commitEvery(ctx, blobCommitEvery)
 	defer stopCommits()
-	for i, j := range jobs {
+	// A fixed set of workers takes the jobs in turn, rather than a goroutine per file:
+	// each new goroutine's stack grew again in the inflater's reset (a large struct
+	// built by value), a good part of inspecting a small wheel.
+	var next atomic.Int64
+	for range min(s.m.opts.Concurrency, len(jobs)) {
 		g.Go(func() error {
-			if j.fill {
-				err := s.fill(gctx, j)
-				s.done.Add(1)
-				s.progress()
-				if err != nil && permanentSyncError(err) {
-					return err
-				} else if err != nil {
-					s.fail(j.project, j.file.Filename, err)
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(jobs) || gctx.Err() != nil {
+					return nil
 				}
-				return nil
-			}
-			p, err := s.bring(gctx, j)
-			s.done.Add(1)
-			s.progress()
-			if err != nil {
-				if permanentSyncError(err) {
+				p, err := s.bringJob(gctx, jobs[i])
+				if err != nil {
 					return err
 				}
-				s.fail(j.project, j.file.Filename, err)
-				return nil
+				prepared[i] = p
 			}
-			prepared[i] = p
-			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if err := stopCommits(); err != nil {
@@ -452,6 +446,29 @@ func (s *syncer) batch(ctx context.Context, ls []listed, reqs map[string][]requi
 	}
 	s.mu.Unlock()
 	return s.flushBehind(ctx)
+}
+
+// bringJob runs one job of a batch: the file's bytes stored (fill) or the file prepared
+// to add. A failure of the file alone is recorded and gives (nil, nil); the error
+// returned is one that stops the sync.
+func (s *syncer) bringJob(ctx context.Context, j job) (*index.Prepared, error) {
+	var p *index.Prepared
+	var err error
+	if j.fill {
+		err = s.fill(ctx, j)
+	} else {
+		p, err = s.bring(ctx, j)
+	}
+	s.done.Add(1)
+	s.progress()
+	if err != nil {
+		if permanentSyncError(err) {
+			return nil, err
+		}
+		s.fail(j.project, j.file.Filename, err)
+		return nil, nil
+	}
+	return p, nil
 }
 
 // flushBehind starts writing the batch just read while the next one is read and
