@@ -47,6 +47,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/pydepot/pydepot/internal/errs"
 )
@@ -187,6 +188,9 @@ func copyContext(ctx context.Context, dst io.Writer, src io.Reader) (int64, erro
 // copyBuf is the buffer size of copyContext.
 const copyBuf = 32 << 10
 
+// copyBufs holds Verify's copy buffers: a cache, not state.
+var copyBufs = sync.Pool{New: func() any { return new([copyBuf]byte) }}
+
 // copyContextBuf is copyContext through buf (not empty).
 func copyContextBuf(ctx context.Context, dst io.Writer, src io.Reader, buf []byte) (int64, error) {
 	var n int64
@@ -215,29 +219,29 @@ func copyContextBuf(ctx context.Context, dst io.Writer, src io.Reader, buf []byt
 // which proves the archive is complete and readable. Errors wrap errs.ErrInvalid or
 // errs.ErrTooLarge; it stops with ctx's error once ctx is done.
 //
-// One buffer serves every member, no larger than the largest declared member (a sync
-// verifies thousands of small wheels: a 32 KiB buffer per member was most of what it
-// allocated, and its garbage collections).
+// One buffer serves every member, and it comes from a pool (a sync verifies thousands of
+// small wheels: a 32 KiB buffer per member was most of what it allocated, and its
+// garbage collections).
 //
 // A zip member already read to its end through the archive (the METADATA Inspect parses,
 // its top_level.txt) passed the same checks on the same bytes: it is not read again.
 func Verify(ctx context.Context, a Archive) error {
 	members := MemberList(a)
 	whole, _ := a.(interface{ readWhole(int) bool })
-	largest, files := int64(-1), false
+	left, files := false, false
 	for i, m := range members {
 		files = files || !m.Dir
-		if !m.Dir && (whole == nil || !whole.readWhole(i)) {
-			largest = max(largest, m.Size)
-		}
+		left = left || !m.Dir && (whole == nil || !whole.readWhole(i))
 	}
-	if largest < 0 {
+	if !left {
 		if files {
 			return ctx.Err()
 		}
 		return nil
 	}
-	buf := make([]byte, min(copyBuf, max(512, largest+1)))
+	bp := copyBufs.Get().(*[copyBuf]byte)
+	defer copyBufs.Put(bp)
+	buf := bp[:]
 	for i, m := range members {
 		if m.Dir || whole != nil && whole.readWhole(i) {
 			continue

@@ -49,7 +49,7 @@ func BenchmarkInspectSmallWheel(b *testing.B) {
 // zip reader read the directory once and reused its decompressors, 85 after, 60 once
 // the member list is not copied, missing files make no error, the namespace tree holds
 // only the top-level packages' folders and the metadata's header names are not copied,
-// 52 with the member readers of ReadFile and Verify pooled.
+// 51 with the member readers and the copy buffer of ReadFile and Verify pooled.
 func TestInspectSmallWheelAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops its items at random under the race detector")
