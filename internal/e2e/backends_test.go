@@ -99,8 +99,10 @@ func TestServeStoreURLs(t *testing.T) {
 	if resp.StatusCode != 200 || !bytes.Equal(got, want) || string(m[2]) != hex.EncodeToString(sum[:]) {
 		t.Fatalf("download %s: status %d, %d bytes (want %d), link sha256 %s", href, resp.StatusCode, len(got), len(want), m[2])
 	}
-	blob := filepath.Join(blobs, "sha256", string(m[2][:2]), string(m[2][2:4]), string(m[2]))
-	for _, p := range []string{db, blob, filepath.Join(root, "meta", "tmp")} {
+	if blobFile(blobs, string(m[2])) == "" {
+		t.Errorf("blob %s is not under %s, where the URL says", m[2], blobs)
+	}
+	for _, p := range []string{db, filepath.Join(root, "meta", "tmp")} {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("not where the URLs say: %v", err)
 		}

@@ -41,17 +41,19 @@ func (s *server) syncFrom(t *testing.T, name string, u *upstream, flags ...strin
 	return simple
 }
 
-// blobStored reports whether s's blob store holds the blob sha (under DATA/blobs, in
-// the file store's layout: sha256/aa/DIGEST, or sha256/aa/bb/DIGEST in a store made by
-// an older pydepot).
-func (s *server) blobStored(sha string) bool {
-	for _, p := range []string{filepath.Join("sha256", sha[:2], sha), filepath.Join("sha256", sha[:2], sha[2:4], sha)} {
-		if _, err := os.Stat(filepath.Join(s.Data, "blobs", p)); err == nil {
-			return true
+// blobFile is where a file blob store rooted at root keeps the blob sha: sha256/aa/DIGEST,
+// or sha256/aa/bb/DIGEST in a store made by an older pydepot; "" when it holds none.
+func blobFile(root, sha string) string {
+	for _, p := range []string{filepath.Join(root, "sha256", sha[:2], sha), filepath.Join(root, "sha256", sha[:2], sha[2:4], sha)} {
+		if _, err := os.Stat(p); err == nil {
+			return p
 		}
 	}
-	return false
+	return ""
 }
+
+// blobStored reports whether s's blob store (DATA/blobs) holds the blob sha.
+func (s *server) blobStored(sha string) bool { return blobFile(filepath.Join(s.Data, "blobs"), sha) != "" }
 
 // blobs lists the digests of every blob in s's blob store.
 func (s *server) blobs(t *testing.T) []string {
@@ -77,7 +79,7 @@ func (s *server) blobs(t *testing.T) []string {
 // Metadata-Version field).
 func (s *server) blobIsMetadata(t *testing.T, sha string) bool {
 	t.Helper()
-	f, err := os.Open(filepath.Join(s.Data, "blobs", "sha256", sha[:2], sha[2:4], sha))
+	f, err := os.Open(blobFile(filepath.Join(s.Data, "blobs"), sha))
 	if err != nil {
 		t.Fatal(err)
 	}
