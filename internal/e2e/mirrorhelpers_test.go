@@ -53,7 +53,9 @@ func blobFile(root, sha string) string {
 }
 
 // blobStored reports whether s's blob store (DATA/blobs) holds the blob sha.
-func (s *server) blobStored(sha string) bool { return blobFile(filepath.Join(s.Data, "blobs"), sha) != "" }
+func (s *server) blobStored(sha string) bool {
+	return blobFile(filepath.Join(s.Data, "blobs"), sha) != ""
+}
 
 // blobs lists the digests of every blob in s's blob store.
 func (s *server) blobs(t *testing.T) []string {
