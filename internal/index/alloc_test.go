@@ -91,3 +91,41 @@ func TestUploadAndImportAllocs(t *testing.T) {
 		t.Errorf("%.0f allocations per import lookup, want at most 61", got)
 	}
 }
+
+// TestSyncBatchAllocs bounds the allocations of one add of a sync's batch applied to an
+// open version (BenchmarkOpenVersionApply500: 347 per add at 9e1bbf1, when each add read
+// its rules itself, 96 with the read ahead and the statements prepared on the write
+// connection). Skipped with -short, which the race run uses.
+func TestSyncBatchAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts differ under the race detector (-short)")
+	}
+	ctx := context.Background()
+	s := newService(t)
+	const perRun = 200
+	var batches [][]index.Change
+	for i := range 3 {
+		var changes []index.Change
+		for p := range perRun / 10 {
+			changes = append(changes, syncedBatch(t, s, fmt.Sprintf("allocs%d-%d", i, p), 0, 10)...)
+		}
+		batches = append(batches, changes)
+	}
+	v, err := s.OpenVersion(ctx, "main", "sync")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Discard(ctx)
+	i := 0
+	got := testing.AllocsPerRun(2, func() {
+		res, err := v.Apply(ctx, batches[i])
+		if err != nil || len(res) != perRun || !res[perRun-1].Changed {
+			t.Fatalf("%d results, %v", len(res), err)
+		}
+		i++
+	}) / perRun
+	t.Logf("%.1f allocations per add", got)
+	if got > 150 {
+		t.Errorf("%.1f allocations per add of a sync's batch, want at most 150", got)
+	}
+}
