@@ -17,7 +17,11 @@ import (
 
 // Following a task.
 const (
-	followPoll = 500 * time.Millisecond
+	// A task is asked for after followFirstPoll, then at intervals growing by half up to
+	// followPoll: a short task (a re-sync with nothing new) ends as soon as it is done,
+	// not on the next half second, and a long one costs the server two asks a second.
+	followFirstPoll = 25 * time.Millisecond
+	followPoll      = 500 * time.Millisecond
 	// followOutage is how long FollowTask keeps asking a server that does not answer (a
 	// restart: the task survives it) before giving up.
 	followOutage = 2 * time.Minute
@@ -47,6 +51,7 @@ func FollowTask(ctx context.Context, env Env, c *client.Client, id int64) (*wire
 	}
 	var seen int64 // log lines seen so far, dropped ones included
 	var failingSince time.Time
+	poll := followFirstPoll
 	for {
 		t, err := c.Task(ctx, id)
 		if ctx.Err() != nil {
@@ -89,10 +94,14 @@ func FollowTask(ctx context.Context, env Env, c *client.Client, id int64) (*wire
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(followPoll):
+		case <-time.After(poll):
 		}
+		poll = nextPoll(poll)
 	}
 }
+
+// nextPoll is the wait after one of d: half as long again, at most followPoll.
+func nextPoll(d time.Duration) time.Duration { return min(d*3/2, followPoll) }
 
 // taskOutcome is nil for a completed task and an *ExitError for a failed or canceled one.
 func taskOutcome(t *wire.Task) error {
