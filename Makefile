@@ -25,7 +25,7 @@ test-clients: test-deps
 # Packages whose code runs concurrently; `make test` runs them again under the race detector.
 RACE_PKGS = ./internal/index/ ./internal/blobstore/... ./internal/metastore/... ./internal/server/ \
 	./internal/envrun/ ./internal/installer/ ./internal/envs/ ./internal/resolver/ ./internal/simpleindex/ \
-	./internal/analyze/ ./internal/interpreters/ ./internal/tasks/
+	./internal/analyze/ ./internal/interpreters/ ./internal/tasks/ ./internal/mirror/
 
 # The whole suite: installs the real clients it drives, lints, runs every Go test, the
 # concurrent packages again under -race, and every fuzz target for FUZZTIME.
