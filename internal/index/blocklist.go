@@ -99,15 +99,11 @@ func blockedError(repo, filename, rule string) error {
 // spelling) at version, named filename, and by which rule. Sync asks it before
 // fetching, and reports blocked files as skipped; Apply refuses them all the same.
 func (s *Service) Blocked(ctx context.Context, repo, project, version, filename string) (string, bool, error) {
-	r, err := s.store.Repository(ctx, repo)
+	bl, err := s.BlockSnapshot(ctx, repo)
 	if err != nil {
 		return "", false, err
 	}
-	rules, err := s.store.BlockRules(ctx, r.ID)
-	if err != nil {
-		return "", false, err
-	}
-	rule, ok := matchRule(rules, names.Normalize(project), version, filename)
+	rule, ok := bl.Blocks(project, version, filename)
 	return rule, ok, nil
 }
 

@@ -378,7 +378,7 @@ func (b *batches) add(ls []listed) error {
 	if len(ls) == 0 {
 		return nil
 	}
-	prev, err := b.wait()
+	prev, had, err := b.wait()
 	if err != nil {
 		return err
 	}
@@ -388,30 +388,31 @@ func (b *batches) add(ls []listed) error {
 		p.jobs, p.err = b.s.plan(b.planCtx, ls, b.reqs)
 	}()
 	b.pending = p
-	if prev == nil {
+	if !had {
 		return nil
 	}
-	return b.s.bringBatch(b.ctx, *prev)
+	return b.s.bringBatch(b.ctx, prev)
 }
 
 // finish brings over the files of the last batch.
 func (b *batches) finish() error {
-	prev, err := b.wait()
-	if err != nil || prev == nil {
+	prev, had, err := b.wait()
+	if err != nil || !had {
 		return err
 	}
-	return b.s.bringBatch(b.ctx, *prev)
+	return b.s.bringBatch(b.ctx, prev)
 }
 
-// wait waits for the plan being read and returns its jobs (nil when there is none).
-func (b *batches) wait() (*[]job, error) {
+// wait waits for the plan being read and returns its jobs; had is false when no plan
+// was pending.
+func (b *batches) wait() (jobs []job, had bool, err error) {
 	p := b.pending
 	if p == nil {
-		return nil, nil
+		return nil, false, nil
 	}
 	<-p.done
 	b.pending = nil
-	return &p.jobs, p.err
+	return p.jobs, true, p.err
 }
 
 // stop ends a plan still reading and waits for it.
