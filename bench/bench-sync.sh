@@ -56,6 +56,10 @@ start=$(now)
 synctree_up "$work" "$PROJECTS" "$FILES"
 echo "  tree: $PROJECTS projects, $FILES files, $(du -sm "$SYNCTREE_DIR/files" | cut -f1) MB in $SYNCTREE_DIR (ready in $(since "$start") s), served by nginx at $SYNCTREE_URL/simple/"
 
+# Each timed run starts with the file system's dirty pages written back (sync(1)): the
+# cleanup of an earlier run, or the fetched files, would otherwise be written back during
+# the next run and be counted against it.
+sync
 # The plain parallel fetch.
 out=$(/usr/bin/time -f '%U %S' -o "$work/fetch.time" "$SYNCTREE_BIN" fetch -base "$SYNCTREE_URL" -list "$SYNCTREE_DIR/files.txt" -out "$work/fetched" -c 8)
 # The fetched files stay until the end: deleting 20,000 files just before the sync made
@@ -68,6 +72,7 @@ echo "  plain fetch: $out, $fetch_cpu s of CPU"
 p=$(port); serve "$work/data" "$p"; pid=$SERVE_PID
 cli "$p" remote create nginx --url "$SYNCTREE_URL/simple/" >/dev/null
 base_hwm=$(hwm_mb "$pid")
+sync
 cpu0=$(cpu_s "$pid")
 sync_s=$(timed_sync "$p" main nginx)
 peak=$(hwm_mb "$pid")

@@ -486,7 +486,13 @@ func (s *syncer) plan(ctx context.Context, ls []listed, reqs map[string][]requir
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	sort.Slice(jobs, func(i, j int) bool { return jobs[i].file.Filename < jobs[j].file.Filename })
+	// By project, then filename: bringBatch cuts waves between projects.
+	sort.Slice(jobs, func(i, j int) bool {
+		if jobs[i].project != jobs[j].project {
+			return jobs[i].project < jobs[j].project
+		}
+		return jobs[i].file.Filename < jobs[j].file.Filename
+	})
 	s.total.Add(int64(len(jobs)))
 	if s.remote.Policy == PolicyImmediate {
 		for _, j := range jobs {
@@ -497,9 +503,38 @@ func (s *syncer) plan(ctx context.Context, ls []listed, reqs map[string][]requir
 	return jobs, nil
 }
 
-// bringBatch brings over the files of a planned batch (concurrently, bounded), then
-// starts writing them (flushBehind).
+// bringBatch brings over the files of a planned batch in waves of about bringWave
+// files, whole projects each: every wave is written (flushBehind) while the next one
+// downloads. With one write per batch, the first batch's downloads ran with nothing
+// written beside them and the last batch's write with nothing downloading, each a
+// tenth of a sync.
 func (s *syncer) bringBatch(ctx context.Context, jobs []job) error {
+	for len(jobs) > 0 {
+		n := waveEnd(jobs, bringWave)
+		if err := s.bringWave(ctx, jobs[:n]); err != nil {
+			return err
+		}
+		jobs = jobs[n:]
+	}
+	return nil
+}
+
+// bringWave is how many files a wave of bringBatch takes, more when a project has more.
+const bringWave = 500
+
+// waveEnd is the length of the first wave of jobs (sorted by project): at least size
+// jobs (or all of them), ending with the last file of a project.
+func waveEnd(jobs []job, size int) int {
+	n := min(size, len(jobs))
+	for n < len(jobs) && jobs[n].project == jobs[n-1].project {
+		n++
+	}
+	return n
+}
+
+// bringWave brings over the files of a wave (concurrently, bounded), then starts
+// writing them (flushBehind).
+func (s *syncer) bringWave(ctx context.Context, jobs []job) error {
 	g, gctx := errgroup.WithContext(ctx)
 	prepared := make([]*index.Prepared, len(jobs))
 	stopCommits := s.commitEvery(ctx, blobCommitEvery)
@@ -533,7 +568,7 @@ func (s *syncer) bringBatch(ctx context.Context, jobs []job) error {
 		return err
 	}
 	s.mu.Lock()
-	clear(s.keys) // a project is in one batch: its files clash only among themselves
+	clear(s.keys) // a project is in one wave: its files clash only among themselves
 	for i, p := range prepared {
 		if p == nil {
 			continue
