@@ -52,8 +52,19 @@ func FollowTask(ctx context.Context, env Env, c *client.Client, id int64) (*wire
 	var seen int64 // log lines seen so far, dropped ones included
 	var failingSince time.Time
 	poll := followFirstPoll
+	seenState := ""
 	for {
-		t, err := c.Task(ctx, id)
+		// After the first answer the server is asked to hold the answer until the task
+		// leaves the state seen, up to poll: the end is learnt at once, not on the next
+		// poll (half of a quick sync's last second).
+		asked := time.Now()
+		var t *wire.Task
+		var err error
+		if seenState == "" {
+			t, err = c.Task(ctx, id)
+		} else {
+			t, err = c.TaskChange(ctx, id, seenState, poll)
+		}
 		if ctx.Err() != nil {
 			v.stop()
 			fmt.Fprintf(env.Stderr, "stopped following task %d; it goes on on the server ('pydepot task show %d', 'pydepot task cancel %d')\n", id, id, id)
@@ -92,9 +103,19 @@ func FollowTask(ctx context.Context, env Env, c *client.Client, id int64) (*wire
 				return t, taskOutcome(t)
 			}
 		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(poll):
+		// What is left of poll: all of it after an error or the first answer, none when
+		// the server held the answer (a server that does not hold it answers at once).
+		changed := err == nil && seenState != "" && t.State != seenState
+		if err == nil {
+			seenState = t.State
+		} else {
+			seenState = ""
+		}
+		if rest := poll - time.Since(asked); rest > 0 && !changed {
+			select {
+			case <-ctx.Done():
+			case <-time.After(rest):
+			}
 		}
 		poll = nextPoll(poll)
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/pydepot/pydepot/internal/server/wire"
 )
@@ -43,6 +44,14 @@ func (c *Client) Tasks(ctx context.Context, f TaskFilter) (*wire.TaskList, error
 func (c *Client) Task(ctx context.Context, id int64) (*wire.Task, error) {
 	var out wire.Task
 	return &out, c.call(ctx, http.MethodGet, "/api/tasks/"+strconv.FormatInt(id, 10), nil, &out)
+}
+
+// TaskChange is Task answered once the task's state is not seen, or after wait (a
+// server older than this answers at once).
+func (c *Client) TaskChange(ctx context.Context, id int64, seen string, wait time.Duration) (*wire.Task, error) {
+	var out wire.Task
+	q := url.Values{"state": {seen}, "wait": {wait.String()}}
+	return &out, c.call(ctx, http.MethodGet, "/api/tasks/"+strconv.FormatInt(id, 10)+"?"+q.Encode(), nil, &out)
 }
 
 // CancelTask cancels a task and returns it as it is then (admin).

@@ -3,7 +3,9 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/index"
@@ -99,7 +101,19 @@ func (s *server) getTask(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t, err := q.Get(r.Context(), id)
+	// ?state=S&wait=D: answer once the task is no longer in state S, or after D (a Go
+	// duration, at most tasks.MaxWait), so that a follower learns of the end at once.
+	v := r.URL.Query()
+	seen, wait := tasks.State(v.Get("state")), time.Duration(0)
+	if raw := v.Get("wait"); raw != "" {
+		if wait, err = time.ParseDuration(raw); err != nil || wait < 0 {
+			return fmt.Errorf("wait=%q: want a duration such as 500ms: %w", raw, errs.ErrInvalid)
+		}
+	}
+	if seen != "" && !slices.Contains(tasks.States, seen) {
+		return fmt.Errorf("state=%q: not a task state: %w", seen, errs.ErrInvalid)
+	}
+	t, err := tasks.WaitChange(r.Context(), q, id, seen, wait)
 	if err != nil {
 		return err
 	}

@@ -116,6 +116,20 @@ func TestTasksAPI(t *testing.T) {
 		t.Errorf("second cancel: %s", body)
 	}
 
+	// ?state=&wait= holds the answer while the task is in that state; a done task is
+	// answered at once.
+	start := time.Now()
+	var held wire.Task
+	getJSON(t, e, "GET", fmt.Sprintf("/api/tasks/%d?state=completed&wait=300ms", ids["ok"]), adminSecret, 200, &held)
+	if held.State != "completed" || time.Since(start) < 300*time.Millisecond {
+		t.Errorf("held answer after %s: %+v", time.Since(start), held)
+	}
+	start = time.Now()
+	getJSON(t, e, "GET", fmt.Sprintf("/api/tasks/%d?state=running&wait=5s", ids["ok"]), adminSecret, 200, &held)
+	if held.State != "completed" || time.Since(start) > 2*time.Second {
+		t.Errorf("a task not in the state seen is answered at once: after %s, %+v", time.Since(start), held)
+	}
+
 	var list wire.TaskList
 	getJSON(t, e, "GET", "/api/tasks", adminSecret, 200, &list)
 	if len(list.Tasks) != 3 || list.Tasks[0].ID != ids["block"] || list.Tasks[2].ID != ids["ok"] || list.Tasks[0].Log != nil || list.NextBefore != 0 {
@@ -154,6 +168,9 @@ func TestTasksAPI(t *testing.T) {
 		{"GET", "/api/tasks?before=x", adminSecret, 400, "want a positive number"},
 		{"GET", "/api/tasks?kind=" + strings.Repeat("k", 65), adminSecret, 400, "at most 64"},
 		{"GET", "/api/tasks/abc", adminSecret, 400, `task id \"abc\"`},
+		{"GET", "/api/tasks/1?state=running&wait=soon", adminSecret, 400, `wait=\"soon\": want a duration`},
+		{"GET", "/api/tasks/1?state=running&wait=-1s", adminSecret, 400, `want a duration`},
+		{"GET", "/api/tasks/1?state=lost&wait=1s", adminSecret, 400, `state=\"lost\": not a task state`},
 		{"GET", "/api/tasks/99999", adminSecret, 404, "task 99999"},
 		{"POST", "/api/tasks/99999/cancel", adminSecret, 404, "task 99999"},
 	} {
