@@ -51,8 +51,11 @@ type syncer struct {
 	// perProject: a SyncProject (pull-through), which does not wait for another
 	// sync's open version of the repository.
 	perProject bool
-	// flushing is the write of the previous batch, running (flushBehind).
-	flushing chan error
+	// The writer (flushBehind): writing is set while it runs, writeErr is its error;
+	// wrote is signalled (with mu) whenever it takes changes or stops.
+	writing  bool
+	writeErr error
+	wrote    *sync.Cond
 	states   []metastore.SyncState
 	forget   []string // projects whose state goes (gone upstream)
 	done     atomic.Int64
@@ -609,37 +612,72 @@ func (s *syncer) bringJob(ctx context.Context, j job) (*index.Prepared, error) {
 	return p, nil
 }
 
-// flushBehind starts writing the batch just read while the next one is read and
-// downloaded (the write transaction is serial; the sync's downloads need not wait for
-// it), after the previous write ended; its error is returned by the next flush.
+// flushBehind hands the changes read so far to the writer, which writes them while the
+// next wave downloads (the write transaction is serial; the downloads need not wait for
+// it). A writer that is busy takes them when its write ends, with whatever came
+// meanwhile, in one transaction: a write costs the pages it dirties (digest indexes,
+// random), a few MB whatever its size, so fewer and larger writes when writing is the
+// slower side, and a write as soon as the writer is free when it is not. Downloads wait
+// only while maxPending changes are waiting. The writer's error is returned by the
+// next flushBehind or waitFlush.
 func (s *syncer) flushBehind(ctx context.Context) error {
-	if err := s.waitFlush(); err != nil {
-		return err
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.wrote == nil {
+		s.wrote = sync.NewCond(&s.mu)
 	}
-	changes := s.take()
-	if len(changes) == 0 {
-		return nil
+	for s.writing && s.writeErr == nil && len(s.adds)+len(s.others) > maxPending {
+		s.wrote.Wait()
 	}
-	done := make(chan error, 1)
-	s.flushing = done
-	go func() { done <- s.write(ctx, changes) }()
+	if s.writeErr != nil {
+		return s.writeErr
+	}
+	if !s.writing && len(s.adds)+len(s.others) > 0 {
+		s.writing = true
+		go s.writer(ctx)
+	}
 	return nil
 }
 
-// waitFlush waits for the write flushBehind started and returns its error.
-func (s *syncer) waitFlush() error {
-	if s.flushing == nil {
-		return nil
+// maxPending bounds the changes waiting for a busy writer: four waves.
+const maxPending = 4 * bringWave
+
+// writer writes what flushBehind handed it until nothing waits.
+func (s *syncer) writer(ctx context.Context) {
+	for {
+		s.mu.Lock()
+		changes := s.takeLocked()
+		if len(changes) == 0 {
+			s.writing = false
+			s.wrote.Broadcast()
+			s.mu.Unlock()
+			return
+		}
+		s.wrote.Broadcast() // room for more
+		s.mu.Unlock()
+		if err := s.write(ctx, changes); err != nil {
+			s.mu.Lock()
+			s.writeErr, s.writing = err, false
+			s.wrote.Broadcast()
+			s.mu.Unlock()
+			return
+		}
 	}
-	err := <-s.flushing
-	s.flushing = nil
-	return err
 }
 
-// take returns the changes read so far and forgets them.
-func (s *syncer) take() []index.Change {
+// waitFlush waits until the writer has written what it was handed, and returns its
+// error.
+func (s *syncer) waitFlush() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for s.writing {
+		s.wrote.Wait()
+	}
+	return s.writeErr
+}
+
+// takeLocked returns the changes read so far and forgets them; s.mu is held.
+func (s *syncer) takeLocked() []index.Change {
 	changes := append(s.adds, s.others...)
 	s.adds, s.others = nil, nil
 	return changes
@@ -652,7 +690,10 @@ func (s *syncer) flush(ctx context.Context) error {
 	if err := s.waitFlush(); err != nil {
 		return err
 	}
-	return s.write(ctx, s.take())
+	s.mu.Lock()
+	changes := s.takeLocked()
+	s.mu.Unlock()
+	return s.write(ctx, changes)
 }
 
 // write makes the blobs written so far durable, then applies changes to the open

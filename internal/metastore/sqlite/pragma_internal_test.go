@@ -32,6 +32,11 @@ func TestPragmas(t *testing.T) {
 			}
 		}
 	}
+	// The writer checkpoints the WAL every 10,000 pages, not 1,000 (see dsn).
+	var pages int
+	if err := s.write.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&pages); err != nil || pages != 10000 {
+		t.Errorf("writer: PRAGMA wal_autocheckpoint = %d (%v), want 10000", pages, err)
+	}
 	if s.write.Stats().MaxOpenConnections != 1 {
 		t.Errorf("writer pool allows %d connections", s.write.Stats().MaxOpenConnections)
 	}
