@@ -56,8 +56,7 @@ func testAddFiles(t *testing.T, s metastore.Store) {
 		setAttrs(t, s, r.ID, "beta", metastore.ProjectAttributes{DisplayName: "beta", Status: "deprecated", StatusReason: "old"})
 	}
 	batch := addFilesCase(many.ID)
-	var version int
-	version = change(t, s, many.ID, "adds", func(tx metastore.Tx, n int) error {
+	version := change(t, s, many.ID, "adds", func(tx metastore.Tx, n int) error {
 		return tx.AddFiles(ctx, batch, n)
 	})
 	// The blobs rows are the first file's of each digest, with the first known size.
