@@ -117,11 +117,11 @@ func (s *Service) Apply(ctx context.Context, repo, message string, changes []Cha
 		res = &ApplyResult{Repository: r.Name, Version: r.Latest, Results: make([]ChangeResult, len(changes))}
 		for i := range changes {
 			if res.Results[i], err = b.apply(ctx, i); err != nil {
-				if len(changes) > 1 {
-					return fmt.Errorf("change %d: %w", i+1, err)
-				}
-				return err
+				return changeError(i, len(changes), err)
 			}
+		}
+		if err := b.flush(ctx); err != nil {
+			return err
 		}
 		if b.n == 0 {
 			return nil
@@ -186,6 +186,11 @@ type batch struct {
 	tolerant bool
 	// pre is what the adds read ahead for their rules (readahead.go).
 	pre readAhead
+	// queued are the adds checked and not yet written (addqueue.go); rows and parsed
+	// are the slices of their write, kept for the next.
+	queued []queuedAdd
+	rows   []*metastore.File
+	parsed []metastore.ParsedMetadata
 }
 
 // begin starts the version on the first effective change; msg is that change's own
@@ -213,13 +218,17 @@ func (b *batch) begin(ctx context.Context, msg string) error {
 func (b *batch) apply(ctx context.Context, i int) (ChangeResult, error) {
 	c := &b.changes[i]
 	if c.Kind != ChangeAdd {
-		// What the adds read ahead no longer shows the state they will meet.
+		// What the adds read ahead no longer shows the state they will meet, and the
+		// change reads the repository with the adds before it.
 		b.pre.invalidate()
+		if err := b.flush(ctx); err != nil {
+			return ChangeResult{}, err
+		}
 	}
 	switch c.Kind {
 	case ChangeAdd:
 		res, err := b.add(ctx, i, c.File)
-		if err != nil && b.tolerant && refusedAdd(err) {
+		if err != nil && b.tolerant && refusedAdd(err) && !isFlushError(err) {
 			return ChangeResult{Err: err}, nil
 		}
 		return res, err
@@ -254,6 +263,9 @@ func (b *batch) add(ctx context.Context, i int, p *Prepared) (ChangeResult, erro
 		}
 	}
 	if !fresh {
+		if err := b.flush(ctx); err != nil { // the filename may be a queued add's
+			return ChangeResult{}, err
+		}
 		old, err := tx.FileByFilename(ctx, r.ID, row.Filename)
 		if err == nil {
 			res, err := b.settleExisting(ctx, old, row.SHA256)
@@ -281,13 +293,27 @@ func (b *batch) add(ctx context.Context, i int, p *Prepared) (ChangeResult, erro
 	if row.UploadTime.IsZero() {
 		row.UploadTime = b.now
 	}
-	if _, err := tx.AddFile(ctx, &row, b.n); err != nil {
-		return ChangeResult{}, err
-	}
-	b.pre.added(&row)
-	if row.MetadataSHA256 != "" && len(p.parsed) > 0 {
-		if err := tx.PutParsedMetadata(ctx, row.MetadataSHA256, p.parsed); err != nil {
+	if b.queues() {
+		// As AddFile will default them.
+		if row.Origin == "" {
+			row.Origin = metastore.OriginUpload
+		}
+		if row.Presence == "" {
+			row.Presence = metastore.PresenceStored
+		}
+		b.pre.added(&row)
+		if err := b.queue(ctx, i, &row, p.parsed); err != nil {
 			return ChangeResult{}, err
+		}
+	} else {
+		if _, err := tx.AddFile(ctx, &row, b.n); err != nil {
+			return ChangeResult{}, err
+		}
+		b.pre.added(&row)
+		if row.MetadataSHA256 != "" && len(p.parsed) > 0 {
+			if err := tx.PutParsedMetadata(ctx, row.MetadataSHA256, p.parsed); err != nil {
+				return ChangeResult{}, err
+			}
 		}
 	}
 	f := fileOut(&row)

@@ -60,6 +60,9 @@ func (b *batch) needsRules(p *Prepared) bool {
 // other change, as many as fit metastore.MaxBatch filenames, projects and releases.
 func (b *batch) read(ctx context.Context, i int) error {
 	a := &b.pre
+	if err := b.flush(ctx); err != nil { // the reads see the adds before i
+		return err
+	}
 	var names, projects []string
 	var releases []metastore.ReleaseQuery
 	seenProject := map[string]bool{}
@@ -166,6 +169,9 @@ func (b *batch) checkRelease(ctx context.Context, i int, row *metastore.File) er
 	}
 	want, err := versions.Parse(row.Version)
 	if err != nil || !a.projects[row.Project] || !a.releases[metastore.ReleaseQuery{Project: row.Project, VersionPrefix: releasePrefix(want)}] {
+		if err := b.flush(ctx); err != nil { // the read sees the adds before i
+			return err
+		}
 		return checkSameRelease(ctx, b.tx, b.r.ID, b.cur, row)
 	}
 	if st := a.statuses[row.Project]; st == StatusArchived || st == StatusQuarantined {

@@ -40,6 +40,10 @@ type Service struct {
 	// Staged versions (staged.go).
 	gates gates
 
+	// addBatch bounds the adds a batch writes together (addqueue.go): 0 is
+	// metastore.MaxBatch, 1 writes each add at once (tests compare the two).
+	addBatch int
+
 	// Told of every version this Service makes (OnVersion).
 	onVersionMu sync.Mutex
 	onVersion   []func(repo string)

@@ -179,14 +179,14 @@ func (v *OpenVersion) Apply(ctx context.Context, changes []Change) ([]ChangeResu
 		for i := range changes {
 			res, err := b.apply(ctx, i)
 			if err != nil {
-				return fmt.Errorf("change %d: %w", i+1, err)
+				return changeError(i, 2, err) // "change i" even in a batch of one
 			}
 			if res.Changed {
 				n++
 			}
 			results[i] = res
 		}
-		return nil
+		return b.flush(ctx)
 	})
 	if err != nil {
 		return nil, err

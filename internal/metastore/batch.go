@@ -57,4 +57,21 @@ type BatchWriter interface {
 	// TouchBlobs is TouchBlob for each of blobs (SHA256 and Size: -1 when not known), at
 	// most MaxBatch, each digest once, all touched at now.
 	TouchBlobs(ctx context.Context, blobs []Blob, now time.Time) error
+	// AddFiles is AddFile for each of files (at most MaxBatch), in order, into version:
+	// the rows, blobs rows, import names, content and display names are as those AddFile
+	// would leave one file after the other, and each f.ID (with Origin and Presence
+	// defaulted) is set. ErrConflict, naming the file, when a filename is already used in
+	// its repository or twice in files, and the transaction is to be abandoned (some of
+	// files may be added).
+	AddFiles(ctx context.Context, files []*File, version int) error
+	// PutParsedMetadataBatch is PutParsedMetadata for each of rows (at most MaxBatch);
+	// a digest given twice keeps its first content, as one already stored keeps its own.
+	PutParsedMetadataBatch(ctx context.Context, rows []ParsedMetadata) error
+}
+
+// ParsedMetadata is the parsed form of the core metadata file whose sha256 is SHA256
+// (PutParsedMetadataBatch).
+type ParsedMetadata struct {
+	SHA256 string
+	Parsed []byte
 }

@@ -55,6 +55,8 @@ func Run(t *testing.T, newStore Factory) {
 		{"BatchReads", testBatchReads},
 		{"AddsOfOneProject", testAddsOfOneProject},
 		{"RepositoryState", testRepositoryState},
+		{"AddFiles", testAddFiles},
+		{"ParsedMetadataBatch", testParsedMetadataBatch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

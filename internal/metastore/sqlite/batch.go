@@ -159,13 +159,15 @@ func (q queries) ReleaseFiles(ctx context.Context, repoID int64, version int, re
 		args = append(args, r.Project, r.VersionPrefix)
 	}
 	args = append(args, repoID, version, version)
+	// Each release reads its project's content rows (CROSS JOIN and INDEXED BY keep the
+	// planner there): left to itself, on a database without statistics, it scanned every
+	// content row of the repository, and matched each file against every release.
 	rows, err := q.q.QueryContext(ctx, `WITH k (project, prefix) AS (VALUES (?, ?)`+strings.Repeat(", (?, ?)", n-1)+`)
-		SELECT f.id, p.name, f.filename, f.version, f.kind, f.sha256, rc.yanked, rc.yank_reason
-		FROM projects p
-		JOIN repository_content rc ON rc.repository_id = ? AND rc.project_id = p.id
+		SELECT DISTINCT f.id, p.name, f.filename, f.version, f.kind, f.sha256, rc.yanked, rc.yank_reason
+		FROM k CROSS JOIN projects p ON p.name = k.project
+		CROSS JOIN repository_content rc INDEXED BY content_project ON rc.repository_id = ? AND rc.project_id = p.id
 		JOIN files f ON f.id = rc.file_id
-		WHERE p.name IN (SELECT project FROM k) AND `+live+`
-			AND EXISTS (SELECT 1 FROM k WHERE k.project = p.name AND substr(f.version, 1, length(k.prefix)) = k.prefix)`, args...)
+		WHERE `+live+` AND substr(f.version, 1, length(k.prefix)) = k.prefix`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,323 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/metastore"
+)
+
+// A sync adds hundreds of files in one transaction, and AddFile's five statements per
+// file (the file row, its blobs rows, its import names, its content row, its display
+// name) were most of that transaction's work: each statement's binding, cursors and
+// virtual machine start cost more than the row it writes. AddFiles writes the same rows
+// with multi-row statements, one per table and chunk.
+
+// chunk returns the size of the next statement of rows of a list of n rows, at most max
+// (a power of two): the largest power of two up to both, so that a table's inserts take
+// few texts (each a statement of its own in the writer's cache).
+func chunk(n, max int) int {
+	c := max
+	for c > n {
+		c /= 2
+	}
+	return c
+}
+
+// Rows per statement of each table (its columns times these stay well within SQLite's
+// limit of variables, and PostgreSQL's).
+const (
+	fileRows    = 64  // 17 columns
+	contentRows = 128 // 6
+	blobRows    = 128 // 4
+	nameRows    = 256 // 2
+	parsedRows  = 256 // 2
+)
+
+const fileInsert = `INSERT INTO files (repository_id, project_id, filename, project_name, version, kind,
+	sha256, size, metadata_sha256, requires_python, summary, upload_time,
+	origin, origin_remote, upstream_url, upstream_hashes, presence) VALUES `
+
+const fileValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// AddFiles implements metastore.BatchWriter.
+func (q queries) AddFiles(ctx context.Context, files []*metastore.File, version int) error {
+	if len(files) == 0 {
+		return nil
+	}
+	if err := checkBatch(len(files), "files"); err != nil {
+		return err
+	}
+	// The project of each file, in order: a project the transaction has not met is read
+	// (or made) once, and its first file's display name is set over the row read then.
+	pids := make([]int64, len(files))
+	curs := make([]*currentAttrs, len(files)) // the open attribute row, read with the project
+	first := make([]bool, len(files))         // the project's first file, its row read here
+	var met map[string]int64                  // projects read here (q.projects is nil outside a transaction)
+	for i, f := range files {
+		pid, known := q.projects[f.Project]
+		if !known {
+			pid, known = met[f.Project]
+		}
+		if !known {
+			var err error
+			if pid, curs[i], err = q.projectFor(ctx, f.RepositoryID, f.Project); err != nil {
+				return err
+			}
+			if q.projects != nil {
+				q.projects[f.Project] = pid
+			}
+			if met == nil {
+				met = map[string]int64{}
+			}
+			met[f.Project] = pid
+			first[i] = true
+		}
+		pids[i] = pid
+		if f.Origin == "" {
+			f.Origin = metastore.OriginUpload
+		}
+		if f.Presence == "" {
+			f.Presence = metastore.PresenceStored
+		}
+	}
+	if err := q.insertFiles(ctx, files, pids); err != nil {
+		return err
+	}
+	if err := q.insertBlobs(ctx, files); err != nil {
+		return err
+	}
+	if err := q.insertImportNames(ctx, files); err != nil {
+		return err
+	}
+	if err := q.insertContent(ctx, files, pids, version); err != nil {
+		return err
+	}
+	for i, f := range files {
+		if err := q.uploadedName(ctx, f.RepositoryID, pids[i], version, f.ProjectName, curs[i], first[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertFiles inserts the file rows and sets their IDs.
+func (q queries) insertFiles(ctx context.Context, files []*metastore.File, pids []int64) error {
+	args := make([]any, 0, 17*min(len(files), fileRows))
+	for done := 0; done < len(files); {
+		n := chunk(len(files)-done, fileRows)
+		part := files[done : done+n]
+		args = args[:0]
+		for j, f := range part {
+			args = append(args, f.RepositoryID, pids[done+j], f.Filename, f.ProjectName, f.Version, f.Kind, f.SHA256, f.Size,
+				f.MetadataSHA256, f.RequiresPython, f.Summary, micros(f.UploadTime),
+				f.Origin, f.OriginRemote, f.UpstreamURL, f.UpstreamHashes, f.Presence)
+		}
+		if err := q.insertFileRows(ctx, part, args); err != nil {
+			return err
+		}
+		done += n
+	}
+	return nil
+}
+
+// insertFileRows runs one INSERT of the rows of part and sets their IDs from what it
+// returns (by filename: RETURNING gives no order).
+func (q queries) insertFileRows(ctx context.Context, part []*metastore.File, args []any) error {
+	for _, f := range part {
+		f.ID = 0
+	}
+	rows, err := q.q.QueryContext(ctx, fileInsert+fileValues+strings.Repeat(", "+fileValues, len(part)-1)+
+		` RETURNING id, filename`, args...)
+	if err != nil {
+		return q.fileConflict(ctx, part, err)
+	}
+	defer rows.Close()
+	var id int64
+	var name string
+	k := 0
+	for rows.Next() {
+		if err := rows.Scan(&id, &name); err != nil {
+			return err
+		}
+		if k >= len(part) || part[k].Filename != name {
+			k = 0
+			for k < len(part) && (part[k].Filename != name || part[k].ID != 0) {
+				k++
+			}
+			if k == len(part) {
+				return fmt.Errorf("file %q: the insert returned a row of no file added", name)
+			}
+		}
+		part[k].ID = id
+		k++
+	}
+	if err := rows.Err(); err != nil {
+		return q.fileConflict(ctx, part, err)
+	}
+	for _, f := range part {
+		if f.ID == 0 {
+			return fmt.Errorf("file %q: the insert returned no row for it", f.Filename)
+		}
+	}
+	return nil
+}
+
+// fileConflict turns the unique failure of an insert of part into ErrConflict naming
+// the file whose filename was used (another error is returned as it is).
+func (q queries) fileConflict(ctx context.Context, part []*metastore.File, err error) error {
+	if !isUnique(err) {
+		return err
+	}
+	for i, f := range part {
+		for _, g := range part[:i] {
+			if g.RepositoryID == f.RepositoryID && g.Filename == f.Filename {
+				return fmt.Errorf("file %q already exists: %w", f.Filename, errs.ErrConflict)
+			}
+		}
+	}
+	for _, f := range part {
+		if used, uerr := q.UsedFilenames(ctx, f.RepositoryID, []string{f.Filename}); uerr == nil && len(used) > 0 {
+			return fmt.Errorf("file %q already exists: %w", f.Filename, errs.ErrConflict)
+		}
+	}
+	return fmt.Errorf("adding %d files from %q: %w: %w", len(part), part[0].Filename, errs.ErrConflict, err)
+}
+
+// insertBlobs get-or-inserts the blobs rows of the files' bodies and metadata files, as
+// getBlob and getBlobs would file after file: a digest met twice is one row, of the
+// first known size, first seen at the upload time of its first file.
+func (q queries) insertBlobs(ctx context.Context, files []*metastore.File) error {
+	type blob struct {
+		sha  string
+		size int64
+		at   int64
+	}
+	list := make([]blob, 0, 2*len(files))
+	at := make(map[string]int, 2*len(files))
+	put := func(sha string, size, now int64) {
+		if i, ok := at[sha]; ok {
+			if list[i].size < 0 && size >= 0 {
+				list[i].size = size
+			}
+			return
+		}
+		at[sha] = len(list)
+		list = append(list, blob{sha, size, now})
+	}
+	for _, f := range files {
+		now := micros(f.UploadTime)
+		put(f.SHA256, f.Size, now)
+		if f.MetadataSHA256 != "" {
+			size := f.MetadataSize
+			if size <= 0 {
+				size = -1
+			}
+			put(f.MetadataSHA256, size, now)
+		}
+	}
+	args := make([]any, 0, 4*min(len(list), blobRows))
+	for done := 0; done < len(list); {
+		n := chunk(len(list)-done, blobRows)
+		args = args[:0]
+		for _, b := range list[done : done+n] {
+			args = append(args, b.sha, b.size, b.at, b.at)
+		}
+		if _, err := q.q.ExecContext(ctx, `INSERT INTO blobs (digest, size, first_seen, touched_at) VALUES (?, ?, ?, ?)`+
+			strings.Repeat(", (?, ?, ?, ?)", n-1)+`
+			ON CONFLICT (digest) DO UPDATE SET size = excluded.size WHERE blobs.size < 0 AND excluded.size >= 0`, args...); err != nil {
+			return err
+		}
+		done += n
+	}
+	return nil
+}
+
+// insertImportNames records the import names of the files (as addImportNames).
+func (q queries) insertImportNames(ctx context.Context, files []*metastore.File) error {
+	var args []any
+	flush := func(n int) error {
+		_, err := q.q.ExecContext(ctx, `INSERT INTO import_names (file_id, name) VALUES (?, ?)`+
+			strings.Repeat(", (?, ?)", n-1)+` ON CONFLICT DO NOTHING`, args[:2*n]...)
+		args = append(args[:0], args[2*n:]...)
+		return err
+	}
+	for _, f := range files {
+		for _, n := range f.ImportNames {
+			if n == "" || strings.ContainsAny(n, " \t\n") {
+				continue
+			}
+			args = append(args, f.ID, n)
+			if len(args) == 2*nameRows {
+				if err := flush(nameRows); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for len(args) > 0 {
+		if err := flush(chunk(len(args)/2, nameRows)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertContent adds the files to version.
+func (q queries) insertContent(ctx context.Context, files []*metastore.File, pids []int64, version int) error {
+	args := make([]any, 0, 6*min(len(files), contentRows))
+	for done := 0; done < len(files); {
+		n := chunk(len(files)-done, contentRows)
+		args = args[:0]
+		for j, f := range files[done : done+n] {
+			args = append(args, f.RepositoryID, pids[done+j], f.ID, f.Yanked, f.YankReason, version)
+		}
+		if _, err := q.q.ExecContext(ctx, `INSERT INTO repository_content (repository_id, project_id, file_id, yanked, yank_reason, version_added)
+			VALUES (?, ?, ?, ?, ?, ?)`+strings.Repeat(", (?, ?, ?, ?, ?, ?)", n-1), args...); err != nil {
+			return err
+		}
+		done += n
+	}
+	return nil
+}
+
+// PutParsedMetadataBatch implements metastore.BatchWriter.
+func (q queries) PutParsedMetadataBatch(ctx context.Context, rows []metastore.ParsedMetadata) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := checkBatch(len(rows), "parsed metadata"); err != nil {
+		return err
+	}
+	seen := make(map[string]bool, len(rows))
+	args := make([]any, 0, 2*min(len(rows), parsedRows))
+	flush := func(n int) error {
+		_, err := q.q.ExecContext(ctx, `INSERT INTO parsed_metadata (metadata_sha256, parsed) VALUES (?, ?)`+
+			strings.Repeat(", (?, ?)", n-1)+` ON CONFLICT (metadata_sha256) DO NOTHING`, args[:2*n]...)
+		args = append(args[:0], args[2*n:]...)
+		return err
+	}
+	for _, r := range rows {
+		if r.SHA256 == "" || len(r.Parsed) == 0 {
+			return fmt.Errorf("parsed metadata without a digest or content: %w", errs.ErrInvalid)
+		}
+		if seen[r.SHA256] {
+			continue
+		}
+		seen[r.SHA256] = true
+		args = append(args, r.SHA256, string(r.Parsed))
+		if len(args) == 2*parsedRows {
+			if err := flush(parsedRows); err != nil {
+				return err
+			}
+		}
+	}
+	for len(args) > 0 {
+		if err := flush(chunk(len(args)/2, parsedRows)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
