@@ -198,6 +198,10 @@ func (s *Service) prepare(ctx context.Context, up Upload, sum string, precheck f
 		row.MetadataSHA256, row.MetadataSize = hex.EncodeToString(msum[:]), int64(len(info.MetadataBytes))
 		if !up.metadataInWheel || info.Dist.Kind != filenames.KindWheel {
 			blobs = append(blobs, blobToStore{bytes.NewReader(info.MetadataBytes), row.MetadataSHA256, row.MetadataSize})
+		} else {
+			// Nor a blobs row: gc reads those only for bytes it finds, and the first
+			// request stores the bytes through storeBlobs, which touches the row first.
+			row.MetadataInBody = true
 		}
 	} else {
 		parsed = nil

@@ -63,6 +63,10 @@ type File struct {
 	// MetadataSize is the size of the metadata file, recorded in its blobs row when the
 	// file row is added (not kept on the file row; 0 on read).
 	MetadataSize int64
+	// MetadataInBody: the metadata file is not a blob of its own yet (a synced wheel's
+	// is in the wheel, stored on its first request, which touches its blobs row then),
+	// so adding the row makes no blobs row for it (not kept on the file row).
+	MetadataInBody bool
 
 	// Origin is where the row came from: OriginUpload, or OriginSync from the remote
 	// OriginRemote, whose UpstreamURL and UpstreamHashes ("sha256=<hex>", ','-separated)

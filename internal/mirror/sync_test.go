@@ -62,12 +62,26 @@ func TestSyncWheelMetadataInWheel(t *testing.T) {
 	if ok, err := s.svc.Blobs().Exists(ctx, w.MetadataSHA256); ok || err != nil {
 		t.Errorf("the sync stored the wheel's metadata file as a blob of its own: %v, %v", ok, err)
 	}
+	// Nor a blobs row for it (the wheel's own row is there); the first request makes it.
+	blobRows := func() int {
+		rows, err := s.svc.Store().Blobs(ctx, []string{w.SHA256, w.MetadataSHA256})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(rows)
+	}
+	if n := blobRows(); n != 1 {
+		t.Errorf("after the sync: %d blobs rows for the wheel and its metadata file, want the wheel's alone", n)
+	}
 	for _, when := range []string{"taken from the wheel", "stored"} {
 		if got := metadataFile(t, s.svc, w.Filename); string(got) != string(up.Metadata(w.Filename)) {
 			t.Errorf("served metadata file (%s) %q, upstream's %q", when, got, up.Metadata(w.Filename))
 		}
 		if ok, err := s.svc.Blobs().Exists(ctx, w.MetadataSHA256); !ok || err != nil {
 			t.Errorf("the metadata file taken from the wheel was not stored: %v, %v", ok, err)
+		}
+		if n := blobRows(); n != 2 {
+			t.Errorf("metadata file %s: %d blobs rows for the wheel and it, want 2", when, n)
 		}
 	}
 	if rep, err := s.svc.GC(ctx, index.GCOptions{DryRun: true}); err != nil || rep.Unreferenced != 0 {

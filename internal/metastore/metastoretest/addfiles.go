@@ -40,6 +40,7 @@ func addFilesCase(repoID int64) []*metastore.File {
 	fs[1].MetadataSHA256, fs[1].MetadataSize = fmt.Sprintf("%064x", 5), 0
 	fs[2].MetadataSHA256, fs[2].MetadataSize = fmt.Sprintf("%064x", 5), 77
 	fs[3].Origin, fs[3].OriginRemote, fs[3].Presence = metastore.OriginSync, "up", metastore.PresenceRemote
+	fs[4].MetadataInBody = true // no blobs row for its metadata file
 	return fs
 }
 
@@ -82,6 +83,10 @@ func testAddFiles(t *testing.T, s metastore.Store) {
 		}
 		return nil
 	})
+	// A metadata file in its body has no blobs row, from AddFile or AddFiles.
+	if rows, err := s.Blobs(ctx, []string{batch[4].MetadataSHA256}); err != nil || len(rows) != 0 {
+		t.Errorf("blobs rows of a metadata file in its body: %+v, %v", rows, err)
+	}
 	for i, f := range batch {
 		got, err := s.FileByFilename(ctx, many.ID, f.Filename)
 		if err != nil || f.ID == 0 || got.ID != f.ID {

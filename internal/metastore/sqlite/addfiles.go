@@ -210,7 +210,7 @@ func (q queries) insertBlobs(ctx context.Context, files []*metastore.File) error
 	for _, f := range files {
 		now := micros(f.UploadTime)
 		put(f.SHA256, f.Size, now)
-		if f.MetadataSHA256 != "" {
+		if f.MetadataSHA256 != "" && !f.MetadataInBody {
 			size := f.MetadataSize
 			if size <= 0 {
 				size = -1

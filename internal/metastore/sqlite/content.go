@@ -424,7 +424,7 @@ func (q queries) AddFile(ctx context.Context, f *metastore.File, version int) (i
 	if err != nil {
 		return 0, err
 	}
-	if f.MetadataSHA256 == "" {
+	if f.MetadataSHA256 == "" || f.MetadataInBody {
 		err = q.getBlob(ctx, f.SHA256, f.Size, f.UploadTime)
 	} else {
 		size := f.MetadataSize
