@@ -47,7 +47,7 @@ func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, 
 	if pg.NotModified {
 		s.mu.Lock()
 		s.res.NotModified++
-		s.states = append(s.states, state)
+		s.states.add(state)
 		s.mu.Unlock()
 		return nil, nil
 	}
@@ -135,7 +135,7 @@ func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, 
 	s.skipLocked(skipped...)
 	s.others = append(s.others, changes...)
 	if !reread {
-		s.states = append(s.states, state)
+		s.states.add(state)
 	}
 	s.mu.Unlock()
 	return jobs, nil

@@ -56,8 +56,8 @@ type syncer struct {
 	writing  bool
 	writeErr error
 	wrote    *sync.Cond
-	states   []metastore.SyncState
-	forget   []string // projects whose state goes (gone upstream)
+	states   *stateSpool // the validators recorded at the end (s.mu)
+	forget   []string    // projects whose state goes (gone upstream)
 	done     atomic.Int64
 	total    atomic.Int64
 	bytes    atomic.Int64
@@ -164,7 +164,7 @@ func (m *Mirror) newSyncer(ctx context.Context, req SyncRequest, run Run) (*sync
 	}
 	return &syncer{m: m, req: req, remote: remote, remID: row.ID, repo: repo, filter: f, up: up, run: run,
 		res: SyncResult{Repository: repo.Name, Remote: remote.Name, Failed: []FileError{}}, keys: map[string]string{},
-		config: remote.selection(), blobs: m.svc.NewSyncBatch()}, nil
+		config: remote.selection(), blobs: m.svc.NewSyncBatch(), states: newStateSpool(m.opts.TempDir)}, nil
 }
 
 // collect reads every selected project and prepares the changes.
@@ -749,6 +749,7 @@ func (s *syncer) write(ctx context.Context, changes []index.Change) error {
 // files) and drops the blobs not committed.
 func (s *syncer) discard(ctx context.Context) {
 	_ = s.waitFlush() // its error was returned, or is moot: the version goes
+	s.states.close()
 	s.blobs.Cancel()
 	if s.ver != nil {
 		if err := s.ver.Discard(ctx); err != nil {
@@ -847,12 +848,17 @@ func (s *syncer) finish(ctx context.Context) (*SyncResult, error) {
 		}
 	}
 	// A project with a failed file keeps its old state, so that the next sync reads it again.
-	states := slices.DeleteFunc(s.states, func(st metastore.SyncState) bool { return s.failedProjects[st.Project] })
+	base := metastore.SyncState{RemoteID: s.remID, RepositoryID: s.repo.ID, Config: s.config}
 	err := s.m.store.InTx(ctx, func(tx metastore.Tx) error {
-		for chunk := range slices.Chunk(states, metastore.MaxBatch) {
-			if err := tx.PutSyncStates(ctx, chunk); err != nil {
-				return err
+		err := s.states.each(metastore.MaxBatch, base, func(chunk []metastore.SyncState) error {
+			chunk = slices.DeleteFunc(chunk, func(st metastore.SyncState) bool { return s.failedProjects[st.Project] })
+			if len(chunk) == 0 {
+				return nil
 			}
+			return tx.PutSyncStates(ctx, chunk)
+		})
+		if err != nil {
+			return err
 		}
 		for _, p := range s.forget {
 			if err := tx.DeleteSyncStates(ctx, s.remID, s.repo.ID, p); err != nil {
