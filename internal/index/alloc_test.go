@@ -61,19 +61,24 @@ func TestUploadAndImportAllocs(t *testing.T) {
 	}
 	ctx := context.Background()
 	s := newService(t)
-	const runs = 10
+	// AllocsPerRun counts the whole process's allocations, so whatever else runs then
+	// (goroutines a test before left ending) adds to a round: the fewest of a few rounds
+	// is the upload's own count.
+	const runs, rounds = 10, 4
 	var names []string
 	var bodies [][]byte
-	for i := range runs + 1 {
+	for i := range rounds * (runs + 1) {
 		name, data := synthWheel("alloc-pkg", fmt.Sprintf("1.0.%d", i))
 		names, bodies = append(names, name), append(bodies, data)
 	}
 	i := 0
-	got := testing.AllocsPerRun(runs, func() {
-		if _, _, err := s.Upload(ctx, index.Upload{Repository: "main", Filename: names[i], Content: bytes.NewReader(bodies[i])}); err != nil {
-			t.Fatal(err)
-		}
-		i++
+	got := fewest(rounds, func() float64 {
+		return testing.AllocsPerRun(runs, func() {
+			if _, _, err := s.Upload(ctx, index.Upload{Repository: "main", Filename: names[i], Content: bytes.NewReader(bodies[i])}); err != nil {
+				t.Fatal(err)
+			}
+			i++
+		})
 	})
 	t.Logf("%.0f allocations per upload", got)
 	if got > 575 {
@@ -81,10 +86,12 @@ func TestUploadAndImportAllocs(t *testing.T) {
 	}
 	fill(t, s, 1000, 1)
 	d := mainDist(t, s)
-	got = testing.AllocsPerRun(runs, func() {
-		if got, err := s.ImportCandidates(ctx, d, "project_00500.sub"); err != nil || len(got) != 1 {
-			t.Fatalf("%v %v", got, err)
-		}
+	got = fewest(rounds, func() float64 {
+		return testing.AllocsPerRun(runs, func() {
+			if got, err := s.ImportCandidates(ctx, d, "project_00500.sub"); err != nil || len(got) != 1 {
+				t.Fatalf("%v %v", got, err)
+			}
+		})
 	})
 	t.Logf("%.0f allocations per import lookup", got)
 	if got > 61 {
@@ -129,4 +136,13 @@ func TestSyncBatchAllocs(t *testing.T) {
 	if got > 80 {
 		t.Errorf("%.1f allocations per add of a sync's batch, want at most 80", got)
 	}
+}
+
+// fewest is the smallest of n measurements.
+func fewest(n int, measure func() float64) float64 {
+	least := measure()
+	for range n - 1 {
+		least = min(least, measure())
+	}
+	return least
 }
