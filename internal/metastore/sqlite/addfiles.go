@@ -218,19 +218,25 @@ func (q queries) insertBlobs(ctx context.Context, files []*metastore.File) error
 			put(f.MetadataSHA256, size, now)
 		}
 	}
-	args := make([]any, 0, 4*min(len(list), blobRows))
-	for done := 0; done < len(list); {
-		n := chunk(len(list)-done, blobRows)
-		args = args[:0]
-		for _, b := range list[done : done+n] {
-			args = append(args, b.sha, b.size, b.at, b.at)
-		}
-		if _, err := q.q.ExecContext(ctx, `INSERT INTO blobs (digest, size, first_seen, touched_at) VALUES (?, ?, ?, ?)`+
-			strings.Repeat(", (?, ?, ?, ?)", n-1)+`
-			ON CONFLICT (digest) DO UPDATE SET size = excluded.size WHERE blobs.size < 0 AND excluded.size >= 0`, args...); err != nil {
+	args := make([]any, 0, 4*len(list))
+	for _, b := range list {
+		args = append(args, b.sha, b.size, b.at, b.at)
+	}
+	return q.insertRows(ctx, `INSERT INTO blobs (digest, size, first_seen, touched_at) VALUES `,
+		` ON CONFLICT (digest) DO UPDATE SET size = excluded.size WHERE blobs.size < 0 AND excluded.size >= 0`, 4, blobRows, args)
+}
+
+// insertRows runs insert (ending in "VALUES ") over args, rows of width values each, in
+// statements of at most max rows (of chunk's sizes: few texts to cache), each ended by
+// tail.
+func (q queries) insertRows(ctx context.Context, insert, tail string, width, max int, args []any) error {
+	row := "(?" + strings.Repeat(", ?", width-1) + ")"
+	for len(args) > 0 {
+		n := chunk(len(args)/width, max)
+		if _, err := q.q.ExecContext(ctx, insert+row+strings.Repeat(", "+row, n-1)+tail, args[:n*width]...); err != nil {
 			return err
 		}
-		done += n
+		args = args[n*width:]
 	}
 	return nil
 }
@@ -238,49 +244,24 @@ func (q queries) insertBlobs(ctx context.Context, files []*metastore.File) error
 // insertImportNames records the import names of the files (as addImportNames).
 func (q queries) insertImportNames(ctx context.Context, files []*metastore.File) error {
 	var args []any
-	flush := func(n int) error {
-		_, err := q.q.ExecContext(ctx, `INSERT INTO import_names (file_id, name) VALUES (?, ?)`+
-			strings.Repeat(", (?, ?)", n-1)+` ON CONFLICT DO NOTHING`, args[:2*n]...)
-		args = append(args[:0], args[2*n:]...)
-		return err
-	}
 	for _, f := range files {
 		for _, n := range f.ImportNames {
-			if n == "" || strings.ContainsAny(n, " \t\n") {
-				continue
-			}
-			args = append(args, f.ID, n)
-			if len(args) == 2*nameRows {
-				if err := flush(nameRows); err != nil {
-					return err
-				}
+			if n != "" && !strings.ContainsAny(n, " \t\n") {
+				args = append(args, f.ID, n)
 			}
 		}
 	}
-	for len(args) > 0 {
-		if err := flush(chunk(len(args)/2, nameRows)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return q.insertRows(ctx, `INSERT INTO import_names (file_id, name) VALUES `, ` ON CONFLICT DO NOTHING`, 2, nameRows, args)
 }
 
 // insertContent adds the files to version.
 func (q queries) insertContent(ctx context.Context, files []*metastore.File, pids []int64, version int) error {
-	args := make([]any, 0, 6*min(len(files), contentRows))
-	for done := 0; done < len(files); {
-		n := chunk(len(files)-done, contentRows)
-		args = args[:0]
-		for j, f := range files[done : done+n] {
-			args = append(args, f.RepositoryID, pids[done+j], f.ID, f.Yanked, f.YankReason, version)
-		}
-		if _, err := q.q.ExecContext(ctx, `INSERT INTO repository_content (repository_id, project_id, file_id, yanked, yank_reason, version_added)
-			VALUES (?, ?, ?, ?, ?, ?)`+strings.Repeat(", (?, ?, ?, ?, ?, ?)", n-1), args...); err != nil {
-			return err
-		}
-		done += n
+	args := make([]any, 0, 6*len(files))
+	for i, f := range files {
+		args = append(args, f.RepositoryID, pids[i], f.ID, f.Yanked, f.YankReason, version)
 	}
-	return nil
+	return q.insertRows(ctx, `INSERT INTO repository_content (repository_id, project_id, file_id, yanked, yank_reason, version_added) VALUES `,
+		"", 6, contentRows, args)
 }
 
 // PutParsedMetadataBatch implements metastore.BatchWriter.
@@ -292,32 +273,16 @@ func (q queries) PutParsedMetadataBatch(ctx context.Context, rows []metastore.Pa
 		return err
 	}
 	seen := make(map[string]bool, len(rows))
-	args := make([]any, 0, 2*min(len(rows), parsedRows))
-	flush := func(n int) error {
-		_, err := q.q.ExecContext(ctx, `INSERT INTO parsed_metadata (metadata_sha256, parsed) VALUES (?, ?)`+
-			strings.Repeat(", (?, ?)", n-1)+` ON CONFLICT (metadata_sha256) DO NOTHING`, args[:2*n]...)
-		args = append(args[:0], args[2*n:]...)
-		return err
-	}
+	args := make([]any, 0, 2*len(rows))
 	for _, r := range rows {
 		if r.SHA256 == "" || len(r.Parsed) == 0 {
 			return fmt.Errorf("parsed metadata without a digest or content: %w", errs.ErrInvalid)
 		}
-		if seen[r.SHA256] {
-			continue
-		}
-		seen[r.SHA256] = true
-		args = append(args, r.SHA256, string(r.Parsed))
-		if len(args) == 2*parsedRows {
-			if err := flush(parsedRows); err != nil {
-				return err
-			}
+		if !seen[r.SHA256] {
+			seen[r.SHA256] = true
+			args = append(args, r.SHA256, string(r.Parsed))
 		}
 	}
-	for len(args) > 0 {
-		if err := flush(chunk(len(args)/2, parsedRows)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return q.insertRows(ctx, `INSERT INTO parsed_metadata (metadata_sha256, parsed) VALUES `,
+		` ON CONFLICT (metadata_sha256) DO NOTHING`, 2, parsedRows, args)
 }
