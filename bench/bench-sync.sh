@@ -2,7 +2,8 @@
 # Issue 9's sync benchmark, in one run, printed as RESULT lines:
 #   - `pydepot sync` of a static PEP 503 tree (bench/synctree: 2,000 projects, 20,000 small
 #     valid wheels) served by a local nginx, against a plain parallel Go fetch of the same
-#     files from the same nginx (8 keep-alive workers, sha256 checked; goal: at most 1.5x),
+#     files from the same nginx (8 keep-alive workers, sha256 checked; the faster of two
+#     runs; goal: at most 1.5x),
 #     with the peak RSS of the pydepot server during the sync;
 #   - a no-change re-sync against the first sync (goal: at most 0.1x);
 #   - against bandersnatch (pinned from PyPI, .tools/bandersnatch) mirroring the same files
@@ -59,14 +60,22 @@ echo "  tree: $PROJECTS projects, $FILES files, $(du -sm "$SYNCTREE_DIR/files" |
 # Each timed run starts with the file system's dirty pages written back (sync(1)): the
 # cleanup of an earlier run, or the fetched files, would otherwise be written back during
 # the next run and be counted against it.
-sync
-# The plain parallel fetch.
-out=$(/usr/bin/time -f '%U %S' -o "$work/fetch.time" "$SYNCTREE_BIN" fetch -base "$SYNCTREE_URL" -list "$SYNCTREE_DIR/files.txt" -out "$work/fetched" -c 8)
+# The plain parallel fetch, twice (each into a fresh folder), the faster one counted: on
+# this kind of machine the same fetch took 4 s or 12 s from one run to the next (its 8
+# writers making files in one folder at once spin on the file system's locks, more so
+# while an earlier run's deletions are still being discarded), and the ratio is meant
+# against the fetch at its best, not at its worst.
+fetch_s= fetch_cpu=
+for round in 1 2; do
+  sync
+  out=$(/usr/bin/time -f '%U %S' -o "$work/fetch.time" "$SYNCTREE_BIN" fetch -base "$SYNCTREE_URL" -list "$SYNCTREE_DIR/files.txt" -out "$work/fetched-$round" -c 8)
+  s=$(awk '{print $(NF-1)}' <<<"$out")
+  cpu=$(awk '{printf "%.2f", $1+$2}' "$work/fetch.time")
+  echo "  plain fetch $round: $out, $cpu s of CPU"
+  if [ -z "$fetch_s" ] || le "$s" "$fetch_s"; then fetch_s=$s fetch_cpu=$cpu; fi
+done
 # The fetched files stay until the end: deleting 20,000 files just before the sync made
 # ext4 slower for it (recently_deleted: new inodes skip those freed in the last minutes).
-fetch_s=$(awk '{print $(NF-1)}' <<<"$out")
-fetch_cpu=$(awk '{printf "%.2f", $1+$2}' "$work/fetch.time")
-echo "  plain fetch: $out, $fetch_cpu s of CPU"
 
 # pydepot: a fresh server, one remote on the nginx tree, sync, then sync again.
 p=$(port); serve "$work/data" "$p"; pid=$SERVE_PID

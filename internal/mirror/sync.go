@@ -51,16 +51,21 @@ type syncer struct {
 	// perProject: a SyncProject (pull-through), which does not wait for another
 	// sync's open version of the repository.
 	perProject bool
-	// The writer (flushBehind): writing is set while it runs, writeErr is its error;
-	// wrote is signalled (with mu) whenever it takes changes or stops.
-	writing  bool
-	writeErr error
-	wrote    *sync.Cond
-	states   *stateSpool // the validators recorded at the end (s.mu)
-	forget   []string    // projects whose state goes (gone upstream)
-	done     atomic.Int64
-	total    atomic.Int64
-	bytes    atomic.Int64
+	// The two stages behind flushBehind: the committer makes the blobs of the changes
+	// handed to it durable (committing is set while it runs), then moves the changes to
+	// ready, which the writer applies (writing is set while it runs). writeErr is the
+	// first error of either; wrote is signalled (with mu) whenever one takes changes or
+	// stops.
+	committing bool
+	ready      []index.Change
+	writing    bool
+	writeErr   error
+	wrote      *sync.Cond
+	states     *stateSpool // the validators recorded at the end (s.mu)
+	forget     []string    // projects whose state goes (gone upstream)
+	done       atomic.Int64
+	total      atomic.Int64
+	bytes      atomic.Int64
 	// totalBytes is the size of the files to download, as far as the upstream says.
 	totalBytes atomic.Int64
 	listing    map[string]bool  // --mirror: the projects the upstream lists (or the includes select)
@@ -612,42 +617,78 @@ func (s *syncer) bringJob(ctx context.Context, j job) (*index.Prepared, error) {
 	return p, nil
 }
 
-// flushBehind hands the changes read so far to the writer, which writes them while the
-// next wave downloads (the write transaction is serial; the downloads need not wait for
-// it). A writer that is busy takes them when its write ends, with whatever came
-// meanwhile, in one transaction: a write costs the pages it dirties (digest indexes,
-// random), a few MB whatever its size, so fewer and larger writes when writing is the
-// slower side, and a write as soon as the writer is free when it is not. Downloads wait
-// only while maxPending changes are waiting. The writer's error is returned by the
-// next flushBehind or waitFlush.
+// flushBehind hands the changes read so far to the stages that write them while the
+// next wave downloads: the committer makes their blobs durable (two syncfs and a
+// rename a file), then the writer applies them in the version's write transaction.
+// Each stage is serial, and they run beside each other and beside the downloads: the
+// committer commits a wave's blobs while the writer applies the wave before. A stage
+// that is busy takes, when its work ends, whatever came meanwhile, at once: a write
+// costs the pages it dirties (digest indexes, random), a few MB whatever its size, and
+// a commit two syncfs, so fewer and larger ones when that stage is the slower side, and
+// one as soon as it is free when it is not. Downloads wait only while maxPending
+// changes are waiting. A stage's error is returned by the next flushBehind or
+// waitFlush.
 func (s *syncer) flushBehind(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.wrote == nil {
 		s.wrote = sync.NewCond(&s.mu)
 	}
-	for s.writing && s.writeErr == nil && len(s.adds)+len(s.others) > maxPending {
+	for (s.committing || s.writing) && s.writeErr == nil && len(s.adds)+len(s.others)+len(s.ready) > maxPending {
 		s.wrote.Wait()
 	}
 	if s.writeErr != nil {
 		return s.writeErr
 	}
-	if !s.writing && len(s.adds)+len(s.others) > 0 {
-		s.writing = true
-		go s.writer(ctx)
+	if !s.committing && len(s.adds)+len(s.others) > 0 {
+		s.committing = true
+		go s.committer(ctx)
 	}
 	return nil
 }
 
-// maxPending bounds the changes waiting for a busy writer: four waves.
+// maxPending bounds the changes waiting for busy stages: four waves.
 const maxPending = 4 * bringWave
 
-// writer writes what flushBehind handed it until nothing waits.
-func (s *syncer) writer(ctx context.Context) {
+// committer commits the blobs of what flushBehind handed it, and hands the changes to
+// the writer, until nothing waits.
+func (s *syncer) committer(ctx context.Context) {
 	for {
 		s.mu.Lock()
 		changes := s.takeLocked()
-		if len(changes) == 0 {
+		if len(changes) == 0 || s.writeErr != nil {
+			s.committing = false
+			s.wrote.Broadcast()
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+		err := s.blobs.Commit(ctx)
+		s.mu.Lock()
+		if err != nil {
+			s.stopLocked(err)
+			s.committing = false
+			s.mu.Unlock()
+			return
+		}
+		s.ready = append(s.ready, changes...)
+		if !s.writing {
+			s.writing = true
+			go s.writer(ctx)
+		}
+		s.wrote.Broadcast()
+		s.mu.Unlock()
+	}
+}
+
+// writer applies the changes whose blobs the committer made durable, until nothing
+// waits.
+func (s *syncer) writer(ctx context.Context) {
+	for {
+		s.mu.Lock()
+		changes := s.ready
+		s.ready = nil
+		if len(changes) == 0 || s.writeErr != nil {
 			s.writing = false
 			s.wrote.Broadcast()
 			s.mu.Unlock()
@@ -655,22 +696,30 @@ func (s *syncer) writer(ctx context.Context) {
 		}
 		s.wrote.Broadcast() // room for more
 		s.mu.Unlock()
-		if err := s.write(ctx, changes); err != nil {
+		if err := s.apply(ctx, changes); err != nil {
 			s.mu.Lock()
-			s.writeErr, s.writing = err, false
-			s.wrote.Broadcast()
+			s.stopLocked(err)
+			s.writing = false
 			s.mu.Unlock()
 			return
 		}
 	}
 }
 
-// waitFlush waits until the writer has written what it was handed, and returns its
-// error.
+// stopLocked records a stage's error (the first one) and wakes who waits; s.mu is held.
+func (s *syncer) stopLocked(err error) {
+	if s.writeErr == nil {
+		s.writeErr = err
+	}
+	s.wrote.Broadcast()
+}
+
+// waitFlush waits until both stages have written what they were handed, and returns
+// their error.
 func (s *syncer) waitFlush() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for s.writing {
+	for s.committing || s.writing {
 		s.wrote.Wait()
 	}
 	return s.writeErr
@@ -696,12 +745,17 @@ func (s *syncer) flush(ctx context.Context) error {
 	return s.write(ctx, changes)
 }
 
-// write makes the blobs written so far durable, then applies changes to the open
-// version, opening it on the first change.
+// write makes the blobs written so far durable, then applies changes.
 func (s *syncer) write(ctx context.Context, changes []index.Change) error {
 	if err := s.blobs.Commit(ctx); err != nil {
 		return err
 	}
+	return s.apply(ctx, changes)
+}
+
+// apply applies changes, whose blobs are durable, to the open version, opening it on
+// the first change.
+func (s *syncer) apply(ctx context.Context, changes []index.Change) error {
 	if len(changes) == 0 {
 		return nil
 	}

@@ -3,29 +3,12 @@ package server
 import (
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// tinyDisk mounts a tmpfs of size bytes (as root; CI runs as root) and returns its path.
-func tinyDisk(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a small tmpfs needs root")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size+",mode=0700", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v %s", dir, err, out)
-		}
-	})
-	return dir
-}
+	"github.com/pydepot/pydepot/internal/testdisk"
+)
 
 // TestStorageFull: on a full disk an upload is refused with 507 "storage full", whether the
 // spool or the blob store runs out, and nothing is left half-way. An upload is received
@@ -42,7 +25,7 @@ func TestStorageFull(t *testing.T) {
 		{"the blob store runs out", true, 3 << 20},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			disk := tinyDisk(t, "2m")
+			disk := testdisk.Tiny(t, "2m")
 			data, spool := filepath.Join(disk, "data"), filepath.Join(disk, "data", "tmp")
 			if tc.spoolAway {
 				spool = t.TempDir()

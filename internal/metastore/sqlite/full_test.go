@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,19 +11,13 @@ import (
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/metastore"
 	"github.com/pydepot/pydepot/internal/metastore/sqlite"
+	"github.com/pydepot/pydepot/internal/testdisk"
 )
 
 // TestDiskFull: a transaction that the full disk refuses wraps errs.ErrStorageFull (the
 // server answers 507), on a real 1 MiB tmpfs.
 func TestDiskFull(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a small tmpfs needs root")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
+	dir := testdisk.Tiny(t, "1m")
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "pydepot.db"), nil)
 	if err != nil {
