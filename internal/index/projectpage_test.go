@@ -58,6 +58,36 @@ func TestProjectPage(t *testing.T) {
 	}
 }
 
+// TestProjectPageNUL: the page's rows come with their text fields joined by NULs; a row
+// whose version holds one (the store takes what it is given; the index never writes one)
+// fails the read with an error naming the project, never shifts the fields.
+func TestProjectPageNUL(t *testing.T) {
+	ctx := context.Background()
+	s := newService(t)
+	err := s.Store().InTx(ctx, func(tx metastore.Tx) error {
+		r, err := tx.Repository(ctx, "main")
+		if err != nil {
+			return err
+		}
+		n, err := tx.BeginVersion(ctx, r.ID, "fill", time.Now())
+		if err != nil {
+			return err
+		}
+		if _, err := tx.AddFile(ctx, &metastore.File{RepositoryID: r.ID, Filename: "nul-1.0.tar.gz", Project: "nul", ProjectName: "nul",
+			Version: "1.0\x00" + strings.Repeat("0", 64), Kind: "sdist", SHA256: strings.Repeat("a", 64), Size: 1, UploadTime: time.Now()}, n); err != nil {
+			return err
+		}
+		return tx.FinishVersion(ctx, r.ID, n, time.Now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.ProjectPage(ctx, mainDist(t, s), "nul")
+	if err == nil || !strings.Contains(err.Error(), `"nul"`) || !strings.Contains(err.Error(), "NUL") {
+		t.Fatalf("page of a row with a NUL: %+v, %v", page, err)
+	}
+}
+
 // TestImportMatchLongestPrefix: the longest dotted prefix some file records wins, with
 // every project recording it, in one version's lookup.
 func TestImportMatchLongestPrefix(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/names"
+	"github.com/pydepot/pydepot/internal/parts"
 	"github.com/pydepot/pydepot/internal/simplejson"
 )
 
@@ -250,7 +251,7 @@ func projectStatus(p *index.Project) string {
 
 func renderProjectHTML(p *index.Project) []byte {
 	files := offeredFiles(p)
-	b := make([]byte, 0, 400+len(files)*300)
+	b := make([]byte, 0, 400+len(files)*560)
 	title := html.EscapeString("Links for " + displayName(p.DisplayName, p.Name))
 	b = append(b, "<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\""+apiVersion+"\">\n"...)
 	b = append(b, "    <meta name=\"pypi:project-status\" content=\""+html.EscapeString(projectStatus(p))+"\">\n"...)
@@ -258,38 +259,45 @@ func renderProjectHTML(p *index.Project) []byte {
 		b = append(b, "    <meta name=\"pypi:project-status-reason\" content=\""+html.EscapeString(p.StatusReason)+"\">\n"...)
 	}
 	b = append(b, "    <title>"+title+"</title>\n"+stylesheetLink+"  </head>\n  <body>\n    <h1>"+title+"</h1>\n"...)
-	for i := range files {
-		f := &files[i]
-		// The link is html.EscapeString(fileURL(f) + "#sha256=" + f.SHA256), written in place.
-		b = append(b, "    <a href=\"../../files/"...)
-		b = appendHTMLEscaped(b, f.SHA256)
-		b = append(b, '/')
-		b = appendHTMLEscaped(b, pathEscape(f.Filename))
-		b = append(b, "#sha256="...)
-		b = appendHTMLEscaped(b, f.SHA256)
-		b = append(b, '"')
-		if f.RequiresPython != "" {
-			b = append(b, " data-requires-python=\""...)
-			b = appendHTMLEscaped(b, f.RequiresPython)
-			b = append(b, '"')
+	b = parts.Append(b, len(files), pagePart, 560, func(b []byte, lo, hi int) []byte {
+		for i := lo; i < hi; i++ {
+			b = appendHTMLFile(b, &files[i])
 		}
-		if f.MetadataSHA256 != "" {
-			b = append(b, " data-dist-info-metadata=\"sha256="...)
-			b = append(b, f.MetadataSHA256...)
-			b = append(b, "\" data-core-metadata=\"sha256="...)
-			b = append(b, f.MetadataSHA256...)
-			b = append(b, '"')
-		}
-		if f.Yanked {
-			b = append(b, " data-yanked=\""...)
-			b = appendHTMLEscaped(b, f.YankReason)
-			b = append(b, '"')
-		}
-		b = append(b, '>')
-		b = appendHTMLEscaped(b, f.Filename)
-		b = append(b, "</a><br>\n"...)
-	}
+		return b
+	})
 	return append(b, "  </body>\n</html>\n"...)
+}
+
+// appendHTMLFile appends the file's link of an HTML project page.
+func appendHTMLFile(b []byte, f *index.File) []byte {
+	// The link is html.EscapeString(fileURL(f) + "#sha256=" + f.SHA256), written in place.
+	b = append(b, "    <a href=\"../../files/"...)
+	b = appendHTMLEscaped(b, f.SHA256)
+	b = append(b, '/')
+	b = appendHTMLEscaped(b, pathEscape(f.Filename))
+	b = append(b, "#sha256="...)
+	b = appendHTMLEscaped(b, f.SHA256)
+	b = append(b, '"')
+	if f.RequiresPython != "" {
+		b = append(b, " data-requires-python=\""...)
+		b = appendHTMLEscaped(b, f.RequiresPython)
+		b = append(b, '"')
+	}
+	if f.MetadataSHA256 != "" {
+		b = append(b, " data-dist-info-metadata=\"sha256="...)
+		b = append(b, f.MetadataSHA256...)
+		b = append(b, "\" data-core-metadata=\"sha256="...)
+		b = append(b, f.MetadataSHA256...)
+		b = append(b, '"')
+	}
+	if f.Yanked {
+		b = append(b, " data-yanked=\""...)
+		b = appendHTMLEscaped(b, f.YankReason)
+		b = append(b, '"')
+	}
+	b = append(b, '>')
+	b = appendHTMLEscaped(b, f.Filename)
+	return append(b, "</a><br>\n"...)
 }
 
 func renderProjectJSON(p *index.Project) ([]byte, error) {
@@ -303,27 +311,36 @@ func renderProjectJSON(p *index.Project) ([]byte, error) {
 	if out.Versions == nil {
 		out.Versions = []string{}
 	}
-	for i := range out.Files {
-		f := &p.Files[i]
-		jf := simplejson.File{
-			Filename: f.Filename,
-			URL:      fileURL(f),
-			Hashes:   map[string]string{"sha256": f.SHA256},
-			Size:     &f.Size, // read by json.Marshal only: no copy to allocate
-			Yanked:   simplejson.Yanked{Yanked: f.Yanked, Reason: f.YankReason},
+	parts.Each(len(out.Files), pagePart, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			out.Files[i] = jsonFile(&p.Files[i])
 		}
-		if f.RequiresPython != "" {
-			jf.RequiresPython = &f.RequiresPython
-		}
-		if f.MetadataSHA256 != "" {
-			jf.CoreMetadata = simplejson.CoreMetadata{Present: true, Hashes: map[string]string{"sha256": f.MetadataSHA256}}
-		}
-		if !f.UploadTime.IsZero() {
-			jf.UploadTime = isoTime(f.UploadTime)
-		}
-		out.Files[i] = jf
-	}
+	})
 	return out.Marshal()
+}
+
+// pagePart is the fewest files of a page converted or rendered on a core of their own.
+const pagePart = 1000
+
+// jsonFile is a page's file as the JSON page shows it.
+func jsonFile(f *index.File) simplejson.File {
+	jf := simplejson.File{
+		Filename: f.Filename,
+		URL:      fileURL(f),
+		Hashes:   map[string]string{"sha256": f.SHA256},
+		Size:     &f.Size, // read by json.Marshal only: no copy to allocate
+		Yanked:   simplejson.Yanked{Yanked: f.Yanked, Reason: f.YankReason},
+	}
+	if f.RequiresPython != "" {
+		jf.RequiresPython = &f.RequiresPython
+	}
+	if f.MetadataSHA256 != "" {
+		jf.CoreMetadata = simplejson.CoreMetadata{Present: true, Hashes: map[string]string{"sha256": f.MetadataSHA256}}
+	}
+	if !f.UploadTime.IsZero() {
+		jf.UploadTime = isoTime(f.UploadTime)
+	}
+	return jf
 }
 
 // isoTime formats a time as PyPI does in its JSON API.

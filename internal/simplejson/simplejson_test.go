@@ -3,6 +3,7 @@ package simplejson
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -67,6 +68,7 @@ func TestProjectMarshal(t *testing.T) {
 			{Filename: "d", DistInfoMetadata: &CoreMetadata{}, Yanked: Yanked{Reason: "ignored when not yanked"}},
 			{Filename: "e", CoreMetadata: CoreMetadata{Hashes: map[string]string{"sha256": "ignored when not present"}}},
 		}},
+		manyFiles(2*filesPerPart + 1), // appended in parts, on the cores
 	} {
 		want, err := json.Marshal(p)
 		if err != nil {
@@ -77,6 +79,17 @@ func TestProjectMarshal(t *testing.T) {
 			t.Errorf("Marshal = %s, %v\nwant       %s", got, err, want)
 		}
 	}
+}
+
+// manyFiles is a project of n distinct files.
+func manyFiles(n int) Project {
+	p := Project{Name: "many", Versions: []string{}, Files: make([]File, n)}
+	for i := range p.Files {
+		size := int64(i)
+		p.Files[i] = File{Filename: fmt.Sprintf("many-1.%d.tar.gz", i), URL: fmt.Sprintf("../f/%d", i),
+			Hashes: map[string]string{"sha256": fmt.Sprintf("%064x", i)}, Size: &size, Yanked: Yanked{Yanked: i%7 == 0, Reason: "r<"}}
+	}
+	return p
 }
 
 // indexPieces writes ix through the Append functions.
