@@ -13,10 +13,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/blobstore"
 	"github.com/pydepot/pydepot/internal/index"
+	"github.com/pydepot/pydepot/internal/metastore"
 	"github.com/pydepot/pydepot/internal/testdist"
 )
 
@@ -166,6 +168,33 @@ func newServiceAt(t testing.TB, dir string) *index.Service {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// addRows writes files straight through the metadata store (no blobs, no checks) as a
+// new version of the repository main, each file's RepositoryID set.
+func addRows(t testing.TB, s *index.Service, message string, files ...*metastore.File) {
+	t.Helper()
+	ctx := context.Background()
+	err := s.Store().InTx(ctx, func(tx metastore.Tx) error {
+		r, err := tx.Repository(ctx, "main")
+		if err != nil {
+			return err
+		}
+		n, err := tx.BeginVersion(ctx, r.ID, message, time.Now())
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			f.RepositoryID = r.ID
+			if _, err := tx.AddFile(ctx, f, n); err != nil {
+				return err
+			}
+		}
+		return tx.FinishVersion(ctx, r.ID, n, time.Now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func upload(t testing.TB, s *index.Service, filename string, data []byte) *index.File {

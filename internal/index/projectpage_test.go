@@ -64,24 +64,8 @@ func TestProjectPage(t *testing.T) {
 func TestProjectPageNUL(t *testing.T) {
 	ctx := context.Background()
 	s := newService(t)
-	err := s.Store().InTx(ctx, func(tx metastore.Tx) error {
-		r, err := tx.Repository(ctx, "main")
-		if err != nil {
-			return err
-		}
-		n, err := tx.BeginVersion(ctx, r.ID, "fill", time.Now())
-		if err != nil {
-			return err
-		}
-		if _, err := tx.AddFile(ctx, &metastore.File{RepositoryID: r.ID, Filename: "nul-1.0.tar.gz", Project: "nul", ProjectName: "nul",
-			Version: "1.0\x00" + strings.Repeat("0", 64), Kind: "sdist", SHA256: strings.Repeat("a", 64), Size: 1, UploadTime: time.Now()}, n); err != nil {
-			return err
-		}
-		return tx.FinishVersion(ctx, r.ID, n, time.Now())
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	addRows(t, s, "fill", &metastore.File{Filename: "nul-1.0.tar.gz", Project: "nul", ProjectName: "nul",
+		Version: "1.0\x00" + strings.Repeat("0", 64), Kind: "sdist", SHA256: strings.Repeat("a", 64), Size: 1, UploadTime: time.Now()})
 	page, err := s.ProjectPage(ctx, mainDist(t, s), "nul")
 	if err == nil || !strings.Contains(err.Error(), `"nul"`) || !strings.Contains(err.Error(), "NUL") {
 		t.Fatalf("page of a row with a NUL: %+v, %v", page, err)
@@ -93,29 +77,15 @@ func TestProjectPageNUL(t *testing.T) {
 func TestImportMatchLongestPrefix(t *testing.T) {
 	ctx := context.Background()
 	s := newService(t)
-	err := s.Store().InTx(ctx, func(tx metastore.Tx) error {
-		r, err := tx.Repository(ctx, "main")
-		if err != nil {
-			return err
-		}
-		n, err := tx.BeginVersion(ctx, r.ID, "fill", time.Now())
-		if err != nil {
-			return err
-		}
-		for i, p := range []struct {
-			name    string
-			imports []string
-		}{{"walt-client", []string{"walt", "walt.client"}}, {"walt-server", []string{"walt", "walt.server"}}, {"walt-common", []string{"walt"}}, {"walt-client-ext", []string{"walt.client"}}} {
-			if _, err := tx.AddFile(ctx, &metastore.File{RepositoryID: r.ID, Filename: p.name + "-1.0.tar.gz", Project: p.name, ProjectName: p.name,
-				Version: "1.0", Kind: "sdist", SHA256: fmt.Sprintf("%064x", i), Size: 1, UploadTime: time.Now(), ImportNames: p.imports}, n); err != nil {
-				return err
-			}
-		}
-		return tx.FinishVersion(ctx, r.ID, n, time.Now())
-	})
-	if err != nil {
-		t.Fatal(err)
+	var files []*metastore.File
+	for i, p := range []struct {
+		name    string
+		imports []string
+	}{{"walt-client", []string{"walt", "walt.client"}}, {"walt-server", []string{"walt", "walt.server"}}, {"walt-common", []string{"walt"}}, {"walt-client-ext", []string{"walt.client"}}} {
+		files = append(files, &metastore.File{Filename: p.name + "-1.0.tar.gz", Project: p.name, ProjectName: p.name,
+			Version: "1.0", Kind: "sdist", SHA256: fmt.Sprintf("%064x", i), Size: 1, UploadTime: time.Now(), ImportNames: p.imports})
 	}
+	addRows(t, s, "fill", files...)
 	d := mainDist(t, s)
 	for module, want := range map[string]string{
 		"walt.client.cli": "walt.client walt-client walt-client-ext",
