@@ -11,13 +11,13 @@
 # of 10 wheels each, with PEP 658 metadata files) served by a local nginx. Cold is the first
 # install through a fresh proxy, warm the second through the same one. Goals: pydepot
 # faster warm, no slower cold (ratio pydepot/proxpi: warm < 1, cold <= 1).
-# Environment: BENCH_PACKAGES (20), BENCH_ROUNDS (3; the median of that many cold and warm
+# Environment: BENCH_PACKAGES (20), BENCH_ROUNDS (5; the median of that many cold and warm
 # pairs, each cold one on a fresh proxy), PYDEPOT_BIN (a prebuilt pydepot; default: build
 # this checkout), tools from PYDEPOT_TEST_TOOLS (.tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKAGES=${BENCH_PACKAGES:-20}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 TOOLS=${PYDEPOT_TEST_TOOLS:-$PWD/.tools}
 work=$(mktemp -d /tmp/pydepot-bench-pullthrough.XXXXXX)
 source bench/lib-synctree.sh
@@ -91,18 +91,22 @@ pydepot_round() { # -> "cold warm"
   echo "$cold $warm"
 }
 
-pc=() pw=()
-for _ in $(seq 1 "$ROUNDS"); do read -r c w < <(proxpi_round); pc+=("$c"); pw+=("$w"); done
-proxpi_cold=$(median "${pc[@]}") proxpi_warm=$(median "${pw[@]}")
-echo "  proxpi: cold ${pc[*]} s, warm ${pw[*]} s"
 if ! "$pydepot" distribution create --help 2>/dev/null | grep -q -- --pull-through; then
-  echo "RESULT pullthrough_proxpi_cold_seconds=$proxpi_cold warm_seconds=$proxpi_warm packages=$PACKAGES"
   echo "RESULT pullthrough_vs_proxpi MISSED: this pydepot has no pull-through distributions yet"
   exit 1
 fi
-dc=() dw=()
-for _ in $(seq 1 "$ROUNDS"); do read -r c w < <(pydepot_round); dc+=("$c"); dw+=("$w"); done
+# The rounds alternate (proxpi, pydepot, proxpi, ...) so that both meet the machine in the
+# same states: run back to back, all of one then all of the other, the later side met the
+# file system after the earlier one's cleanups (each round deletes its cache or data
+# folder), and the medians of one tool moved by a fifth from run to run.
+pc=() pw=() dc=() dw=()
+for _ in $(seq 1 "$ROUNDS"); do
+  read -r c w < <(proxpi_round); pc+=("$c"); pw+=("$w")
+  read -r c w < <(pydepot_round); dc+=("$c"); dw+=("$w")
+done
+proxpi_cold=$(median "${pc[@]}") proxpi_warm=$(median "${pw[@]}")
 cold=$(median "${dc[@]}") warm=$(median "${dw[@]}")
+echo "  proxpi: cold ${pc[*]} s, warm ${pw[*]} s"
 echo "  pydepot: cold ${dc[*]} s, warm ${dw[*]} s"
 rc=$(ratio "$cold" "$proxpi_cold") rw=$(ratio "$warm" "$proxpi_warm")
 echo "RESULT pullthrough_cold_seconds=$cold proxpi_cold_seconds=$proxpi_cold ratio=$rc packages=$PACKAGES goal<=1 $(le "$rc" 1 && echo ok || echo MISSED)"
