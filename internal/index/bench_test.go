@@ -31,37 +31,20 @@ func BenchmarkUpload(b *testing.B) {
 // fill adds files straight through the metadata store (no blobs: the reads measured
 // never open them): projects × perProject files in one version.
 func fill(b testing.TB, s *index.Service, projects, perProject int) {
-	ctx := context.Background()
-	st := s.Store()
-	err := st.InTx(ctx, func(tx metastore.Tx) error {
-		r, err := tx.Repository(ctx, "main")
-		if err != nil {
-			return err
+	files := make([]*metastore.File, 0, projects*perProject)
+	for p := range projects {
+		name := fmt.Sprintf("project-%05d", p)
+		for v := range perProject {
+			ver := fmt.Sprintf("%d.%d.%d", v/100, (v/10)%10, v%10)
+			files = append(files, &metastore.File{
+				Filename: fmt.Sprintf("project_%05d-%s-py3-none-any.whl", p, ver), Project: name, ProjectName: name,
+				Version: ver, Kind: "bdist_wheel", SHA256: fmt.Sprintf("%064x", p*perProject+v), Size: 1000,
+				MetadataSHA256: fmt.Sprintf("%064x", 1<<40+p*perProject+v), RequiresPython: ">=3.8", Summary: "benchmark", UploadTime: time.Now(),
+				ImportNames: []string{fmt.Sprintf("project_%05d", p)},
+			})
 		}
-		n, err := tx.BeginVersion(ctx, r.ID, "fill", time.Now())
-		if err != nil {
-			return err
-		}
-		for p := range projects {
-			name := fmt.Sprintf("project-%05d", p)
-			for v := range perProject {
-				ver := fmt.Sprintf("%d.%d.%d", v/100, (v/10)%10, v%10)
-				f := &metastore.File{
-					RepositoryID: r.ID, Filename: fmt.Sprintf("project_%05d-%s-py3-none-any.whl", p, ver), Project: name, ProjectName: name,
-					Version: ver, Kind: "bdist_wheel", SHA256: fmt.Sprintf("%064x", p*perProject+v), Size: 1000,
-					MetadataSHA256: fmt.Sprintf("%064x", 1<<40+p*perProject+v), RequiresPython: ">=3.8", Summary: "benchmark", UploadTime: time.Now(),
-					ImportNames: []string{fmt.Sprintf("project_%05d", p)},
-				}
-				if _, err := tx.AddFile(ctx, f, n); err != nil {
-					return err
-				}
-			}
-		}
-		return tx.FinishVersion(ctx, r.ID, n, time.Now())
-	})
-	if err != nil {
-		b.Fatal(err)
 	}
+	addRows(b, s, "fill", files...)
 }
 
 func BenchmarkProject500Files(b *testing.B) {

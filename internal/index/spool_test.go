@@ -99,26 +99,10 @@ func TestUploadFromSpoolIsRenamed(t *testing.T) {
 func TestOpenFileOfAFileNotDownloaded(t *testing.T) {
 	ctx := context.Background()
 	s := newService(t)
-	err := s.Store().InTx(ctx, func(tx metastore.Tx) error {
-		r, err := tx.Repository(ctx, "main")
-		if err != nil {
-			return err
-		}
-		n, err := tx.BeginVersion(ctx, r.ID, "sync", t0())
-		if err != nil {
-			return err
-		}
-		if _, err := tx.AddFile(ctx, &metastore.File{RepositoryID: r.ID, Filename: "far-1.0.tar.gz", Project: "far", ProjectName: "far",
-			Version: "1.0", Kind: "sdist", SHA256: strings.Repeat("ab", 32), Size: 10, UploadTime: t0(),
-			Origin: metastore.OriginSync, OriginRemote: "pypi", UpstreamURL: "https://files.example/far-1.0.tar.gz",
-			UpstreamHashes: "sha256=" + strings.Repeat("ab", 32), Presence: metastore.PresenceRemote}, n); err != nil {
-			return err
-		}
-		return tx.FinishVersion(ctx, r.ID, n, t0())
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	addRows(t, s, "sync", &metastore.File{Filename: "far-1.0.tar.gz", Project: "far", ProjectName: "far",
+		Version: "1.0", Kind: "sdist", SHA256: strings.Repeat("ab", 32), Size: 10, UploadTime: t0(),
+		Origin: metastore.OriginSync, OriginRemote: "pypi", UpstreamURL: "https://files.example/far-1.0.tar.gz",
+		UpstreamHashes: "sha256=" + strings.Repeat("ab", 32), Presence: metastore.PresenceRemote})
 	f, err := s.File(ctx, mainDist(t, s), "far-1.0.tar.gz")
 	if err != nil || f.Origin != metastore.OriginSync || f.OriginRemote != "pypi" || f.Presence != metastore.PresenceRemote {
 		t.Fatalf("File = %+v, %v", f, err)
