@@ -285,12 +285,26 @@ func TestCouldNotStart(t *testing.T) {
 	}
 }
 
+// TestCgroupsRemoved: a run removes the cgroups it made. The check is of the sandbox
+// cgroups that appear during the run: ones there before belong to another process (a
+// test run killed before its cleanup, as an interrupted CI check left one).
 func TestCgroupsRemoved(t *testing.T) {
 	need(t)
+	sandboxCgroups := func() map[string]bool {
+		out := map[string]bool{}
+		for _, pattern := range []string{"/sys/fs/cgroup/pids/pydepot-sandbox-*", "/sys/fs/cgroup/memory/*/*/pydepot-sandbox-*", "/sys/fs/cgroup/memory/pydepot-sandbox-*"} {
+			m, _ := filepath.Glob(pattern)
+			for _, p := range m {
+				out[p] = true
+			}
+		}
+		return out
+	}
+	before := sandboxCgroups()
 	sh(t, sandbox.Spec{}, "true")
-	for _, pattern := range []string{"/sys/fs/cgroup/pids/pydepot-sandbox-*", "/sys/fs/cgroup/memory/*/*/pydepot-sandbox-*", "/sys/fs/cgroup/memory/pydepot-sandbox-*"} {
-		if m, _ := filepath.Glob(pattern); len(m) > 0 {
-			t.Errorf("left behind: %v", m)
+	for p := range sandboxCgroups() {
+		if !before[p] {
+			t.Errorf("left behind: %s", p)
 		}
 	}
 }
