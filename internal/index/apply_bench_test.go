@@ -3,11 +3,11 @@ package index_test
 import (
 	"context"
 	"fmt"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/pydepot/pydepot/internal/index"
+	"github.com/pydepot/pydepot/internal/testcpu"
 )
 
 // BenchmarkOpenVersionApply500 applies a sync's batch of 500 new synced files of 50
@@ -29,12 +29,12 @@ func BenchmarkOpenVersionApply500(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		before := processCPU()
+		before := testcpu.Used()
 		res, err := v.Apply(ctx, changes)
 		if err != nil || len(res) != 500 || !res[499].Changed {
 			b.Fatalf("%d results, %v", len(res), err)
 		}
-		cpu += processCPU() - before
+		cpu += testcpu.Used() - before
 		b.StopTimer()
 		if _, err := v.Publish(ctx); err != nil {
 			b.Fatal(err)
@@ -42,13 +42,4 @@ func BenchmarkOpenVersionApply500(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
-}
-
-// processCPU is the CPU time (user and system) the process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
