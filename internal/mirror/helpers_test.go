@@ -28,6 +28,7 @@ type dist struct {
 	requires       []string // Requires-Dist
 	requiresPython string
 	extras         []string // Provides-Extra
+	pad            []byte   // a member of these bytes (pkg/pad.bin) in a wheel, to make it large
 }
 
 func (d dist) filename() string {
@@ -87,6 +88,9 @@ func wheelOf(t testing.TB, d dist) []byte {
 		{di + "WHEEL", "Wheel-Version: 1.0\nGenerator: pydepot-test\nRoot-Is-Purelib: true\nTag: " + tag + "\n"},
 		{di + "top_level.txt", pkg + "\n"},
 	}
+	if d.pad != nil {
+		members = append(members, [2]string{pkg + "/pad.bin", string(d.pad)})
+	}
 	b, err := testdist.WheelZip(di, members)
 	if err != nil {
 		t.Fatal(err)
@@ -135,8 +139,15 @@ type sink struct {
 
 func newSink(t testing.TB, o mirror.Options) *sink {
 	t.Helper()
+	db, blobs := backends.DataURLs(t.TempDir())
+	return newSinkAt(t, o, db, blobs)
+}
+
+// newSinkAt is newSink on the given metadata database and blob store URLs.
+func newSinkAt(t testing.TB, o mirror.Options, databaseURL, blobsURL string) *sink {
+	t.Helper()
 	ctx := context.Background()
-	svc, closeFn, err := backends.OpenDir(ctx, t.TempDir(), nil)
+	svc, closeFn, err := backends.Open(ctx, databaseURL, blobsURL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

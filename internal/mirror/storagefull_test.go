@@ -2,11 +2,10 @@ package mirror_test
 
 import (
 	"context"
-	"io/fs"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/pydepot/pydepot/internal/backends"
@@ -15,7 +14,6 @@ import (
 	"github.com/pydepot/pydepot/internal/mirror"
 	"github.com/pydepot/pydepot/internal/simpleindex/indextest"
 	"github.com/pydepot/pydepot/internal/testdisk"
-	"github.com/pydepot/pydepot/internal/testdist"
 )
 
 // TestSyncStorageFull: a sync whose blobs fill the disk (a real 2 MiB tmpfs under the
@@ -25,43 +23,19 @@ func TestSyncStorageFull(t *testing.T) {
 	disk := testdisk.Tiny(t, "2m")
 	ctx := context.Background()
 	db, _ := backends.DataURLs(t.TempDir())
-	blobs := "file://" + filepath.Join(disk, "blobs")
-	svc, closeFn, err := backends.Open(ctx, db, blobs, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { closeFn() })
-	if err := svc.EnsureDefaults(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s := &sink{svc: svc, m: mirror.New(svc, mirror.Options{TempDir: t.TempDir(), RetryBackoff: 1})}
+	s := newSinkAt(t, mirror.Options{}, db, "file://"+filepath.Join(disk, "blobs"))
+	svc := s.svc
 
-	dir := t.TempDir()
-	small := dist{name: "small", version: "1.0"}.write(t, dir)
-	paths := []string{small}
+	ds := []dist{{name: "small", version: "1.0"}}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range 8 { // 8 × 512 KiB of random bytes: twice the disk
 		pad := make([]byte, 512<<10)
 		for j := range pad {
 			pad[j] = byte(rng.Uint32())
 		}
-		d := dist{name: "big", version: "1." + string(rune('0'+i))}
-		di := "big-" + d.version + ".dist-info/"
-		w, err := testdist.WheelZip(di, [][2]string{
-			{"big/__init__.py", ""},
-			{"big/pad.bin", string(pad)},
-			{di + "METADATA", d.metadata()},
-			{di + "WHEEL", "Wheel-Version: 1.0\nGenerator: pydepot-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(dir, d.filename())
-		if err := os.WriteFile(p, w, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		paths = append(paths, p)
+		ds = append(ds, dist{name: "big", version: fmt.Sprintf("1.%d", i), pad: pad})
 	}
+	paths := writeAll(t, ds...)
 	up := indextest.New(t, paths, indextest.Options{})
 	s.remote(t, mirror.Remote{Name: "up", URL: up.SimpleURL, Includes: []string{"small"}})
 	s.sync(t, mirror.SyncRequest{Remote: "up"})
@@ -99,16 +73,10 @@ func TestSyncStorageFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stored []string
-	err = filepath.WalkDir(filepath.Join(disk, "blobs"), func(path string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() && !strings.Contains(path, "/_tmp/") && d.Name() != "_layout" {
-			stored = append(stored, path)
-		}
-		return err
-	})
-	if err != nil {
+	if err := svc.Blobs().Walk(ctx, func(sha string, _ int64) error { stored = append(stored, sha); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if len(stored) != 1 || filepath.Base(stored[0]) != f.SHA256 {
+	if len(stored) != 1 || stored[0] != f.SHA256 {
 		t.Errorf("after gc the blob store holds %v, want small's wheel (%s) alone", stored, f.SHA256)
 	}
 }

@@ -13,12 +13,12 @@ import (
 // share state between parts other than reading. Fewer than 2×minPart items are filled
 // on the caller's goroutine into b itself.
 func Append(b []byte, n, minPart, perItem int, fill func(b []byte, lo, hi int) []byte) []byte {
-	count := min(runtime.GOMAXPROCS(0), n/max(minPart, 1))
+	count := partsOf(n, minPart)
 	if count < 2 {
 		return fill(b, 0, n)
 	}
 	bufs := make([][]byte, count)
-	Run(n, count, func(part, lo, hi int) {
+	run(n, count, func(part, lo, hi int) {
 		bufs[part] = fill(make([]byte, 0, (hi-lo)*perItem), lo, hi)
 	})
 	for _, p := range bufs {
@@ -30,16 +30,21 @@ func Append(b []byte, n, minPart, perItem int, fill func(b []byte, lo, hi int) [
 // Each runs fn over the items lo..hi-1 of n in parts, one per core (at most), each of
 // at least minPart items and each on its own goroutine, and returns when all are done.
 func Each(n, minPart int, fn func(lo, hi int)) {
-	count := min(runtime.GOMAXPROCS(0), n/max(minPart, 1))
+	count := partsOf(n, minPart)
 	if count < 2 {
 		fn(0, n)
 		return
 	}
-	Run(n, count, func(_, lo, hi int) { fn(lo, hi) })
+	run(n, count, func(_, lo, hi int) { fn(lo, hi) })
 }
 
-// Run runs fn over count parts of n items, each on its own goroutine.
-func Run(n, count int, fn func(part, lo, hi int)) {
+// partsOf is how many parts n items make: one per core, each of at least minPart items.
+func partsOf(n, minPart int) int {
+	return min(runtime.GOMAXPROCS(0), n/max(minPart, 1))
+}
+
+// run runs fn over count parts of n items, each on its own goroutine.
+func run(n, count int, fn func(part, lo, hi int)) {
 	var wg sync.WaitGroup
 	for part := range count {
 		lo, hi := part*n/count, (part+1)*n/count
