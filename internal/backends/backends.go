@@ -2,6 +2,7 @@ package backends
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -112,7 +113,7 @@ func OpenDriver(_ context.Context, blobsURL string) (blobstore.Driver, error) {
 	if err := blobstore.MkdirPrivate(filepath.Dir(dir)); err != nil {
 		return nil, fmt.Errorf("blob directory: %w", err)
 	}
-	return blobstore.NewFile(dir)
+	return blobstore.NewFileWith(dir, blobstore.FileOptions{OpenPackIndex: sqlite.OpenSideDB})
 }
 
 // Open opens the backends that the URLs name and returns the index over them; the
@@ -160,7 +161,11 @@ func OpenStores(ctx context.Context, databaseURL, blobsURL string, log *slog.Log
 		st.Close()
 		return nil, nil, err
 	}
-	return index.New(st, drv, log), st.Close, nil
+	svc := index.New(st, drv, log)
+	closeAll := func() error {
+		return errors.Join(st.Close(), svc.Blobs().Close())
+	}
+	return svc, closeAll, nil
 }
 
 // OpenDir is Open on the backends of a data directory (see DataURLs): SQLite at

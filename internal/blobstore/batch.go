@@ -20,9 +20,10 @@ import (
 // of small files, and two fsyncs per blob (the file, then its folder) were a good part of
 // its time. On the File driver each Write leaves the verified bytes in memory (small
 // blobs, see smallBlob) or in a temporary file, not synced and not at the blob's path;
-// Commit writes the held ones to their files, fsyncs every file, moves each to its path
-// and fsyncs each folder once (on Linux: one syncfs(2) before the moves and one after,
-// whatever the number of blobs). A blob is stored (Stat, Open find it) only after
+// Commit appends the held ones to one new pack (see pack.go; a file each where the
+// driver has no pack index, or for a batch of one), fsyncs every file, moves each to its
+// path and fsyncs each folder once (on Linux: one syncfs(2) before the moves and the
+// pack's rows, one after, whatever the number of blobs). A blob is stored (Stat, Open find it) only after
 // Commit, so its caller commits the batch before recording rows that point at its blobs:
 // a committed row then never points at bytes a crash can lose. Other drivers commit each
 // blob at once (their Commit is their own durability). Safe for concurrent use; exactly
@@ -36,8 +37,9 @@ type Batch struct {
 
 type staged struct {
 	tmp, full string
+	path      string // the driver path (set for held blobs)
 	adopted   bool   // a caller's file, whose mode is set at Commit
-	data      []byte // a small blob's bytes, written to a file only at Commit (tmp "")
+	data      []byte // a small blob's bytes, written to a pack or a file only at Commit (tmp "")
 }
 
 // Small blobs (a synced wheel's metadata file: a few KiB, one per file; a download that
@@ -163,12 +165,13 @@ func (b *Batch) hold(ctx context.Context, d *File, r io.Reader, sha string, size
 // addData adds the verified bytes of blob sha to the batch: held in memory for Commit,
 // or, when the batch holds heldMax bytes already, written to a temporary file now.
 func (b *Batch) addData(d *File, sha string, data []byte) (Result, error) {
-	full, err := d.full(b.s.BlobPath(sha))
+	path := b.s.BlobPath(sha)
+	full, err := d.full(path)
 	if err != nil {
 		return Result{}, err
 	}
 	res := Result{SHA256: sha, Size: int64(len(data))}
-	st := staged{full: full, data: data}
+	st := staged{full: full, path: path, data: data}
 	b.mu.Lock()
 	_, dup := b.pending[sha]
 	over := b.held+int64(len(data)) > heldMax
@@ -359,39 +362,77 @@ func (b *Batch) Commit(ctx context.Context) error {
 }
 
 // commitSyncFS commits a batch with two syncfs(2) calls on Linux: the bytes of every
-// blob (the held ones written to their files first), then their renames; done is false
-// where there is no syncfs (nothing was done). The order keeps the rule of the store:
-// bytes at a blob's path are whole.
+// blob (the held ones appended to one new pack, see pack.go), then the renames of the
+// others; the held blobs are stored once their pack's rows are committed, after the
+// first. done is false where there is no syncfs: the pack, if any, is then fsynced and
+// recorded here, and Commit fsyncs the other files one by one. The order keeps the rule
+// of the store: bytes at a blob's path, or named by a pack's row, are whole and durable.
 func (b *Batch) commitSyncFS(ctx context.Context, d *File, list map[string]staged) (bool, error) {
-	var first error
+	var held []packEntry
 	for sha, st := range list {
+		if st.data != nil && d.packs.openDB != nil {
+			held = append(held, packEntry{path: st.path, data: st.data})
+			delete(list, sha)
+		}
+	}
+	var pack string
+	var offs []int64
+	dropPack := func() {
+		if pack != "" {
+			os.Remove(filepath.Join(d.packs.dir, pack))
+		}
+	}
+	if len(held) > 0 {
+		err := ctx.Err()
+		if err == nil {
+			pack, offs, err = d.packs.write(held, false)
+		}
+		if err != nil {
+			removeAll(list)
+			return true, fmt.Errorf("committing %d small blobs: %w", len(held), err)
+		}
+	}
+	var err error
+	for sha, st := range list { // held blobs where there are no packs: a file each
 		if st.data == nil {
 			continue
 		}
-		if first == nil {
-			first = ctx.Err()
+		if err == nil {
+			err = ctx.Err()
 		}
-		if first == nil {
-			var err error
+		if err == nil {
 			if st, err = materialize(d, st, false); err != nil {
-				first = fmt.Errorf("committing blob %s: %w", sha, err)
+				err = fmt.Errorf("committing blob %s: %w", sha, err)
 			}
 		}
 		list[sha] = st // a held blob left as it was (data set, tmp "") has no file
 	}
-	if first != nil {
+	if err != nil {
+		dropPack()
 		removeAll(list)
-		return true, first
+		return true, err
 	}
 	ok, err := syncFS(d.root)
-	if !ok || err != nil {
-		if err != nil {
-			removeAll(list)
-			return true, err
+	if err == nil && !ok && pack != "" { // no syncfs: the pack alone, here
+		if err = fsyncFile(filepath.Join(d.packs.dir, pack)); err == nil {
+			err = syncDir(d.packs.dir)
 		}
-		// No syncfs: the held blobs are files now; Commit fsyncs them one by one.
+	}
+	if err == nil && pack != "" {
+		err = d.packs.record(ctx, pack, held, offs)
+	}
+	if err != nil {
+		dropPack()
+		removeAll(list)
+		return true, err
+	}
+	if !ok {
 		return false, nil
 	}
+	if len(list) == 0 {
+		return true, nil
+	}
+	var first error
 	for sha, st := range list {
 		if first == nil {
 			first = ctx.Err()
@@ -411,18 +452,23 @@ func (b *Batch) commitSyncFS(ctx context.Context, d *File, list map[string]stage
 	return true, err
 }
 
+// fsyncFile fsyncs the file at path.
+func fsyncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // commitStaged moves a staged blob to its path, fsyncing it first when fsync is set.
 func commitStaged(st staged, fsync bool) error {
 	if fsync {
-		f, err := os.Open(st.tmp)
-		if err != nil {
-			return err
-		}
-		err = f.Sync()
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := fsyncFile(st.tmp); err != nil {
 			return err
 		}
 	}

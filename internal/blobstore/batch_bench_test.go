@@ -18,11 +18,7 @@ import (
 // shared, wall time is noisy).
 func BenchmarkBatchCommit500Small(b *testing.B) {
 	ctx := context.Background()
-	d, err := blobstore.NewFile(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := blobstore.NewStore(d)
+	s := blobstore.NewStore(mustFile(b, b.TempDir()))
 	rng := rand.New(rand.NewPCG(3, 4))
 	var cpu time.Duration
 	for b.Loop() {

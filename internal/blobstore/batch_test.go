@@ -23,11 +23,7 @@ func hexOf(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s
 func TestBatch(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	d, err := blobstore.NewFile(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := blobstore.NewStore(d)
+	s := blobstore.NewStore(mustFile(t, dir))
 	b := s.NewBatch()
 	one, two := []byte("one"), []byte("two")
 	if _, err := b.Write(ctx, bytes.NewReader(one), hexOf(two), 3); !errors.Is(err, errs.ErrInvalid) {
@@ -66,10 +62,20 @@ func TestBatch(t *testing.T) {
 		if got.String() != string(c) {
 			t.Errorf("stored %q, want %q", got.String(), c)
 		}
-		st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(s.BlobPath(hexOf(c)))))
-		if err != nil || st.Mode().Perm() != 0o600 {
-			t.Errorf("mode %v, %v", st.Mode(), err)
-		}
+	}
+	// The adopted file is at its path; the held one went into the batch's pack.
+	if st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(s.BlobPath(hexOf(two))))); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("the adopted blob's file: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(s.BlobPath(hexOf(one))))); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the small blob has a file of its own: %v", err)
+	}
+	packs, _ := filepath.Glob(filepath.Join(dir, "_packs", "*.pack"))
+	if len(packs) != 1 {
+		t.Fatalf("packs %v, want one", packs)
+	}
+	if st, err := os.Stat(packs[0]); err != nil || st.Mode().Perm() != 0o600 || st.Size() != 3 {
+		t.Errorf("the pack: %v, %v", st, err)
 	}
 	three := []byte("three")
 	if _, err := b.Write(ctx, bytes.NewReader(three), hexOf(three), 5); err != nil {

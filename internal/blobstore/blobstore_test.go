@@ -23,10 +23,7 @@ func TestMemory(t *testing.T) {
 func TestFile(t *testing.T) {
 	blobstoretest.RunDriver(t, func(t *testing.T) (blobstore.Driver, func() []string) {
 		dir := t.TempDir()
-		d, err := blobstore.NewFile(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
+		d := mustFile(t, dir)
 		return d, func() []string {
 			ents, _ := os.ReadDir(filepath.Join(dir, "_tmp"))
 			var names []string

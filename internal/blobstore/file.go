@@ -2,6 +2,7 @@ package blobstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +28,7 @@ const staleTemp = 24 * time.Hour
 type File struct {
 	root   string
 	layout Layout
+	packs  *packs // small blobs committed together (see pack.go)
 }
 
 var _ Driver = (*File)(nil)
@@ -45,7 +47,19 @@ const (
 // The store's Layout is read from its marker, or recorded in one when dir has none (see
 // setupLayout): a new folder gets LayoutOneLevel, one with blobs of an older pydepot
 // keeps LayoutTwoLevel.
-func NewFile(dir string) (*File, error) {
+func NewFile(dir string) (*File, error) { return NewFileWith(dir, FileOptions{}) }
+
+// FileOptions are the choices of a File driver.
+type FileOptions struct {
+	// OpenPackIndex opens (creating when missing) the SQLite database at path that
+	// indexes the packs (see pack.go), with WAL, a busy timeout and synchronous FULL:
+	// every commit of it must be durable by itself. Nil: no packs, every blob a file;
+	// a folder that holds packs is then refused.
+	OpenPackIndex func(path string) (*sql.DB, error)
+}
+
+// NewFileWith is NewFile with options.
+func NewFileWith(dir string, opts FileOptions) (*File, error) {
 	if err := MkdirPrivate(filepath.Join(dir, tmpDir)); err != nil {
 		return nil, fmt.Errorf("blob directory: %w", err)
 	}
@@ -70,7 +84,13 @@ func NewFile(dir string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &File{root: dir, layout: l}, nil
+	pk := &packs{dir: filepath.Join(dir, packDir), openDB: opts.OpenPackIndex}
+	if pk.openDB == nil {
+		if _, err := os.Stat(filepath.Join(pk.dir, packIndex)); err == nil {
+			return nil, fmt.Errorf("blob directory %s holds packs of small blobs: open it with their index (blobstore.FileOptions.OpenPackIndex): %w", dir, errs.ErrInvalid)
+		}
+	}
+	return &File{root: dir, layout: l, packs: pk}, nil
 }
 
 // Layout implements Driver.
@@ -80,7 +100,7 @@ func (d *File) full(path string) (string, error) {
 	if err := CheckPath(path); err != nil {
 		return "", err
 	}
-	if path == tmpDir || strings.HasPrefix(path, tmpDir+"/") || path == layoutMarker {
+	if under(path, tmpDir) || under(path, packDir) || path == layoutMarker {
 		return "", fmt.Errorf("blob path %q is reserved: %w", path, errs.ErrInvalid)
 	}
 	return filepath.Join(d.root, filepath.FromSlash(path)), nil
@@ -100,6 +120,12 @@ func (d *File) Reader(ctx context.Context, path string) (io.ReadSeekCloser, int6
 		return nil, 0, err
 	}
 	f, err := os.Open(full)
+	if errors.Is(err, fs.ErrNotExist) {
+		r, n, ok, perr := d.packs.reader(ctx, path)
+		if ok || perr != nil {
+			return r, n, perr
+		}
+	}
 	if err != nil {
 		return nil, 0, notFound(path, err)
 	}
@@ -122,6 +148,15 @@ func (d *File) Stat(ctx context.Context, path string) (Info, error) {
 		return Info{}, err
 	}
 	st, err := os.Stat(full)
+	if errors.Is(err, fs.ErrNotExist) {
+		l, ok, perr := d.packs.lookup(ctx, path)
+		if perr != nil {
+			return Info{}, perr
+		}
+		if ok {
+			return Info{Path: path, Size: l.size, ModTime: l.mtime}, nil
+		}
+	}
 	if err != nil {
 		return Info{}, notFound(path, err)
 	}
@@ -131,17 +166,61 @@ func (d *File) Stat(ctx context.Context, path string) (Info, error) {
 	return Info{Path: path, Size: st.Size(), ModTime: st.ModTime()}, nil
 }
 
+// StatMany is Stat of many paths: what is stored among them (files by a stat each, the
+// packed ones by a query per hundreds).
+func (d *File) StatMany(ctx context.Context, paths []string) (map[string]Info, error) {
+	out := map[string]Info{}
+	var rest []string
+	for _, path := range paths {
+		full, err := d.full(path)
+		if err != nil {
+			return nil, err
+		}
+		st, err := os.Stat(full)
+		switch {
+		case err == nil && st.Mode().IsRegular():
+			out[path] = Info{Path: path, Size: st.Size(), ModTime: st.ModTime()}
+		case err == nil || errors.Is(err, fs.ErrNotExist):
+			rest = append(rest, path)
+		default:
+			return nil, notFound(path, err)
+		}
+	}
+	if len(rest) == 0 {
+		return out, nil
+	}
+	packed, err := d.packs.lookupMany(ctx, rest)
+	if err != nil {
+		return nil, err
+	}
+	for path, i := range packed {
+		out[path] = i
+	}
+	return out, nil
+}
+
 // Delete implements Driver.
 func (d *File) Delete(ctx context.Context, path string) error {
 	full, err := d.full(path)
 	if err != nil {
 		return err
 	}
+	// Both copies go: a blob can be packed and, written again alone, a file too.
+	packed, err := d.packs.remove(ctx, path)
+	if err != nil {
+		return err
+	}
 	st, err := os.Lstat(full)
 	if err != nil {
+		if packed && errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		return notFound(path, err)
 	}
 	if !st.Mode().IsRegular() {
+		if packed {
+			return nil
+		}
 		return fmt.Errorf("blob %s: %w", path, errs.ErrNotFound)
 	}
 	if err := os.Remove(full); err != nil {
@@ -149,6 +228,9 @@ func (d *File) Delete(ctx context.Context, path string) error {
 	}
 	return syncDir(filepath.Dir(full))
 }
+
+// Close closes the pack index.
+func (d *File) Close() error { return d.packs.close() }
 
 // Walk implements Driver.
 func (d *File) Walk(ctx context.Context, prefix string, fn func(Info) error) error {
@@ -159,6 +241,21 @@ func (d *File) Walk(ctx context.Context, prefix string, fn func(Info) error) err
 	start := d.root
 	if prefix != "" {
 		start = filepath.Join(d.root, filepath.FromSlash(prefix))
+	}
+	// The packed blobs are merged into the files' walk in path order (a path that is
+	// both is given once, as the file).
+	packed := d.packs.pull(ctx, prefix)
+	next, more, perr := packed()
+	emitBefore := func(path string) error {
+		for more && perr == nil && (path == "" || next.Path <= path) {
+			if next.Path != path {
+				if err := fn(next); err != nil {
+					return err
+				}
+			}
+			next, more, perr = packed()
+		}
+		return perr
 	}
 	err := filepath.WalkDir(start, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
@@ -173,20 +270,26 @@ func (d *File) Walk(ctx context.Context, prefix string, fn func(Info) error) err
 		rel, _ := filepath.Rel(d.root, p)
 		rel = filepath.ToSlash(rel)
 		if e.IsDir() {
-			if rel == tmpDir {
+			if rel == tmpDir || rel == packDir {
 				return filepath.SkipDir
 			}
 			return nil
 		}
-		if !e.Type().IsRegular() || rel == tmpDir || rel == layoutMarker {
+		if !e.Type().IsRegular() || rel == tmpDir || rel == packDir || rel == layoutMarker {
 			return nil
 		}
 		st, err := e.Info()
 		if err != nil {
 			return nil // removed meanwhile
 		}
+		if err := emitBefore(rel); err != nil {
+			return err
+		}
 		return fn(Info{Path: rel, Size: st.Size(), ModTime: st.ModTime()})
 	})
+	if err == nil {
+		err = emitBefore("")
+	}
 	return err
 }
 

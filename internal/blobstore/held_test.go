@@ -14,7 +14,8 @@ import (
 )
 
 // TestBatchHoldsSmallBlobs: a small blob written into a batch makes no file before
-// Commit (its bytes wait in memory) and is then whole at its path (0600); a large one
+// Commit (its bytes wait in memory) and is then whole at its path (0600), or, committed
+// with others, in their pack; a large one
 // still goes through a temporary file; a name another writer holds in _tmp does not
 // stop Commit; wrong bytes are refused; a batch never committed (a crash) leaves nothing.
 func TestBatchHoldsSmallBlobs(t *testing.T) {
@@ -46,9 +47,16 @@ func TestBatchHoldsSmallBlobs(t *testing.T) {
 			if got := readBlob(t, s, sha); got != fmt.Sprintf("Metadata-Version: 2.1\nName: held-%d-%d\n", n, i) {
 				t.Errorf("stored %q", got)
 			}
-			if st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(s.BlobPath(sha)))); err != nil || st.Mode().Perm() != 0o600 {
-				t.Errorf("blob mode %v, %v", st.Mode(), err)
+			st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(s.BlobPath(sha))))
+			switch {
+			case n == 1 && (err != nil || st.Mode().Perm() != 0o600):
+				t.Errorf("blob mode %v, %v", st, err)
+			case n > 1 && !errors.Is(err, os.ErrNotExist):
+				t.Errorf("a blob committed with others has a file of its own: %v", err)
 			}
+		}
+		if packs, _ := filepath.Glob(filepath.Join(dir, "_packs", "*.pack")); (n > 1) != (len(packs) == 1) {
+			t.Errorf("after a batch of %d: packs %v", n, packs)
 		}
 		if left := names(t, tmp); len(left) != 0 {
 			t.Errorf("left in _tmp: %v", left)

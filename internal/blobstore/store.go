@@ -199,6 +199,65 @@ func (s *Store) WalkInfo(ctx context.Context, fn func(sha string, info Info) err
 	})
 }
 
+// Present returns the sizes of the stored blobs among shas (absent: not stored), in one
+// pass where the driver can (File: a query per hundreds of packed blobs) and by a Stat
+// each elsewhere.
+func (s *Store) Present(ctx context.Context, shas []string) (map[string]int64, error) {
+	paths := make([]string, 0, len(shas))
+	bySHA := make(map[string]string, len(shas))
+	for _, sha := range shas {
+		if err := checkDigest(sha); err != nil {
+			return nil, err
+		}
+		p := s.BlobPath(strings.ToLower(sha))
+		paths = append(paths, p)
+		bySHA[p] = sha
+	}
+	out := make(map[string]int64, len(shas))
+	if m, ok := s.d.(interface {
+		StatMany(context.Context, []string) (map[string]Info, error)
+	}); ok {
+		infos, err := m.StatMany(ctx, paths)
+		if err != nil {
+			return nil, err
+		}
+		for p, i := range infos {
+			out[bySHA[p]] = i.Size
+		}
+		return out, nil
+	}
+	for _, p := range paths {
+		i, err := s.d.Stat(ctx, p)
+		if errors.Is(err, errs.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[bySHA[p]] = i.Size
+	}
+	return out, nil
+}
+
+// Compact reclaims the space of deleted blobs that a driver keeps packed (File, see
+// pack.go); on other drivers it does nothing.
+func (s *Store) Compact(ctx context.Context) (CompactReport, error) {
+	if c, ok := s.d.(interface {
+		Compact(context.Context) (CompactReport, error)
+	}); ok {
+		return c.Compact(ctx)
+	}
+	return CompactReport{}, nil
+}
+
+// Close releases what the driver holds open (File: its pack index).
+func (s *Store) Close() error {
+	if c, ok := s.d.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
 type readerCtx struct {
 	ctx context.Context
 	r   io.Reader

@@ -71,6 +71,9 @@ reclaim them first with 'pydepot repo retain'. See 'pydepot help show gc'.`,
 			for _, sha := range rep.Example {
 				fmt.Fprintf(env.Stdout, "  %s\n", sha)
 			}
+			if p := rep.Packs; p.Removed > 0 {
+				fmt.Fprintf(env.Stdout, "packs: %d of %d rewritten or removed, %s (%d bytes) freed\n", p.Removed, p.Packs, humanize.IBytes(uint64(p.Freed)), p.Freed)
+			}
 			return nil
 		},
 		ValidArgsFunction: cobra.NoFileCompletions,

@@ -99,7 +99,7 @@ func TestServeStoreURLs(t *testing.T) {
 	if resp.StatusCode != 200 || !bytes.Equal(got, want) || string(m[2]) != hex.EncodeToString(sum[:]) {
 		t.Fatalf("download %s: status %d, %d bytes (want %d), link sha256 %s", href, resp.StatusCode, len(got), len(want), m[2])
 	}
-	if blobFile(blobs, string(m[2])) == "" {
+	if !blobIn(t, blobs, string(m[2])) {
 		t.Errorf("blob %s is not under %s, where the URL says", m[2], blobs)
 	}
 	for _, p := range []string{db, filepath.Join(root, "meta", "tmp")} {

@@ -45,7 +45,7 @@ func TestSyncResumesAfterSIGKILL(t *testing.T) {
 	}
 	stored := func(s *server) (n int) {
 		for _, d := range c.Dists {
-			if s.blobStored(fileSHA(t, d.Path)) {
+			if s.blobStored(t, fileSHA(t, d.Path)) {
 				n++
 			}
 		}

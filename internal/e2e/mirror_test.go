@@ -92,7 +92,7 @@ func wantMirrored(t *testing.T, s *server, simple string, page *jsonPage, d mirr
 	if sum := sha256.Sum256(body); status != http.StatusOK || hex.EncodeToString(sum[:]) != sha {
 		t.Errorf("%s: GET answered %d with other bytes", d.Filename(), status)
 	}
-	if !s.blobStored(sha) {
+	if !s.blobStored(t, sha) {
 		t.Errorf("%s: not in the blob store", d.Filename())
 	}
 	if !strings.HasSuffix(d.Filename(), ".whl") {

@@ -6,13 +6,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pydepot/pydepot/internal/backends"
+	"github.com/pydepot/pydepot/internal/blobstore"
 )
 
 // cli runs the pydepot CLI against s with the admin token and returns its output.
@@ -41,37 +43,44 @@ func (s *server) syncFrom(t *testing.T, name string, u *upstream, flags ...strin
 	return simple
 }
 
-// blobFile is where a file blob store rooted at root keeps the blob sha: sha256/aa/DIGEST,
-// or sha256/aa/bb/DIGEST in a store made by an older pydepot; "" when it holds none.
-func blobFile(root, sha string) string {
-	for _, p := range []string{filepath.Join(root, "sha256", sha[:2], sha), filepath.Join(root, "sha256", sha[:2], sha[2:4], sha)} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
+// blobStoreAt opens the file blob store rooted at root as pydepot does (its files and
+// its packs of small blobs), while the server that owns it runs; closed at the test's end.
+func blobStoreAt(t *testing.T, root string) *blobstore.Store {
+	t.Helper()
+	d, err := backends.OpenDriver(t.Context(), "file://"+root)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return ""
+	s := blobstore.NewStore(d)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// blobIn reports whether the file blob store rooted at root holds the blob sha.
+func blobIn(t *testing.T, root, sha string) bool {
+	t.Helper()
+	ok, err := blobStoreAt(t, root).Exists(t.Context(), sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
 }
 
 // blobStored reports whether s's blob store (DATA/blobs) holds the blob sha.
-func (s *server) blobStored(sha string) bool {
-	return blobFile(filepath.Join(s.Data, "blobs"), sha) != ""
+func (s *server) blobStored(t *testing.T, sha string) bool {
+	t.Helper()
+	return blobIn(t, filepath.Join(s.Data, "blobs"), sha)
 }
 
 // blobs lists the digests of every blob in s's blob store.
 func (s *server) blobs(t *testing.T) []string {
 	t.Helper()
 	var out []string
-	root := filepath.Join(s.Data, "blobs", "sha256")
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && len(d.Name()) == 64 {
-			out = append(out, d.Name())
-		}
+	err := blobStoreAt(t, filepath.Join(s.Data, "blobs")).Walk(t.Context(), func(sha string, _ int64) error {
+		out = append(out, sha)
 		return nil
 	})
-	if err != nil && !os.IsNotExist(err) {
+	if err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -81,7 +90,7 @@ func (s *server) blobs(t *testing.T) []string {
 // Metadata-Version field).
 func (s *server) blobIsMetadata(t *testing.T, sha string) bool {
 	t.Helper()
-	f, err := os.Open(blobFile(filepath.Join(s.Data, "blobs"), sha))
+	f, _, err := blobStoreAt(t, filepath.Join(s.Data, "blobs")).Open(t.Context(), sha)
 	if err != nil {
 		t.Fatal(err)
 	}

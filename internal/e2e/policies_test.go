@@ -38,7 +38,7 @@ func TestSyncOnDemandAndStreamed(t *testing.T) {
 	stored := func(s *server) []string {
 		var out []string
 		for _, d := range leaf {
-			if s.blobStored(fileSHA(t, d.Path)) {
+			if s.blobStored(t, fileSHA(t, d.Path)) {
 				out = append(out, d.Filename())
 			}
 		}

@@ -191,6 +191,9 @@ type batch struct {
 	queued []queuedAdd
 	rows   []*metastore.File
 	parsed []metastore.ParsedMetadata
+	// stored: which blobs the adds before storedTo verify are stored (checkStored).
+	stored   map[string]int64
+	storedTo int
 }
 
 // begin starts the version on the first effective change; msg is that change's own
@@ -284,7 +287,7 @@ func (b *batch) add(ctx context.Context, i int, p *Prepared) (ChangeResult, erro
 			return ChangeResult{}, err
 		}
 	}
-	if err := b.checkStored(ctx, p); err != nil {
+	if err := b.checkStored(ctx, i, p); err != nil {
 		return ChangeResult{}, err
 	}
 	if err := b.begin(ctx, "upload "+row.Filename); err != nil {
@@ -499,15 +502,36 @@ func (b *batch) attribute(ctx context.Context, c *Change) (ChangeResult, error) 
 
 // checkStored refuses an add whose blobs were written outside a touching transaction
 // (a sync's blob batch, Prepared.verify) and are gone: gc deletes unreferenced bytes
-// inside its own write transaction, so either it ran before this one (and the Stat here
-// finds nothing) or it will see the row this one adds.
-func (b *batch) checkStored(ctx context.Context, p *Prepared) error {
-	for _, sha := range p.verify {
-		if _, err := b.s.blobs.Stat(ctx, sha); errors.Is(err, errs.ErrNotFound) {
-			return fmt.Errorf("%s: %w", p.row.Filename, errBlobGone)
-		} else if err != nil {
+// inside its own write transaction, so either it ran before this one (and the check here
+// finds nothing) or it will see the row this one adds. The blobs of the next
+// storedAhead changes (i and after) are looked up at once (one query per hundreds of
+// packed blobs, not one each): what the transaction found stored stays stored until it
+// ends, gc being the only one to delete.
+func (b *batch) checkStored(ctx context.Context, i int, p *Prepared) error {
+	if len(p.verify) == 0 {
+		return nil
+	}
+	if b.stored == nil || i >= b.storedTo {
+		end := min(i+storedAhead, len(b.changes))
+		var shas []string
+		for _, c := range b.changes[i:end] {
+			if c.Kind == ChangeAdd && c.File != nil {
+				shas = append(shas, c.File.verify...)
+			}
+		}
+		var err error
+		if b.stored, err = b.s.blobs.Present(ctx, shas); err != nil {
 			return err
+		}
+		b.storedTo = end
+	}
+	for _, sha := range p.verify {
+		if _, ok := b.stored[sha]; !ok {
+			return fmt.Errorf("%s: %w", p.row.Filename, errBlobGone)
 		}
 	}
 	return nil
 }
+
+// storedAhead is how many changes checkStored looks up at once.
+const storedAhead = 500

@@ -35,6 +35,10 @@ type GCReport struct {
 	Removed      int      // removed (with DryRun: would be)
 	RemovedBytes int64    // their total size
 	Example      []string // up to three removed digests
+	// Packs is what compacting the blob store's packs did (File driver: small blobs
+	// synced together share a pack file, whose space a removal frees only when the pack
+	// is rewritten; see blobstore.File.Compact). Not done with DryRun.
+	Packs blobstore.CompactReport
 }
 
 // GC removes the blobs that nothing references (no file row of any repository version,
@@ -108,8 +112,17 @@ func (s *Service) GC(ctx context.Context, opt GCOptions) (GCReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	if !opt.DryRun && rep.Removed > 0 {
+	if opt.DryRun {
+		return rep, nil
+	}
+	if rep.Removed > 0 {
 		s.log.Info("blobs removed", "count", rep.Removed, "bytes", rep.RemovedBytes, "of", rep.Blobs)
+	}
+	if rep.Packs, err = s.blobs.Compact(ctx); err != nil {
+		return rep, fmt.Errorf("compacting packs: %w", err)
+	}
+	if rep.Packs.Removed > 0 {
+		s.log.Info("packs compacted", "rewritten", rep.Packs.Rewritten, "removed", rep.Packs.Removed, "freed", rep.Packs.Freed)
 	}
 	return rep, nil
 }

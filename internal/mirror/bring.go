@@ -78,12 +78,8 @@ func (s *syncer) fill(ctx context.Context, j job) error {
 // holds none.
 func (s *syncer) reuse(ctx context.Context, sf index.SyncedFile) (*index.Prepared, bool, error) {
 	blobs := s.m.svc.Blobs()
-	size, err := blobs.Stat(ctx, sf.SHA256)
-	if errors.Is(err, errs.ErrNotFound) || (err == nil && sf.Size >= 0 && size != sf.Size) {
+	if size, ok := s.present[sf.SHA256]; !ok || (sf.Size >= 0 && size != sf.Size) {
 		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
 	}
 	rc, n, err := blobs.Open(ctx, sf.SHA256)
 	if err != nil {

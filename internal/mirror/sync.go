@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pydepot/pydepot/internal/blobstore"
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/metastore"
@@ -48,6 +49,9 @@ type syncer struct {
 	// that has any; blobs holds the bytes of the batch being read.
 	ver   *index.OpenVersion
 	blobs *index.SyncBatch
+	// present: the sizes of the blobs the store held of the wave being brought over
+	// (lookPresent), read by reuse.
+	present map[string]int64
 	// perProject: a SyncProject (pull-through), which does not wait for another
 	// sync's open version of the repository.
 	perProject bool
@@ -550,6 +554,9 @@ func (s *syncer) bringWave(ctx context.Context, jobs []job) error {
 	// A fixed set of workers takes the jobs in turn, rather than a goroutine per file:
 	// each new goroutine's stack grew again in the inflater's reset (a large struct
 	// built by value), a good part of inspecting a small wheel.
+	if err := s.lookPresent(ctx, jobs); err != nil {
+		return err
+	}
 	var next atomic.Int64
 	for range min(s.m.opts.Concurrency, len(jobs)) {
 		g.Go(func() error {
@@ -592,6 +599,24 @@ func (s *syncer) bringWave(ctx context.Context, jobs []job) error {
 	}
 	s.mu.Unlock()
 	return s.flushBehind(ctx)
+}
+
+// lookPresent finds which of the jobs' files the blob store holds already, all at once
+// (reuse reads it: a Stat per file was a query per file on packed blobs), into
+// s.present for the wave.
+func (s *syncer) lookPresent(ctx context.Context, jobs []job) error {
+	shas := make([]string, 0, len(jobs))
+	for _, j := range jobs {
+		if sha := strings.ToLower(j.file.SHA256()); !j.fill && blobstore.ValidSHA256(sha) {
+			shas = append(shas, sha)
+		}
+	}
+	present, err := s.m.svc.Blobs().Present(ctx, shas)
+	if err != nil {
+		return err
+	}
+	s.present = present
+	return nil
 }
 
 // bringJob runs one job of a batch: the file's bytes stored (fill) or the file prepared

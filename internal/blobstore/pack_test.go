@@ -1,0 +1,285 @@
+package blobstore_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pydepot/pydepot/internal/blobstore"
+	"github.com/pydepot/pydepot/internal/errs"
+)
+
+// commitPacked writes n small blobs named by tag into one batch and commits it: on the
+// File driver they share one pack. It returns their digests and bytes.
+func commitPacked(t *testing.T, s *blobstore.Store, tag string, n int) ([]string, map[string][]byte) {
+	t.Helper()
+	ctx := context.Background()
+	b := s.NewBatch()
+	var shas []string
+	data := map[string][]byte{}
+	for i := range n {
+		c := []byte(fmt.Sprintf("%s blob %d %s", tag, i, strings.Repeat("x", i)))
+		sha := hexOf(c)
+		shas = append(shas, sha)
+		data[sha] = c
+		if _, err := b.Write(ctx, bytes.NewReader(c), sha, int64(len(c))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return shas, data
+}
+
+func packFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	list, err := filepath.Glob(filepath.Join(dir, "_packs", "*.pack"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+// TestPackedBlobs: the small blobs of one batch go into one pack file and make no file
+// each; Open (with random access), Stat, Exists and Walk find them, in path order and
+// merged with the blobs that are files; a second driver on the folder (another
+// process) finds them too; Delete removes one packed blob, and only it; the pack and
+// its index are private.
+func TestPackedBlobs(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	d := mustFile(t, dir)
+	s := blobstore.NewStore(d)
+	shas, data := commitPacked(t, s, "packed", 50)
+	if got := packFiles(t, dir); len(got) != 1 {
+		t.Fatalf("packs %v, want one", got)
+	}
+	files := 0
+	filepath.WalkDir(filepath.Join(dir, "sha256"), func(p string, e os.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			files++
+		}
+		return nil
+	})
+	if files != 0 {
+		t.Errorf("%d blob files for a batch of small blobs, want none", files)
+	}
+	for _, p := range append(packFiles(t, dir), filepath.Join(dir, "_packs", "index.db")) {
+		if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, %v", p, st.Mode(), err)
+		}
+	}
+	// A blob that is a file, among them.
+	loose := []byte("a file of its own")
+	looseSHA, _, err := s.Put(ctx, bytes.NewReader(loose))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[looseSHA] = loose
+
+	other := blobstore.NewStore(mustFile(t, dir))
+	for _, st := range []*blobstore.Store{s, other} {
+		for sha, want := range data {
+			rc, n, err := st.Open(ctx, sha)
+			if err != nil || n != int64(len(want)) {
+				t.Fatalf("open %s: %d, %v", sha, n, err)
+			}
+			got, _ := io.ReadAll(rc)
+			if !bytes.Equal(got, want) {
+				t.Errorf("blob %s reads %q, want %q", sha, got, want)
+			}
+			if ra, ok := rc.(io.ReaderAt); !ok {
+				t.Errorf("blob %s: no random access", sha)
+			} else if len(want) > 3 {
+				part := make([]byte, 3)
+				if _, err := ra.ReadAt(part, 1); err != nil || !bytes.Equal(part, want[1:4]) {
+					t.Errorf("ReadAt: %q, %v", part, err)
+				}
+			}
+			rc.Close()
+			if size, err := st.Stat(ctx, sha); err != nil || size != int64(len(want)) {
+				t.Errorf("stat %s: %d, %v", sha, size, err)
+			}
+		}
+		var walked []string
+		if err := st.Walk(ctx, func(sha string, size int64) error {
+			if size != int64(len(data[sha])) {
+				t.Errorf("walk: %s has size %d", sha, size)
+			}
+			walked = append(walked, sha)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := append(slices.Clone(shas), looseSHA)
+		slices.Sort(want)
+		if !slices.Equal(walked, want) {
+			t.Errorf("walked %d blobs in this order: %v\nwant %v", len(walked), walked, want)
+		}
+	}
+
+	if err := s.Delete(ctx, shas[0]); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := other.Exists(ctx, shas[0]); ok {
+		t.Error("a deleted packed blob is still stored")
+	}
+	if err := s.Delete(ctx, shas[0]); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("deleting it again: %v, want ErrNotFound", err)
+	}
+	if ok, _ := s.Exists(ctx, shas[1]); !ok {
+		t.Error("deleting one packed blob removed another")
+	}
+	// Reserved: no driver path reaches the packs.
+	for _, p := range []string{"_packs/index.db", "_packs"} {
+		if _, err := d.Stat(ctx, p); !errors.Is(err, errs.ErrInvalid) {
+			t.Errorf("stat %s: %v, want ErrInvalid", p, err)
+		}
+	}
+}
+
+// TestPackedAndFile: a blob packed and later written alone as a file is given once by
+// Walk, read from the file, and Delete removes both copies.
+func TestPackedAndFile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := blobstore.NewStore(mustFile(t, dir))
+	shas, data := commitPacked(t, s, "twice", 3)
+	b := s.NewBatch() // a batch of one commits a file
+	if _, err := b.Write(ctx, bytes.NewReader(data[shas[1]]), shas[1], int64(len(data[shas[1]]))); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(s.BlobPath(shas[1])))); err != nil {
+		t.Fatalf("no file: %v", err)
+	}
+	n := 0
+	if err := s.Walk(ctx, func(string, int64) error { n++; return nil }); err != nil || n != 3 {
+		t.Errorf("walked %d blobs (%v), want 3", n, err)
+	}
+	if err := s.Delete(ctx, shas[1]); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.Exists(ctx, shas[1]); ok {
+		t.Error("one copy is left after Delete")
+	}
+}
+
+// TestCompact: after deletions, Compact rewrites a pack whose live blobs take less than
+// half of it (they read the same after, the space is freed) and leaves a mostly live one;
+// a pack with no row (its Commit crashed before recording it) is removed once old, not
+// while young; a reader that opened a blob before the rewrite reads on.
+func TestCompact(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := blobstore.NewStore(mustFile(t, dir))
+	mostlyDead, deadData := commitPacked(t, s, "mostly dead", 10)
+	live, _ := commitPacked(t, s, "live", 4)
+	if got := packFiles(t, dir); len(got) != 2 {
+		t.Fatalf("packs %v, want two", got)
+	}
+	held, _, err := s.Open(ctx, mostlyDead[9])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	for _, sha := range mostlyDead[:7] {
+		if err := s.Delete(ctx, sha); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Delete(ctx, live[0]); err != nil {
+		t.Fatal(err)
+	}
+	orphan := filepath.Join(dir, "_packs", "pack-crashed.pack")
+	if err := os.WriteFile(orphan, []byte("bytes whose rows were never committed"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := packBytes(t, dir)
+	rep, err := s.Compact(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Packs != 3 || rep.Rewritten != 1 || rep.Removed != 1 || rep.Freed <= 0 {
+		t.Errorf("compact: %+v, want 3 packs, 1 rewritten and removed, bytes freed", rep)
+	}
+	if after := packBytes(t, dir); after != before-rep.Freed {
+		t.Errorf("pack bytes %d -> %d, report says %d freed", before, after, rep.Freed)
+	}
+	for _, sha := range append(mostlyDead[7:], live[1:]...) {
+		if ok, err := s.Exists(ctx, sha); !ok || err != nil {
+			t.Errorf("live blob %s lost by the compaction: %v", sha, err)
+		}
+	}
+	if got := readBlob(t, s, mostlyDead[8]); got != string(deadData[mostlyDead[8]]) {
+		t.Errorf("a moved blob reads %q", got)
+	}
+	if got, _ := io.ReadAll(held); !bytes.Equal(got, deadData[mostlyDead[9]]) {
+		t.Errorf("a blob opened before the rewrite reads %q", got)
+	}
+	if _, err := os.Stat(orphan); err != nil {
+		t.Errorf("a young pack without rows was removed: %v", err)
+	}
+	old := time.Now().Add(-48 * time.Hour)
+	if err := os.Chtimes(orphan, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := s.Compact(ctx); err != nil || rep.Removed != 1 || rep.Rewritten != 0 {
+		t.Errorf("second compact: %+v, %v; want the old orphan pack removed, nothing rewritten", rep, err)
+	}
+	if _, err := os.Stat(orphan); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an old pack without rows is still there: %v", err)
+	}
+	n := 0
+	if err := s.Walk(ctx, func(string, int64) error { n++; return nil }); err != nil || n != 3+3 {
+		t.Errorf("walked %d blobs (%v), want the 6 live ones", n, err)
+	}
+}
+
+func packBytes(t *testing.T, dir string) int64 {
+	t.Helper()
+	var n int64
+	for _, p := range packFiles(t, dir) {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += st.Size()
+	}
+	return n
+}
+
+// TestPacksNeedTheirIndex: a driver without a pack index keeps every blob a file, and
+// refuses a folder that holds packs (their blobs would be invisible to it).
+func TestPacksNeedTheirIndex(t *testing.T) {
+	plain := t.TempDir()
+	d, err := blobstore.NewFile(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shas, _ := commitPacked(t, blobstore.NewStore(d), "plain", 3)
+	if got := packFiles(t, plain); len(got) != 0 {
+		t.Errorf("packs without an index: %v", got)
+	}
+	for _, sha := range shas {
+		if _, err := os.Stat(filepath.Join(plain, "sha256", sha[:2], sha)); err != nil {
+			t.Errorf("no file for %s: %v", sha, err)
+		}
+	}
+	packed := t.TempDir()
+	commitPacked(t, blobstore.NewStore(mustFile(t, packed)), "packed", 3)
+	if _, err := blobstore.NewFile(packed); !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), "packs") {
+		t.Errorf("a plain driver on a folder with packs: %v, want ErrInvalid naming the packs", err)
+	}
+}
