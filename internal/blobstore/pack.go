@@ -64,7 +64,8 @@ const packSchema = `CREATE TABLE IF NOT EXISTS packed (
 	size  INTEGER NOT NULL,
 	mtime INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS packed_pack ON packed(pack);`
+CREATE INDEX IF NOT EXISTS packed_pack ON packed(pack);
+CREATE TABLE IF NOT EXISTS packs (name TEXT PRIMARY KEY) WITHOUT ROWID;`
 
 // open returns the index database, opening it (and, with create, making it and its
 // folder) on first use; nil without create when there is none yet.
@@ -256,6 +257,9 @@ func (p *packs) record(ctx context.Context, pack string, entries []packEntry, of
 	if err != nil {
 		return fmt.Errorf("pack index: %w", err)
 	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO packs (name) VALUES (?)`, pack); err != nil {
+		return fmt.Errorf("pack index: %w", err)
+	}
 	now := time.Now().UnixNano()
 	for i, e := range entries {
 		if _, err := stmt.ExecContext(ctx, e.path, pack, offs[i], len(e.data), now); err != nil {
@@ -351,10 +355,11 @@ type CompactReport struct {
 }
 
 // Compact rewrites the packs whose live blobs take less than half of their bytes into
-// new packs and removes the packs that hold none; a pack without any row is removed only
-// once older than staleTemp (a Commit writes its pack before its rows). Safe while
-// others read and commit: a row moves to the new pack in one transaction, after the new
-// pack is synced, and the old file goes last (a reader that opened it reads on).
+// new packs and removes the packs that hold none; a pack that was never recorded (a
+// Commit writes its pack before its rows: it crashed, or is between the two) is removed
+// only once older than staleTemp. Safe while others read and commit: a row moves to the
+// new pack in one transaction, after the new pack is synced, and the old file goes last
+// (a reader that opened it reads on).
 func (d *File) Compact(ctx context.Context) (CompactReport, error) {
 	var rep CompactReport
 	db, err := d.packs.open(false)
@@ -380,6 +385,24 @@ func (d *File) Compact(ctx context.Context) (CompactReport, error) {
 	if err != nil {
 		return rep, fmt.Errorf("pack index: %w", err)
 	}
+	recorded := map[string]bool{}
+	rows, err = db.QueryContext(ctx, `SELECT name FROM packs`)
+	if err != nil {
+		return rep, fmt.Errorf("pack index: %w", err)
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return rep, fmt.Errorf("pack index: %w", err)
+		}
+		recorded[name] = true
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return rep, fmt.Errorf("pack index: %w", err)
+	}
 	ents, err := os.ReadDir(d.packs.dir)
 	if err != nil {
 		return rep, fmt.Errorf("pack directory: %w", err)
@@ -394,10 +417,19 @@ func (d *File) Compact(ctx context.Context) (CompactReport, error) {
 			continue // removed meanwhile
 		}
 		rep.Packs++
-		n, used := live[e.Name()]
+		n := live[e.Name()]
 		switch {
-		case !used && info.ModTime().Before(cutoff):
-		case used && n*2 < info.Size():
+		case !recorded[e.Name()] && info.ModTime().Before(cutoff):
+		case recorded[e.Name()] && n == 0:
+			// Its rows were read apart from the packs: delete it only if it still has none.
+			res, err := db.ExecContext(ctx, `DELETE FROM packs WHERE name = ? AND NOT EXISTS (SELECT 1 FROM packed WHERE pack = ?)`, e.Name(), e.Name())
+			if err != nil {
+				return rep, fmt.Errorf("pack index: %w", err)
+			}
+			if gone, err := res.RowsAffected(); err != nil || gone == 0 {
+				continue
+			}
+		case recorded[e.Name()] && n*2 < info.Size():
 			if err := d.packs.rewrite(ctx, e.Name()); err != nil {
 				return rep, err
 			}
@@ -466,6 +498,14 @@ func (p *packs) rewrite(ctx context.Context, pack string) error {
 		return fmt.Errorf("pack index: %w", err)
 	}
 	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO packs (name) VALUES (?)`, name); err != nil {
+		os.Remove(filepath.Join(p.dir, name))
+		return fmt.Errorf("pack index: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM packs WHERE name = ?`, pack); err != nil {
+		os.Remove(filepath.Join(p.dir, name))
+		return fmt.Errorf("pack index: %w", err)
+	}
 	for i, m := range list {
 		// A row deleted meanwhile stays deleted; its bytes are dead in the new pack.
 		if _, err := tx.ExecContext(ctx, `UPDATE packed SET pack = ?, off = ? WHERE path = ? AND pack = ? AND off = ?`, name, offs[i], m.path, pack, m.off); err != nil {

@@ -178,8 +178,8 @@ func TestPackedAndFile(t *testing.T) {
 
 // TestCompact: after deletions, Compact rewrites a pack whose live blobs take less than
 // half of it (they read the same after, the space is freed) and leaves a mostly live one;
-// a pack with no row (its Commit crashed before recording it) is removed once old, not
-// while young; a reader that opened a blob before the rewrite reads on.
+// a pack never recorded (its Commit crashed before its rows) is removed once old, not
+// while young, and one whose blobs are all deleted at once; a reader that opened a blob before the rewrite reads on.
 func TestCompact(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -244,6 +244,18 @@ func TestCompact(t *testing.T) {
 	n := 0
 	if err := s.Walk(ctx, func(string, int64) error { n++; return nil }); err != nil || n != 3+3 {
 		t.Errorf("walked %d blobs (%v), want the 6 live ones", n, err)
+	}
+	// A pack whose every blob is deleted goes at once, young as it is.
+	for _, sha := range live[1:] {
+		if err := s.Delete(ctx, sha); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rep, err := s.Compact(ctx); err != nil || rep.Removed != 1 || rep.Rewritten != 0 {
+		t.Errorf("compact after emptying a pack: %+v, %v; want it removed", rep, err)
+	}
+	if got := packFiles(t, dir); len(got) != 1 {
+		t.Errorf("packs left: %v, want the rewritten one", got)
 	}
 }
 

@@ -104,3 +104,39 @@ func TestGCRacingAnUpload(t *testing.T) {
 		t.Error("the orphan survived gc")
 	}
 }
+
+// TestGCCompactsPacks: blobs a batch committed together share a pack; once gc has removed
+// them (nothing references them), it compacts: the pack is gone from the folder, and the
+// report says what that freed. --dry-run compacts nothing.
+func TestGCCompactsPacks(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	svc := newServiceAt(t, dir)
+	b := svc.Blobs().NewBatch()
+	for i := range 3 {
+		data := []byte("left by a sync that failed before its rows " + string(rune('a'+i)))
+		if _, err := b.Write(ctx, bytes.NewReader(data), hexSum(data), int64(len(data))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	packs := func() []string {
+		list, _ := filepath.Glob(filepath.Join(dir, "blobs", "_packs", "*.pack"))
+		return list
+	}
+	if len(packs()) != 1 {
+		t.Fatalf("packs %v, want one", packs())
+	}
+	if rep, err := svc.GC(ctx, index.GCOptions{DryRun: true}); err != nil || rep.Removed != 3 || rep.Packs.Removed != 0 || len(packs()) != 1 {
+		t.Fatalf("dry run: %+v, %v, packs %v", rep, err, packs())
+	}
+	rep, err := svc.GC(ctx, index.GCOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Removed != 3 || rep.Packs.Removed != 1 || rep.Packs.Freed <= 0 || len(packs()) != 0 {
+		t.Errorf("gc: %+v, packs left %v; want the 3 blobs and their pack removed", rep, packs())
+	}
+}
