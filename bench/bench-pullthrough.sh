@@ -11,6 +11,11 @@
 # of 10 wheels each, with PEP 658 metadata files) served by a local nginx. Cold is the first
 # install through a fresh proxy, warm the second through the same one. Goals: pydepot
 # faster warm, no slower cold (ratio pydepot/proxpi: warm < 1, cold <= 1).
+# pip's own work (starting, resolving, unpacking: about 1.2 to 2 s here) is most of an
+# install and varies by a tenth between identical runs, more than the servers' whole
+# share; so a last line times that share alone: bench/pullthrough-replay.py replays
+# pip's requests (each page as PEP 691 JSON, the newest file's metadata file, the file)
+# against a warm proxy of each kind, on one keep-alive connection as pip's session.
 # Environment: BENCH_PACKAGES (20), BENCH_ROUNDS (5; the median of that many cold and warm
 # pairs, each cold one on a fresh proxy), PYDEPOT_BIN (a prebuilt pydepot; default: build
 # this checkout), tools from PYDEPOT_TEST_TOOLS (.tools).
@@ -111,3 +116,25 @@ echo "  pydepot: cold ${dc[*]} s, warm ${dw[*]} s"
 rc=$(ratio "$cold" "$proxpi_cold") rw=$(ratio "$warm" "$proxpi_warm")
 echo "RESULT pullthrough_cold_seconds=$cold proxpi_cold_seconds=$proxpi_cold ratio=$rc packages=$PACKAGES goal<=1 $(le "$rc" 1 && echo ok || echo MISSED)"
 echo "RESULT pullthrough_warm_seconds=$warm proxpi_warm_seconds=$proxpi_warm ratio=$rw packages=$PACKAGES goal<1 $(le "$rw" 0.999 && echo ok || echo MISSED)"
+
+# The servers' share of an install: pip's requests replayed on a fresh proxy (cold), then
+# the fastest of 20 rounds (warm).
+replay() { # replay INDEX_URL -> "cold_ms fastest_ms median_request_ms requests"
+  python3 bench/pullthrough-replay.py "$1" 20 "${pkgs[@]}"
+}
+p=$(port)
+PROXPI_INDEX_URL=$SYNCTREE_URL/simple/ PROXPI_CACHE_DIR=$(mktemp -d "$work/proxpi-cache.XXXXXX") PROXPI_INDEX_TTL=600 PROXPI_LOGGING_LEVEL=WARNING \
+  "$flask" --app proxpi.server run --host 127.0.0.1 --port "$p" --with-threads >"$work/proxpi.log" 2>&1 &
+pids+=($!)
+wait_up "http://127.0.0.1:$p/health"
+read -r pr_cold pr_ms pr_req n < <(replay "http://127.0.0.1:$p/index/")
+dp=$(port)
+PYDEPOT_DATA=$(mktemp -d "$work/pydepot-data.XXXXXX") PYDEPOT_LISTEN=127.0.0.1:$dp PYDEPOT_ADMIN_TOKEN=$TOKEN "$pydepot" serve >"$work/serve.log" 2>&1 &
+pids+=($!)
+wait_up "http://127.0.0.1:$dp/simple/"
+PYDEPOT_URL=http://127.0.0.1:$dp PYDEPOT_TOKEN=$TOKEN "$pydepot" remote create up --url "$SYNCTREE_URL/simple/" --policy on_demand >/dev/null
+PYDEPOT_URL=http://127.0.0.1:$dp PYDEPOT_TOKEN=$TOKEN "$pydepot" distribution create pt --pull-through up --ttl 10m >/dev/null
+read -r pd_cold pd_ms pd_req _ < <(replay "http://127.0.0.1:$dp/pt/simple/")
+rc=$(ratio "$pd_cold" "$pr_cold") rr=$(ratio "$pd_ms" "$pr_ms")
+echo "RESULT pullthrough_cold_requests_ms=$pd_cold proxpi_cold_requests_ms=$pr_cold ratio=$rc requests=$n (pip's $n requests of a cold install replayed) goal<=1 $(le "$rc" 1 && echo ok || echo MISSED)"
+echo "RESULT pullthrough_warm_requests_ms=$pd_ms proxpi_warm_requests_ms=$pr_ms ratio=$rr requests=$n median_request_ms=$pd_req/$pr_req (pip's $n requests of a warm install replayed, fastest of 20 rounds) goal<1 $(le "$rr" 0.999 && echo ok || echo MISSED)"
