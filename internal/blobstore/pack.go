@@ -86,12 +86,25 @@ func (p *packs) open(create bool) (*sql.DB, error) {
 	} else if err := MkdirPrivate(p.dir); err != nil {
 		return nil, fmt.Errorf("pack directory: %w", err)
 	}
-	db, err := p.openDB(path)
-	if err != nil {
-		return nil, fmt.Errorf("pack index: %w", err)
+	// Two processes making the index at once: one of them may find it locked while the
+	// other sets it up (SQLite's journal mode switch does not wait out the busy
+	// timeout), so the first open is tried a few times.
+	var db *sql.DB
+	var err error
+	for attempt := range 20 {
+		if attempt > 0 {
+			time.Sleep(25 * time.Millisecond)
+		}
+		if db, err = p.openDB(path); err != nil {
+			continue
+		}
+		if _, err = db.Exec(packSchema); err != nil {
+			db.Close()
+			continue
+		}
+		break
 	}
-	if _, err := db.Exec(packSchema); err != nil {
-		db.Close()
+	if err != nil {
 		return nil, fmt.Errorf("pack index: %w", err)
 	}
 	get, err := db.Prepare(`SELECT pack, off, size, mtime FROM packed WHERE path = ?`)
@@ -191,14 +204,20 @@ func (b *packedBlob) Close() error { return b.f.Close() }
 
 // reader opens the packed blob at path; ok false when no pack holds it.
 func (p *packs) reader(ctx context.Context, path string) (io.ReadSeekCloser, int64, bool, error) {
-	// Twice: Compact may move the blob to another pack between the lookup and the open.
-	for range 2 {
+	// Compact may move the blob to another pack (and remove the old one) between the
+	// lookup and the open, and again before the next: look again while the row moves.
+	var last packLoc
+	for range 8 {
 		l, ok, err := p.lookup(ctx, path)
 		if !ok || err != nil {
 			return nil, 0, false, err
 		}
 		f, err := os.Open(filepath.Join(p.dir, l.pack))
 		if errors.Is(err, fs.ErrNotExist) {
+			if l == last {
+				break // the row stays on a pack that is gone: a damaged store
+			}
+			last = l
 			continue
 		}
 		if err != nil {
@@ -430,7 +449,7 @@ func (d *File) Compact(ctx context.Context) (CompactReport, error) {
 				continue
 			}
 		case recorded[e.Name()] && n*2 < info.Size():
-			if err := d.packs.rewrite(ctx, e.Name()); err != nil {
+			if err := d.packs.rewrite(ctx, db, e.Name()); err != nil {
 				return rep, err
 			}
 			rep.Rewritten++
@@ -447,9 +466,10 @@ func (d *File) Compact(ctx context.Context) (CompactReport, error) {
 	return rep, nil
 }
 
-// rewrite copies the live blobs of pack into a new pack and moves their rows to it.
-func (p *packs) rewrite(ctx context.Context, pack string) error {
-	db := p.db
+// rewrite copies the live blobs of pack into a new pack and moves their rows to it. A
+// pack holds at most heldMax bytes (a batch's held blobs), so its live blobs are read
+// into memory.
+func (p *packs) rewrite(ctx context.Context, db *sql.DB, pack string) error {
 	rows, err := db.QueryContext(ctx, `SELECT path, off, size FROM packed WHERE pack = ? ORDER BY off`, pack)
 	if err != nil {
 		return fmt.Errorf("pack index: %w", err)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -293,5 +294,111 @@ func TestPacksNeedTheirIndex(t *testing.T) {
 	commitPacked(t, blobstore.NewStore(mustFile(t, packed)), "packed", 3)
 	if _, err := blobstore.NewFile(packed); !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), "packs") {
 		t.Errorf("a plain driver on a folder with packs: %v, want ErrInvalid naming the packs", err)
+	}
+}
+
+// TestPacksConcurrent: batches commit, readers read, blobs are deleted and the packs
+// compacted, all at once, from two drivers on one folder (two processes): every blob
+// not deleted reads its own bytes throughout and after, and every deleted one is gone.
+func TestPacksConcurrent(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	a, b := blobstore.NewStore(mustFile(t, dir)), blobstore.NewStore(mustFile(t, dir))
+	var mu sync.Mutex
+	kept := map[string][]byte{}
+	var deleted []string
+	errc := make(chan error, 64)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := []*blobstore.Store{a, b}[w%2]
+			for round := range 8 {
+				batch := s.NewBatch()
+				var mine []string
+				for i := range 12 {
+					c := []byte(fmt.Sprintf("writer %d round %d blob %d", w, round, i))
+					sha := hexOf(c)
+					if _, err := batch.Write(ctx, bytes.NewReader(c), sha, int64(len(c))); err != nil {
+						errc <- err
+						return
+					}
+					mine = append(mine, sha)
+				}
+				if err := batch.Commit(ctx); err != nil {
+					errc <- err
+					return
+				}
+				mu.Lock()
+				for i, sha := range mine { // stored from here on
+					kept[sha] = []byte(fmt.Sprintf("writer %d round %d blob %d", w, round, i))
+				}
+				mu.Unlock()
+				for i, sha := range mine {
+					if i%3 == 0 { // a third goes, so that packs fall under half live
+						mu.Lock() // not kept from here on: a reader may miss it
+						delete(kept, sha)
+						deleted = append(deleted, sha)
+						mu.Unlock()
+						if err := s.Delete(ctx, sha); err != nil {
+							errc <- fmt.Errorf("delete: %w", err)
+							return
+						}
+					}
+				}
+				if _, err := s.Compact(ctx); err != nil {
+					errc <- fmt.Errorf("compact: %w", err)
+					return
+				}
+				mu.Lock()
+				sample := map[string][]byte{}
+				for sha, c := range kept {
+					sample[sha] = c
+					if len(sample) == 10 {
+						break
+					}
+				}
+				mu.Unlock()
+				for sha, want := range sample {
+					rc, _, err := s.Open(ctx, sha)
+					if errors.Is(err, errs.ErrNotFound) {
+						mu.Lock()
+						_, still := kept[sha]
+						mu.Unlock()
+						if !still {
+							continue // deleted since the sample
+						}
+					}
+					if err != nil {
+						errc <- fmt.Errorf("open %s: %w", sha, err)
+						return
+					}
+					got, err := io.ReadAll(rc)
+					rc.Close()
+					if err != nil || !bytes.Equal(got, want) {
+						errc <- fmt.Errorf("blob %s read %q, %v; want %q", sha, got, err, want)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Error(err)
+	}
+	for _, s := range []*blobstore.Store{a, b} {
+		for sha, want := range kept {
+			if got := readBlob(t, s, sha); got != string(want) {
+				t.Fatalf("blob %s reads %q after, want %q", sha, got, want)
+			}
+		}
+		for _, sha := range deleted {
+			if ok, _ := s.Exists(ctx, sha); ok {
+				t.Errorf("deleted blob %s is stored", sha)
+			}
+		}
 	}
 }
