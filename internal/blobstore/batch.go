@@ -383,9 +383,22 @@ func (b *Batch) commitSyncFS(ctx context.Context, d *File, list map[string]stage
 		}
 	}
 	if len(held) > 0 {
+		// Only a pack (a pull-through's metadata files): its own fsync, and its folder's,
+		// cost less than a syncfs, which also writes back whatever other processes left
+		// dirty on the file system (a pip install beside the server).
+		alone := len(list) == 0
 		err := ctx.Err()
 		if err == nil {
-			pack, offs, err = d.packs.write(held, false)
+			pack, offs, err = d.packs.write(held, alone)
+		}
+		if err == nil && alone {
+			if err = syncDir(d.packs.dir); err == nil {
+				err = d.packs.record(ctx, pack, held, offs)
+			}
+			if err != nil {
+				dropPack()
+			}
+			return true, err
 		}
 		if err != nil {
 			removeAll(list)
