@@ -57,6 +57,11 @@ func built(t testing.TB) map[string]string {
 		if buildErr != nil {
 			return
 		}
+		// Made here, before the builds: each one makes its --outdir when missing with
+		// os.makedirs, and two at once failed with FileExistsError (a CI run under -race).
+		if buildErr = os.Mkdir(filepath.Join(buildDir, "dist"), 0o755); buildErr != nil {
+			return
+		}
 		var wg sync.WaitGroup
 		errs := make([]error, len(demoVersions))
 		for i, v := range demoVersions {
