@@ -20,10 +20,10 @@ import (
 // of small files, and two fsyncs per blob (the file, then its folder) were a good part of
 // its time. On the File driver each Write leaves the verified bytes in memory (small
 // blobs, see smallBlob) or in a temporary file, not synced and not at the blob's path;
-// Commit appends the held ones to one new pack (see pack.go; a file each where the
-// driver has no pack index, or for a batch of one), fsyncs every file, moves each to its
-// path and fsyncs each folder once (on Linux: one syncfs(2) before the moves and the
-// pack's rows, one after, whatever the number of blobs). A blob is stored (Stat, Open find it) only after
+// Commit appends the held ones to one new pack and commits it (see pack.go; a file each
+// where the driver has no pack index, or for a batch of one), then fsyncs every other
+// file, moves each to its path and fsyncs each folder once (on Linux: one syncfs(2)
+// before the moves and one after, whatever the number of blobs). A blob is stored (Stat, Open find it) only after
 // Commit, so its caller commits the batch before recording rows that point at its blobs:
 // a committed row then never points at bytes a crash can lose. Other drivers commit each
 // blob at once (their Commit is their own durability). Safe for concurrent use; exactly
@@ -318,6 +318,28 @@ func (b *Batch) Commit(ctx context.Context) error {
 		return nil
 	}
 	d, _ := b.s.d.(*File)
+	if d != nil && len(list) > 1 && d.packs.enabled() {
+		// The held blobs go into one pack, committed by itself (see pack.go); the rest
+		// as files, below.
+		var held []packEntry
+		for sha, st := range list {
+			if st.data != nil {
+				held = append(held, packEntry{path: st.path, data: st.data})
+				delete(list, sha)
+			}
+		}
+		err := ctx.Err()
+		if err == nil {
+			err = d.packs.commit(ctx, held)
+		}
+		if err != nil {
+			removeAll(list)
+			return fmt.Errorf("committing %d small blobs: %w", len(held), err)
+		}
+		if len(list) == 0 {
+			return nil
+		}
+	}
 	if d != nil && len(list) > 1 {
 		done, err := b.commitSyncFS(ctx, d, list)
 		if done || err != nil {
@@ -362,90 +384,39 @@ func (b *Batch) Commit(ctx context.Context) error {
 }
 
 // commitSyncFS commits a batch with two syncfs(2) calls on Linux: the bytes of every
-// blob (the held ones appended to one new pack, see pack.go), then the renames of the
-// others; the held blobs are stored once their pack's rows are committed, after the
-// first. done is false where there is no syncfs: the pack, if any, is then fsynced and
-// recorded here, and Commit fsyncs the other files one by one. The order keeps the rule
-// of the store: bytes at a blob's path, or named by a pack's row, are whole and durable.
+// blob (the held ones written to their files first), then their renames; done is false
+// where there is no syncfs (nothing was done). The order keeps the rule of the store:
+// bytes at a blob's path are whole.
 func (b *Batch) commitSyncFS(ctx context.Context, d *File, list map[string]staged) (bool, error) {
-	var held []packEntry
+	var first error
 	for sha, st := range list {
-		if st.data != nil && d.packs.openDB != nil {
-			held = append(held, packEntry{path: st.path, data: st.data})
-			delete(list, sha)
-		}
-	}
-	var pack string
-	var offs []int64
-	dropPack := func() {
-		if pack != "" {
-			os.Remove(filepath.Join(d.packs.dir, pack))
-		}
-	}
-	if len(held) > 0 {
-		// Only a pack (a pull-through's metadata files): its own fsync, and its folder's,
-		// cost less than a syncfs, which also writes back whatever other processes left
-		// dirty on the file system (a pip install beside the server).
-		alone := len(list) == 0
-		err := ctx.Err()
-		if err == nil {
-			pack, offs, err = d.packs.write(held, alone)
-		}
-		if err == nil && alone {
-			if err = syncDir(d.packs.dir); err == nil {
-				err = d.packs.record(ctx, pack, held, offs)
-			}
-			if err != nil {
-				dropPack()
-			}
-			return true, err
-		}
-		if err != nil {
-			removeAll(list)
-			return true, fmt.Errorf("committing %d small blobs: %w", len(held), err)
-		}
-	}
-	var err error
-	for sha, st := range list { // held blobs where there are no packs: a file each
 		if st.data == nil {
 			continue
 		}
-		if err == nil {
-			err = ctx.Err()
+		if first == nil {
+			first = ctx.Err()
 		}
-		if err == nil {
+		if first == nil {
+			var err error
 			if st, err = materialize(d, st, false); err != nil {
-				err = fmt.Errorf("committing blob %s: %w", sha, err)
+				first = fmt.Errorf("committing blob %s: %w", sha, err)
 			}
 		}
 		list[sha] = st // a held blob left as it was (data set, tmp "") has no file
 	}
-	if err != nil {
-		dropPack()
+	if first != nil {
 		removeAll(list)
-		return true, err
+		return true, first
 	}
 	ok, err := syncFS(d.root)
-	if err == nil && !ok && pack != "" { // no syncfs: the pack alone, here
-		if err = fsyncFile(filepath.Join(d.packs.dir, pack)); err == nil {
-			err = syncDir(d.packs.dir)
+	if !ok || err != nil {
+		if err != nil {
+			removeAll(list)
+			return true, err
 		}
-	}
-	if err == nil && pack != "" {
-		err = d.packs.record(ctx, pack, held, offs)
-	}
-	if err != nil {
-		dropPack()
-		removeAll(list)
-		return true, err
-	}
-	if !ok {
+		// No syncfs: the held blobs are files now; Commit fsyncs them one by one.
 		return false, nil
 	}
-	if len(list) == 0 {
-		return true, nil
-	}
-	var first error
 	for sha, st := range list {
 		if first == nil {
 			first = ctx.Err()

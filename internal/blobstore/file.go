@@ -85,7 +85,7 @@ func NewFileWith(dir string, opts FileOptions) (*File, error) {
 		return nil, err
 	}
 	pk := &packs{dir: filepath.Join(dir, packDir), openDB: opts.OpenPackIndex}
-	if pk.openDB == nil {
+	if !pk.enabled() {
 		if _, err := os.Stat(filepath.Join(pk.dir, packIndex)); err == nil {
 			return nil, fmt.Errorf("blob directory %s holds packs of small blobs: open it with their index (blobstore.FileOptions.OpenPackIndex): %w", dir, errs.ErrInvalid)
 		}
@@ -171,8 +171,10 @@ func (d *File) Stat(ctx context.Context, path string) (Info, error) {
 // costs more than a row looked up with hundreds), then the others by a stat each. A
 // blob both packed and a file is given with its packed Info (the same bytes).
 func (d *File) StatMany(ctx context.Context, paths []string) (map[string]Info, error) {
-	for _, path := range paths {
-		if _, err := d.full(path); err != nil {
+	fulls := make([]string, len(paths))
+	for i, path := range paths {
+		var err error
+		if fulls[i], err = d.full(path); err != nil {
 			return nil, err
 		}
 	}
@@ -180,12 +182,11 @@ func (d *File) StatMany(ctx context.Context, paths []string) (map[string]Info, e
 	if err != nil {
 		return nil, err
 	}
-	for _, path := range paths {
+	for i, path := range paths {
 		if _, ok := out[path]; ok {
 			continue
 		}
-		full, _ := d.full(path)
-		st, err := os.Stat(full)
+		st, err := os.Stat(fulls[i])
 		switch {
 		case err == nil && st.Mode().IsRegular():
 			out[path] = Info{Path: path, Size: st.Size(), ModTime: st.ModTime()}

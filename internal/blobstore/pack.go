@@ -67,10 +67,13 @@ const packSchema = `CREATE TABLE IF NOT EXISTS packed (
 CREATE INDEX IF NOT EXISTS packed_pack ON packed(pack);
 CREATE TABLE IF NOT EXISTS packs (name TEXT PRIMARY KEY) WITHOUT ROWID;`
 
+// enabled reports whether the driver packs small blobs (it has an index opener).
+func (p *packs) enabled() bool { return p.openDB != nil }
+
 // open returns the index database, opening it (and, with create, making it and its
 // folder) on first use; nil without create when there is none yet.
 func (p *packs) open(create bool) (*sql.DB, error) {
-	if p.openDB == nil {
+	if !p.enabled() {
 		return nil, nil
 	}
 	p.mu.Lock()
@@ -169,29 +172,44 @@ func (p *packs) lookupMany(ctx context.Context, paths []string) (map[string]Info
 		for i, path := range paths[:n] {
 			args[i] = path
 		}
-		q := `SELECT path, size, mtime FROM packed WHERE path IN (?` + strings.Repeat(`, ?`, n-1) + `)`
-		rows, err := db.QueryContext(ctx, q, args...)
-		if err != nil {
-			return nil, fmt.Errorf("pack index: %w", err)
-		}
-		for rows.Next() {
-			var i Info
-			var mtime int64
-			if err := rows.Scan(&i.Path, &i.Size, &mtime); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("pack index: %w", err)
-			}
-			i.ModTime = time.Unix(0, mtime)
+		err := queryEach(ctx, db, func(rows *sql.Rows) error {
+			i, err := scanInfo(rows)
 			out[i.Path] = i
-		}
-		err = rows.Err()
-		rows.Close()
+			return err
+		}, `SELECT path, size, mtime FROM packed WHERE path IN (?`+strings.Repeat(`, ?`, n-1)+`)`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("pack index: %w", err)
+			return nil, err
 		}
 		paths = paths[n:]
 	}
 	return out, nil
+}
+
+// queryEach runs query on db and calls scan for each row; errors name the pack index.
+func queryEach(ctx context.Context, db *sql.DB, scan func(*sql.Rows) error, query string, args ...any) error {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("pack index: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return fmt.Errorf("pack index: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("pack index: %w", err)
+	}
+	return nil
+}
+
+// scanInfo reads a row of path, size and mtime.
+func scanInfo(rows *sql.Rows) (Info, error) {
+	var i Info
+	var mtime int64
+	err := rows.Scan(&i.Path, &i.Size, &mtime)
+	i.ModTime = time.Unix(0, mtime)
+	return i, err
 }
 
 // packedBlob is a packed blob opened for reading: a section of its pack file.
@@ -228,64 +246,95 @@ func (p *packs) reader(ctx context.Context, path string) (io.ReadSeekCloser, int
 	return nil, 0, false, nil
 }
 
-// write appends the entries to a new pack file, synced when fsync is set (otherwise the
-// caller syncs the file system), and returns the pack's name and each entry's offset.
-func (p *packs) write(entries []packEntry, fsync bool) (string, []int64, error) {
+// commit writes entries into a new pack, then records their rows: they are stored from
+// then on. A path already packed keeps its row (same bytes, and a reader may hold it).
+// A pack that fails to be recorded is removed.
+func (p *packs) commit(ctx context.Context, entries []packEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	offs := make([]int64, len(entries))
+	pack, err := p.writePack(func(w io.Writer) error {
+		var off int64
+		for i, e := range entries {
+			offs[i] = off
+			if _, err := w.Write(e.data); err != nil {
+				return err
+			}
+			off += int64(len(e.data))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return p.inTx(ctx, pack, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO packed (path, pack, off, size, mtime) VALUES (?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		now := time.Now().UnixNano()
+		for i, e := range entries {
+			if _, err := stmt.ExecContext(ctx, e.path, pack, offs[i], len(e.data), now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// writePack makes a new pack file of what fill writes into it, fsynced with its folder
+// (its own fsync costs less than a syncfs, which also writes back whatever other
+// processes left dirty on the file system: a pip install beside the server), and
+// returns its name.
+func (p *packs) writePack(fill func(io.Writer) error) (string, error) {
 	if err := MkdirPrivate(p.dir); err != nil {
-		return "", nil, fmt.Errorf("pack directory: %w", err)
+		return "", fmt.Errorf("pack directory: %w", err)
 	}
 	f, err := os.CreateTemp(p.dir, "pack-*"+packExt) // 0600
 	if err != nil {
-		return "", nil, fmt.Errorf("pack file: %w", err)
+		return "", fmt.Errorf("pack file: %w", err)
 	}
-	offs := make([]int64, len(entries))
-	var off int64
-	for i, e := range entries {
-		offs[i] = off
-		if _, err = f.Write(e.data); err != nil {
-			break
-		}
-		off += int64(len(e.data))
-	}
-	if err == nil && fsync {
+	err = fill(f)
+	if err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = syncDir(p.dir)
+	}
 	if err != nil {
 		os.Remove(f.Name())
-		return "", nil, fmt.Errorf("pack file: %w", err)
+		return "", fmt.Errorf("pack file: %w", err)
 	}
-	return filepath.Base(f.Name()), offs, nil
+	return filepath.Base(f.Name()), nil
 }
 
-// record commits the rows of a written (and synced) pack: its blobs are stored after.
-// A path already packed keeps its row (same bytes, and a reader may hold it).
-func (p *packs) record(ctx context.Context, pack string, entries []packEntry, offs []int64) error {
-	db, err := p.open(true)
-	if err != nil {
-		return err
-	}
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("pack index: %w", err)
-	}
-	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO packed (path, pack, off, size, mtime) VALUES (?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("pack index: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO packs (name) VALUES (?)`, pack); err != nil {
-		return fmt.Errorf("pack index: %w", err)
-	}
-	now := time.Now().UnixNano()
-	for i, e := range entries {
-		if _, err := stmt.ExecContext(ctx, e.path, pack, offs[i], len(e.data), now); err != nil {
-			return fmt.Errorf("pack index: %w", err)
+// inTx runs fn in a transaction of the index that also records the new pack (its rows
+// are fn's); when it fails, the pack file is removed.
+func (p *packs) inTx(ctx context.Context, pack string, fn func(*sql.Tx) error) error {
+	err := func() error {
+		db, err := p.open(true)
+		if err != nil {
+			return err
 		}
-	}
-	if err := tx.Commit(); err != nil {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO packs (name) VALUES (?)`, pack); err != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}()
+	if err != nil {
+		os.Remove(filepath.Join(p.dir, pack))
 		return fmt.Errorf("pack index: %w", err)
 	}
 	return nil
@@ -344,25 +393,13 @@ func (p *packs) page(ctx context.Context, lo, hi string) ([]Info, error) {
 	if db == nil || err != nil {
 		return nil, err
 	}
-	rows, err := db.QueryContext(ctx, `SELECT path, size, mtime FROM packed WHERE path > ? AND path < ? ORDER BY path LIMIT ?`, lo, hi, walkPage)
-	if err != nil {
-		return nil, fmt.Errorf("pack index: %w", err)
-	}
-	defer rows.Close()
 	var out []Info
-	for rows.Next() {
-		var i Info
-		var mtime int64
-		if err := rows.Scan(&i.Path, &i.Size, &mtime); err != nil {
-			return nil, fmt.Errorf("pack index: %w", err)
-		}
-		i.ModTime = time.Unix(0, mtime)
+	err = queryEach(ctx, db, func(rows *sql.Rows) error {
+		i, err := scanInfo(rows)
 		out = append(out, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("pack index: %w", err)
-	}
-	return out, nil
+		return err
+	}, `SELECT path, size, mtime FROM packed WHERE path > ? AND path < ? ORDER BY path LIMIT ?`, lo, hi, walkPage)
+	return out, err
 }
 
 // CompactReport says what Compact did.
@@ -386,41 +423,25 @@ func (d *File) Compact(ctx context.Context) (CompactReport, error) {
 		return rep, err
 	}
 	live := map[string]int64{}
-	rows, err := db.QueryContext(ctx, `SELECT pack, SUM(size) FROM packed GROUP BY pack`)
-	if err != nil {
-		return rep, fmt.Errorf("pack index: %w", err)
-	}
-	for rows.Next() {
+	err = queryEach(ctx, db, func(rows *sql.Rows) error {
 		var name string
 		var n int64
-		if err := rows.Scan(&name, &n); err != nil {
-			rows.Close()
-			return rep, fmt.Errorf("pack index: %w", err)
-		}
+		err := rows.Scan(&name, &n)
 		live[name] = n
-	}
-	err = rows.Err()
-	rows.Close()
+		return err
+	}, `SELECT pack, SUM(size) FROM packed GROUP BY pack`)
 	if err != nil {
-		return rep, fmt.Errorf("pack index: %w", err)
+		return rep, err
 	}
 	recorded := map[string]bool{}
-	rows, err = db.QueryContext(ctx, `SELECT name FROM packs`)
-	if err != nil {
-		return rep, fmt.Errorf("pack index: %w", err)
-	}
-	for rows.Next() {
+	err = queryEach(ctx, db, func(rows *sql.Rows) error {
 		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return rep, fmt.Errorf("pack index: %w", err)
-		}
+		err := rows.Scan(&name)
 		recorded[name] = true
-	}
-	err = rows.Err()
-	rows.Close()
+		return err
+	}, `SELECT name FROM packs`)
 	if err != nil {
-		return rep, fmt.Errorf("pack index: %w", err)
+		return rep, err
 	}
 	ents, err := os.ReadDir(d.packs.dir)
 	if err != nil {
@@ -466,76 +487,53 @@ func (d *File) Compact(ctx context.Context) (CompactReport, error) {
 	return rep, nil
 }
 
-// rewrite copies the live blobs of pack into a new pack and moves their rows to it. A
-// pack holds at most heldMax bytes (a batch's held blobs), so its live blobs are read
-// into memory.
+// rewrite copies the live blobs of pack into a new pack and moves their rows to it, in
+// the transaction that records the new pack and forgets the old one.
 func (p *packs) rewrite(ctx context.Context, db *sql.DB, pack string) error {
-	rows, err := db.QueryContext(ctx, `SELECT path, off, size FROM packed WHERE pack = ? ORDER BY off`, pack)
-	if err != nil {
-		return fmt.Errorf("pack index: %w", err)
-	}
 	type moved struct {
 		path      string
 		off, size int64
 	}
 	var list []moved
-	for rows.Next() {
+	err := queryEach(ctx, db, func(rows *sql.Rows) error {
 		var m moved
-		if err := rows.Scan(&m.path, &m.off, &m.size); err != nil {
-			rows.Close()
-			return fmt.Errorf("pack index: %w", err)
-		}
+		err := rows.Scan(&m.path, &m.off, &m.size)
 		list = append(list, m)
-	}
-	err = rows.Err()
-	rows.Close()
+		return err
+	}, `SELECT path, off, size FROM packed WHERE pack = ? ORDER BY off`, pack)
 	if err != nil {
-		return fmt.Errorf("pack index: %w", err)
+		return err
 	}
 	src, err := os.Open(filepath.Join(p.dir, pack))
 	if err != nil {
 		return fmt.Errorf("pack file: %w", err)
 	}
 	defer src.Close()
-	entries := make([]packEntry, len(list))
-	for i, m := range list {
-		data := make([]byte, m.size)
-		if _, err := src.ReadAt(data, m.off); err != nil {
-			return fmt.Errorf("pack file %s: %w", pack, err)
+	offs := make([]int64, len(list))
+	name, err := p.writePack(func(w io.Writer) error {
+		var off int64
+		for i, m := range list {
+			offs[i] = off
+			if _, err := io.Copy(w, io.NewSectionReader(src, m.off, m.size)); err != nil {
+				return fmt.Errorf("copying from %s: %w", pack, err)
+			}
+			off += m.size
 		}
-		entries[i] = packEntry{path: m.path, data: data}
-	}
-	name, offs, err := p.write(entries, true)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	if err := syncDir(p.dir); err != nil {
-		return err
-	}
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		os.Remove(filepath.Join(p.dir, name))
-		return fmt.Errorf("pack index: %w", err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO packs (name) VALUES (?)`, name); err != nil {
-		os.Remove(filepath.Join(p.dir, name))
-		return fmt.Errorf("pack index: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM packs WHERE name = ?`, pack); err != nil {
-		os.Remove(filepath.Join(p.dir, name))
-		return fmt.Errorf("pack index: %w", err)
-	}
-	for i, m := range list {
-		// A row deleted meanwhile stays deleted; its bytes are dead in the new pack.
-		if _, err := tx.ExecContext(ctx, `UPDATE packed SET pack = ?, off = ? WHERE path = ? AND pack = ? AND off = ?`, name, offs[i], m.path, pack, m.off); err != nil {
-			os.Remove(filepath.Join(p.dir, name))
-			return fmt.Errorf("pack index: %w", err)
+	return p.inTx(ctx, name, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM packs WHERE name = ?`, pack); err != nil {
+			return err
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		os.Remove(filepath.Join(p.dir, name))
-		return fmt.Errorf("pack index: %w", err)
-	}
-	return nil
+		for i, m := range list {
+			// A row deleted meanwhile stays deleted; its bytes are dead in the new pack.
+			if _, err := tx.ExecContext(ctx, `UPDATE packed SET pack = ?, off = ? WHERE path = ? AND pack = ? AND off = ?`, name, offs[i], m.path, pack, m.off); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pydepot/pydepot/internal/blobstore"
 	"github.com/pydepot/pydepot/internal/testdist"
 )
 
@@ -79,7 +80,8 @@ type server struct {
 	Data  string
 	log   *os.File
 	cmd   *exec.Cmd
-	done  chan struct{} // closed when the process has exited
+	done  chan struct{}    // closed when the process has exited
+	store *blobstore.Store // its blob store, read by the tests (blobStore)
 }
 
 // adminEnv is the environment of a `pydepot` command run with the admin token.

@@ -66,17 +66,30 @@ func blobIn(t *testing.T, root, sha string) bool {
 	return ok
 }
 
-// blobStored reports whether s's blob store (DATA/blobs) holds the blob sha.
+// blobStore is s's blob store (DATA/blobs), opened once for the test.
+func (s *server) blobStore(t *testing.T) *blobstore.Store {
+	t.Helper()
+	if s.store == nil {
+		s.store = blobStoreAt(t, filepath.Join(s.Data, "blobs"))
+	}
+	return s.store
+}
+
+// blobStored reports whether s's blob store holds the blob sha.
 func (s *server) blobStored(t *testing.T, sha string) bool {
 	t.Helper()
-	return blobIn(t, filepath.Join(s.Data, "blobs"), sha)
+	ok, err := s.blobStore(t).Exists(t.Context(), sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
 }
 
 // blobs lists the digests of every blob in s's blob store.
 func (s *server) blobs(t *testing.T) []string {
 	t.Helper()
 	var out []string
-	err := blobStoreAt(t, filepath.Join(s.Data, "blobs")).Walk(t.Context(), func(sha string, _ int64) error {
+	err := s.blobStore(t).Walk(t.Context(), func(sha string, _ int64) error {
 		out = append(out, sha)
 		return nil
 	})
@@ -90,7 +103,7 @@ func (s *server) blobs(t *testing.T) []string {
 // Metadata-Version field).
 func (s *server) blobIsMetadata(t *testing.T, sha string) bool {
 	t.Helper()
-	f, _, err := blobStoreAt(t, filepath.Join(s.Data, "blobs")).Open(t.Context(), sha)
+	f, _, err := s.blobStore(t).Open(t.Context(), sha)
 	if err != nil {
 		t.Fatal(err)
 	}
