@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"math/rand/v2"
 	"runtime"
 	"testing"
 )
@@ -76,5 +78,60 @@ func TestSmallZipAllocs(t *testing.T) {
 	t.Logf("%.0f allocations", allocs)
 	if allocs > 20 {
 		t.Errorf("opening a %d-byte zip of %d members, reading one and verifying: %.0f allocations, want at most 20", len(data), len(entries), allocs)
+	}
+}
+
+// lent is a reader that lends its bytes (interface{ Bytes() []byte }).
+type lent struct {
+	*bytes.Reader
+	b []byte
+}
+
+func (l lent) Bytes() []byte { return l.b }
+
+// noise is n bytes that do not compress.
+func noise(n int) []byte {
+	r := rand.New(rand.NewPCG(1, 2))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+// TestZipInMemoryNotCopied: a zip whose reader lends its bytes (a sync's download held
+// in memory) is read from them: opening it allocates less than the file's size, where a
+// plain reader's tail is copied whole; both read the same member.
+func TestZipInMemoryNotCopied(t *testing.T) {
+	entries := []zipEntry{
+		{name: "pkg/data.bin", body: noise(60 << 10)}, // incompressible: the zip is as large
+		{name: "pkg-1.0.dist-info/METADATA", body: []byte("Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n\n")},
+	}
+	data := buildZip(t, entries)
+	open := func(r io.ReaderAt) (Archive, uint64) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		a, err := OpenZip(r, int64(len(data)), DefaultLimits())
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a, after.TotalAlloc - before.TotalAlloc
+	}
+	plain, plainBytes := open(bytes.NewReader(data))
+	mem, memBytes := open(lent{bytes.NewReader(data), data})
+	t.Logf("opening a %d-byte zip allocates %d bytes from a plain reader, %d from lent bytes", len(data), plainBytes, memBytes)
+	if memBytes >= uint64(len(data))/2 || plainBytes < 64<<10 {
+		t.Errorf("opening a %d-byte zip allocates %d bytes from lent bytes (want under half its size), %d from a plain reader", len(data), memBytes, plainBytes)
+	}
+	for _, a := range []Archive{plain, mem} {
+		got, err := a.ReadFile("pkg-1.0.dist-info/METADATA")
+		if err != nil || string(got) != string(entries[1].body) {
+			t.Errorf("METADATA: %q, %v", got, err)
+		}
+		if err := Verify(context.Background(), a); err != nil {
+			t.Error(err)
+		}
+		a.Close()
 	}
 }

@@ -40,7 +40,9 @@ func (e *centralEntry) mode() fs.FileMode {
 const tailSize = 65 * 1024
 
 // zipSource is the zip's bytes: the last tailSize (all of a small file) read once, in
-// one ReadAt, and served from memory; the rest through ReadAt.
+// one ReadAt, and served from memory; the rest through ReadAt. A reader that lends its
+// bytes (InMemory) is not copied: a sync inspects thousands of small wheels it holds in
+// memory already.
 type zipSource struct {
 	r       io.ReaderAt
 	size    int64
@@ -48,11 +50,22 @@ type zipSource struct {
 	tailOff int64
 }
 
+// InMemory is an io.ReaderAt whose bytes are in memory and lent: Bytes returns them
+// all (nil when it has none in memory), and the archive readers never change them.
+type InMemory interface {
+	Bytes() []byte
+}
+
 func newZipSource(r io.ReaderAt, size int64) (zipSource, error) {
 	if size < 0 {
 		return zipSource{}, invalidf("not a valid zip archive: negative size")
 	}
 	n := min(size, tailSize)
+	if m, ok := r.(InMemory); ok {
+		if b := m.Bytes(); int64(len(b)) == size {
+			return zipSource{r: r, size: size, tail: b[size-n : size : size], tailOff: size - n}, nil
+		}
+	}
 	s := zipSource{r: r, size: size, tail: make([]byte, n), tailOff: size - n}
 	if _, err := r.ReadAt(s.tail, s.tailOff); err != nil && err != io.EOF {
 		return zipSource{}, invalidf("not a valid zip archive: %v", err)

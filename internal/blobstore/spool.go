@@ -102,6 +102,18 @@ func (sp *Spool) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// Grow makes room for n more bytes when the spool keeps them in memory (they fit under
+// its cap), so that a download of known size is not copied again as it grows; it
+// implements simpleindex.Grower. Any other spool ignores it, whatever n says.
+func (sp *Spool) Grow(n int64) {
+	if sp.f != nil || n <= 0 || sp.n+n > sp.memMax || int64(cap(sp.mem)-len(sp.mem)) >= n {
+		return
+	}
+	mem := make([]byte, len(sp.mem), int64(len(sp.mem))+n)
+	copy(mem, sp.mem)
+	sp.mem = mem
+}
+
 // Finish ends writing and returns the sha256 (lower-case hex) of what was written.
 func (sp *Spool) Finish() string {
 	if !sp.finished {

@@ -110,7 +110,7 @@ func (s *Service) PrepareSynced(ctx context.Context, repo string, f SyncedFile, 
 	if !strings.EqualFold(sum, f.SHA256) {
 		return nil, fmt.Errorf("%s: sha256 is %s, the upstream says %s: %w", f.Filename, sum, f.SHA256, errs.ErrInvalid)
 	}
-	p, err := s.prepare(ctx, Upload{Repository: repo, Filename: f.Filename, Content: content}, sum, func(row *metastore.File) error {
+	p, err := s.prepare(ctx, Upload{Repository: repo, Filename: f.Filename, Content: content, mirrored: true}, sum, func(row *metastore.File) error {
 		f.apply(row)
 		return checkSameRelease(ctx, s.store, r.ID, r.Latest, row)
 	}, nil)
@@ -244,7 +244,7 @@ func (b *SyncBatch) Synced(ctx context.Context, f SyncedFile, content ReaderAtSi
 	if !strings.EqualFold(sum, f.SHA256) {
 		return nil, fmt.Errorf("%s: sha256 is %s, the upstream says %s: %w", f.Filename, sum, f.SHA256, errs.ErrInvalid)
 	}
-	return b.s.prepare(ctx, Upload{Filename: f.Filename, Content: content, metadataInWheel: true}, sum, func(row *metastore.File) error {
+	return b.s.prepare(ctx, Upload{Filename: f.Filename, Content: content, metadataInWheel: true, mirrored: true}, sum, func(row *metastore.File) error {
 		f.apply(row)
 		return nil
 	}, b.blobs)
@@ -276,7 +276,7 @@ func inMemory(content ReaderAtSize) (ReaderAtSize, string, error) {
 		// batch stores, so its digest checks them (as contentSHA256 trusts an upload's).
 		sum = a.spool.Finish()
 		if b := a.spool.Bytes(); b != nil {
-			return adoptable{contentReader{bytes.NewReader(b), a.n}, a.spool}, sum, nil
+			return adoptable{memContent{bytes.NewReader(b), b}, a.spool}, sum, nil
 		}
 	}
 	size := content.Size()
@@ -291,11 +291,21 @@ func inMemory(content ReaderAtSize) (ReaderAtSize, string, error) {
 		return nil, "", fmt.Errorf("reading the file: %w", err)
 	}
 	if adopt {
-		return adoptable{contentReader{bytes.NewReader(buf), size}, a.spool}, sum, nil
+		return adoptable{memContent{bytes.NewReader(buf), buf}, a.spool}, sum, nil
 	}
 	h := sha256.Sum256(buf)
-	return bytes.NewReader(buf), hex.EncodeToString(h[:]), nil
+	return memContent{bytes.NewReader(buf), buf}, hex.EncodeToString(h[:]), nil
 }
+
+// memContent is content in memory that lends its bytes (Bytes, read only): the zip
+// reader of inspect reads a small wheel's directory and members from them instead of
+// copying the file again (archives.OpenZip).
+type memContent struct {
+	*bytes.Reader
+	b []byte
+}
+
+func (m memContent) Bytes() []byte { return m.b }
 
 // inMemoryInspect is the largest file Synced reads into memory to inspect (a sync's
 // concurrency bounds how many are held at once).

@@ -1,9 +1,11 @@
 package index_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +106,58 @@ func TestPrepareRemote(t *testing.T) {
 	}
 	if md, err := s.CoreMetadata(ctx, f.MetadataSHA256); err != nil || md.Summary != "remote demo" {
 		t.Errorf("parsed metadata: %+v, %v", md, err)
+	}
+}
+
+// TestSyncedCorruptMemberMirrored: a synced wheel is the upstream's bytes (its digest
+// matched): a member that does not inflate to its CRC, which an upload of the same wheel
+// is refused for, does not stop the mirror from holding the file; the metadata it reads
+// is checked all the same.
+func TestSyncedCorruptMemberMirrored(t *testing.T) {
+	ctx := context.Background()
+	s := newService(t)
+	name, data := synthWheel("demo", "1.0")
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	off, err := zr.File[0].DataOffset() // demo/__init__.py
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[off+1] ^= 0xff
+	if _, _, err := s.Upload(ctx, index.Upload{Repository: "main", Filename: name, Content: bytes.NewReader(data)}); !errors.Is(err, errs.ErrInvalid) {
+		t.Fatalf("upload of a wheel with a corrupt member: %v", err)
+	}
+	sf := index.SyncedFile{Filename: name, SHA256: hexSum(data), Size: int64(len(data)), Remote: "up", UpstreamURL: "https://x/f/" + name}
+	p, err := s.PrepareSynced(ctx, "main", sf, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(ctx, "main", "sync up", []index.Change{{Kind: index.ChangeAdd, File: p}}); err != nil {
+		t.Fatal(err)
+	}
+	rc, _, err := s.Blobs().Open(ctx, hexSum(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if got, _ := io.ReadAll(rc); !bytes.Equal(got, data) {
+		t.Error("the mirrored bytes differ from the upstream's")
+	}
+	// A corrupt METADATA, which the mirror reads, is refused.
+	name2, data2 := synthWheel("demo", "2.0")
+	zr2, err := zip.NewReader(bytes.NewReader(data2), int64(len(data2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	off2, err := zr2.File[1].DataOffset() // METADATA
+	if err != nil {
+		t.Fatal(err)
+	}
+	data2[off2+2] ^= 0xff
+	sf2 := index.SyncedFile{Filename: name2, SHA256: hexSum(data2), Size: int64(len(data2)), Remote: "up", UpstreamURL: "https://x/f/" + name2}
+	if _, err := s.PrepareSynced(ctx, "main", sf2, bytes.NewReader(data2)); !errors.Is(err, errs.ErrInvalid) {
+		t.Errorf("a synced wheel with a corrupt METADATA: %v", err)
 	}
 }

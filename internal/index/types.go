@@ -143,6 +143,9 @@ type Upload struct {
 	// metadataInWheel: a wheel's core metadata file is not stored as a blob of its own
 	// (a sync's wheels: derivedmeta.go); the row records it all the same.
 	metadataInWheel bool
+	// mirrored: the content is a mirror's copy whose digest matched its upstream's; it
+	// is inspected without inflating every member (inspect.InspectMirrored).
+	mirrored bool
 }
 
 // ReaderAtSize is spooled content: an *os.File or a *bytes.Reader.

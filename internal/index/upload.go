@@ -161,7 +161,11 @@ func contentSHA256(c ReaderAtSize) (string, error) {
 // cheap refusal before any byte is stored), then stores the blobs.
 func (s *Service) prepare(ctx context.Context, up Upload, sum string, precheck func(*metastore.File) error, bb *blobstore.Batch) (*Prepared, error) {
 	size := up.Content.Size()
-	info, err := inspect.Inspect(ctx, up.Filename, up.Content, size)
+	look := inspect.Inspect
+	if up.mirrored {
+		look = inspect.InspectMirrored
+	}
+	info, err := look(ctx, up.Filename, up.Content, size)
 	if err != nil {
 		return nil, err
 	}
@@ -237,8 +241,16 @@ func (s *Service) putBlobs(ctx context.Context, p *Prepared, blobs []blobToStore
 // adoptable is content in a spool that a sync's blob batch takes over
 // (SyncBatch.SyncedSpool) instead of copying its bytes.
 type adoptable struct {
-	contentReader
+	ReaderAtSize
 	spool *blobstore.Spool
+}
+
+// Bytes lends the content's bytes when it is in memory (memContent), else nil.
+func (a adoptable) Bytes() []byte {
+	if m, ok := a.ReaderAtSize.(memContent); ok {
+		return m.b
+	}
+	return nil
 }
 
 type blobToStore struct {

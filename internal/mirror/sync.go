@@ -55,6 +55,9 @@ type syncer struct {
 	// perProject: a SyncProject (pull-through), which does not wait for another
 	// sync's open version of the repository.
 	perProject bool
+	// more: batches follow the one being brought (s.mu), so flushBehind gathers
+	// handEvery changes before it hands them on.
+	more bool
 	// The two stages behind flushBehind: the committer makes the blobs of the changes
 	// handed to it durable (committing is set while it runs), then moves the changes to
 	// ready, which the writer applies (writing is set while it runs). writeErr is the
@@ -403,6 +406,7 @@ func (b *batches) add(ls []listed) error {
 	if !had {
 		return nil
 	}
+	b.s.setMore(true)
 	return b.s.bringBatch(b.ctx, prev)
 }
 
@@ -412,7 +416,15 @@ func (b *batches) finish() error {
 	if err != nil || !had {
 		return err
 	}
+	b.s.setMore(false)
 	return b.s.bringBatch(b.ctx, prev)
+}
+
+// setMore says whether batches follow the one being brought (flushBehind).
+func (s *syncer) setMore(more bool) {
+	s.mu.Lock()
+	s.more = more
+	s.mu.Unlock()
 }
 
 // wait waits for the plan being read and returns its jobs; had is false when no plan
@@ -642,17 +654,17 @@ func (s *syncer) bringJob(ctx context.Context, j job) (*index.Prepared, error) {
 	return p, nil
 }
 
-// flushBehind hands the changes read so far to the stages that write them while the
-// next wave downloads: the committer makes their blobs durable (two syncfs and a
-// rename a file), then the writer applies them in the version's write transaction.
-// Each stage is serial, and they run beside each other and beside the downloads: the
-// committer commits a wave's blobs while the writer applies the wave before. A stage
-// that is busy takes, when its work ends, whatever came meanwhile, at once: a write
-// costs the pages it dirties (digest indexes, random), a few MB whatever its size, and
-// a commit two syncfs, so fewer and larger ones when that stage is the slower side, and
-// one as soon as it is free when it is not. Downloads wait only while maxPending
-// changes are waiting. A stage's error is returned by the next flushBehind or
-// waitFlush.
+// flushBehind hands the changes read so far, once there are handEvery of them (or
+// any, during the last batch), to the stages that write them while the next waves
+// download: the committer makes their blobs durable (a pack, or files, and their
+// fsyncs), then the writer applies them in the version's write transaction. Each stage
+// is serial, and they run beside each other and beside the downloads: the committer
+// commits a handful's blobs while the writer applies the one before. A busy stage
+// takes, when its work ends, what came meanwhile (at least handEvery, during the last
+// batch anything): a write costs the pages it dirties (digest indexes, random), a few
+// MB whatever its size, so fewer and larger ones when that stage is the slower side.
+// Downloads wait only while maxPending changes are waiting. A stage's error is
+// returned by the next flushBehind or waitFlush.
 func (s *syncer) flushBehind(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -665,22 +677,35 @@ func (s *syncer) flushBehind(ctx context.Context) error {
 	if s.writeErr != nil {
 		return s.writeErr
 	}
-	if !s.committing && len(s.adds)+len(s.others) > 0 {
+	if n := len(s.adds) + len(s.others); !s.committing && (n >= handEvery || !s.more && n > 0) {
 		s.committing = true
 		go s.committer(ctx)
 	}
 	return nil
 }
 
-// maxPending bounds the changes waiting for busy stages: four waves.
-const maxPending = 4 * bringWave
+// handEvery is how many changes flushBehind gathers before it hands them to the
+// stages, while more batches follow (during the last one, each wave goes at once: what
+// is left when its downloads end is written with nothing downloading beside it). Each
+// commit and each write dirties the same pages of the digest indexes (random) whatever
+// its size, in the blob store's pack index and in the metadata database: with a wave
+// (500) at a time, a sync of 20,000 files made 117,000 pwrite(2)s of pages, 74,000
+// with 2,000 (and 10% less CPU).
+const handEvery = 4 * bringWave
+
+// maxPending bounds the changes waiting for busy stages: what they work on and the next
+// handful.
+const maxPending = 2 * handEvery
 
 // committer commits the blobs of what flushBehind handed it, and hands the changes to
-// the writer, until nothing waits.
+// the writer, until fewer than flushBehind would hand on wait.
 func (s *syncer) committer(ctx context.Context) {
 	for {
 		s.mu.Lock()
-		changes := s.takeLocked()
+		var changes []index.Change
+		if n := len(s.adds) + len(s.others); n >= handEvery || !s.more {
+			changes = s.takeLocked()
+		}
 		if len(changes) == 0 || s.writeErr != nil {
 			s.committing = false
 			s.wrote.Broadcast()

@@ -38,6 +38,7 @@ type Client struct {
 
 	mu    sync.Mutex
 	pages map[string]*pageEntry
+	bufs  sync.Pool // of *[]byte, copyBuffer long: see buffer
 }
 
 type pageEntry struct {

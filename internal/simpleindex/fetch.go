@@ -83,6 +83,12 @@ type Sink interface {
 	Reset() error
 }
 
+// Grower is a Sink told how many more bytes to expect before they come (the index's
+// size, else the answer's Content-Length), so that it makes room for them at once.
+type Grower interface {
+	Grow(n int64)
+}
+
 // FetchInto is Fetch into dst instead of a file of its own, so that the caller chooses
 // where the bytes land (a sync writes them straight into its blob batch's folder). It
 // returns the size. On error dst holds unverified bytes: the caller discards them.
@@ -200,9 +206,14 @@ func (c *Client) fetchOnce(ctx context.Context, w *watch, f File, st *fetchState
 	if f.Size >= 0 {
 		expect = f.Size - st.n
 	} else if resp.ContentLength >= 0 {
-		expect = resp.ContentLength // a PEP 503 page gives no size: the buffer fits the body
+		expect = resp.ContentLength // a PEP 503 page gives no size
 	}
-	n, err := copyBody(dst, w.body(io.LimitReader(resp.Body, c.opts.MaxFileSize-st.n+1)), expect)
+	if g, ok := st.dst.(Grower); ok && expect > 0 {
+		g.Grow(expect)
+	}
+	buf := c.buffer()
+	n, err := copyBody(dst, w.body(io.LimitReader(resp.Body, c.opts.MaxFileSize-st.n+1)), *buf)
+	c.putBuffer(buf)
 	st.n += n
 	if err != nil {
 		return err // a broken body: the next attempt resumes from st.n
@@ -241,17 +252,10 @@ func contentRangeStart(v string) int64 {
 	return n
 }
 
-// copyBody copies the body to dst; a read failure (a reset, a body cut short, a
-// timeout) is transient, a write failure (a full disk) is not. expect is how many bytes
-// are expected (-1: unknown): the buffer is no larger than needs be (at most 64 KiB), as
-// a sync of thousands of small files allocated 64 KiB for each.
-func copyBody(dst io.Writer, body io.Reader, expect int64) (int64, error) {
+// copyBody copies the body to dst through buf; a read failure (a reset, a body cut
+// short, a timeout) is transient, a write failure (a full disk) is not.
+func copyBody(dst io.Writer, body io.Reader, buf []byte) (int64, error) {
 	var n int64
-	size := int64(64 << 10)
-	if expect >= 0 {
-		size = min(size, max(512, expect+1))
-	}
-	buf := make([]byte, size)
 	for {
 		m, rerr := body.Read(buf)
 		if m > 0 {
@@ -268,6 +272,21 @@ func copyBody(dst io.Writer, body io.Reader, expect int64) (int64, error) {
 		}
 	}
 }
+
+// copyBuffer is the size of the buffers downloads are copied through.
+const copyBuffer = 32 << 10
+
+// buffer takes a copy buffer from the client's pool (a sync of thousands of small files
+// allocated one for each); putBuffer gives it back.
+func (c *Client) buffer() *[]byte {
+	if b, ok := c.bufs.Get().(*[]byte); ok {
+		return b
+	}
+	b := make([]byte, copyBuffer)
+	return &b
+}
+
+func (c *Client) putBuffer(b *[]byte) { c.bufs.Put(b) }
 
 // FetchMetadata returns f's PEP 658 metadata file (f.URL+".metadata"), retried as Fetch
 // is and checked against f.CoreMetadataHashes' sha256 when given. It does not fall back
