@@ -13,20 +13,27 @@ import (
 
 // A sync may bring more changes than one Apply takes (index.MaxChanges), and must still
 // make ONE repository version, holding in memory only a batch of them. OpenVersion opens
-// such a version: each Apply of it writes one batch in its own transaction under
-// metastore.StagedVersion, which no reader of a real version sees; Publish makes it the
-// repository's next version in one transaction (a renumbering), and Discard, or the next
-// OpenVersion or Apply after a crash, undoes what was staged. The file rows it added then
-// go too, and their blobs are left to gc.
+// such a version: each Apply of it writes one batch in its own transaction, staged under
+// the number the version will have (the repository's latest plus one, see
+// metastore.StagingWriter), which no reader of a real version sees; Publish makes it the
+// repository's next version in one transaction, and Discard, or the next OpenVersion or
+// Apply after a crash, undoes what was staged. The file rows it added then go too, and
+// their blobs are left to gc.
 //
 // While a version is open, the other writers of its repository would see its rows as the
 // latest state: Apply on that repository fails at once with ErrVersionOpen (an upload is
 // answered 409 and may retry), a second OpenVersion waits for the first to end, and
-// OpenVersionNow fails at once (a pull-through refresh then serves the page it knows). The gate is in this Service: processes sharing
-// one database must not sync into one repository at the same time.
+// OpenVersionNow fails at once (a pull-through refresh then serves the page it knows).
+// The gate is in this Service: processes sharing one database must not sync into one
+// repository at the same time (an Apply of the open version that finds the repository
+// moved past it fails, errVersionMoved).
 
 // ErrVersionOpen is Apply's refusal while a staged version of the repository is open.
 var ErrVersionOpen = fmt.Errorf("a sync is writing a new version of this repository; try again when it ends: %w", errs.ErrConflict)
+
+// errVersionMoved fails an Apply or Publish of an open version whose repository got a
+// version meanwhile (another process wrote it): the staged rows would join that one.
+var errVersionMoved = fmt.Errorf("the repository got a new version while a sync was writing its own; sync again: %w", errs.ErrConflict)
 
 // errBlobGone refuses an add whose bytes are no longer stored (gc removed them between
 // the sync's write and its batch): the file fails, and the next sync fetches it again.
@@ -99,6 +106,7 @@ type OpenVersion struct {
 	s       *Service
 	repo    string
 	repoID  int64
+	number  int // the version it stages, and will publish as: the latest when it opened, plus one
 	msg     string
 	now     time.Time
 	changes int // changes with an effect so far
@@ -123,12 +131,13 @@ func (s *Service) openVersion(ctx context.Context, repo, message string, wait bo
 		return nil, err
 	}
 	var id int64
+	var number int
 	err := s.store.InTx(ctx, func(tx metastore.Tx) error {
 		r, err := tx.Repository(ctx, repo)
 		if err != nil {
 			return err
 		}
-		id = r.ID
+		id, number = r.ID, r.Latest+1
 		if gone, err := tx.DiscardStaged(ctx, r.ID); err != nil || !gone {
 			return err
 		}
@@ -139,7 +148,7 @@ func (s *Service) openVersion(ctx context.Context, repo, message string, wait bo
 		s.gates.unlock(repo)
 		return nil, err
 	}
-	return &OpenVersion{s: s, repo: repo, repoID: id, msg: message, now: s.now()}, nil
+	return &OpenVersion{s: s, repo: repo, repoID: id, number: number, msg: message, now: s.now()}, nil
 }
 
 // Changes is how many changes with an effect the version holds so far.
@@ -173,7 +182,10 @@ func (v *OpenVersion) Apply(ctx context.Context, changes []Change) ([]ChangeResu
 		if err != nil {
 			return err
 		}
-		b := &batch{s: v.s, tx: tx, r: &st.Repository, n: metastore.StagedVersion, cur: metastore.StagedVersion, now: v.now,
+		if st.Latest != v.number-1 {
+			return fmt.Errorf("repository %s at version %d, the sync's is %d: %w", v.repo, st.Latest, v.number, errVersionMoved)
+		}
+		b := &batch{s: v.s, tx: tx, r: &st.Repository, n: v.number, cur: v.number, now: v.now,
 			changes: changes, tolerant: true, rulesRead: st.BlockRules == 0}
 		n = 0
 		for i := range changes {
@@ -217,8 +229,8 @@ func (v *OpenVersion) Publish(ctx context.Context) (*ApplyResult, error) {
 		if err != nil {
 			return err
 		}
-		if err := tx.PublishStaged(ctx, r.ID, n); err != nil {
-			return err
+		if n != v.number {
+			return fmt.Errorf("repository %s at version %d, the sync's is %d: %w", v.repo, n-1, v.number, errVersionMoved)
 		}
 		res.Version, res.Made = n, true
 		return tx.FinishVersion(ctx, r.ID, n, now)

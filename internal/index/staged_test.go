@@ -85,7 +85,8 @@ func TestOpenVersion(t *testing.T) {
 
 // TestOpenVersionAbandoned: what a sync staged when its process died (no Publish, no
 // Discard) is never seen, and the next writer of the repository undoes it: its file rows
-// go, and its blobs are left unreferenced, for gc (which kept them while staged).
+// go, and its blobs are left unreferenced, for gc (which kept them while staged). A
+// version the repository moved past cannot go on.
 func TestOpenVersionAbandoned(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -123,6 +124,20 @@ func TestOpenVersionAbandoned(t *testing.T) {
 	rep, err = after.GC(ctx, index.GCOptions{DryRun: true})
 	if err != nil || rep.Unreferenced != 3 { // 3 wheels (their metadata files are in them: derivedmeta.go)
 		t.Fatalf("gc after: %+v, %v", rep, err)
+	}
+	// Had the first process lived on, its version could not go on over the new one: its
+	// next batch and its Publish are refused, and nothing of it shows.
+	if _, err := v.Apply(ctx, syncedBatch(t, s, "late", 0, 1)); !errors.Is(err, errs.ErrConflict) {
+		t.Errorf("a batch of a version the repository moved past: %v, want ErrConflict", err)
+	}
+	if _, err := v.Publish(ctx); !errors.Is(err, errs.ErrConflict) {
+		t.Errorf("publishing a version the repository moved past: %v, want ErrConflict", err)
+	}
+	if err := v.Discard(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ps, _, err := after.Projects(ctx, mainDist(t, after)); err != nil || len(ps) != 1 || ps[0].Name != "other" {
+		t.Fatalf("projects after the refused batch: %+v, %v", ps, err)
 	}
 	vs, err := after.Versions(ctx, "main")
 	if err != nil || len(vs) != 2 || vs[1].Files != 1 {

@@ -2,20 +2,19 @@ package metastore
 
 import "context"
 
-// StagedVersion is the version number under which the content changes of a repository
-// version being filled in several transactions (index.OpenVersion) are written before it
-// is published. It is above every real version, so a reader at a real version never
-// sees them (its rows are added "after" it, and what it closes is closed "after" it);
-// reading at StagedVersion shows the latest state with the staged changes. A
-// repository has at most one staged version at a time.
-const StagedVersion = 1 << 40
+// A repository version filled in several transactions (index.OpenVersion) is staged: its
+// content and attribute rows are written under the number it will be published as, the
+// repository's latest version plus one, while the repository's latest stays where it is.
+// A reader at a real version never sees them (what they add comes "after" it, what they
+// close is closed "after" it); reading at that number shows the latest state with the
+// staged changes. Publishing is BeginVersion and FinishVersion, as for a version made in
+// one transaction: nothing is renumbered (renumbering a sync's 20,000 rows was a tenth
+// of a second with nothing else to do). A repository has at most one staged version at
+// a time, and no other version is made while it is open.
 
-// StagingWriter publishes or discards a repository's staged version.
+// StagingWriter finds and discards a repository's staged version: its rows numbered
+// above the repository's latest version.
 type StagingWriter interface {
-	// PublishStaged renumbers the staged content and attribute rows of the repository
-	// to number, a version begun with BeginVersion in the same transaction (then
-	// FinishVersion completes it as usual).
-	PublishStaged(ctx context.Context, repoID int64, number int) error
 	// DiscardStaged undoes the staged version of the repository: the rows it added go
 	// (with the file rows only they held), the rows it closed are open again. It reports
 	// whether there was anything to undo.

@@ -223,7 +223,7 @@ func testRepositoryState(t *testing.T, s metastore.Store) {
 				return err
 			}
 		}
-		_, err := tx.AddFile(ctx, file(other.ID, "bar", "1.0", ".tar.gz"), metastore.StagedVersion)
+		_, err := tx.AddFile(ctx, file(other.ID, "bar", "1.0", ".tar.gz"), 1) // staged: above its latest (0)
 		return err
 	})
 	if st, err := s.RepositoryState(ctx, "main"); err != nil || st.Staged || st.BlockRules != 2 {

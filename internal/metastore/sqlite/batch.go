@@ -48,16 +48,15 @@ func appendPadded(args []any, vs []string) []any {
 
 // RepositoryState implements metastore.BatchReader.
 func (q queries) RepositoryState(ctx context.Context, name string) (*metastore.RepositoryState, error) {
-	const p = metastore.StagedVersion
 	var st metastore.RepositoryState
 	var created int64
 	err := q.q.QueryRowContext(ctx, `SELECT r.id, r.name, r.description, r.latest, r.created_at, r.check_on_upload,
-		EXISTS (SELECT 1 FROM repository_content INDEXED BY content_added WHERE repository_id = r.id AND version_added = ?)
-		OR EXISTS (SELECT 1 FROM repository_content INDEXED BY content_removed WHERE repository_id = r.id AND version_removed = ?)
-		OR EXISTS (SELECT 1 FROM project_attributes INDEXED BY attributes_added WHERE repository_id = r.id AND version_added = ?)
-		OR EXISTS (SELECT 1 FROM project_attributes INDEXED BY attributes_removed WHERE repository_id = r.id AND version_removed = ?),
+		EXISTS (SELECT 1 FROM repository_content INDEXED BY content_added WHERE repository_id = r.id AND version_added > r.latest)
+		OR EXISTS (SELECT 1 FROM repository_content INDEXED BY content_removed WHERE repository_id = r.id AND version_removed > r.latest)
+		OR EXISTS (SELECT 1 FROM project_attributes INDEXED BY attributes_added WHERE repository_id = r.id AND version_added > r.latest)
+		OR EXISTS (SELECT 1 FROM project_attributes INDEXED BY attributes_removed WHERE repository_id = r.id AND version_removed > r.latest),
 		(SELECT COUNT(*) FROM blocklist b WHERE b.repository_id = r.id)
-		FROM repositories r WHERE r.name = ?`, p, p, p, p, name).
+		FROM repositories r WHERE r.name = ?`, name).
 		Scan(&st.ID, &st.Name, &st.Description, &st.Latest, &created, &st.CheckOnUpload, &st.Staged, &st.BlockRules)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("repository %q: %w", name, errs.ErrNotFound)
