@@ -164,6 +164,13 @@ type Store interface {
 	Close() error
 }
 
+// Checkpointer is a Store that keeps a log of recent writes to fold into its files
+// (SQLite's WAL): Checkpoint folds it now, so that the one who wrote it pays for it (a
+// sync, at its end) rather than the next writer. A Store without one has nothing to do.
+type Checkpointer interface {
+	Checkpoint(ctx context.Context) error
+}
+
 // Tx is a transaction: every reader and writer role.
 type Tx interface {
 	Reader

@@ -33,7 +33,9 @@ type SyncState struct {
 	// removals it saw too).
 	Mirrored bool
 	// Config identifies the remote's URL and selection the state was recorded under.
-	Config   string
+	Config string
+	// SyncedAt is when the state was last recorded changed (a sync that finds the
+	// project unchanged leaves the row as it is).
 	SyncedAt time.Time
 }
 

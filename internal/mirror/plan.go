@@ -47,7 +47,9 @@ func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, 
 	if pg.NotModified {
 		s.mu.Lock()
 		s.res.NotModified++
-		s.states.add(state)
+		if !sameState(state, st) {
+			s.states.add(state)
+		}
 		s.mu.Unlock()
 		return nil, nil
 	}
@@ -151,4 +153,13 @@ func (s *syncer) blocked(ctx context.Context, project, filename string) (string,
 	}
 	rule, ok := s.blocklist.Blocks(project, d.Version.String(), filename)
 	return rule, ok, nil
+}
+
+// sameState reports whether a project's new state says what its recorded one does
+// (SyncedAt aside): a re-sync of an unchanged upstream then rewrites no row (its 2,000
+// rows' commit was what set off the checkpoint of the first sync's WAL, a third of the
+// re-sync), and SyncedAt stays the time the state last changed.
+func sameState(a, b metastore.SyncState) bool {
+	return a.ETag == b.ETag && a.LastModified == b.LastModified && a.Serial == b.Serial &&
+		a.Mirrored == b.Mirrored && a.Config == b.Config
 }

@@ -58,9 +58,35 @@ func (w *worker) Work(ctx context.Context, job *river.Job[taskArgs]) error {
 			herr = fmt.Errorf("recording the result: %w", err)
 		}
 	}
+	if herr == nil {
+		// Completed here, not by River's completer, which writes completions in batches,
+		// every 250 ms when there are few: a follower learnt the end of a short task (a
+		// re-sync of an unchanged upstream) that much later. The log and progress are
+		// written first: whoever sees the task completed reads them whole. If this
+		// fails, the completer completes it as usual.
+		stop()
+		if err := w.q.completeNow(ctx, job); err != nil {
+			w.q.log.Warn("task: completing at once", "task", r.id, "err", err)
+		}
+		return nil
+	}
 	out := w.outcome(ctx, context.Cause(hctx), herr, r)
 	stop() // after the outcome's log line, which it writes
 	return out
+}
+
+// completeNow marks job completed in its own transaction (river.JobCompleteTx, with the
+// output RecordOutput gave): River's later completion of it then changes nothing.
+func (q *RiverQueue) completeNow(ctx context.Context, job *river.Job[taskArgs]) error {
+	tx, err := q.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := river.JobCompleteTx[pollDriver](ctx, tx, job); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // call runs the handler; a panic fails the task (its stack goes to the log) instead of
