@@ -9,7 +9,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/testdist"
 )
 
@@ -67,11 +69,13 @@ func TestSyncOnDemandAndStreamed(t *testing.T) {
 		}
 	}
 
+	var streamedAt time.Time // when streamed last fetched the wheel
 	for _, m := range []mirror{onDemand, streamed} {
 		env, _ := clientEnv(t)
 		py := newVenv(t, env)
 		run(t, "", env, testdist.Tool(t, "pip"), "--python", py, "install", "--index-url", m.simple, "tree-leaf")
 		wantInstalled(t, py, "tree-leaf")
+		streamedAt = time.Now()
 	}
 	if got := stored(onDemand.s); len(got) != 1 || got[0] != taken.Filename() {
 		t.Errorf("on_demand stored %v after pip installed; want only %s", got, taken.Filename())
@@ -109,6 +113,9 @@ func TestSyncOnDemandAndStreamed(t *testing.T) {
 	if got := filepath.Join(dest, taken.Filename()); fileSHA(t, got) != fileSHA(t, taken.Path) {
 		t.Errorf("on_demand with the upstream stopped served other bytes for %s", taken.Filename())
 	}
+	// A streamed file's bytes stay open for index.StreamHold after its fetch, for the
+	// requests that arrive just after; past that, nothing of them is left to serve.
+	time.Sleep(time.Until(streamedAt.Add(index.StreamHold + time.Second)))
 	if out, err := runErr("", env, testdist.Tool(t, "pip"), "download", "--no-deps", "--index-url", streamed.simple, "-d", t.TempDir(), "tree-leaf==2.0"); err == nil {
 		t.Errorf("streamed served %s with its upstream stopped:\n%s", taken.Filename(), out)
 	}

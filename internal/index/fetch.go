@@ -33,9 +33,9 @@ const (
 	FetchTimeout = 30 * time.Minute
 	// MaxConcurrentFetches bounds the distinct files fetched at once; more wait.
 	MaxConcurrentFetches = 16
-	// streamHold is how long a streamed file's bytes stay open after its fetch, for the
+	// StreamHold is how long a streamed file's bytes stay open after its fetch, for the
 	// requests that waited for it and those arriving just after.
-	streamHold = 2 * time.Second
+	StreamHold = 2 * time.Second
 )
 
 // SetRemoteFetcher makes OpenFile fetch the files it knows but does not store. Call it
@@ -190,7 +190,7 @@ type sharedTemp struct {
 
 func newSharedTemp(f *os.File, size int64, closed func(*sharedTemp)) *sharedTemp {
 	t := &sharedTemp{f: f, size: size, closed: closed, refs: 1}
-	time.AfterFunc(streamHold, t.release) // the fetch's own reference
+	time.AfterFunc(StreamHold, t.release) // the fetch's own reference
 	return t
 }
 
