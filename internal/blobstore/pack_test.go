@@ -402,3 +402,55 @@ func TestPacksConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestPresent: Present finds the packed blobs and the blobs that are files, and reports
+// none of the others, whether their folders hold a file (a file's neighbour) or not; a
+// blob written after an earlier Present found it missing is found.
+func TestPresent(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := blobstore.NewStore(mustFile(t, dir))
+	packed, _ := commitPacked(t, s, "present", 4)
+	loose := []byte("a blob alone, a file")
+	looseSHA := hexOf(loose)
+	if _, _, err := s.Put(ctx, bytes.NewReader(loose)); err != nil {
+		t.Fatal(err)
+	}
+	// A digest in the loose blob's folders, and one in folders that do not exist.
+	neighbour := looseSHA[:4] + strings.Repeat("0", 60)
+	missing := strings.Repeat("1", 64)
+	ask := append(slices.Clone(packed), looseSHA, neighbour, missing)
+	got, err := s.Present(ctx, ask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{looseSHA: int64(len(loose))}
+	for _, sha := range packed {
+		info, err := s.Stat(ctx, sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[sha] = info
+	}
+	if len(got) != len(want) {
+		t.Errorf("Present = %v, want %v", got, want)
+	}
+	for sha, size := range want {
+		if got[sha] != size {
+			t.Errorf("Present[%s] = %d, want %d", sha, got[sha], size)
+		}
+	}
+
+	// A blob written after a Present that found it missing: found the next time.
+	other := []byte("another blob alone")
+	missing = hexOf(other)
+	if got, err := s.Present(ctx, []string{missing}); err != nil || len(got) != 0 {
+		t.Errorf("Present of a blob not written = %v (%v)", got, err)
+	}
+	if _, _, err := s.Put(ctx, bytes.NewReader(other)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Present(ctx, []string{missing}); err != nil || got[missing] != int64(len(other)) {
+		t.Errorf("Present of a blob in a folder made since = %v (%v)", got, err)
+	}
+}

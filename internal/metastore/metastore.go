@@ -165,10 +165,11 @@ type Store interface {
 }
 
 // Checkpointer is a Store that keeps a log of recent writes to fold into its files
-// (SQLite's WAL): Checkpoint folds it now, so that the one who wrote it pays for it (a
-// sync, at its end) rather than the next writer. A Store without one has nothing to do.
+// (SQLite's WAL): CheckpointLater folds it in the background, soon, so that a large
+// writer (a sync, at its end) leaves none of it to the next writer. A Store without one
+// has nothing to do.
 type Checkpointer interface {
-	Checkpoint(ctx context.Context) error
+	CheckpointLater(ctx context.Context)
 }
 
 // Tx is a transaction: every reader and writer role.

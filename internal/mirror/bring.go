@@ -23,7 +23,7 @@ func (s *syncer) bring(ctx context.Context, j job) (*index.Prepared, error) {
 	sf := index.SyncedFile{Filename: f.Filename, SHA256: strings.ToLower(f.SHA256()), Size: f.Size,
 		UploadTime: f.UploadTime, RequiresPython: f.RequiresPython, Yanked: f.Yanked, YankReason: f.YankedReason,
 		Remote: s.remote.Name, UpstreamURL: f.URL, UpstreamHashes: hashesString(f.Hashes)}
-	if p, ok, err := s.reuse(ctx, sf); ok || err != nil {
+	if p, ok, err := s.reuse(ctx, sf, j.stored); ok || err != nil {
 		return p, err
 	}
 	if s.remote.Policy != PolicyImmediate {
@@ -74,14 +74,18 @@ func (s *syncer) fill(ctx context.Context, j job) error {
 }
 
 // reuse prepares a file from bytes the blob store already holds (a sync that crashed
-// after downloading, or the same file in another repository); ok is false when it
-// holds none.
-func (s *syncer) reuse(ctx context.Context, sf index.SyncedFile) (*index.Prepared, bool, error) {
+// after downloading, or the same file in another repository): stored is the size of
+// its blob when the batch was planned, -1 when there was none. ok is false when the
+// store holds none (gone since: gc), and the file is downloaded.
+func (s *syncer) reuse(ctx context.Context, sf index.SyncedFile, stored int64) (*index.Prepared, bool, error) {
 	blobs := s.m.svc.Blobs()
-	if size, ok := s.present[sf.SHA256]; !ok || (sf.Size >= 0 && size != sf.Size) {
+	if stored < 0 || (sf.Size >= 0 && stored != sf.Size) {
 		return nil, false, nil
 	}
 	rc, n, err := blobs.Open(ctx, sf.SHA256)
+	if errors.Is(err, errs.ErrNotFound) {
+		return nil, false, nil
+	}
 	if err != nil {
 		return nil, false, err
 	}

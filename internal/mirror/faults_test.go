@@ -29,6 +29,7 @@ type faulty struct {
 	block     map[string]bool // filename -> hang until the request is cancelled
 	inFlight  int
 	maxFlight int
+	onGet     func(name string) // called before each file GET is answered, when set
 	target    *url.URL
 	transport http.RoundTripper
 }
@@ -48,7 +49,7 @@ func (f *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if isFile {
 		f.fileGets[name]++
 	}
-	n500, bad, trunc, block := f.fail500[name], f.corrupt[name], f.truncate[name], f.block[name]
+	n500, bad, trunc, block, onGet := f.fail500[name], f.corrupt[name], f.truncate[name], f.block[name], f.onGet
 	if isFile {
 		f.inFlight++
 		f.maxFlight = max(f.maxFlight, f.inFlight)
@@ -61,6 +62,9 @@ func (f *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.truncate[name]--
 	}
 	f.mu.Unlock()
+	if isFile && onGet != nil {
+		onGet(name)
+	}
 	if isFile && block {
 		<-r.Context().Done()
 		return

@@ -1,9 +1,11 @@
 package mirror_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -97,5 +99,40 @@ func TestSyncRefusesReusedFilename(t *testing.T) {
 	res := s.sync(t, mirror.SyncRequest{Remote: "two", SkipBadFiles: true})
 	if res.Added != 1 || len(res.Failed) != 1 || res.Failed[0].Filename != "pkg-1.0-py3-none-any.whl" {
 		t.Fatalf("result %+v", res)
+	}
+}
+
+// TestSyncReuseGoneBlob: a blob the store held when the sync planned its batch (the same
+// file in another repository) and that is gone when its turn comes (gc ran meanwhile)
+// is downloaded, not failed.
+func TestSyncReuseGoneBlob(t *testing.T) {
+	ctx := context.Background()
+	ds := []dist{{name: "pkg", version: "1.0"}, {name: "pkg", version: "1.1"}}
+	paths := writeAll(t, ds...)
+	up := indextest.New(t, paths, indextest.Options{})
+	f, u := newFaulty(t, up)
+	s := newSink(t, mirror.Options{Concurrency: 1}) // 1.0 is brought over before 1.1
+	held, err := os.ReadFile(paths[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha, _, err := s.svc.Blobs().Put(ctx, bytes.NewReader(held))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.onGet = func(name string) {
+		if name == ds[0].filename() {
+			if err := s.svc.Blobs().Delete(ctx, sha); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	s.remote(t, mirror.Remote{Name: "up", URL: u, Includes: []string{"pkg"}})
+	res := s.sync(t, mirror.SyncRequest{Remote: "up"})
+	if res.Added != 2 || res.Reused != 0 || res.Downloaded != 2 || f.fileGets[ds[1].filename()] != 1 {
+		t.Fatalf("sync: %+v, file requests %v", res, f.fileGets)
+	}
+	if ok, err := s.svc.Blobs().Exists(ctx, sha); !ok || err != nil {
+		t.Errorf("%s is not stored after the sync (%v)", ds[1].filename(), err)
 	}
 }

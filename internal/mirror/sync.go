@@ -49,9 +49,6 @@ type syncer struct {
 	// that has any; blobs holds the bytes of the batch being read.
 	ver   *index.OpenVersion
 	blobs *index.SyncBatch
-	// present: the sizes of the blobs the store held of the wave being brought over
-	// (lookPresent), read by reuse.
-	present map[string]int64
 	// perProject: a SyncProject (pull-through), which does not wait for another
 	// sync's open version of the repository.
 	perProject bool
@@ -346,6 +343,9 @@ type job struct {
 	// fill: the repository holds the file without its bytes (recorded under the
 	// on_demand or streamed policy) and the remote's policy is now immediate.
 	fill bool
+	// stored is the size of the file's blob in the blob store when its batch was
+	// planned (lookStored), -1 when it held none: reuse takes what is there.
+	stored int64
 }
 
 // batch reads the pages of a batch of projects (concurrently, bounded), plans each,
@@ -517,6 +517,9 @@ func (s *syncer) plan(ctx context.Context, ls []listed, reqs map[string][]requir
 		}
 		return jobs[i].file.Filename < jobs[j].file.Filename
 	})
+	if err := s.lookStored(ctx, jobs); err != nil {
+		return nil, err
+	}
 	s.total.Add(int64(len(jobs)))
 	if s.remote.Policy == PolicyImmediate {
 		for _, j := range jobs {
@@ -566,9 +569,6 @@ func (s *syncer) bringWave(ctx context.Context, jobs []job) error {
 	// A fixed set of workers takes the jobs in turn, rather than a goroutine per file:
 	// each new goroutine's stack grew again in the inflater's reset (a large struct
 	// built by value), a good part of inspecting a small wheel.
-	if err := s.lookPresent(ctx, jobs); err != nil {
-		return err
-	}
 	var next atomic.Int64
 	for range min(s.m.opts.Concurrency, len(jobs)) {
 		g.Go(func() error {
@@ -613,21 +613,27 @@ func (s *syncer) bringWave(ctx context.Context, jobs []job) error {
 	return s.flushBehind(ctx)
 }
 
-// lookPresent finds which of the jobs' files the blob store holds already, all at once
-// (reuse reads it: a Stat per file was a query per file on packed blobs), into
-// s.present for the wave.
-func (s *syncer) lookPresent(ctx context.Context, jobs []job) error {
+// lookStored finds which of a batch's files the blob store holds already, all at once
+// (a Stat per file was a query per file on packed blobs), into each job's stored, for
+// reuse. It runs in plan, beside the downloads of the batch before: done at the start
+// of each wave, the downloads waited for it, a twentieth of a sync.
+func (s *syncer) lookStored(ctx context.Context, jobs []job) error {
 	shas := make([]string, 0, len(jobs))
-	for _, j := range jobs {
-		if sha := strings.ToLower(j.file.SHA256()); !j.fill && blobstore.ValidSHA256(sha) {
+	for i := range jobs {
+		jobs[i].stored = -1
+		if sha := strings.ToLower(jobs[i].file.SHA256()); !jobs[i].fill && blobstore.ValidSHA256(sha) {
 			shas = append(shas, sha)
 		}
 	}
 	present, err := s.m.svc.Blobs().Present(ctx, shas)
-	if err != nil {
+	if err != nil || len(present) == 0 {
 		return err
 	}
-	s.present = present
+	for i := range jobs {
+		if size, ok := present[strings.ToLower(jobs[i].file.SHA256())]; ok && !jobs[i].fill {
+			jobs[i].stored = size
+		}
+	}
 	return nil
 }
 
@@ -975,11 +981,9 @@ func (s *syncer) finish(ctx context.Context) (*SyncResult, error) {
 		return res, fmt.Errorf("recording the sync state: %w", err)
 	}
 	if c, ok := s.m.store.(metastore.Checkpointer); ok && res.Version > 0 {
-		// The version's pages are folded into the database by the sync that wrote them,
-		// not by the next writer (the first re-sync after it took a third longer).
-		if err := c.Checkpoint(ctx); err != nil {
-			s.m.log.Warn("sync: checkpoint of the metadata database", "err", err)
-		}
+		// The version's pages are folded into the database after the sync, not by the
+		// next writer (the first re-sync after it took a third longer).
+		c.CheckpointLater(ctx)
 	}
 	s.m.log.Info("sync finished", "remote", s.remote.Name, "repository", s.repo.Name, "version", res.Version,
 		"added", res.Added, "removed", res.Removed, "changed", res.Changed, "failed", res.FailedTotal,

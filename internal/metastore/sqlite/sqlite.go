@@ -21,6 +21,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pydepot/pydepot/internal/errs"
@@ -40,6 +42,10 @@ type Store struct {
 	writer    *writer
 	readStmts *stmtCache
 	log       *slog.Logger
+	// checkpoints is the background checkpoint running (CheckpointLater), which Close
+	// waits for; checkpointing says one runs.
+	checkpoints   sync.WaitGroup
+	checkpointing atomic.Bool
 }
 
 var _ metastore.Store = (*Store)(nil)
@@ -138,12 +144,34 @@ func makePrivate(path string) error {
 	return nil
 }
 
-// Checkpoint copies the write-ahead log into the database now (PASSIVE: it waits for
-// no reader). A sync's transactions leave up to wal_autocheckpoint pages (40 MB) in the
-// log, and whichever writer commits next would copy them: the first re-sync after a
-// sync spent a third of its time on it. The sync calls this at its end, paying for its
-// own pages (metastore.Checkpointer).
-func (s *Store) Checkpoint(ctx context.Context) error {
+// CheckpointLater copies the write-ahead log into the database, in the background (at
+// most one at a time; Close waits for it), PASSIVE: it waits for no reader, and it
+// holds the writer while it runs. A sync's transactions leave up to wal_autocheckpoint
+// pages (40 MB) in the log, and whichever writer committed next copied them: the first
+// re-sync after a sync spent a third of its time on it. A sync calls this at its end
+// (metastore.Checkpointer), after its version is durable in the log: the copy is
+// neither in its time nor in the next writer's, unless that one comes at once.
+func (s *Store) CheckpointLater(ctx context.Context) {
+	if !s.checkpointing.CompareAndSwap(false, true) {
+		return
+	}
+	s.checkpoints.Add(1)
+	go func() {
+		defer s.checkpoints.Done()
+		defer s.checkpointing.Store(false)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), checkpointTimeout)
+		defer cancel()
+		if err := s.checkpoint(ctx); err != nil {
+			s.log.Warn("checkpoint of the metadata database", "err", err)
+		}
+	}()
+}
+
+// checkpointTimeout bounds a background checkpoint (tens of milliseconds for a sync's
+// 40 MB of log; SQLite stops it where it is, and the next checkpoint goes on).
+const checkpointTimeout = time.Minute
+
+func (s *Store) checkpoint(ctx context.Context) error {
 	if err := s.writer.acquire(ctx); err != nil {
 		return err
 	}
@@ -158,6 +186,7 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 
 // Close updates the planner's statistics (PRAGMA optimize) and closes both pools.
 func (s *Store) Close() error {
+	s.checkpoints.Wait()
 	s.readStmts.close()
 	var err error
 	if s.writer.acquire(context.Background()) == nil {
