@@ -404,8 +404,8 @@ func TestPacksConcurrent(t *testing.T) {
 }
 
 // TestPresent: Present finds the packed blobs and the blobs that are files, and reports
-// none of the others, whether their folders hold a file (a file's neighbour) or not; a
-// blob written after an earlier Present found it missing is found.
+// none of the others (one in a file's folder, one anywhere); a blob written after an
+// earlier Present found it missing is found.
 func TestPresent(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -416,7 +416,7 @@ func TestPresent(t *testing.T) {
 	if _, _, err := s.Put(ctx, bytes.NewReader(loose)); err != nil {
 		t.Fatal(err)
 	}
-	// A digest in the loose blob's folders, and one in folders that do not exist.
+	// A digest in the loose blob's folders, and one of no blob.
 	neighbour := looseSHA[:4] + strings.Repeat("0", 60)
 	missing := strings.Repeat("1", 64)
 	ask := append(slices.Clone(packed), looseSHA, neighbour, missing)
@@ -426,11 +426,11 @@ func TestPresent(t *testing.T) {
 	}
 	want := map[string]int64{looseSHA: int64(len(loose))}
 	for _, sha := range packed {
-		info, err := s.Stat(ctx, sha)
+		size, err := s.Stat(ctx, sha)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want[sha] = info
+		want[sha] = size
 	}
 	if len(got) != len(want) {
 		t.Errorf("Present = %v, want %v", got, want)
@@ -451,6 +451,6 @@ func TestPresent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got, err := s.Present(ctx, []string{missing}); err != nil || got[missing] != int64(len(other)) {
-		t.Errorf("Present of a blob in a folder made since = %v (%v)", got, err)
+		t.Errorf("Present of a blob written since = %v (%v)", got, err)
 	}
 }

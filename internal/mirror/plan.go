@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,6 +46,11 @@ func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, 
 		state.Serial = l.Serial // the list's, when the page gives none
 	}
 	if pg.NotModified {
+		// What a 304 does not repeat is what was recorded: the page is the same (its
+		// serial was lost before, and the state written again on every re-sync).
+		state.ETag = cmp.Or(state.ETag, st.ETag)
+		state.LastModified = cmp.Or(state.LastModified, st.LastModified)
+		state.Serial = cmp.Or(state.Serial, st.Serial)
 		s.mu.Lock()
 		s.res.NotModified++
 		if !sameState(state, st) {

@@ -35,6 +35,24 @@ func TestSyncFromTestIndex(t *testing.T) {
 	if len(s.files(t, "beta")) != 0 {
 		t.Error("beta was not included but was synced")
 	}
+	state := func() metastore.SyncState {
+		t.Helper()
+		ctx := context.Background()
+		rem, err := s.svc.Store().Remote(ctx, "up")
+		if err != nil {
+			t.Fatal(err)
+		}
+		repo, err := s.svc.Store().Repository(ctx, "main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := s.svc.Store().SyncStates(ctx, rem.ID, repo.ID, []string{"alpha"})
+		if err != nil || len(st) != 1 {
+			t.Fatalf("alpha's sync state: %v (%v)", st, err)
+		}
+		return st[0]
+	}
+	first := state()
 	before := up.Requests.Load()
 	res = s.sync(t, mirror.SyncRequest{Remote: "up"})
 	if res.Version != 0 || res.Downloaded != 0 || res.NotModified != 1 {
@@ -42,6 +60,10 @@ func TestSyncFromTestIndex(t *testing.T) {
 	}
 	if got := up.Requests.Load() - before; got != 1 || up.NotModified.Load() != 1 {
 		t.Errorf("re-sync made %d requests (%d answered 304), want one conditional page read", got, up.NotModified.Load())
+	}
+	// The unchanged project's state is not written again: it says when it last changed.
+	if again := state(); again != first {
+		t.Errorf("alpha's sync state after an unchanged re-sync %+v, was %+v", again, first)
 	}
 }
 
