@@ -23,6 +23,9 @@ func (m *memSink) Reset() error { m.Buffer.Reset(); return nil }
 // download (a sync downloads thousands of them): what a fetch allocates is the HTTP
 // exchange's, about 10 KiB. FetchInto and Fetch leave the same bytes.
 func TestFetchUnknownSizeAllocatesLittle(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops its items at random under the race detector (the run without it counts)")
+	}
 	data := bytes.Repeat([]byte("w"), 3000)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", fmt.Sprint(len(data)))
@@ -48,7 +51,9 @@ func TestFetchUnknownSizeAllocatesLittle(t *testing.T) {
 	}
 }
 
-// fetchAllocs fails t when a FetchInto of f (data) allocates more than 16 KiB.
+// fetchAllocs fails t when a FetchInto of f (data) allocates more than 16 KiB. The
+// count is the whole process's (the test server's side of the exchange included), and
+// a GC empties the buffer pool, so the least of five rounds counts: noise only adds.
 func fetchAllocs(t *testing.T, c *simpleindex.Client, f simpleindex.File, data []byte) {
 	var sink memSink
 	sink.Grow(8 << 10)
@@ -56,21 +61,25 @@ func fetchAllocs(t *testing.T, c *simpleindex.Client, f simpleindex.File, data [
 		t.Fatal(err)
 	}
 	const runs = 20
-	var m runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	before := m.TotalAlloc
-	for range runs {
-		sink.Reset()
-		n, err := c.FetchInto(t.Context(), f, &sink)
-		if err != nil || n != int64(len(data)) || !bytes.Equal(sink.Bytes(), data) {
-			t.Fatalf("fetched %d bytes, %v", n, err)
+	least := uint64(1 << 62)
+	for range 5 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		before := m.TotalAlloc
+		for range runs {
+			sink.Reset()
+			n, err := c.FetchInto(t.Context(), f, &sink)
+			if err != nil || n != int64(len(data)) || !bytes.Equal(sink.Bytes(), data) {
+				t.Fatalf("fetched %d bytes, %v", n, err)
+			}
 		}
+		runtime.ReadMemStats(&m)
+		least = min(least, (m.TotalAlloc-before)/runs)
 	}
-	runtime.ReadMemStats(&m)
-	if per := (m.TotalAlloc - before) / runs; per > 16<<10 {
-		t.Errorf("a fetch of %d bytes (the index says %d) allocates %d bytes, want at most %d", len(data), f.Size, per, 16<<10)
+	if least > 16<<10 {
+		t.Errorf("a fetch of %d bytes (the index says %d) allocates %d bytes, want at most %d", len(data), f.Size, least, 16<<10)
 	} else {
-		t.Logf("size %d: %d bytes a fetch", f.Size, per)
+		t.Logf("size %d: %d bytes a fetch", f.Size, least)
 	}
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package simpleindex_test
+
+const raceEnabled = false
