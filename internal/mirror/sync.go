@@ -619,19 +619,21 @@ func (s *syncer) bringWave(ctx context.Context, jobs []job) error {
 // of each wave, the downloads waited for it, a twentieth of a sync.
 func (s *syncer) lookStored(ctx context.Context, jobs []job) error {
 	shas := make([]string, 0, len(jobs))
+	of := make([]int, 0, len(jobs)) // the job of each digest in shas
 	for i := range jobs {
 		jobs[i].stored = -1
 		if sha := strings.ToLower(jobs[i].file.SHA256()); !jobs[i].fill && blobstore.ValidSHA256(sha) {
 			shas = append(shas, sha)
+			of = append(of, i)
 		}
 	}
 	present, err := s.m.svc.Blobs().Present(ctx, shas)
-	if err != nil || len(present) == 0 {
+	if err != nil {
 		return err
 	}
-	for i := range jobs {
-		if size, ok := present[strings.ToLower(jobs[i].file.SHA256())]; ok && !jobs[i].fill {
-			jobs[i].stored = size
+	for k, sha := range shas {
+		if size, ok := present[sha]; ok {
+			jobs[of[k]].stored = size
 		}
 	}
 	return nil

@@ -101,11 +101,10 @@ func (w *worker) call(ctx context.Context, r *run) (result any, err error) {
 	return w.h(ctx, r)
 }
 
-// outcome is what Work returns to River for the handler's error herr, logging a line.
+// outcome is what Work returns to River for the handler's error herr (not nil: a task
+// that succeeds is completed in Work), logging a line.
 func (w *worker) outcome(ctx context.Context, cause, herr error, r *run) error {
 	switch {
-	case herr == nil:
-		return nil
 	case errors.Is(cause, ErrCanceled):
 		r.Logf("canceled")
 		return river.JobCancel(ErrCanceled)

@@ -21,7 +21,12 @@ func TestCheckpointLater(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	closed := false
+	defer func() {
+		if !closed {
+			s.Close()
+		}
+	}()
 	write := func(tag string, n int) {
 		t.Helper()
 		err := s.InTx(ctx, func(tx metastore.Tx) error {
@@ -60,6 +65,7 @@ func TestCheckpointLater(t *testing.T) {
 		t.Errorf("database file %d bytes before the checkpoint, %d after: the WAL's pages were not copied", before, after)
 	}
 	s.CheckpointLater(ctx)
+	closed = true
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
