@@ -197,6 +197,16 @@ func (d *File) StatMany(ctx context.Context, paths []string) (map[string]Info, e
 	return out, nil
 }
 
+// Deletions counts the deletions of this folder's blobs (Store.Deletions); ok is false
+// when the driver keeps no pack index, where the count lives.
+func (d *File) Deletions(ctx context.Context) (n int64, ok bool, err error) {
+	if !d.packs.enabled() {
+		return 0, false, nil
+	}
+	n, err = d.packs.deletions(ctx)
+	return n, err == nil, err
+}
+
 // Delete implements Driver.
 func (d *File) Delete(ctx context.Context, path string) error {
 	full, err := d.full(path)

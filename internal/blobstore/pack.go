@@ -66,7 +66,8 @@ const packSchema = `CREATE TABLE IF NOT EXISTS packed (
 	mtime INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS packed_pack ON packed(pack);
-CREATE TABLE IF NOT EXISTS packs (name TEXT PRIMARY KEY) WITHOUT ROWID;`
+CREATE TABLE IF NOT EXISTS packs (name TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;`
 
 // enabled reports whether the driver packs small blobs (it has an index opener).
 func (p *packs) enabled() bool { return p.openDB != nil }
@@ -360,18 +361,56 @@ func (p *packs) inTx(ctx context.Context, pack string, fn func(*sql.Tx) error) e
 	return nil
 }
 
-// remove drops the row of path; found false when there was none.
+// remove drops the row of path, in the transaction that counts the deletion (see
+// deletions), made first; found false when there was none. A blob stored as a file is
+// counted here too, before the caller removes it.
 func (p *packs) remove(ctx context.Context, path string) (bool, error) {
-	db, err := p.open(false)
+	db, err := p.open(true)
 	if db == nil || err != nil {
 		return false, err
 	}
-	res, err := db.ExecContext(ctx, `DELETE FROM packed WHERE path = ?`, path)
+	var n int64
+	err = func() error {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO counters (name, n) VALUES ('deletions', 1)
+			ON CONFLICT (name) DO UPDATE SET n = n + 1`); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM packed WHERE path = ?`, path)
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}()
 	if err != nil {
 		return false, fmt.Errorf("pack index: %w", err)
 	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	return n > 0, nil
+}
+
+// deletions is how many deletions the index has counted, by any process on the folder
+// (0 when it has no index yet: none was made).
+func (p *packs) deletions(ctx context.Context) (int64, error) {
+	db, err := p.open(false)
+	if db == nil || err != nil {
+		return 0, err
+	}
+	var n int64
+	err = db.QueryRowContext(ctx, `SELECT n FROM counters WHERE name = 'deletions'`).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("pack index: %w", err)
+	}
+	return n, nil
 }
 
 // walkPage is how many rows a walk reads at a time: no query stays open while the

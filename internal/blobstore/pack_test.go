@@ -454,3 +454,57 @@ func TestPresent(t *testing.T) {
 		t.Errorf("Present of a blob written since = %v (%v)", got, err)
 	}
 }
+
+// TestDeletions: the store counts every deletion, of a packed blob or of a file, a
+// missing one too, and a second driver on the folder (pydepot gc in another process)
+// counts in the same place; a driver without a pack index keeps no count.
+func TestDeletions(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := blobstore.NewStore(mustFile(t, dir))
+	count := func(s *blobstore.Store, want int64) {
+		t.Helper()
+		n, ok, err := s.Deletions(ctx)
+		if err != nil || !ok || n != want {
+			t.Fatalf("Deletions = %d, %v, %v; want %d", n, ok, err, want)
+		}
+	}
+	count(s, 0) // no index yet
+	packed, _ := commitPacked(t, s, "deletions", 3)
+	loose := []byte("a blob alone, a file")
+	looseSHA, _, err := s.Put(ctx, bytes.NewReader(loose))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count(s, 0)
+	if err := s.Delete(ctx, packed[0]); err != nil {
+		t.Fatal(err)
+	}
+	count(s, 1)
+	if err := s.Delete(ctx, looseSHA); err != nil {
+		t.Fatal(err)
+	}
+	count(s, 2)
+	if err := s.Delete(ctx, strings.Repeat("2", 64)); !errors.Is(err, errs.ErrNotFound) {
+		t.Fatalf("deleting a missing blob: %v", err)
+	}
+	count(s, 3)
+
+	other := blobstore.NewStore(mustFile(t, dir))
+	count(other, 3)
+	if err := other.Delete(ctx, packed[1]); err != nil {
+		t.Fatal(err)
+	}
+	count(s, 4)
+	if ok, _ := s.Exists(ctx, packed[1]); ok {
+		t.Error("a blob the other driver deleted is still found")
+	}
+
+	bare, err := blobstore.NewFile(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := blobstore.NewStore(bare).Deletions(ctx); ok || err != nil {
+		t.Errorf("a driver without a pack index counts deletions (%v)", err)
+	}
+}

@@ -239,6 +239,19 @@ func (s *Store) Present(ctx context.Context, shas []string) (map[string]int64, e
 	return out, nil
 }
 
+// Deletions is how many blobs have been deleted from the store (by any process using
+// it), for a caller that checks blobs it found or wrote are still there: with the count
+// read before it looked, the same count after means none of them has gone, and a lookup
+// per blob is saved. ok is false when the driver keeps no count (look the blobs up).
+func (s *Store) Deletions(ctx context.Context) (n int64, ok bool, err error) {
+	if c, is := s.d.(interface {
+		Deletions(context.Context) (int64, bool, error)
+	}); is {
+		return c.Deletions(ctx)
+	}
+	return 0, false, nil
+}
+
 // Compact reclaims the space of deleted blobs that a driver keeps packed (File, see
 // pack.go); on other drivers it does nothing.
 func (s *Store) Compact(ctx context.Context) (CompactReport, error) {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pydepot/pydepot/internal/blobstore"
@@ -222,16 +223,43 @@ func (s *Service) StoreDownloaded(ctx context.Context, repo, filename, path stri
 type SyncBatch struct {
 	s     *Service
 	blobs *blobstore.Batch
+	// The blob store's deletions before the batch's first write (Store.Deletions), read
+	// then: markRead; marked false when the store keeps no count or it could not be read.
+	mu               sync.Mutex
+	mark             int64
+	marked, markRead bool
 }
 
 // NewSyncBatch starts a batch of synced files.
 func (s *Service) NewSyncBatch() *SyncBatch { return &SyncBatch{s: s, blobs: s.blobs.NewBatch()} }
+
+// marks reads the blob store's deletions on the batch's first call, before anything is
+// written: Prepared.verifyMark.
+func (b *SyncBatch) marks(ctx context.Context) (int64, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.markRead {
+		n, ok, err := b.s.blobs.Deletions(ctx)
+		b.mark, b.marked, b.markRead = n, ok && err == nil, err == nil
+	}
+	return b.mark, b.marked
+}
 
 // Synced is PrepareSynced in the batch.
 func (b *SyncBatch) Synced(ctx context.Context, f SyncedFile, content ReaderAtSize) (*Prepared, error) {
 	if err := f.check(); err != nil {
 		return nil, err
 	}
+	mark, marked := b.marks(ctx)
+	p, err := b.synced(ctx, f, content)
+	if err != nil {
+		return nil, err
+	}
+	p.verifyMark, p.verifyMarked = mark, marked
+	return p, nil
+}
+
+func (b *SyncBatch) synced(ctx context.Context, f SyncedFile, content ReaderAtSize) (*Prepared, error) {
 	content, sum, err := inMemory(content)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Filename, err)
@@ -317,6 +345,7 @@ func (b *SyncBatch) Remote(ctx context.Context, f SyncedFile, meta []byte) (*Pre
 	if err != nil {
 		return nil, err
 	}
+	p.verifyMark, p.verifyMarked = b.marks(ctx)
 	if err := b.s.putBlobs(ctx, p, []blobToStore{{bytes.NewReader(meta), p.row.MetadataSHA256, p.row.MetadataSize}}, b.blobs); err != nil {
 		return nil, fmt.Errorf("storing the metadata of %s: %w", f.Filename, err)
 	}

@@ -42,6 +42,11 @@ type Prepared struct {
 	// verify are blobs Apply checks are stored, in its transaction: they were written
 	// without the touching transaction of storeBlobs (a sync's blob batch).
 	verify []string
+	// verifyMark: no blob was deleted before verify's were written or found, when the
+	// blob store's deletions were verifyMark (verifyMarked false: unknown); Apply finding
+	// the same count need not look them up.
+	verifyMark   int64
+	verifyMarked bool
 	// checkedRepo and checkedAt: the same-release and status rules already held for row
 	// against this repository at version checkedAt (Upload checks them before storing
 	// the blobs); Apply's first add on that very version need not ask again.
