@@ -189,3 +189,53 @@ func testParsedMetadataBatch(t *testing.T, s metastore.Store) {
 		}
 	}
 }
+
+// testAddFilesFreshIDs: the file rows AddFiles adds get IDs no file row has had, as
+// AddFile's do, also after the rows with the highest IDs were deleted (retention): an ID
+// names one file for good.
+func testAddFilesFreshIDs(t *testing.T, s metastore.Store) {
+	ctx := context.Background()
+	r := newRepo(t, s, "fresh")
+	var old []*metastore.File
+	for i := range 3 {
+		old = append(old, file(r.ID, "old", fmt.Sprintf("1.%d", i), ".tar.gz"))
+	}
+	change(t, s, r.ID, "adds", func(tx metastore.Tx, n int) error { return tx.AddFiles(ctx, old, n) })
+	change(t, s, r.ID, "remove old", func(tx metastore.Tx, n int) error {
+		for _, f := range old {
+			if _, err := tx.RemoveFiles(ctx, r.ID, n, "", "", f.Filename); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var got *metastore.Reclaimed
+	mustTx(t, s, func(tx metastore.Tx) (err error) {
+		got, err = tx.ReclaimVersions(ctx, r.ID, 2, nil)
+		return err
+	})
+	if len(got.Files) != len(old) {
+		t.Fatalf("reclaimed %+v, want the %d old files", got, len(old))
+	}
+	var highest int64
+	for _, f := range old {
+		highest = max(highest, f.ID)
+	}
+	var fresh []*metastore.File
+	for i := range 3 {
+		fresh = append(fresh, file(r.ID, "fresh", fmt.Sprintf("2.%d", i), ".tar.gz"))
+	}
+	change(t, s, r.ID, "adds again", func(tx metastore.Tx, n int) error { return tx.AddFiles(ctx, fresh, n) })
+	single := file(r.ID, "single", "1.0", ".tar.gz")
+	add(t, s, r.ID, single)
+	seen := map[int64]bool{}
+	for _, f := range append(fresh, single) {
+		if f.ID <= highest || seen[f.ID] {
+			t.Errorf("%s got ID %d: the deleted files had up to %d, or another file has it", f.Filename, f.ID, highest)
+		}
+		seen[f.ID] = true
+		if row, err := s.FileByFilename(ctx, r.ID, f.Filename); err != nil || row.ID != f.ID {
+			t.Errorf("%s: ID %d, row %+v, %v", f.Filename, f.ID, row, err)
+		}
+	}
+}

@@ -56,6 +56,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"AddsOfOneProject", testAddsOfOneProject},
 		{"RepositoryState", testRepositoryState},
 		{"AddFiles", testAddFiles},
+		{"AddFilesFreshIDs", testAddFilesFreshIDs},
 		{"ParsedMetadataBatch", testParsedMetadataBatch},
 	}
 	for _, tc := range tests {

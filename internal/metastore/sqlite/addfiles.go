@@ -29,18 +29,18 @@ func chunk(n, max int) int {
 // Rows per statement of each table (its columns times these stay well within SQLite's
 // limit of variables, and PostgreSQL's).
 const (
-	fileRows    = 64  // 17 columns
+	fileRows    = 64  // 18 columns
 	contentRows = 128 // 6
 	blobRows    = 128 // 4
 	nameRows    = 256 // 2
 	parsedRows  = 256 // 2
 )
 
-const fileInsert = `INSERT INTO files (repository_id, project_id, filename, project_name, version, kind,
+const fileInsert = `INSERT INTO files (id, repository_id, project_id, filename, project_name, version, kind,
 	sha256, size, metadata_sha256, requires_python, summary, upload_time,
 	origin, origin_remote, upstream_url, upstream_hashes, presence) VALUES `
 
-const fileValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const fileValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // AddFiles implements metastore.BatchWriter.
 func (q queries) AddFiles(ctx context.Context, files []*metastore.File, version int) error {
@@ -105,64 +105,42 @@ func (q queries) AddFiles(ctx context.Context, files []*metastore.File, version 
 
 // insertFiles inserts the file rows and sets their IDs.
 func (q queries) insertFiles(ctx context.Context, files []*metastore.File, pids []int64) error {
-	args := make([]any, 0, 17*min(len(files), fileRows))
+	args := make([]any, 0, 18*min(len(files), fileRows))
 	for done := 0; done < len(files); {
 		n := chunk(len(files)-done, fileRows)
 		part := files[done : done+n]
+		next, err := q.nextFileID(ctx)
+		if err != nil {
+			return err
+		}
 		args = args[:0]
 		for j, f := range part {
-			args = append(args, f.RepositoryID, pids[done+j], f.Filename, f.ProjectName, f.Version, f.Kind, f.SHA256, f.Size,
+			args = append(args, next+int64(j), f.RepositoryID, pids[done+j], f.Filename, f.ProjectName, f.Version, f.Kind, f.SHA256, f.Size,
 				f.MetadataSHA256, f.RequiresPython, f.Summary, micros(f.UploadTime),
 				f.Origin, f.OriginRemote, f.UpstreamURL, f.UpstreamHashes, f.Presence)
 		}
-		if err := q.insertFileRows(ctx, part, args); err != nil {
-			return err
+		if _, err := q.q.ExecContext(ctx, fileInsert+fileValues+strings.Repeat(", "+fileValues, n-1), args...); err != nil {
+			return q.fileConflict(ctx, part, err)
+		}
+		for j, f := range part {
+			f.ID = next + int64(j)
 		}
 		done += n
 	}
 	return nil
 }
 
-// insertFileRows runs one INSERT of the rows of part and sets their IDs from what it
-// returns (by filename: RETURNING gives no order).
-func (q queries) insertFileRows(ctx context.Context, part []*metastore.File, args []any) error {
-	for _, f := range part {
-		f.ID = 0
-	}
-	rows, err := q.q.QueryContext(ctx, fileInsert+fileValues+strings.Repeat(", "+fileValues, len(part)-1)+
-		` RETURNING id, filename`, args...)
-	if err != nil {
-		return q.fileConflict(ctx, part, err)
-	}
-	defer rows.Close()
-	var id int64
-	var name string
-	k := 0
-	for rows.Next() {
-		if err := rows.Scan(&id, &name); err != nil {
-			return err
-		}
-		if k >= len(part) || part[k].Filename != name {
-			k = 0
-			for k < len(part) && (part[k].Filename != name || part[k].ID != 0) {
-				k++
-			}
-			if k == len(part) {
-				return fmt.Errorf("file %q: the insert returned a row of no file added", name)
-			}
-		}
-		part[k].ID = id
-		k++
-	}
-	if err := rows.Err(); err != nil {
-		return q.fileConflict(ctx, part, err)
-	}
-	for _, f := range part {
-		if f.ID == 0 {
-			return fmt.Errorf("file %q: the insert returned no row for it", f.Filename)
-		}
-	}
-	return nil
+// nextFileID is the id the next file row gets, as AUTOINCREMENT would give it: past
+// every id the table holds or has held (sqlite_sequence). The rows of one INSERT are
+// given their ids from here rather than read back with RETURNING, which SQLite gives
+// through a buffer of the rows that the caller then matched by filename (in a profile of
+// a sync, the file inserts went from 0.54 s to 0.40 s of CPU). The writer is alone in its
+// transaction: the ids stay free until the INSERT.
+func (q queries) nextFileID(ctx context.Context) (int64, error) {
+	var next int64
+	err := q.q.QueryRowContext(ctx, `SELECT max(coalesce((SELECT max(id) FROM files), 0),
+		coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'files'), 0)) + 1`).Scan(&next)
+	return next, err
 }
 
 // fileConflict turns the unique failure of an insert of part into ErrConflict naming
