@@ -97,13 +97,21 @@ func NewFileWith(dir string, opts FileOptions) (*File, error) {
 func (d *File) Layout() Layout { return d.layout }
 
 func (d *File) full(path string) (string, error) {
-	if err := CheckPath(path); err != nil {
+	if err := checkBlobPath(path); err != nil {
 		return "", err
 	}
-	if under(path, tmpDir) || under(path, packDir) || path == layoutMarker {
-		return "", fmt.Errorf("blob path %q is reserved: %w", path, errs.ErrInvalid)
-	}
 	return filepath.Join(d.root, filepath.FromSlash(path)), nil
+}
+
+// checkBlobPath refuses a path that is not a blob's: invalid, or the driver's own.
+func checkBlobPath(path string) error {
+	if err := CheckPath(path); err != nil {
+		return err
+	}
+	if under(path, tmpDir) || under(path, packDir) || path == layoutMarker {
+		return fmt.Errorf("blob path %q is reserved: %w", path, errs.ErrInvalid)
+	}
+	return nil
 }
 
 func notFound(path string, err error) error {
@@ -171,10 +179,14 @@ func (d *File) Stat(ctx context.Context, path string) (Info, error) {
 // costs more than a row looked up with hundreds), then the others by a stat each. A
 // blob both packed and a file is given with its packed Info (the same bytes).
 func (d *File) StatMany(ctx context.Context, paths []string) (map[string]Info, error) {
-	fulls := make([]string, len(paths))
-	for i, path := range paths {
-		var err error
-		if fulls[i], err = d.full(path); err != nil {
+	return d.statMany(ctx, paths, nil)
+}
+
+// statMany is StatMany where the paths i with packedOnly(i) are looked for in the packs
+// only (Store.Reusable).
+func (d *File) statMany(ctx context.Context, paths []string, packedOnly func(int) bool) (map[string]Info, error) {
+	for _, path := range paths {
+		if err := checkBlobPath(path); err != nil {
 			return nil, err
 		}
 	}
@@ -183,10 +195,10 @@ func (d *File) StatMany(ctx context.Context, paths []string) (map[string]Info, e
 		return nil, err
 	}
 	for i, path := range paths {
-		if _, ok := out[path]; ok {
+		if _, ok := out[path]; ok || packedOnly != nil && packedOnly(i) {
 			continue
 		}
-		st, err := os.Stat(fulls[i])
+		st, err := os.Stat(filepath.Join(d.root, filepath.FromSlash(path)))
 		switch {
 		case err == nil && st.Mode().IsRegular():
 			out[path] = Info{Path: path, Size: st.Size(), ModTime: st.ModTime()}

@@ -508,3 +508,48 @@ func TestDeletions(t *testing.T) {
 		t.Errorf("a driver without a pack index counts deletions (%v)", err)
 	}
 }
+
+// TestReusable: Reusable finds packed blobs of any size and files of more than 64 KiB
+// or of an unknown size, and leaves out a small blob that is a file only (it is written
+// again, packed, by the caller's batch); a size of -1 is looked for everywhere.
+func TestReusable(t *testing.T) {
+	ctx := context.Background()
+	s := blobstore.NewStore(mustFile(t, t.TempDir()))
+	packed, _ := commitPacked(t, s, "reusable", 2)
+	smallLoose := []byte("a small blob alone, a file")
+	smallSHA, _, err := s.Put(ctx, bytes.NewReader(smallLoose))
+	if err != nil {
+		t.Fatal(err)
+	}
+	large := bytes.Repeat([]byte("l"), 100<<10)
+	largeSHA, _, err := s.Put(ctx, bytes.NewReader(large))
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := strings.Repeat("3", 64)
+	size := func(sha string) int64 {
+		n, err := s.Stat(ctx, sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	shas := []string{packed[0], packed[1], smallSHA, largeSHA, smallSHA, missing}
+	sizes := []int64{size(packed[0]), -1, int64(len(smallLoose)), int64(len(large)), -1, 10}
+	// smallSHA is asked twice: with its size (not found) and of an unknown size (found).
+	got, err := s.Reusable(ctx, shas[:4], sizes[:4])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{packed[0]: size(packed[0]), packed[1]: size(packed[1]), largeSHA: int64(len(large))}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Reusable = %v, want %v", got, want)
+	}
+	got, err = s.Reusable(ctx, shas[4:], sizes[4:])
+	if err != nil || len(got) != 1 || got[smallSHA] != int64(len(smallLoose)) {
+		t.Errorf("Reusable of a small file of unknown size = %v, %v", got, err)
+	}
+	if _, err := s.Reusable(ctx, shas, sizes[:2]); !errors.Is(err, errs.ErrInvalid) {
+		t.Errorf("Reusable with fewer sizes than blobs: %v", err)
+	}
+}

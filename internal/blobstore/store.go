@@ -203,6 +203,26 @@ func (s *Store) WalkInfo(ctx context.Context, fn func(sha string, info Info) err
 // pass where the driver can (File: a query per hundreds of packed blobs) and by a Stat
 // each elsewhere.
 func (s *Store) Present(ctx context.Context, shas []string) (map[string]int64, error) {
+	return s.present(ctx, shas, nil)
+}
+
+// Reusable is Present for a caller that writes again, through a Batch, what is not
+// found (a sync reusing what an earlier one left): sizes[i] is the size expected of
+// shas[i] (-1: unknown). On the File driver, a blob of at most smallBlob bytes is looked
+// for in the packs only, where a Batch writes it; a file of one comes from Write (an
+// upload), and is not found: its bytes are fetched and packed again. A stat of each
+// small blob that was not there, with its path, was most of the lookup's cost in a sync
+// of 20,000 small files (0.16 of its 0.24 s of CPU).
+func (s *Store) Reusable(ctx context.Context, shas []string, sizes []int64) (map[string]int64, error) {
+	if len(sizes) != len(shas) {
+		return nil, fmt.Errorf("%d sizes for %d blobs: %w", len(sizes), len(shas), errs.ErrInvalid)
+	}
+	return s.present(ctx, shas, func(i int) bool { return sizes[i] >= 0 && sizes[i] <= smallBlob })
+}
+
+// present is Present where packedOnly(i) tells the File driver to look for shas[i] in
+// its packs only (nil: nowhere).
+func (s *Store) present(ctx context.Context, shas []string, packedOnly func(int) bool) (map[string]int64, error) {
 	paths := make([]string, 0, len(shas))
 	bySHA := make(map[string]string, len(shas))
 	for _, sha := range shas {
@@ -214,10 +234,8 @@ func (s *Store) Present(ctx context.Context, shas []string) (map[string]int64, e
 		bySHA[p] = sha
 	}
 	out := make(map[string]int64, len(shas))
-	if m, ok := s.d.(interface {
-		StatMany(context.Context, []string) (map[string]Info, error)
-	}); ok {
-		infos, err := m.StatMany(ctx, paths)
+	if d, ok := s.d.(*File); ok {
+		infos, err := d.statMany(ctx, paths, packedOnly)
 		if err != nil {
 			return nil, err
 		}

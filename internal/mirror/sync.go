@@ -619,15 +619,17 @@ func (s *syncer) bringWave(ctx context.Context, jobs []job) error {
 // of each wave, the downloads waited for it, a twentieth of a sync.
 func (s *syncer) lookStored(ctx context.Context, jobs []job) error {
 	shas := make([]string, 0, len(jobs))
+	sizes := make([]int64, 0, len(jobs))
 	of := make([]int, 0, len(jobs)) // the job of each digest in shas
 	for i := range jobs {
 		jobs[i].stored = -1
 		if sha := strings.ToLower(jobs[i].file.SHA256()); !jobs[i].fill && blobstore.ValidSHA256(sha) {
 			shas = append(shas, sha)
+			sizes = append(sizes, jobs[i].file.Size)
 			of = append(of, i)
 		}
 	}
-	present, err := s.m.svc.Blobs().Present(ctx, shas)
+	present, err := s.m.svc.Blobs().Reusable(ctx, shas, sizes)
 	if err != nil {
 		return err
 	}
