@@ -232,7 +232,7 @@ func (f *Filter) Select(project string, files []simpleindex.File, reqs []require
 		file simpleindex.File
 		v    versions.Version
 	}
-	var cands []cand
+	cands := make([]cand, 0, len(files)) // a File is large: growing the slice copied each
 	for _, file := range files {
 		d, err := filenames.Parse(file.Filename)
 		if err != nil {
@@ -263,6 +263,7 @@ func (f *Filter) Select(project string, files []simpleindex.File, reqs []require
 			cands = slices.DeleteFunc(cands, func(c cand) bool { return c.v.Compare(oldest) < 0 })
 		}
 	}
+	keep = make([]simpleindex.File, 0, len(cands))
 	for _, c := range cands {
 		keep = append(keep, c.file)
 	}

@@ -68,7 +68,7 @@ func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, 
 	for i := range cur {
 		held[cur[i].Filename] = &cur[i]
 	}
-	var jobs []job
+	jobs := make([]job, 0, len(sel))
 	var changes []index.Change
 	// Yank state belongs to a release in pydepot and to a file upstream: a release is
 	// yanked when every one of its upstream files held here is, unyanked when none is,
