@@ -2,8 +2,8 @@
 # Issue 9's sync benchmark, in one run, printed as RESULT lines:
 #   - `pydepot sync` of a static PEP 503 tree (bench/synctree: 2,000 projects, 20,000 small
 #     valid wheels) served by a local nginx, against a plain parallel Go fetch of the same
-#     files from the same nginx (8 keep-alive workers, sha256 checked; each the faster of
-#     two interleaved runs; goal: at most 1.5x),
+#     files from the same nginx (8 keep-alive workers, sha256 checked; each the fastest of
+#     BENCH_ROUNDS interleaved runs, 3; goal: at most 1.5x),
 #     with the peak RSS of the pydepot server during the sync;
 #   - a no-change re-sync against the first sync (goal: at most 0.1x);
 #   - against bandersnatch (pinned from PyPI, .tools/bandersnatch) mirroring the same files
@@ -14,6 +14,7 @@
 #     here, and pydepot syncs the same pydepot over the same TLS for the ratio, both with 8
 #     concurrent downloads.
 # Environment: BENCH_PROJECTS (2000), BENCH_FILES (10 per project), SYNCTREE_PAD (2048),
+# BENCH_ROUNDS (3),
 # BENCH_BANDERSNATCH=0 skips the bandersnatch half; tools from PYDEPOT_TEST_TOOLS (.tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,9 +61,10 @@ echo "  tree: $PROJECTS projects, $FILES files, $(du -sm "$SYNCTREE_DIR/files" |
 # Each timed run starts with the file system's dirty pages written back (sync(1)): the
 # cleanup of an earlier run, or the fetched files, would otherwise be written back during
 # the next run and be counted against it.
-# The plain parallel fetch and the sync, in two rounds (fetch, sync, fetch, sync: each
-# into a fresh folder or a fresh server), the faster of each counted. On this kind of
-# machine the same fetch took 4 s or 12 s from one run to the next, and the sync 5 s or
+# The plain parallel fetch and the sync, in BENCH_ROUNDS rounds (fetch, sync, fetch, sync,
+# ...: each into a fresh folder or a fresh server), the fastest of each counted (three
+# rounds, not two: the same sync took 3.3 s or 4.5 s from one round to the next, as
+# other machines' work came and went). On this kind of machine the same fetch took 4 s or 12 s from one run to the next, and the sync 5 s or
 # 9: the root file system discards freed blocks, and for minutes after an earlier run's
 # cleanup, or another benchmark's, making files is slower (the fetch's 8 writers in one
 # folder spin on its locks). Interleaved, both sides meet the same state of the file
@@ -74,7 +76,8 @@ echo "  tree: $PROJECTS projects, $FILES files, $(du -sm "$SYNCTREE_DIR/files" |
 # state slows the fetch, which makes a file per download, far more than the sync: in one
 # run after another benchmark's cleanup, fetch 7.6 s and sync 6.4 s.
 fetch_s= fetch_cpu= sync_s= sync_cpu= peak= base_hwm=
-for round in 1 2; do
+ROUNDS=${BENCH_ROUNDS:-3}
+for round in $(seq 1 "$ROUNDS"); do
   sync
   out=$(/usr/bin/time -f '%U %S' -o "$work/fetch.time" "$SYNCTREE_BIN" fetch -base "$SYNCTREE_URL" -list "$SYNCTREE_DIR/files.txt" -out "$work/fetched-$round" -c 8)
   s=$(awk '{print $(NF-1)}' <<<"$out")
@@ -122,7 +125,7 @@ printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nkeyUsag
 openssl x509 -req -in "$work/tls.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
   -extfile "$work/ext" -out "$work/tls.pem" 2>/dev/null
 chmod 600 "$work/tls.key"
-tp=$(port); serve "$work/data-2" "$tp" --tls-cert "$work/tls.pem" --tls-key "$work/tls.key"
+tp=$(port); serve "$work/data-$ROUNDS" "$tp" --tls-cert "$work/tls.pem" --tls-key "$work/tls.key"
 master=https://127.0.0.1:$tp
 
 # bandersnatch: 8 workers (its maximum is 10), the simple API for the listing, release files only.
