@@ -174,16 +174,11 @@ func (d *File) Stat(ctx context.Context, path string) (Info, error) {
 	return Info{Path: path, Size: st.Size(), ModTime: st.ModTime()}, nil
 }
 
-// StatMany is Stat of many paths: what is stored among them, the packed ones first (a
+// statMany is Stat of many paths: what is stored among them, the packed ones first (a
 // query per hundreds: a sync's blobs are mostly packed, and a stat that finds no file
-// costs more than a row looked up with hundreds), then the others by a stat each. A
-// blob both packed and a file is given with its packed Info (the same bytes).
-func (d *File) StatMany(ctx context.Context, paths []string) (map[string]Info, error) {
-	return d.statMany(ctx, paths, nil)
-}
-
-// statMany is StatMany where the paths i with packedOnly(i) are looked for in the packs
-// only (Store.Reusable).
+// costs more than a row looked up with hundreds), then the others by a stat each, but
+// for the paths i with packedOnly(i) (Store.Reusable; nil: none). A blob both packed and
+// a file is given with its packed Info (the same bytes).
 func (d *File) statMany(ctx context.Context, paths []string, packedOnly func(int) bool) (map[string]Info, error) {
 	for _, path := range paths {
 		if err := checkBlobPath(path); err != nil {

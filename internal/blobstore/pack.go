@@ -363,7 +363,7 @@ func (p *packs) inTx(ctx context.Context, pack string, fn func(*sql.Tx) error) e
 
 // remove drops the row of path, in the transaction that counts the deletion (see
 // deletions), made first; found false when there was none. A blob stored as a file is
-// counted here too, before the caller removes it.
+// counted here too, before the caller removes it, so the index is made if there is none.
 func (p *packs) remove(ctx context.Context, path string) (bool, error) {
 	db, err := p.open(true)
 	if db == nil || err != nil {

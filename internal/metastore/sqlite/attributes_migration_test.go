@@ -21,7 +21,11 @@ type oldDB struct {
 	db *sql.DB
 }
 
-func newOldDB(t *testing.T, path string) *oldDB {
+func newOldDB(t *testing.T, path string) *oldDB { return oldDBAt(t, path, 2) }
+
+// oldDBAt writes a database at schema version n: the first n migrations applied and
+// recorded, as the store of that time left it.
+func oldDBAt(t *testing.T, path string, n int) *oldDB {
 	t.Helper()
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
@@ -30,13 +34,18 @@ func newOldDB(t *testing.T, path string) *oldDB {
 	t.Cleanup(func() { db.Close() })
 	o := &oldDB{t: t, db: db}
 	o.exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
-	for i, name := range []string{"0001_init.sql", "0002_parsed_metadata.sql"} {
-		body, err := os.ReadFile(filepath.Join("migrations", name))
+	names, err := filepath.Glob(filepath.Join("migrations", "*.sql"))
+	if err != nil || len(names) < n {
+		t.Fatalf("%d migrations (%v), want at least %d", len(names), err, n)
+	}
+	slices.Sort(names)
+	for i, name := range names[:n] {
+		body, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		o.exec(string(body))
-		o.exec(`INSERT INTO schema_migrations VALUES (?, ?, 0)`, i+1, name)
+		o.exec(`INSERT INTO schema_migrations VALUES (?, ?, 0)`, i+1, filepath.Base(name))
 	}
 	return o
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,42 +18,19 @@ import (
 func TestLeanBlobsMigration(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "pydepot.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := db.Exec(q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
-	names, err := filepath.Glob(filepath.Join("migrations", "*.sql"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices.Sort(names)
-	for i, name := range names[:9] {
-		body, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		exec(string(body))
-		exec(`INSERT INTO schema_migrations VALUES (?, ?, 0)`, i+1, filepath.Base(name))
-	}
-	exec(`INSERT INTO repositories (name, latest, created_at) VALUES ('main', 1, 1)`)
-	exec(`INSERT INTO projects (name) VALUES ('demo')`)
+	o := oldDBAt(t, path, 9)
+	o.exec(`INSERT INTO repositories (name, latest, created_at) VALUES ('main', 1, 1)`)
+	o.exec(`INSERT INTO projects (name) VALUES ('demo')`)
 	var digests []string
 	for i := range 3 {
 		sha := fmt.Sprintf("%064x", i+1)
 		digests = append(digests, sha)
-		exec(`INSERT INTO blobs (digest, size, first_seen, touched_at) VALUES (?, ?, ?, ?)`, sha, 10*i-1, 100+i, 200+i)
-		exec(`INSERT INTO files (repository_id, project_id, filename, project_name, version, kind, sha256, size, upload_time)
+		o.exec(`INSERT INTO blobs (digest, size, first_seen, touched_at) VALUES (?, ?, ?, ?)`, sha, 10*i-1, 100+i, 200+i)
+		o.exec(`INSERT INTO files (repository_id, project_id, filename, project_name, version, kind, sha256, size, upload_time)
 			VALUES (1, 1, ?, 'demo', ?, 'sdist', ?, 10, 3)`, fmt.Sprintf("demo-1.%d.tar.gz", i), fmt.Sprintf("1.%d", i), sha)
-		exec(`INSERT INTO import_names (file_id, name) VALUES (?, 'demo'), (?, ?)`, i+1, i+1, fmt.Sprintf("demo_%d", i))
+		o.exec(`INSERT INTO import_names (file_id, name) VALUES (?, 'demo'), (?, ?)`, i+1, i+1, fmt.Sprintf("demo_%d", i))
 	}
-	db.Close()
+	o.db.Close()
 
 	s, err := sqlite.Open(ctx, path, nil)
 	if err != nil {
@@ -75,7 +51,7 @@ func TestLeanBlobsMigration(t *testing.T) {
 		}
 	}
 
-	db, err = sql.Open("sqlite", path)
+	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
