@@ -104,16 +104,21 @@ func (w WheelParts) TagSet() string { return w.Python + "-" + w.ABI + "-" + w.Pl
 // when the name does not end in .whl or has not 5 or 6 fields (Count says how many).
 func SplitWheel(filename string) (w WheelParts, ok bool) {
 	stem, isWheel := strings.CutSuffix(filename, ".whl")
-	parts := strings.Split(stem, "-")
-	w.Count = len(parts)
-	if !isWheel || len(parts) != 5 && len(parts) != 6 {
+	w.Count = strings.Count(stem, "-") + 1
+	if !isWheel || w.Count != 5 && w.Count != 6 {
 		return w, false
 	}
+	var parts [6]string // not strings.Split: no allocation, for a name parsed often
+	rest := stem
+	for i := range w.Count - 1 {
+		parts[i], rest, _ = strings.Cut(rest, "-")
+	}
+	parts[w.Count-1] = rest
 	w.Name, w.Version = parts[0], parts[1]
-	if len(parts) == 6 {
+	if w.Count == 6 {
 		w.Build = parts[2]
 	}
-	w.Python, w.ABI, w.Platform = parts[len(parts)-3], parts[len(parts)-2], parts[len(parts)-1]
+	w.Python, w.ABI, w.Platform = parts[w.Count-3], parts[w.Count-2], parts[w.Count-1]
 	return w, true
 }
 

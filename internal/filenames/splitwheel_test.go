@@ -14,12 +14,18 @@ func TestSplitWheel(t *testing.T) {
 		{"foo-1.0-py3-none.whl", WheelParts{Count: 4}, false},
 		{"a-b-c-d-e-f-g.whl", WheelParts{Count: 7}, false},
 		{"foo-1.0.tar.gz", WheelParts{Count: 2}, false},
+		{".whl", WheelParts{Count: 1}, false},
+		{"----.whl", WheelParts{Count: 5}, true},
 	}
 	for _, tt := range tests {
 		got, ok := SplitWheel(tt.in)
 		if ok != tt.ok || got != tt.want {
 			t.Errorf("SplitWheel(%q) = %+v, %v; want %+v, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
+	}
+	// It splits without allocating: a sync splits every file's name several times.
+	if n := testing.AllocsPerRun(100, func() { _, _ = SplitWheel(tests[1].in) }); n != 0 {
+		t.Errorf("SplitWheel: %v allocations, want 0", n)
 	}
 	// Parse and SplitWheel agree on what they both read.
 	for _, tt := range tests[:2] {

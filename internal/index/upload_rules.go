@@ -84,7 +84,7 @@ func releasePrefix(v versions.Version) string {
 // only versions starting with its release prefix can be) and the same key. parsed
 // caches the version strings met (nil: none). nil when there is none.
 func sameReleaseIn(files []metastore.File, row *metastore.File, want versions.Version, parsed map[string]versions.Version) *metastore.File {
-	key := keyOf(row.Kind, row.Filename)
+	var key *fileKey // row's, made for the first file of an equal version
 	prefix := releasePrefix(want)
 	for i := range files {
 		f := &files[i]
@@ -101,7 +101,14 @@ func sameReleaseIn(files []metastore.File, row *metastore.File, want versions.Ve
 				parsed[f.Version] = v
 			}
 		}
-		if v.Compare(want) == 0 && keyOf(f.Kind, f.Filename) == key {
+		if v.Compare(want) != 0 {
+			continue
+		}
+		if key == nil {
+			k := keyOf(row.Kind, row.Filename)
+			key = &k
+		}
+		if keyOf(f.Kind, f.Filename) == *key {
 			return f
 		}
 	}

@@ -60,7 +60,7 @@ func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, 
 		return nil, nil
 	}
 	sel, skipped := s.filter.Select(project, pg.Files, reqs)
-	cur, err := s.m.store.ProjectFiles(ctx, s.repo.ID, s.repo.Latest, project)
+	cur, err := s.heldFiles(ctx, project)
 	if err != nil {
 		return nil, err
 	}

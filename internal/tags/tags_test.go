@@ -317,3 +317,28 @@ func BenchmarkSupportedRank(b *testing.B) {
 		s.Rank(ts)
 	}
 }
+
+// TestParseSetOneTagAllocs: a set of one lower-case tag, as nearly every wheel has, is
+// parsed with one allocation (its slice), and gives the same tags as the general path.
+func TestParseSetOneTagAllocs(t *testing.T) {
+	for _, s := range []string{"py3-none-any", "cp311-cp311-manylinux_2_17_x86_64"} {
+		if n := testing.AllocsPerRun(100, func() { _, _ = ParseSet(s) }); n > 1 {
+			t.Errorf("ParseSet(%q): %v allocations, want 1", s, n)
+		}
+	}
+	for s, want := range map[string][]Tag{
+		"py3-none-any":     {{"py3", "none", "any"}},
+		"Py3-None-Any":     {{"py3", "none", "any"}},
+		"py2.py3-none-any": {{"py2", "none", "any"}, {"py3", "none", "any"}},
+	} {
+		got, err := ParseSet(s)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("ParseSet(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"py3-none", "py3-none-any-x", "py3--any", "py3-no ne-any", "-none-any"} {
+		if _, err := ParseSet(s); err == nil {
+			t.Errorf("ParseSet(%q): no error", s)
+		}
+	}
+}
