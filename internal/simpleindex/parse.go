@@ -115,54 +115,52 @@ func resolveURL(base *url.URL, ref string) (string, error) {
 // hash, and the data-requires-python, data-yanked, data-core-metadata (or
 // data-dist-info-metadata) attributes as PEP 503/592/658/714 say. Errors wrap errs.ErrInvalid.
 func ParseHTML(data []byte, pageURL *url.URL) (*ProjectPage, error) {
-	doc, err := html.Parse(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("project page %s: %w: bad HTML: %v", pageURL, errs.ErrInvalid, err)
+	items, ok := scanSimpleHTML(data)
+	if !ok {
+		doc, err := html.Parse(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("project page %s: %w: bad HTML: %v", pageURL, errs.ErrInvalid, err)
+		}
+		items = treeItems(doc)
 	}
+	return pageOf(items, pageURL)
+}
+
+// pageOf is the project page of the items of an HTML page fetched from pageURL.
+func pageOf(items []pageItem, pageURL *url.URL) (*ProjectPage, error) {
 	page := &ProjectPage{APIVersion: "1.0"}
 	base := pageURL
-	var walk func(n *html.Node) error
-	walk = func(n *html.Node) error {
-		if n.Type == html.CommentNode {
-			if serial, ok := commentSerial(n.Data); ok {
+	for _, it := range items {
+		if it.comment {
+			if serial, ok := commentSerial(it.text); ok {
 				page.Serial = serial
 			}
+			continue
 		}
-		if n.Type == html.ElementNode {
-			switch n.Data {
-			case "base":
-				if href, ok := attr(n, "href"); ok {
-					if u, err := url.Parse(href); err == nil {
-						base = pageURL.ResolveReference(u)
-					}
-				}
-			case "meta":
-				if name, _ := attr(n, "name"); name == "pypi:repository-version" {
-					page.APIVersion, _ = attr(n, "content")
-				}
-			case "title":
-				if n.FirstChild != nil && n.FirstChild.Type == html.TextNode {
-					page.Name = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(n.FirstChild.Data), "Links for"))
-				}
-			case "a":
-				f, ok, err := htmlFile(n, base)
-				if err != nil {
-					return fmt.Errorf("project page %s: %w", pageURL, err)
-				}
-				if ok {
-					page.Files = append(page.Files, f)
+		switch it.tag {
+		case "base":
+			if href, ok := attr(it.attrs, "href"); ok {
+				if u, err := url.Parse(href); err == nil {
+					base = pageURL.ResolveReference(u)
 				}
 			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if err := walk(c); err != nil {
-				return err
+		case "meta":
+			if name, _ := attr(it.attrs, "name"); name == "pypi:repository-version" {
+				page.APIVersion, _ = attr(it.attrs, "content")
+			}
+		case "title":
+			if it.hasText {
+				page.Name = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(it.text), "Links for"))
+			}
+		case "a":
+			f, ok, err := htmlFile(it, base)
+			if err != nil {
+				return nil, fmt.Errorf("project page %s: %w", pageURL, err)
+			}
+			if ok {
+				page.Files = append(page.Files, f)
 			}
 		}
-		return nil
-	}
-	if err := walk(doc); err != nil {
-		return nil, err
 	}
 	if major, _, _ := strings.Cut(page.APIVersion, "."); major != "1" {
 		return nil, fmt.Errorf("project page %s: %w: unsupported repository version %q", pageURL, errs.ErrInvalid, page.APIVersion)
@@ -170,8 +168,8 @@ func ParseHTML(data []byte, pageURL *url.URL) (*ProjectPage, error) {
 	return page, nil
 }
 
-func attr(n *html.Node, key string) (string, bool) {
-	for _, a := range n.Attr {
+func attr(attrs []html.Attribute, key string) (string, bool) {
+	for _, a := range attrs {
 		if a.Namespace == "" && strings.EqualFold(a.Key, key) {
 			return a.Val, true
 		}
@@ -194,8 +192,8 @@ func text(n *html.Node) string {
 	return strings.TrimSpace(b.String())
 }
 
-func htmlFile(n *html.Node, base *url.URL) (File, bool, error) {
-	href, ok := attr(n, "href")
+func htmlFile(a pageItem, base *url.URL) (File, bool, error) {
+	href, ok := attr(a.attrs, "href")
 	if !ok || strings.TrimSpace(href) == "" || isParentLink(href) {
 		return File{}, false, nil
 	}
@@ -208,21 +206,21 @@ func htmlFile(n *html.Node, base *url.URL) (File, bool, error) {
 	fragmentHash(f.Hashes, "#"+u.Fragment)
 	u.Fragment, u.RawFragment = "", ""
 	f.URL = u.String()
-	f.Filename = text(n)
+	f.Filename = a.text
 	if f.Filename == "" {
 		f.Filename = u.Path[strings.LastIndex(u.Path, "/")+1:]
 	}
 	if f.Filename == "" || strings.ContainsAny(f.Filename, "/\\") {
 		return File{}, false, fmt.Errorf("%w: bad filename %q", errs.ErrInvalid, f.Filename)
 	}
-	f.RequiresPython, _ = attr(n, "data-requires-python")
+	f.RequiresPython, _ = attr(a.attrs, "data-requires-python")
 	f.RequiresPython = strings.TrimSpace(f.RequiresPython)
-	if reason, ok := attr(n, "data-yanked"); ok {
+	if reason, ok := attr(a.attrs, "data-yanked"); ok {
 		f.Yanked, f.YankedReason = true, reason
 	}
-	meta, ok := attr(n, "data-core-metadata")
+	meta, ok := attr(a.attrs, "data-core-metadata")
 	if !ok {
-		meta, ok = attr(n, "data-dist-info-metadata")
+		meta, ok = attr(a.attrs, "data-dist-info-metadata")
 	}
 	if ok && meta != "false" {
 		f.CoreMetadata = true
