@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/pydepot/pydepot/internal/filenames"
 	"github.com/pydepot/pydepot/internal/metastore"
@@ -66,6 +67,7 @@ func (b *batch) read(ctx context.Context, i int) error {
 	var names, projects []string
 	var releases []metastore.ReleaseQuery
 	seenProject := map[string]bool{}
+	adds := map[string]int{} // the adds of each project read for, which added will append
 	seenRelease := map[metastore.ReleaseQuery]bool{}
 	j := i
 	for ; j < len(b.changes); j++ {
@@ -93,6 +95,7 @@ func (b *batch) read(ctx context.Context, i int) error {
 		}
 		names = append(names, p.row.Filename)
 		if rules {
+			adds[p.row.Project]++
 			if !seenProject[p.row.Project] {
 				seenProject[p.row.Project] = true
 				projects = append(projects, p.row.Project)
@@ -138,6 +141,11 @@ func (b *batch) read(ctx context.Context, i int) error {
 	}
 	for _, f := range files {
 		a.files[f.Project] = append(a.files[f.Project], f)
+	}
+	// Room for the adds at once: a File is 336 bytes, and growing each project's list
+	// one add at a time allocated three times its size (28 MB in a 20,000-file sync).
+	for p, n := range adds {
+		a.files[p] = slices.Grow(a.files[p], n)
 	}
 	return nil
 }

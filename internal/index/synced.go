@@ -40,6 +40,17 @@ type SyncedFile struct {
 	Remote         string // the remote's name
 	UpstreamURL    string
 	UpstreamHashes string // "sha256=<hex>", ','-separated
+	// Dist is Filename parsed (filenames.Parse), when the caller has parsed it; nil (or
+	// another file's) has it parsed here.
+	Dist *filenames.Dist
+}
+
+// dist is f's parsed name: the caller's, or parsed here.
+func (f *SyncedFile) dist() (filenames.Dist, error) {
+	if f.Dist != nil && f.Dist.Filename == f.Filename {
+		return *f.Dist, nil
+	}
+	return filenames.Parse(f.Filename)
 }
 
 func (f *SyncedFile) check() error {
@@ -52,7 +63,7 @@ func (f *SyncedFile) check() error {
 	if f.Remote == "" {
 		return fmt.Errorf("synced file %s: no remote: %w", f.Filename, errs.ErrInvalid)
 	}
-	_, err := filenames.Parse(f.Filename)
+	_, err := f.dist()
 	return err
 }
 
@@ -111,7 +122,7 @@ func (s *Service) PrepareSynced(ctx context.Context, repo string, f SyncedFile, 
 	if !strings.EqualFold(sum, f.SHA256) {
 		return nil, fmt.Errorf("%s: sha256 is %s, the upstream says %s: %w", f.Filename, sum, f.SHA256, errs.ErrInvalid)
 	}
-	p, err := s.prepare(ctx, Upload{Repository: repo, Filename: f.Filename, Content: content, mirrored: true}, sum, func(row *metastore.File) error {
+	p, err := s.prepare(ctx, Upload{Repository: repo, Filename: f.Filename, Content: content, mirrored: true, dist: f.Dist}, sum, func(row *metastore.File) error {
 		f.apply(row)
 		return checkSameRelease(ctx, s.store, r.ID, r.Latest, row)
 	}, nil)
@@ -154,7 +165,7 @@ func (s *Service) remoteRow(f SyncedFile, meta []byte) (*Prepared, error) {
 	if f.Size < 0 {
 		return nil, fmt.Errorf("%s: the upstream gives no size: %w", f.Filename, errs.ErrInvalid)
 	}
-	dist, err := filenames.Parse(f.Filename)
+	dist, err := f.dist()
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +283,7 @@ func (b *SyncBatch) synced(ctx context.Context, f SyncedFile, content ReaderAtSi
 	if !strings.EqualFold(sum, f.SHA256) {
 		return nil, fmt.Errorf("%s: sha256 is %s, the upstream says %s: %w", f.Filename, sum, f.SHA256, errs.ErrInvalid)
 	}
-	return b.s.prepare(ctx, Upload{Filename: f.Filename, Content: content, metadataInWheel: true, mirrored: true}, sum, func(row *metastore.File) error {
+	return b.s.prepare(ctx, Upload{Filename: f.Filename, Content: content, metadataInWheel: true, mirrored: true, dist: f.Dist}, sum, func(row *metastore.File) error {
 		f.apply(row)
 		return nil
 	}, b.blobs)

@@ -146,6 +146,8 @@ type Upload struct {
 	// mirrored: the content is a mirror's copy whose digest matched its upstream's; it
 	// is inspected without inflating every member (inspect.InspectMirrored).
 	mirrored bool
+	// dist is Filename parsed, when a sync parsed it already (nil: parsed here).
+	dist *filenames.Dist
 }
 
 // ReaderAtSize is spooled content: an *os.File or a *bytes.Reader.

@@ -170,6 +170,11 @@ func (s *Service) prepare(ctx context.Context, up Upload, sum string, precheck f
 	if up.mirrored {
 		look = inspect.InspectMirrored
 	}
+	if up.mirrored && up.dist != nil && up.dist.Filename == up.Filename {
+		look = func(ctx context.Context, _ string, r io.ReaderAt, size int64) (*inspect.Info, error) {
+			return inspect.InspectMirroredDist(ctx, *up.dist, r, size)
+		}
+	}
 	info, err := look(ctx, up.Filename, up.Content, size)
 	if err != nil {
 		return nil, err

@@ -78,11 +78,23 @@ func InspectMirrored(ctx context.Context, filename string, r io.ReaderAt, size i
 	return inspect(ctx, filename, r, size, archives.DefaultLimits(), false)
 }
 
+// InspectMirroredDist is InspectMirrored for a file whose name the caller has parsed
+// (d, from filenames.Parse): a sync parses each name once.
+func InspectMirroredDist(ctx context.Context, d filenames.Dist, r io.ReaderAt, size int64) (*Info, error) {
+	return inspectDist(ctx, d, r, size, archives.DefaultLimits(), false)
+}
+
 func inspect(ctx context.Context, filename string, r io.ReaderAt, size int64, lim archives.Limits, verify bool) (*Info, error) {
 	d, err := filenames.Parse(filename)
 	if err != nil {
 		return nil, err
 	}
+	return inspectDist(ctx, d, r, size, lim, verify)
+}
+
+func inspectDist(ctx context.Context, d filenames.Dist, r io.ReaderAt, size int64, lim archives.Limits, verify bool) (*Info, error) {
+	filename := d.Filename
+	var err error
 	var a archives.Archive
 	switch {
 	case d.Kind == filenames.KindWheel || d.Ext == ".zip":

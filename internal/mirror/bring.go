@@ -22,7 +22,7 @@ func (s *syncer) bring(ctx context.Context, j job) (*index.Prepared, error) {
 	f := j.file
 	sf := index.SyncedFile{Filename: f.Filename, SHA256: strings.ToLower(f.SHA256()), Size: f.Size,
 		UploadTime: f.UploadTime, RequiresPython: f.RequiresPython, Yanked: f.Yanked, YankReason: f.YankedReason,
-		Remote: s.remote.Name, UpstreamURL: f.URL, UpstreamHashes: hashesString(f.Hashes)}
+		Remote: s.remote.Name, UpstreamURL: f.URL, UpstreamHashes: hashesString(f.Hashes), Dist: &j.dist}
 	if p, ok, err := s.reuse(ctx, sf, j.stored); ok || err != nil {
 		return p, err
 	}

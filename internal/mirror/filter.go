@@ -225,14 +225,26 @@ func (f *Filter) pythonFits(requiresPython string) bool {
 // parse are left out, and so are files without a sha256 (nothing could verify them);
 // both are returned as skipped with the reason.
 func (f *Filter) Select(project string, files []simpleindex.File, reqs []requirements.Requirement) (keep []simpleindex.File, skipped []FileError) {
+	sel, skipped := f.selectParsed(project, files, reqs)
+	keep = make([]simpleindex.File, 0, len(sel))
+	for _, c := range sel {
+		keep = append(keep, c.file)
+	}
+	return keep, skipped
+}
+
+// selected is a file Select keeps, with its name parsed.
+type selected struct {
+	file simpleindex.File
+	dist filenames.Dist
+}
+
+// selectParsed is Select, with the parsed names (a sync parses each name once).
+func (f *Filter) selectParsed(project string, files []simpleindex.File, reqs []requirements.Requirement) (keep []selected, skipped []FileError) {
 	if f.ExcludesProject(project) {
 		return nil, nil
 	}
-	type cand struct {
-		file simpleindex.File
-		v    versions.Version
-	}
-	cands := make([]cand, 0, len(files)) // a File is large: growing the slice copied each
+	cands := make([]selected, 0, len(files)) // a File is large: growing the slice copied each
 	for _, file := range files {
 		d, err := filenames.Parse(file.Filename)
 		if err != nil {
@@ -249,23 +261,19 @@ func (f *Filter) Select(project string, files []simpleindex.File, reqs []require
 			skipped = append(skipped, FileError{Project: project, Filename: file.Filename, Error: "the upstream gives no sha256"})
 			continue
 		}
-		cands = append(cands, cand{file, d.Version})
+		cands = append(cands, selected{file, d})
 	}
 	if f.keepLatest > 0 {
 		vs := make([]versions.Version, len(cands))
 		for i, c := range cands {
-			vs[i] = c.v
+			vs[i] = c.dist.Version
 		}
 		slices.SortFunc(vs, func(a, b versions.Version) int { return b.Compare(a) })
 		vs = slices.CompactFunc(vs, func(a, b versions.Version) bool { return a.Compare(b) == 0 })
 		if len(vs) > f.keepLatest {
 			oldest := vs[f.keepLatest-1]
-			cands = slices.DeleteFunc(cands, func(c cand) bool { return c.v.Compare(oldest) < 0 })
+			cands = slices.DeleteFunc(cands, func(c selected) bool { return c.dist.Version.Compare(oldest) < 0 })
 		}
 	}
-	keep = make([]simpleindex.File, 0, len(cands))
-	for _, c := range cands {
-		keep = append(keep, c.file)
-	}
-	return keep, skipped
+	return cands, skipped
 }

@@ -59,7 +59,7 @@ func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, 
 		s.mu.Unlock()
 		return nil, nil
 	}
-	sel, skipped := s.filter.Select(project, pg.Files, reqs)
+	sel, skipped := s.filter.selectParsed(project, pg.Files, reqs)
 	cur, err := s.heldFiles(ctx, project)
 	if err != nil {
 		return nil, err
@@ -82,18 +82,19 @@ func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, 
 	var order []string
 	upstream := make(map[string]bool, len(sel))
 	reread := false
-	for _, f := range sel {
+	for _, c := range sel {
+		f := c.file
 		upstream[f.Filename] = true
 		h := held[f.Filename]
 		if h == nil {
-			if rule, blocked, err := s.blocked(ctx, project, f.Filename); err != nil {
+			if rule, blocked, err := s.blocked(ctx, project, c.dist); err != nil {
 				return nil, err
 			} else if blocked {
 				skipped = append(skipped, FileError{Project: project, Filename: f.Filename, Error: "blocked by the repository's rule " + strconv.Quote(rule)})
 				reread = true // once unblocked, the next sync must see the file again
 				continue
 			}
-			jobs = append(jobs, job{project: project, file: f})
+			jobs = append(jobs, job{project: project, file: f, dist: c.dist})
 			continue
 		}
 		if !strings.EqualFold(h.SHA256, f.SHA256()) {
@@ -101,7 +102,7 @@ func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, 
 			continue
 		}
 		if h.Presence == metastore.PresenceRemote && s.remote.Policy == PolicyImmediate {
-			jobs = append(jobs, job{project: project, file: f, fill: true})
+			jobs = append(jobs, job{project: project, file: f, dist: c.dist, fill: true})
 		}
 		r := releases[h.Version]
 		if r == nil {
@@ -152,12 +153,8 @@ func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, 
 // blocked reports whether the repository's blocklist (as the batch read it) refuses
 // filename, by which rule: such a file is skipped before any byte is fetched (Apply,
 // which reads the blocklist in its transaction, would refuse it anyway).
-func (s *syncer) blocked(ctx context.Context, project, filename string) (string, bool, error) {
-	d, err := filenames.Parse(filename)
-	if err != nil {
-		return "", false, nil
-	}
-	rule, ok := s.blocklist.Blocks(project, d.Version.String(), filename)
+func (s *syncer) blocked(ctx context.Context, project string, d filenames.Dist) (string, bool, error) {
+	rule, ok := s.blocklist.Blocks(project, d.Version.String(), d.Filename)
 	return rule, ok, nil
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/pydepot/pydepot/internal/blobstore"
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/filenames"
 	"github.com/pydepot/pydepot/internal/index"
 	"github.com/pydepot/pydepot/internal/metastore"
 	"github.com/pydepot/pydepot/internal/names"
@@ -350,6 +351,7 @@ func (s *syncer) removeProject(ctx context.Context, project string) error {
 type job struct {
 	project string
 	file    simpleindex.File
+	dist    filenames.Dist // file's name, parsed
 	// fill: the repository holds the file without its bytes (recorded under the
 	// on_demand or streamed policy) and the remote's policy is now immediate.
 	fill bool
