@@ -22,11 +22,17 @@ import (
 	"github.com/pydepot/pydepot/internal/backends"
 	"github.com/pydepot/pydepot/internal/checks"
 	"github.com/pydepot/pydepot/internal/docs"
+	"github.com/pydepot/pydepot/internal/gctune"
 	"github.com/pydepot/pydepot/internal/mirror"
 	"github.com/pydepot/pydepot/internal/osv"
 	"github.com/pydepot/pydepot/internal/server"
 	"github.com/pydepot/pydepot/internal/tasks"
 )
+
+// heapFloor is the heap serve lets grow before a collection, however little is live
+// (a sync's 10 MB). It costs at most this much memory more, and nothing once the live
+// heap is half of it.
+const heapFloor = 64 << 20
 
 // envOr returns the environment variable key, or def when it is unset or empty.
 func envOr(env Env, key, def string) string {
@@ -194,6 +200,10 @@ func listenURL(addr net.Addr, scheme string) string {
 
 func serve(ctx context.Context, env Env, c serveConfig) error {
 	log := env.Logger()
+	// A sync holds little live and allocates fast: without a floor the collector ran 52
+	// times in a sync of 20,000 files (an eighth of its CPU); GOGC, when set, still
+	// applies above it. See internal/gctune.
+	gctune.HeapFloor(ctx, heapFloor)
 	svc, closeIndex, err := backends.Open(ctx, c.Database, c.Blobs, log)
 	if err != nil {
 		if c.DataDir != "" {
