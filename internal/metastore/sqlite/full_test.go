@@ -15,9 +15,9 @@ import (
 )
 
 // TestDiskFull: a transaction that the full disk refuses wraps errs.ErrStorageFull (the
-// server answers 507), on a real 1 MiB tmpfs.
+// server answers 507), on a real 4 MiB tmpfs (the migrations alone take over 1 MiB).
 func TestDiskFull(t *testing.T) {
-	dir := testdisk.Tiny(t, "1m")
+	dir := testdisk.Tiny(t, "4m")
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "pydepot.db"), nil)
 	if err != nil {
@@ -35,6 +35,6 @@ func TestDiskFull(t *testing.T) {
 		}
 	}
 	if !errors.Is(err, errs.ErrStorageFull) {
-		t.Fatalf("filling a 1 MiB disk: %v, want ErrStorageFull", err)
+		t.Fatalf("filling a 4 MiB disk: %v, want ErrStorageFull", err)
 	}
 }

@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 )
@@ -40,6 +42,9 @@ func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
 // synchronous FULL, so that every commit is durable by itself. The file is made 0600
 // (SQLite gives its -wal and -shm files that mode).
 func OpenSideDB(path string) (*sql.DB, error) {
+	if err := newPages(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -58,4 +63,28 @@ func OpenSideDB(path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// pageSize is the page size of a database file made here. A sync writes hundreds of
+// megabytes of pages through the write-ahead log, each page a pwrite(2) of its frame's
+// header and one of the page, and a checkpoint reads each again and writes it once more:
+// 16 KiB pages make a quarter as many calls as SQLite's 4 KiB for the same bytes.
+const pageSize = 16384
+
+// newPages gives a database file that does not exist yet, or is empty, pageSize pages.
+// It must be done before WAL mode is entered (which every pool's settings ask for), so
+// by a connection of its own: once a database has pages, their size stays.
+func newPages(path string) error {
+	if st, err := os.Stat(path); err == nil && st.Size() > 0 || err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+url.Values{"_pragma": {fmt.Sprintf("page_size=%d", pageSize)}}.Encode())
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", path, err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("VACUUM"); err != nil { // writes the header, with the page size
+		return fmt.Errorf("creating %s: %w", path, err)
+	}
+	return db.Close()
 }

@@ -91,6 +91,9 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	if err := makePrivate(path); err != nil {
 		return nil, err
 	}
+	if err := newPages(path); err != nil {
+		return nil, err
+	}
 	w, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
