@@ -10,7 +10,7 @@ import (
 )
 
 // TestPageSize: a database made by Open, or a side database made by OpenSideDB, has
-// 16 KiB pages and is in WAL mode; one made before with 4 KiB pages keeps them and
+// 8 KiB pages and is in WAL mode; one made before with 4 KiB pages keeps them and
 // opens as before.
 func TestPageSize(t *testing.T) {
 	ctx := context.Background()
@@ -38,7 +38,7 @@ func TestPageSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	if n, mode := pages(fresh); n != 16384 || mode != "wal" {
+	if n, mode := pages(fresh); n != 8192 || mode != "wal" {
 		t.Errorf("a new store: %d-byte pages, journal %s", n, mode)
 	}
 	side := filepath.Join(dir, "side.db")
@@ -50,7 +50,7 @@ func TestPageSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	if n, mode := pages(side); n != 16384 || mode != "wal" {
+	if n, mode := pages(side); n != 8192 || mode != "wal" {
 		t.Errorf("a new side database: %d-byte pages, journal %s", n, mode)
 	}
 
