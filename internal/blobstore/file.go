@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -189,8 +190,15 @@ func (d *File) statMany(ctx context.Context, paths []string, packedOnly func(int
 	if err != nil {
 		return nil, err
 	}
+	var look []string // the paths to stat
 	for i, path := range paths {
-		if _, ok := out[path]; ok || packedOnly != nil && packedOnly(i) {
+		if _, ok := out[path]; !ok && (packedOnly == nil || !packedOnly(i)) {
+			look = append(look, path)
+		}
+	}
+	absent := d.absentByListing(look)
+	for _, path := range look {
+		if absent[path] {
 			continue
 		}
 		st, err := os.Stat(filepath.Join(d.root, filepath.FromSlash(path)))
@@ -202,6 +210,64 @@ func (d *File) statMany(ctx context.Context, paths []string, packedOnly func(int
 		}
 	}
 	return out, nil
+}
+
+// listMax is the most entries absentByListing reads from one folder.
+const listMax = 64
+
+// absentByListing is a set of paths of look that are not there, learnt by listing their
+// folders rather than by a stat each: a folder that holds at least three of them and
+// lists in one read of at most listMax entries (a fan-out folder of a store whose blobs
+// are nearly all packed) tells in three calls about all of them. A sync from a PEP 503
+// tree, whose pages give no sizes, stat'ed each of its 20,000 files, at 10 us a call on
+// a VM. A folder that cannot be listed so, or fails, leaves its paths to their stats.
+func (d *File) absentByListing(look []string) map[string]bool {
+	byDir := map[string][]string{}
+	for _, p := range look {
+		dir := path.Dir(p)
+		byDir[dir] = append(byDir[dir], p)
+	}
+	var absent map[string]bool
+	for dir, ps := range byDir {
+		if len(ps) < 3 {
+			continue
+		}
+		names, ok := listSmall(filepath.Join(d.root, filepath.FromSlash(dir)))
+		if !ok {
+			continue
+		}
+		if absent == nil {
+			absent = make(map[string]bool, len(look))
+		}
+		for _, p := range ps {
+			if !names[path.Base(p)] {
+				absent[p] = true
+			}
+		}
+	}
+	return absent
+}
+
+// listSmall lists the names in dir when it holds at most listMax entries (a missing
+// folder holds none); ok is false otherwise.
+func listSmall(dir string) (names map[string]bool, ok bool) {
+	f, err := os.Open(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, true
+	}
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	ents, err := f.ReadDir(listMax + 1)
+	if err != nil && !errors.Is(err, io.EOF) || len(ents) > listMax {
+		return nil, false
+	}
+	names = make(map[string]bool, len(ents))
+	for _, e := range ents {
+		names[e.Name()] = true
+	}
+	return names, true
 }
 
 // Deletions counts the deletions of this folder's blobs (Store.Deletions); ok is false

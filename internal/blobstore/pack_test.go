@@ -3,6 +3,7 @@ package blobstore_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -551,5 +552,58 @@ func TestReusable(t *testing.T) {
 	}
 	if _, err := s.Reusable(ctx, shas, sizes[:2]); !errors.Is(err, errs.ErrInvalid) {
 		t.Errorf("Reusable with fewer sizes than blobs: %v", err)
+	}
+}
+
+// TestPresentByListing: Present gives exactly the stored blobs whether their folders
+// are listed (a few entries) or too full to list (more than 64), with their sizes.
+func TestPresentByListing(t *testing.T) {
+	ctx := context.Background()
+	s := blobstore.NewStore(mustFile(t, t.TempDir()))
+	// 70 stored blobs in the folder "ab" (too many to list) and 2 in "cd"; absent
+	// digests in both, in a folder holding none, and packed blobs beside.
+	var stored, absent []string
+	sizes := map[string]int64{}
+	for i := 0; len(stored) < 72; i++ {
+		data := []byte(fmt.Sprintf("blob %d", i))
+		sha := fmt.Sprintf("%x", sha256.Sum256(data))
+		inAB := strings.HasPrefix(sha, "ab") && len(stored) < 70
+		inCD := strings.HasPrefix(sha, "cd") && len(stored) >= 70
+		switch {
+		case inAB || inCD:
+			if _, _, err := s.Put(ctx, bytes.NewReader(data)); err != nil {
+				t.Fatal(err)
+			}
+			stored = append(stored, sha)
+			sizes[sha] = int64(len(data))
+		case (strings.HasPrefix(sha, "ab") || strings.HasPrefix(sha, "cd") || strings.HasPrefix(sha, "ef")) && len(absent) < 30:
+			absent = append(absent, sha)
+		}
+	}
+	packed, _ := commitPacked(t, s, "listing", 3)
+	for _, sha := range packed {
+		n, err := s.Stat(ctx, sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes[sha] = n
+	}
+	ask := slices.Concat(stored, absent, packed)
+	got, err := s.Present(ctx, ask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(sizes) {
+		t.Errorf("Present found %d of %d stored blobs", len(got), len(sizes))
+	}
+	for sha, n := range sizes {
+		if got[sha] != n {
+			t.Errorf("blob %s: size %d, want %d", sha, got[sha], n)
+		}
+	}
+	for _, sha := range absent {
+		if _, ok := got[sha]; ok {
+			t.Errorf("absent blob %s found", sha)
+		}
 	}
 }
