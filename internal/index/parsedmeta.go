@@ -6,14 +6,125 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/metadata"
 )
 
-// encodeParsed is the stored form of parsed core metadata: metadata.Metadata as JSON.
+// encodeParsed is the stored form of parsed core metadata: metadata.Metadata as the
+// JSON object that encoding/json reads back into it, with only its non-empty fields
+// (json.Unmarshal leaves the others zero, as they were: metadata.Parse makes no empty
+// list). Written here rather than by json.Marshal, which wrote all 29 fields, nulls
+// included: 700 bytes for a small wheel's metadata, and 4 us, a row of every file a sync
+// adds. Rows written by json.Marshal before read back the same.
 func encodeParsed(m *metadata.Metadata) ([]byte, error) {
-	return json.Marshal(m)
+	b := make([]byte, 0, 256)
+	b = append(b, '{')
+	str := func(key, v string) {
+		if v == "" {
+			return
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, key...)
+		b = append(b, '"', ':')
+		b = appendJSONString(b, v)
+	}
+	list := func(key string, vs []string) {
+		if len(vs) == 0 {
+			return
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, key...)
+		b = append(b, '"', ':', '[')
+		for i, v := range vs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, v)
+		}
+		b = append(b, ']')
+	}
+	str("MetadataVersion", m.MetadataVersion)
+	str("Name", m.Name)
+	str("Version", m.Version)
+	str("Summary", m.Summary)
+	str("Description", m.Description)
+	str("DescriptionContentType", m.DescriptionContentType)
+	str("Keywords", m.Keywords)
+	str("HomePage", m.HomePage)
+	str("DownloadURL", m.DownloadURL)
+	str("Author", m.Author)
+	str("AuthorEmail", m.AuthorEmail)
+	str("Maintainer", m.Maintainer)
+	str("MaintainerEmail", m.MaintainerEmail)
+	str("License", m.License)
+	str("LicenseExpression", m.LicenseExpression)
+	list("LicenseFiles", m.LicenseFiles)
+	list("Classifiers", m.Classifiers)
+	list("Platforms", m.Platforms)
+	list("RequiresDist", m.RequiresDist)
+	str("RequiresPython", m.RequiresPython)
+	list("RequiresExternal", m.RequiresExternal)
+	list("ProjectURLs", m.ProjectURLs)
+	list("ProvidesExtra", m.ProvidesExtra)
+	list("ProvidesDist", m.ProvidesDist)
+	list("ObsoletesDist", m.ObsoletesDist)
+	list("Dynamic", m.Dynamic)
+	list("ImportNames", m.ImportNames)
+	list("ImportNamespaces", m.ImportNamespaces)
+	list("SupportedPlatforms", m.SupportedPlatforms)
+	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as a JSON string: quotes, backslashes and control
+// characters escaped, and each byte of invalid UTF-8 as U+FFFD (as json.Marshal does).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, "\\ufffd"...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // CoreMetadata implements API: the metadata as parsed once at upload. A file stored before
