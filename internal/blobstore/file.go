@@ -222,6 +222,9 @@ const listMax = 64
 // tree, whose pages give no sizes, stat'ed each of its 20,000 files, at 10 us a call on
 // a VM. A folder that cannot be listed so, or fails, leaves its paths to their stats.
 func (d *File) absentByListing(look []string) map[string]bool {
+	if len(look) < 3 {
+		return nil // no folder can hold three
+	}
 	byDir := map[string][]string{}
 	for _, p := range look {
 		dir := path.Dir(p)

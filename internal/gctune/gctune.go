@@ -14,6 +14,7 @@ package gctune
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -25,14 +26,18 @@ const maxPercent = 1000
 
 // HeapFloor lets the heap grow to at least floor bytes between collections, until ctx
 // ends (the percentage is then set back to what it was). It does nothing when the
-// collector is off (GOGC=off). The percentage is set again after every cycle, from the
+// collector is off (GOGC=off) or asked to run all the time (GOGC=0). The percentage is set again after every cycle, from the
 // live heap that cycle found.
 func HeapFloor(ctx context.Context, floor uint64) {
-	base := debug.SetGCPercent(100)
-	debug.SetGCPercent(base)
-	if base < 0 || floor == 0 {
+	gogc := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(gogc)
+	// GOGC=off reads as the largest uint64 (-1), and GOGC=0 asks for collections all
+	// the time: neither is raised.
+	v := gogc[0].Value.Uint64()
+	if gogc[0].Value.Kind() != metrics.KindUint64 || v == 0 || v > math.MaxInt32 || floor == 0 {
 		return
 	}
+	base := int(v)
 	t := &tuner{ctx: ctx, base: base, floor: floor, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
 	t.adjust()
 	t.arm()

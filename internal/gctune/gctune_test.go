@@ -78,3 +78,13 @@ func TestHeapFloor(t *testing.T) {
 	}
 	t.Errorf("after the context ended, GOGC is %d, want 100", gogc[0].Value.Uint64())
 }
+
+// TestHeapFloorOff: with the collector off, HeapFloor leaves it off.
+func TestHeapFloorOff(t *testing.T) {
+	base := debug.SetGCPercent(-1)
+	defer debug.SetGCPercent(base)
+	HeapFloor(t.Context(), 64<<20)
+	if p := debug.SetGCPercent(-1); p != -1 {
+		t.Errorf("HeapFloor with GOGC=off set it to %d", p)
+	}
+}

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"unicode/utf8"
 
 	"github.com/pydepot/pydepot/internal/errs"
 	"github.com/pydepot/pydepot/internal/metadata"
+	"github.com/pydepot/pydepot/internal/simplejson"
 )
 
 // encodeParsed is the stored form of parsed core metadata: metadata.Metadata as the
@@ -18,36 +18,34 @@ import (
 // list). Written here rather than by json.Marshal, which wrote all 29 fields, nulls
 // included: 700 bytes for a small wheel's metadata, and 4 us, a row of every file a sync
 // adds. Rows written by json.Marshal before read back the same.
-func encodeParsed(m *metadata.Metadata) ([]byte, error) {
+func encodeParsed(m *metadata.Metadata) []byte {
 	b := make([]byte, 0, 256)
 	b = append(b, '{')
-	str := func(key, v string) {
-		if v == "" {
-			return
-		}
+	key := func(k string) {
 		if len(b) > 1 {
 			b = append(b, ',')
 		}
 		b = append(b, '"')
-		b = append(b, key...)
+		b = append(b, k...)
 		b = append(b, '"', ':')
-		b = appendJSONString(b, v)
 	}
-	list := func(key string, vs []string) {
+	str := func(k, v string) {
+		if v != "" {
+			key(k)
+			b = simplejson.AppendString(b, v)
+		}
+	}
+	list := func(k string, vs []string) {
 		if len(vs) == 0 {
 			return
 		}
-		if len(b) > 1 {
-			b = append(b, ',')
-		}
-		b = append(b, '"')
-		b = append(b, key...)
-		b = append(b, '"', ':', '[')
+		key(k)
+		b = append(b, '[')
 		for i, v := range vs {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, v)
+			b = simplejson.AppendString(b, v)
 		}
 		b = append(b, ']')
 	}
@@ -80,51 +78,7 @@ func encodeParsed(m *metadata.Metadata) ([]byte, error) {
 	list("ImportNames", m.ImportNames)
 	list("ImportNamespaces", m.ImportNamespaces)
 	list("SupportedPlatforms", m.SupportedPlatforms)
-	return append(b, '}'), nil
-}
-
-// appendJSONString appends s as a JSON string: quotes, backslashes and control
-// characters escaped, and each byte of invalid UTF-8 as U+FFFD (as json.Marshal does).
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, "\\ufffd"...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, '}')
 }
 
 // CoreMetadata implements API: the metadata as parsed once at upload. A file stored before

@@ -182,10 +182,7 @@ func (s *Service) remoteRow(f SyncedFile, meta []byte) (*Prepared, error) {
 	if mv, err := versions.Parse(md.Version); err != nil || mv.Compare(dist.Version) != 0 {
 		return nil, fmt.Errorf("%s: the metadata gives version %q: %w", f.Filename, md.Version, errs.ErrInvalid)
 	}
-	parsed, err := encodeParsed(md)
-	if err != nil {
-		return nil, err
-	}
+	parsed := encodeParsed(md)
 	msum := sha256.Sum256(meta)
 	row := &metastore.File{
 		Filename: f.Filename, Project: dist.Project(), ProjectName: md.Name, Version: dist.Version.String(),

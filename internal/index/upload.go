@@ -182,10 +182,7 @@ func (s *Service) prepare(ctx context.Context, up Upload, sum string, precheck f
 	if err := checkForm(up, info); err != nil {
 		return nil, err
 	}
-	parsed, err := encodeParsed(info.Metadata)
-	if err != nil {
-		return nil, err
-	}
+	parsed := encodeParsed(info.Metadata)
 	row := &metastore.File{
 		Filename:       up.Filename,
 		Project:        names.Normalize(info.Metadata.Name),

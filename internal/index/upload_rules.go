@@ -84,7 +84,8 @@ func releasePrefix(v versions.Version) string {
 // only versions starting with its release prefix can be) and the same key. parsed
 // caches the version strings met (nil: none). nil when there is none.
 func sameReleaseIn(files []metastore.File, row *metastore.File, want versions.Version, parsed map[string]versions.Version) *metastore.File {
-	var key *fileKey // row's, made for the first file of an equal version
+	var key fileKey // row's, made (keyed) for the first file of an equal version
+	keyed := false
 	prefix := releasePrefix(want)
 	for i := range files {
 		f := &files[i]
@@ -104,11 +105,10 @@ func sameReleaseIn(files []metastore.File, row *metastore.File, want versions.Ve
 		if v.Compare(want) != 0 {
 			continue
 		}
-		if key == nil {
-			k := keyOf(row.Kind, row.Filename)
-			key = &k
+		if !keyed {
+			key, keyed = keyOf(row.Kind, row.Filename), true
 		}
-		if keyOf(f.Kind, f.Filename) == *key {
+		if keyOf(f.Kind, f.Filename) == key {
 			return f
 		}
 	}

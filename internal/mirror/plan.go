@@ -87,9 +87,7 @@ func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, 
 		upstream[f.Filename] = true
 		h := held[f.Filename]
 		if h == nil {
-			if rule, blocked, err := s.blocked(ctx, project, c.dist); err != nil {
-				return nil, err
-			} else if blocked {
+			if rule, blocked := s.blocked(project, c.dist); blocked {
 				skipped = append(skipped, FileError{Project: project, Filename: f.Filename, Error: "blocked by the repository's rule " + strconv.Quote(rule)})
 				reread = true // once unblocked, the next sync must see the file again
 				continue
@@ -153,9 +151,8 @@ func (s *syncer) project(ctx context.Context, l listed, st metastore.SyncState, 
 // blocked reports whether the repository's blocklist (as the batch read it) refuses
 // filename, by which rule: such a file is skipped before any byte is fetched (Apply,
 // which reads the blocklist in its transaction, would refuse it anyway).
-func (s *syncer) blocked(ctx context.Context, project string, d filenames.Dist) (string, bool, error) {
-	rule, ok := s.blocklist.Blocks(project, d.Version.String(), d.Filename)
-	return rule, ok, nil
+func (s *syncer) blocked(project string, d filenames.Dist) (string, bool) {
+	return s.blocklist.Blocks(project, d.Version.String(), d.Filename)
 }
 
 // sameState reports whether a project's new state says what its recorded one does

@@ -9,7 +9,8 @@ import (
 
 // pageItem is what ParseHTML reads from a page, in document order: a comment (its
 // text), or one of the elements base, meta, title and a, with its attributes (names
-// lower-cased, values unescaped) and its text (a title's first text, an anchor's text).
+// lower-cased, values unescaped; attr skips any with a namespace) and its text (a
+// title's first text, an anchor's text).
 type pageItem struct {
 	comment bool
 	tag     string
@@ -256,33 +257,41 @@ func unescapeSimple(b []byte) (string, bool) {
 	for amp >= 0 {
 		sb.Write(b[:amp])
 		b = b[amp:]
-		found := false
-		for _, e := range simpleEntities {
-			if bytes.HasPrefix(b, []byte(e.ref)) {
-				sb.WriteString(e.val)
-				b = b[len(e.ref):]
-				found = true
-				break
-			}
-		}
-		if !found {
+		val, n := simpleEntity(b)
+		if n == 0 {
 			return "", false
 		}
+		sb.WriteString(val)
+		b = b[n:]
 		amp = bytes.IndexByte(b, '&')
 	}
 	sb.Write(b)
 	return sb.String(), true
 }
 
+// simpleEntity is the value and length of the reference of simpleEntities that b starts
+// with; n is 0 when it starts with none.
+func simpleEntity(b []byte) (val string, n int) {
+	for _, e := range simpleEntities {
+		if bytes.HasPrefix(b, []byte(e.ref)) {
+			return e.val, len(e.ref)
+		}
+	}
+	return "", 0
+}
+
 // plainText reports whether text between tags holds no character reference
 // scanSimpleHTML cannot decode (the text outside items is not read, but an odd "&" there
 // is as good a sign as any that the page is not of the plain kind).
 func plainText(b []byte) bool {
-	if bytes.IndexByte(b, '&') < 0 {
-		return true
+	for amp := bytes.IndexByte(b, '&'); amp >= 0; amp = bytes.IndexByte(b, '&') {
+		_, n := simpleEntity(b[amp:])
+		if n == 0 {
+			return false
+		}
+		b = b[amp+n:]
 	}
-	_, ok := unescapeSimple(b)
-	return ok
+	return true
 }
 
 // isClosing reports whether b starts with the closing tag of name (any case).
@@ -308,10 +317,12 @@ func treeItems(doc *html.Node) []pageItem {
 			items = append(items, pageItem{comment: true, text: n.Data})
 		case n.Type == html.ElementNode:
 			switch n.Data {
-			case "base", "meta", "a":
-				items = append(items, pageItem{tag: n.Data, attrs: plainAttrs(n.Attr), text: text(n)})
+			case "base", "meta":
+				items = append(items, pageItem{tag: n.Data, attrs: n.Attr})
+			case "a":
+				items = append(items, pageItem{tag: n.Data, attrs: n.Attr, text: text(n)})
 			case "title":
-				it := pageItem{tag: n.Data, attrs: plainAttrs(n.Attr)}
+				it := pageItem{tag: n.Data, attrs: n.Attr}
 				if n.FirstChild != nil && n.FirstChild.Type == html.TextNode {
 					it.text, it.hasText = n.FirstChild.Data, true
 				}
@@ -324,15 +335,4 @@ func treeItems(doc *html.Node) []pageItem {
 	}
 	walk(doc)
 	return items
-}
-
-// plainAttrs are the attributes without a namespace.
-func plainAttrs(as []html.Attribute) []html.Attribute {
-	out := make([]html.Attribute, 0, len(as))
-	for _, a := range as {
-		if a.Namespace == "" {
-			out = append(out, a)
-		}
-	}
-	return out
 }

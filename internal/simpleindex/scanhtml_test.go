@@ -90,7 +90,8 @@ func TestScanSimpleHTML(t *testing.T) {
 		if _, ok := scanSimpleHTML([]byte(page)); ok {
 			t.Errorf("the scanner read %q", page)
 		}
-		if _, err := ParseHTML([]byte(page), pageURL); err != nil && !strings.Contains(err.Error(), "bad") {
+		// html.Parse reads it instead, as it read every page before the scanner.
+		if _, err := ParseHTML([]byte(page), pageURL); err != nil {
 			t.Errorf("ParseHTML(%q): %v", page, err)
 		}
 	}

@@ -148,17 +148,17 @@ func (y *Yanked) UnmarshalJSON(b []byte) error {
 func (p *Project) Marshal() ([]byte, error) {
 	b := make([]byte, 0, 256+len(p.Files)*fileSize)
 	b = append(b, `{"meta":{"api-version":`...)
-	b = appendString(b, p.Meta.APIVersion)
+	b = AppendString(b, p.Meta.APIVersion)
 	b = append(b, `,"_last-serial":`...)
 	b = strconv.AppendInt(b, p.Meta.LastSerial, 10)
 	b = append(b, `},"name":`...)
-	b = appendString(b, p.Name)
+	b = AppendString(b, p.Name)
 	if p.ProjectStatus != nil {
 		b = append(b, `,"project-status":{"status":`...)
-		b = appendString(b, p.ProjectStatus.Status)
+		b = AppendString(b, p.ProjectStatus.Status)
 		if p.ProjectStatus.Reason != "" {
 			b = append(b, `,"reason":`...)
-			b = appendString(b, p.ProjectStatus.Reason)
+			b = AppendString(b, p.ProjectStatus.Reason)
 		}
 		b = append(b, '}')
 	}
@@ -171,7 +171,7 @@ func (p *Project) Marshal() ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, v)
+			b = AppendString(b, v)
 		}
 		b = append(b, ']')
 	}
@@ -203,14 +203,14 @@ const filesPerPart = 1000
 // appendJSON appends the file as json.Marshal writes it.
 func (f *File) appendJSON(b []byte) []byte {
 	b = append(b, `{"filename":`...)
-	b = appendString(b, f.Filename)
+	b = AppendString(b, f.Filename)
 	b = append(b, `,"url":`...)
-	b = appendString(b, f.URL)
+	b = AppendString(b, f.URL)
 	b = append(b, `,"hashes":`...)
 	b = appendHashes(b, f.Hashes)
 	if f.RequiresPython != nil {
 		b = append(b, `,"requires-python":`...)
-		b = appendString(b, *f.RequiresPython)
+		b = AppendString(b, *f.RequiresPython)
 	}
 	b = append(b, `,"core-metadata":`...)
 	b = f.CoreMetadata.appendJSON(b)
@@ -221,7 +221,7 @@ func (f *File) appendJSON(b []byte) []byte {
 	b = append(b, `,"yanked":`...)
 	switch {
 	case f.Yanked.Yanked && f.Yanked.Reason != "":
-		b = appendString(b, f.Yanked.Reason)
+		b = AppendString(b, f.Yanked.Reason)
 	case f.Yanked.Yanked:
 		b = append(b, "true"...)
 	default:
@@ -233,7 +233,7 @@ func (f *File) appendJSON(b []byte) []byte {
 	}
 	if f.UploadTime != "" {
 		b = append(b, `,"upload-time":`...)
-		b = appendString(b, f.UploadTime)
+		b = AppendString(b, f.UploadTime)
 	}
 	return append(b, '}')
 }
@@ -257,9 +257,9 @@ func appendHashes(b []byte, h map[string]string) []byte {
 	if len(h) == 1 { // the usual {"sha256": ...}, without sorting
 		for k, v := range h {
 			b = append(b, '{')
-			b = appendString(b, k)
+			b = AppendString(b, k)
 			b = append(b, ':')
-			b = appendString(b, v)
+			b = AppendString(b, v)
 			return append(b, '}')
 		}
 	}
@@ -273,9 +273,9 @@ func appendHashes(b []byte, h map[string]string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = AppendString(b, k)
 		b = append(b, ':')
-		b = appendString(b, h[k])
+		b = AppendString(b, h[k])
 	}
 	return append(b, '}')
 }
@@ -288,7 +288,7 @@ func appendHashes(b []byte, h map[string]string) []byte {
 // AppendIndexHead appends the start of the index page with meta to b.
 func AppendIndexHead(b []byte, meta Meta) []byte {
 	b = append(b, `{"meta":{"api-version":`...)
-	b = appendString(b, meta.APIVersion)
+	b = AppendString(b, meta.APIVersion)
 	b = append(b, `,"_last-serial":`...)
 	b = strconv.AppendInt(b, meta.LastSerial, 10)
 	return append(b, `},"projects":[`...)
@@ -300,7 +300,7 @@ func AppendIndexProject(b []byte, first bool, p IndexProject) []byte {
 		b = append(b, ',')
 	}
 	b = append(b, `{"name":`...)
-	b = appendString(b, p.Name)
+	b = AppendString(b, p.Name)
 	b = append(b, `,"_last-serial":`...)
 	b = strconv.AppendInt(b, p.LastSerial, 10)
 	return append(b, '}')
@@ -309,11 +309,11 @@ func AppendIndexProject(b []byte, first bool, p IndexProject) []byte {
 // AppendIndexTail appends the end of the index page to b.
 func AppendIndexTail(b []byte) []byte { return append(b, "]}"...) }
 
-// appendString appends s as encoding/json writes it: printable ASCII as is, with the
+// AppendString appends s as encoding/json writes it: printable ASCII as is, with the
 // five characters it escapes among them (", \, <, >, &) escaped here, since a page's
 // requires-python (">=3.8") has them on every file; control characters and anything
 // outside ASCII go through json.Marshal, which escapes those and invalid UTF-8.
-func appendString(b []byte, s string) []byte {
+func AppendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f {
 			q, _ := json.Marshal(s) // a string always marshals

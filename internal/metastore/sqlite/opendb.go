@@ -42,7 +42,7 @@ func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
 // synchronous FULL, so that every commit is durable by itself. The file is made 0600
 // (SQLite gives its -wal and -shm files that mode).
 func OpenSideDB(path string) (*sql.DB, error) {
-	if err := newPages(path); err != nil {
+	if err := newPages(context.Background(), path); err != nil { // blobstore.FileOptions opens it without a context
 		return nil, err
 	}
 	q := url.Values{}
@@ -78,7 +78,7 @@ const pageSize = 8192
 // newPages gives a database file that does not exist yet, or is empty, pageSize pages.
 // It must be done before WAL mode is entered (which every pool's settings ask for), so
 // by a connection of its own: once a database has pages, their size stays.
-func newPages(path string) error {
+func newPages(ctx context.Context, path string) error {
 	if st, err := os.Stat(path); err == nil && st.Size() > 0 || err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -86,9 +86,12 @@ func newPages(path string) error {
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", path, err)
 	}
-	defer db.Close()
-	if _, err := db.Exec("VACUUM"); err != nil { // writes the header, with the page size
+	_, err = db.ExecContext(ctx, "VACUUM") // writes the header, with the page size
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return fmt.Errorf("creating %s: %w", path, err)
 	}
-	return db.Close()
+	return nil
 }

@@ -91,7 +91,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	if err := makePrivate(path); err != nil {
 		return nil, err
 	}
-	if err := newPages(path); err != nil {
+	if err := newPages(ctx, path); err != nil {
 		return nil, err
 	}
 	w, err := sql.Open("sqlite", dsn(path, false))
