@@ -62,7 +62,7 @@ func TestHeapFloor(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	HeapFloor(ctx, 64<<20)
 	floored := churn(512 << 20)
-	if floored*3 > plain || floored > 20 {
+	if floored*2 > plain || floored > 20 {
 		t.Errorf("collections: %d with the floor, %d without", floored, plain)
 	}
 	t.Logf("collections: %d with the floor, %d without", floored, plain)
