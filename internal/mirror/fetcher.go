@@ -65,19 +65,33 @@ func (m *Mirror) upstreamOf(ctx context.Context, name string) (*upstream, error)
 	if err != nil {
 		return nil, err
 	}
+	return m.dialed(r)
+}
+
+// dialed is dial(r), once per version of r's settings: the syncs of one remote, a
+// pull-through page's and the downloads served on demand, share one client and its
+// kept-alive connections. A client dialed each time made a pull-through page open a
+// connection for nearly every one of its 21 requests, and left them open until their
+// idle timeout. The client of a remote's older settings is dropped, its idle
+// connections closed.
+func (m *Mirror) dialed(r *Remote) (*upstream, error) {
 	m.upMu.Lock()
 	defer m.upMu.Unlock()
-	if c, ok := m.ups[name]; ok && c.at.Equal(r.UpdatedAt) {
-		return c.up, nil
+	old, ok := m.ups[r.Name]
+	if ok && old.at.Equal(r.UpdatedAt) {
+		return old.up, nil
 	}
 	up, err := m.dial(r)
 	if err != nil {
 		return nil, err
 	}
+	if ok {
+		old.up.hc.CloseIdleConnections()
+	}
 	if m.ups == nil {
 		m.ups = map[string]dialed{}
 	}
-	m.ups[name] = dialed{up, r.UpdatedAt}
+	m.ups[r.Name] = dialed{up, r.UpdatedAt}
 	return up, nil
 }
 

@@ -53,7 +53,7 @@ type Mirror struct {
 	enqueue Enqueuer // nil: StartSync runs syncs itself
 
 	upMu sync.Mutex
-	ups  map[string]dialed // remote name -> its upstream (FetchFile)
+	ups  map[string]dialed // remote name -> its upstream (syncs and FetchFile)
 }
 
 // New returns a Mirror writing through svc.
