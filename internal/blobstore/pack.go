@@ -2,6 +2,7 @@ package blobstore
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -30,6 +31,11 @@ import (
 // wins over a packed copy. Delete removes the row; the bytes stay in their pack until
 // Compact rewrites the packs that are mostly dead (pydepot gc calls it). Git keeps small
 // objects in packs for the same reason.
+//
+// A batch of at most inlineMax bytes in all (a pull-through page's ten metadata files)
+// makes no pack: its bytes go into their rows (pack ”), committed by the one fsync of
+// the index's transaction. A pack of them cost three (the pack, its folder, the index)
+// and a file made for a few kilobytes.
 const (
 	packDir   = "_packs"
 	packIndex = "index.db"
@@ -63,11 +69,29 @@ const packSchema = `CREATE TABLE IF NOT EXISTS packed (
 	pack  TEXT NOT NULL,
 	off   INTEGER NOT NULL,
 	size  INTEGER NOT NULL,
-	mtime INTEGER NOT NULL
+	mtime INTEGER NOT NULL,
+	data  BLOB -- the bytes of an inline blob (pack ''), else NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS packed_pack ON packed(pack);
 CREATE TABLE IF NOT EXISTS packs (name TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;`
+
+// inlineMax is the most bytes a batch's small blobs may take in all to be kept in
+// their rows instead of a pack (see Packs).
+const inlineMax = 64 << 10
+
+// addDataColumn gives an index made before inline blobs their column (CREATE TABLE IF
+// NOT EXISTS leaves an existing table as it is). Another process may add it meanwhile.
+func addDataColumn(db *sql.DB) error {
+	if _, err := db.Exec(`SELECT data FROM packed LIMIT 0`); err == nil {
+		return nil
+	}
+	_, err := db.Exec(`ALTER TABLE packed ADD COLUMN data BLOB`)
+	if err != nil && strings.Contains(err.Error(), "duplicate column") {
+		return nil
+	}
+	return err
+}
 
 // enabled reports whether the driver packs small blobs (it has an index opener).
 func (p *packs) enabled() bool { return p.openDB != nil }
@@ -103,7 +127,10 @@ func (p *packs) open(create bool) (*sql.DB, error) {
 		if db, err = p.openDB(path); err != nil {
 			continue
 		}
-		if _, err = db.Exec(packSchema); err != nil {
+		if _, err = db.Exec(packSchema); err == nil {
+			err = addDataColumn(db)
+		}
+		if err != nil {
 			db.Close()
 			continue
 		}
@@ -222,6 +249,28 @@ type packedBlob struct {
 
 func (b *packedBlob) Close() error { return b.f.Close() }
 
+// inlineBlob is an inline blob opened for reading: its bytes, read with its row.
+type inlineBlob struct{ *bytes.Reader }
+
+func (inlineBlob) Close() error { return nil }
+
+// inline reads the bytes of the inline blob at path; ok false when it is gone.
+func (p *packs) inline(ctx context.Context, path string) (io.ReadSeekCloser, int64, bool, error) {
+	db, err := p.open(false)
+	if db == nil || err != nil {
+		return nil, 0, false, err
+	}
+	var data []byte
+	err = db.QueryRowContext(ctx, `SELECT data FROM packed WHERE path = ? AND pack = ''`, path).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, false, nil
+	}
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("pack index: %w", err)
+	}
+	return inlineBlob{bytes.NewReader(data)}, int64(len(data)), true, nil
+}
+
 // reader opens the packed blob at path; ok false when no pack holds it.
 func (p *packs) reader(ctx context.Context, path string) (io.ReadSeekCloser, int64, bool, error) {
 	// Compact may move the blob to another pack (and remove the old one) between the
@@ -231,6 +280,9 @@ func (p *packs) reader(ctx context.Context, path string) (io.ReadSeekCloser, int
 		l, ok, err := p.lookup(ctx, path)
 		if !ok || err != nil {
 			return nil, 0, false, err
+		}
+		if l.pack == "" {
+			return p.inline(ctx, path)
 		}
 		f, err := os.Open(filepath.Join(p.dir, l.pack))
 		if errors.Is(err, fs.ErrNotExist) {
@@ -250,10 +302,18 @@ func (p *packs) reader(ctx context.Context, path string) (io.ReadSeekCloser, int
 
 // commit writes entries into a new pack, then records their rows: they are stored from
 // then on. A path already packed keeps its row (same bytes, and a reader may hold it).
-// A pack that fails to be recorded is removed.
+// A pack that fails to be recorded is removed. Entries of at most inlineMax bytes in all
+// go into their rows instead.
 func (p *packs) commit(ctx context.Context, entries []packEntry) error {
 	if len(entries) == 0 {
 		return nil
+	}
+	var total int
+	for _, e := range entries {
+		total += len(e.data)
+	}
+	if total <= inlineMax {
+		return p.commitInline(ctx, entries)
 	}
 	offs := make([]int64, len(entries))
 	pack, err := p.writePack(func(w io.Writer) error {
@@ -289,6 +349,30 @@ func (p *packs) commit(ctx context.Context, entries []packEntry) error {
 		}
 		return nil
 	})
+}
+
+// commitInline records entries with their bytes in their rows, in one transaction.
+func (p *packs) commitInline(ctx context.Context, entries []packEntry) error {
+	err := func() error {
+		db, err := p.open(true)
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, 4*len(entries))
+		now := time.Now().UnixNano()
+		for _, e := range entries {
+			args = append(args, e.path, len(e.data), now, e.data)
+		}
+		// At most inlineMax bytes: a few hundred rows at the very most, of four
+		// variables each, well within SQLite's limit.
+		_, err = db.ExecContext(ctx, `INSERT OR IGNORE INTO packed (path, pack, off, size, mtime, data) VALUES (?, '', 0, ?, ?, ?)`+
+			strings.Repeat(`, (?, '', 0, ?, ?, ?)`, len(entries)-1), args...)
+		return err
+	}()
+	if err != nil {
+		return fmt.Errorf("pack index: %w", err)
+	}
+	return nil
 }
 
 // packedRows is how many rows of the pack index one INSERT writes (five columns each,

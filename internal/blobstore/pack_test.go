@@ -17,18 +17,26 @@ import (
 
 	"github.com/pydepot/pydepot/internal/blobstore"
 	"github.com/pydepot/pydepot/internal/errs"
+	"github.com/pydepot/pydepot/internal/metastore/sqlite"
 )
 
 // commitPacked writes n small blobs named by tag into one batch and commits it: on the
-// File driver they share one pack. It returns their digests and bytes.
+// File driver they share one pack (each is padded to 20 KiB, so that from 4 of them on
+// they take more than a batch keeps inline). It returns their digests and bytes.
 func commitPacked(t *testing.T, s *blobstore.Store, tag string, n int) ([]string, map[string][]byte) {
+	t.Helper()
+	return commitPadded(t, s, tag, n, 20<<10)
+}
+
+// commitPadded is commitPacked with blobs of pad bytes and more.
+func commitPadded(t *testing.T, s *blobstore.Store, tag string, n, pad int) ([]string, map[string][]byte) {
 	t.Helper()
 	ctx := context.Background()
 	b := s.NewBatch()
 	var shas []string
 	data := map[string][]byte{}
 	for i := range n {
-		c := []byte(fmt.Sprintf("%s blob %d %s", tag, i, strings.Repeat("x", i)))
+		c := []byte(fmt.Sprintf("%s blob %d %s", tag, i, strings.Repeat("x", pad+i)))
 		sha := hexOf(c)
 		shas = append(shas, sha)
 		data[sha] = c
@@ -52,18 +60,34 @@ func packFiles(t *testing.T, dir string) []string {
 }
 
 // TestPackedBlobs: the small blobs of one batch go into one pack file and make no file
-// each; Open (with random access), Stat, Exists and Walk find them, in path order and
-// merged with the blobs that are files; a second driver on the folder (another
-// process) finds them too; Delete removes one packed blob, and only it; the pack and
-// its index are private.
+// each, or, when they take 64 KiB at most in all, into the pack index's rows (no pack);
+// Open (with random access), Stat, Exists and Walk find them, in path order and merged
+// with the blobs that are files; a second driver on the folder (another process) finds
+// them too; Delete removes one packed blob, and only it; the pack and its index are
+// private.
 func TestPackedBlobs(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		n, pad    int
+		wantPacks int
+	}{
+		{"pack", 50, 20 << 10, 1},
+		{"inline", 50, 1000, 0},
+		{"inline at most", 4, 16<<10 - 20, 0},
+		{"over", 4, 16 << 10, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) { testPackedBlobs(t, c.n, c.pad, c.wantPacks) })
+	}
+}
+
+func testPackedBlobs(t *testing.T, n, pad, wantPacks int) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	d := mustFile(t, dir)
 	s := blobstore.NewStore(d)
-	shas, data := commitPacked(t, s, "packed", 50)
-	if got := packFiles(t, dir); len(got) != 1 {
-		t.Fatalf("packs %v, want one", got)
+	shas, data := commitPadded(t, s, "packed", n, pad)
+	if got := packFiles(t, dir); len(got) != wantPacks {
+		t.Fatalf("packs %v, want %d", got, wantPacks)
 	}
 	files := 0
 	filepath.WalkDir(filepath.Join(dir, "sha256"), func(p string, e os.DirEntry, err error) error {
@@ -145,6 +169,40 @@ func TestPackedBlobs(t *testing.T) {
 	for _, p := range []string{"_packs/index.db", "_packs"} {
 		if _, err := d.Stat(ctx, p); !errors.Is(err, errs.ErrInvalid) {
 			t.Errorf("stat %s: %v, want ErrInvalid", p, err)
+		}
+	}
+}
+
+// TestInlineOldIndex: a pack index made before inline blobs (no data column) is given
+// the column when opened; its packed blobs read as before, and inline ones are added.
+func TestInlineOldIndex(t *testing.T) {
+	dir := t.TempDir()
+	d := mustFile(t, dir)
+	packed, packedData := commitPacked(t, blobstore.NewStore(d), "old", 4)
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.OpenSideDB(filepath.Join(dir, "_packs", "index.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`ALTER TABLE packed DROP COLUMN data`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s := blobstore.NewStore(mustFile(t, dir))
+	inline, inlineData := commitPadded(t, s, "new", 3, 10)
+	if got := packFiles(t, dir); len(got) != 1 {
+		t.Errorf("packs %v, want the old one only", got)
+	}
+	for _, sha := range append(packed, inline...) {
+		want := packedData[sha]
+		if want == nil {
+			want = inlineData[sha]
+		}
+		if got := readBlob(t, s, sha); got != string(want) {
+			t.Errorf("blob %s reads %d bytes, want %d", sha, len(got), len(want))
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,36 +108,48 @@ func TestGCRacingAnUpload(t *testing.T) {
 
 // TestGCCompactsPacks: blobs a batch committed together share a pack; once gc has removed
 // them (nothing references them), it compacts: the pack is gone from the folder, and the
-// report says what that freed. --dry-run compacts nothing.
+// report says what that freed. --dry-run compacts nothing. Blobs of a batch too small
+// for a pack (kept in the pack index's rows) are removed as well, with no pack to free.
 func TestGCCompactsPacks(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	svc := newServiceAt(t, dir)
-	b := svc.Blobs().NewBatch()
-	for i := range 3 {
-		data := []byte("left by a sync that failed before its rows " + string(rune('a'+i)))
-		if _, err := b.Write(ctx, bytes.NewReader(data), hexSum(data), int64(len(data))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	packs := func() []string {
-		list, _ := filepath.Glob(filepath.Join(dir, "blobs", "_packs", "*.pack"))
-		return list
-	}
-	if len(packs()) != 1 {
-		t.Fatalf("packs %v, want one", packs())
-	}
-	if rep, err := svc.GC(ctx, index.GCOptions{DryRun: true}); err != nil || rep.Removed != 3 || rep.Packs.Removed != 0 || len(packs()) != 1 {
-		t.Fatalf("dry run: %+v, %v, packs %v", rep, err, packs())
-	}
-	rep, err := svc.GC(ctx, index.GCOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Removed != 3 || rep.Packs.Removed != 1 || rep.Packs.Freed <= 0 || len(packs()) != 0 {
-		t.Errorf("gc: %+v, packs left %v; want the 3 blobs and their pack removed", rep, packs())
+	for _, c := range []struct {
+		name  string
+		pad   int
+		packs int
+	}{{"pack", 30 << 10, 1}, {"inline", 0, 0}} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			svc := newServiceAt(t, dir)
+			b := svc.Blobs().NewBatch()
+			for i := range 3 {
+				data := []byte("left by a sync that failed before its rows " + string(rune('a'+i)) + strings.Repeat(".", c.pad))
+				if _, err := b.Write(ctx, bytes.NewReader(data), hexSum(data), int64(len(data))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := b.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			packs := func() []string {
+				list, _ := filepath.Glob(filepath.Join(dir, "blobs", "_packs", "*.pack"))
+				return list
+			}
+			if len(packs()) != c.packs {
+				t.Fatalf("packs %v, want %d", packs(), c.packs)
+			}
+			if rep, err := svc.GC(ctx, index.GCOptions{DryRun: true}); err != nil || rep.Removed != 3 || rep.Packs.Removed != 0 || len(packs()) != c.packs {
+				t.Fatalf("dry run: %+v, %v, packs %v", rep, err, packs())
+			}
+			rep, err := svc.GC(ctx, index.GCOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Removed != 3 || rep.Packs.Removed != c.packs || (rep.Packs.Freed > 0) != (c.packs > 0) || len(packs()) != 0 {
+				t.Errorf("gc: %+v, packs left %v; want the 3 blobs and their %d packs removed", rep, packs(), c.packs)
+			}
+			if rep, err := svc.GC(ctx, index.GCOptions{DryRun: true}); err != nil || rep.Removed != 0 {
+				t.Errorf("gc again: %+v, %v; want nothing left", rep, err)
+			}
+		})
 	}
 }
