@@ -13,16 +13,17 @@
 # faster warm, no slower cold (ratio pydepot/proxpi: warm < 1, cold <= 1).
 # pip's own work (starting, resolving, unpacking: about 1.2 to 2 s here) is most of an
 # install and varies by a tenth between identical runs, more than the servers' whole
-# share; so a last line times that share alone: bench/pullthrough-replay.py replays
+# share (the CPU time pip itself took for the same install ranged from 1.35 to 1.73 s in
+# one run), so the medians are of 9 rounds, and a last line times that share alone: bench/pullthrough-replay.py replays
 # pip's requests (each page as PEP 691 JSON, the newest file's metadata file, the file)
 # against a warm proxy of each kind, on one keep-alive connection as pip's session.
-# Environment: BENCH_PACKAGES (20), BENCH_ROUNDS (5; the median of that many cold and warm
+# Environment: BENCH_PACKAGES (20), BENCH_ROUNDS (9; the median of that many cold and warm
 # pairs, each cold one on a fresh proxy), PYDEPOT_BIN (a prebuilt pydepot; default: build
 # this checkout), tools from PYDEPOT_TEST_TOOLS (.tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKAGES=${BENCH_PACKAGES:-20}
-ROUNDS=${BENCH_ROUNDS:-5}
+ROUNDS=${BENCH_ROUNDS:-9}
 TOOLS=${PYDEPOT_TEST_TOOLS:-$PWD/.tools}
 work=$(mktemp -d /tmp/pydepot-bench-pullthrough.XXXXXX)
 source bench/lib-synctree.sh

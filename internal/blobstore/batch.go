@@ -33,6 +33,7 @@ type Batch struct {
 	mu      sync.Mutex
 	pending map[string]staged // sha -> bytes waiting for Commit (File driver)
 	held    int64             // bytes of pending held in memory
+	packOne bool              // see PackOne
 }
 
 type staged struct {
@@ -54,6 +55,14 @@ const (
 
 // NewBatch starts a batch of writes.
 func (s *Store) NewBatch() *Batch { return &Batch{s: s, pending: map[string]staged{}} }
+
+// PackOne makes the batch commit a single small blob into the pack index's rows too
+// (one fsync) instead of a file of its own (two fsyncs, and a file made): for a blob
+// written by itself, as a file fetched on demand is. It returns b.
+func (b *Batch) PackOne() *Batch {
+	b.packOne = true
+	return b
+}
 
 // Len is how many blobs wait for Commit.
 func (b *Batch) Len() int {
@@ -318,9 +327,9 @@ func (b *Batch) Commit(ctx context.Context) error {
 		return nil
 	}
 	d, _ := b.s.d.(*File)
-	if d != nil && len(list) > 1 && d.packs.enabled() {
-		// The held blobs go into one pack, committed by itself (see pack.go); the rest
-		// as files, below.
+	if d != nil && (len(list) > 1 || b.packOne) && d.packs.enabled() {
+		// The held blobs go into one pack, or into the pack index's rows when they are
+		// few (see pack.go), committed by itself; the rest as files, below.
 		var held []packEntry
 		for sha, st := range list {
 			if st.data != nil {

@@ -665,3 +665,39 @@ func TestPresentByListing(t *testing.T) {
 		}
 	}
 }
+
+// TestPackOne: a batch made with PackOne commits its one small blob into the pack index
+// (no file, no pack) and a large one as a file; a plain batch of one still makes a file.
+func TestPackOne(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := blobstore.NewStore(mustFile(t, dir))
+	small, large, plain := []byte("fetched on demand"), bytes.Repeat([]byte("L"), 100<<10), []byte("written alone")
+	for _, c := range []struct {
+		data     []byte
+		packOne  bool
+		wantFile bool
+	}{{small, true, false}, {large, true, true}, {plain, false, true}} {
+		b := s.NewBatch()
+		if c.packOne {
+			b = b.PackOne()
+		}
+		sha := hexOf(c.data)
+		if _, err := b.Write(ctx, bytes.NewReader(c.data), sha, int64(len(c.data))); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := readBlob(t, s, sha); got != string(c.data) {
+			t.Errorf("blob of %d bytes reads %d", len(c.data), len(got))
+		}
+		_, err := os.Stat(filepath.Join(dir, filepath.FromSlash(s.BlobPath(sha))))
+		if (err == nil) != c.wantFile {
+			t.Errorf("blob of %d bytes (PackOne %v): file %v, want a file %v", len(c.data), c.packOne, err, c.wantFile)
+		}
+	}
+	if got := packFiles(t, dir); len(got) != 0 {
+		t.Errorf("packs %v, want none", got)
+	}
+}

@@ -153,7 +153,14 @@ func (s *Service) storeFetched(ctx context.Context, row *metastore.File, f *os.F
 	if err := s.store.InTx(ctx, func(tx metastore.Tx) error { return tx.TouchBlob(ctx, row.SHA256, row.Size, s.now()) }); err != nil {
 		return err
 	}
-	if _, err := s.blobs.Write(ctx, f, row.SHA256, row.Size); err != nil {
+	// Through a batch: a small file is then kept in the blob store's pack index (one
+	// fsync) instead of a file of its own (a file made, two fsyncs).
+	b := s.blobs.NewBatch().PackOne()
+	if _, err := b.Write(ctx, f, row.SHA256, row.Size); err != nil {
+		b.Cancel()
+		return fmt.Errorf("storing %s fetched from %s: %w", row.Filename, row.OriginRemote, err)
+	}
+	if err := b.Commit(ctx); err != nil {
 		return fmt.Errorf("storing %s fetched from %s: %w", row.Filename, row.OriginRemote, err)
 	}
 	return s.markStored(ctx, row)
