@@ -33,8 +33,8 @@ import (
 // objects in packs for the same reason.
 //
 // A batch of at most inlineMax bytes in all (a pull-through page's ten metadata files)
-// makes no pack: its bytes go into their rows (pack ”), committed by the one fsync of
-// the index's transaction. A pack of them cost three (the pack, its folder, the index)
+// makes no pack: its bytes go into their rows (with an empty pack name), committed by the
+// one fsync of the index's transaction. A pack of them cost three (the pack, its folder, the index)
 // and a file made for a few kilobytes.
 const (
 	packDir   = "_packs"
