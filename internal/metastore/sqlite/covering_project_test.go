@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,13 +18,7 @@ func TestCoveringProjectMigration(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "pydepot.db")
 	o := oldDBAt(t, path, 11)
-	o.exec(`INSERT INTO repositories (name, latest, created_at) VALUES ('main', 2, 1)`)
-	o.exec(`INSERT INTO repository_versions (repository_id, number, created_at) VALUES (1, 1, 1), (1, 2, 2)`)
-	o.exec(`INSERT INTO projects (name) VALUES ('demo')`)
-	for i := range 4 {
-		o.exec(`INSERT INTO files (repository_id, project_id, filename, project_name, version, kind, sha256, size, upload_time)
-			VALUES (1, 1, ?, 'demo', ?, 'sdist', ?, 10, 3)`, fmt.Sprintf("demo-1.%d.tar.gz", i), fmt.Sprintf("1.%d", i), fmt.Sprintf("%064x", i+1))
-	}
+	seedDemo(o)
 	// Version 1 holds files 1-3 (3 yanked); version 2 removed file 1 and added file 4.
 	o.exec(`INSERT INTO repository_content (repository_id, project_id, file_id, version_added, version_removed, yanked, yank_reason)
 		VALUES (1, 1, 1, 1, 2, 0, ''), (1, 1, 2, 1, NULL, 0, ''), (1, 1, 3, 1, NULL, 1, 'broken'), (1, 1, 4, 2, NULL, 0, '')`)
