@@ -103,9 +103,11 @@ func TestSyncProjectReusesConnections(t *testing.T) {
 		}
 	}
 	// Each page is read, then its 3 files are asked their size and metadata, 2 at once:
-	// 2 connections serve them all, with a third at most for a race of the pool.
-	if n, reqs := len(conns), up.Requests.Load(); n > 3 {
-		t.Errorf("%d requests over %d connections, want at most 3", reqs, n)
+	// 2 connections serve them all (a few more at most, when a connection is back in the
+	// pool a moment after the next request asked for one). A client per page opened one
+	// or more for each of the 6 pages.
+	if n, reqs := len(conns), up.Requests.Load(); n > 5 {
+		t.Errorf("%d requests over %d connections, want at most 5", reqs, n)
 	}
 }
 
