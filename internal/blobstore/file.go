@@ -158,7 +158,7 @@ func (d *File) Stat(ctx context.Context, path string) (Info, error) {
 	}
 	st, err := os.Stat(full)
 	if errors.Is(err, fs.ErrNotExist) {
-		l, ok, perr := d.packs.lookup(ctx, path)
+		l, _, ok, perr := d.packs.lookup(ctx, path)
 		if perr != nil {
 			return Info{}, perr
 		}

@@ -139,7 +139,7 @@ func (p *packs) open(create bool) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pack index: %w", err)
 	}
-	get, err := db.Prepare(`SELECT pack, off, size, mtime FROM packed WHERE path = ?`)
+	get, err := db.Prepare(`SELECT pack, off, size, mtime, CASE WHEN pack = '' THEN data END FROM packed WHERE path = ?`)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("pack index: %w", err)
@@ -164,26 +164,26 @@ func (p *packs) close() error {
 	return err
 }
 
-// lookup finds where path is packed; ok false when no pack holds it.
-func (p *packs) lookup(ctx context.Context, path string) (packLoc, bool, error) {
+// lookup finds where path is packed, with the bytes of an inline blob (pack ""); ok
+// false when no pack holds it.
+func (p *packs) lookup(ctx context.Context, path string) (l packLoc, inline []byte, ok bool, err error) {
 	db, err := p.open(false)
 	if db == nil || err != nil {
-		return packLoc{}, false, err
+		return packLoc{}, nil, false, err
 	}
-	var l packLoc
 	var mtime int64
 	p.mu.Lock()
 	get := p.get
 	p.mu.Unlock()
-	err = get.QueryRowContext(ctx, path).Scan(&l.pack, &l.off, &l.size, &mtime)
+	err = get.QueryRowContext(ctx, path).Scan(&l.pack, &l.off, &l.size, &mtime, &inline)
 	if errors.Is(err, sql.ErrNoRows) {
-		return packLoc{}, false, nil
+		return packLoc{}, nil, false, nil
 	}
 	if err != nil {
-		return packLoc{}, false, fmt.Errorf("pack index: %w", err)
+		return packLoc{}, nil, false, fmt.Errorf("pack index: %w", err)
 	}
 	l.mtime = time.Unix(0, mtime)
-	return l, true, nil
+	return l, inline, true, nil
 }
 
 // lookupMany is lookup of many paths, a query per hundreds: the sizes and times of the
@@ -254,35 +254,18 @@ type inlineBlob struct{ *bytes.Reader }
 
 func (inlineBlob) Close() error { return nil }
 
-// inline reads the bytes of the inline blob at path; ok false when it is gone.
-func (p *packs) inline(ctx context.Context, path string) (io.ReadSeekCloser, int64, bool, error) {
-	db, err := p.open(false)
-	if db == nil || err != nil {
-		return nil, 0, false, err
-	}
-	var data []byte
-	err = db.QueryRowContext(ctx, `SELECT data FROM packed WHERE path = ? AND pack = ''`, path).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, 0, false, nil
-	}
-	if err != nil {
-		return nil, 0, false, fmt.Errorf("pack index: %w", err)
-	}
-	return inlineBlob{bytes.NewReader(data)}, int64(len(data)), true, nil
-}
-
 // reader opens the packed blob at path; ok false when no pack holds it.
 func (p *packs) reader(ctx context.Context, path string) (io.ReadSeekCloser, int64, bool, error) {
 	// Compact may move the blob to another pack (and remove the old one) between the
 	// lookup and the open, and again before the next: look again while the row moves.
 	var last packLoc
 	for range 8 {
-		l, ok, err := p.lookup(ctx, path)
+		l, inline, ok, err := p.lookup(ctx, path)
 		if !ok || err != nil {
 			return nil, 0, false, err
 		}
 		if l.pack == "" {
-			return p.inline(ctx, path)
+			return inlineBlob{bytes.NewReader(inline)}, int64(len(inline)), true, nil
 		}
 		f, err := os.Open(filepath.Join(p.dir, l.pack))
 		if errors.Is(err, fs.ErrNotExist) {
@@ -330,44 +313,54 @@ func (p *packs) commit(ctx context.Context, entries []packEntry) error {
 	if err != nil {
 		return err
 	}
-	return p.inTx(ctx, pack, func(tx *sql.Tx) error {
-		// Rows in statements of packedRows: one statement per row was most of the
-		// transaction (each statement's binding and virtual machine start).
-		now := time.Now().UnixNano()
-		args := make([]any, 0, 5*packedRows)
-		for start := 0; start < len(entries); start += packedRows {
-			part := entries[start:min(start+packedRows, len(entries))]
-			args = args[:0]
-			for i, e := range part {
-				args = append(args, e.path, pack, offs[start+i], len(e.data), now)
-			}
-			q := `INSERT OR IGNORE INTO packed (path, pack, off, size, mtime) VALUES (?, ?, ?, ?, ?)` +
-				strings.Repeat(`, (?, ?, ?, ?, ?)`, len(part)-1)
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return p.inTx(ctx, pack, func(tx *sql.Tx) error { return insertPacked(ctx, tx, pack, entries, offs) })
 }
 
-// commitInline records entries with their bytes in their rows, in one transaction.
+// insertPacked writes the rows of entries, at offs in pack, or with their bytes when pack
+// is "" (inline). Rows go in statements of packedRows: one statement per row was most of
+// the transaction (each statement's binding and virtual machine start).
+func insertPacked(ctx context.Context, tx *sql.Tx, pack string, entries []packEntry, offs []int64) error {
+	now := time.Now().UnixNano()
+	args := make([]any, 0, 6*packedRows)
+	for start := 0; start < len(entries); start += packedRows {
+		part := entries[start:min(start+packedRows, len(entries))]
+		args = args[:0]
+		for i, e := range part {
+			var data []byte // NULL in a pack's row
+			var off int64
+			if pack == "" {
+				data = e.data
+			} else {
+				off = offs[start+i]
+			}
+			args = append(args, e.path, pack, off, len(e.data), now, data)
+		}
+		q := `INSERT OR IGNORE INTO packed (path, pack, off, size, mtime, data) VALUES (?, ?, ?, ?, ?, ?)` +
+			strings.Repeat(`, (?, ?, ?, ?, ?, ?)`, len(part)-1)
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// commitInline records entries with their bytes in their rows, in one transaction
+// (however many: a batch of 64 KiB may hold thousands of tiny blobs).
 func (p *packs) commitInline(ctx context.Context, entries []packEntry) error {
 	err := func() error {
 		db, err := p.open(true)
 		if err != nil {
 			return err
 		}
-		args := make([]any, 0, 4*len(entries))
-		now := time.Now().UnixNano()
-		for _, e := range entries {
-			args = append(args, e.path, len(e.data), now, e.data)
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
 		}
-		// At most inlineMax bytes: a few hundred rows at the very most, of four
-		// variables each, well within SQLite's limit.
-		_, err = db.ExecContext(ctx, `INSERT OR IGNORE INTO packed (path, pack, off, size, mtime, data) VALUES (?, '', 0, ?, ?, ?)`+
-			strings.Repeat(`, (?, '', 0, ?, ?, ?)`, len(entries)-1), args...)
-		return err
+		defer tx.Rollback()
+		if err := insertPacked(ctx, tx, "", entries, nil); err != nil {
+			return err
+		}
+		return tx.Commit()
 	}()
 	if err != nil {
 		return fmt.Errorf("pack index: %w", err)
@@ -375,7 +368,7 @@ func (p *packs) commitInline(ctx context.Context, entries []packEntry) error {
 	return nil
 }
 
-// packedRows is how many rows of the pack index one INSERT writes (five columns each,
+// packedRows is how many rows of the pack index one INSERT writes (six columns each,
 // well within SQLite's limit of variables); packBuffer, the buffer a pack is written
 // through.
 const (

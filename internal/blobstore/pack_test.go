@@ -701,3 +701,36 @@ func TestPackOne(t *testing.T) {
 		t.Errorf("packs %v, want none", got)
 	}
 }
+
+// TestInlineManyTiny: a batch of 10,000 blobs of 6 bytes (under 64 KiB in all) is kept
+// inline, in rows written a statement per packedRows: in one statement its 40,000
+// variables were over SQLite's limit.
+func TestInlineManyTiny(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := blobstore.NewStore(mustFile(t, dir))
+	b := s.NewBatch()
+	const n = 10000
+	for i := range n {
+		c := []byte(fmt.Sprintf("%06d", i))
+		if _, err := b.Write(ctx, bytes.NewReader(c), hexOf(c), int64(len(c))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := packFiles(t, dir); len(got) != 0 {
+		t.Errorf("packs %v, want none", got)
+	}
+	for _, i := range []int{0, 4321, n - 1} {
+		c := fmt.Sprintf("%06d", i)
+		if got := readBlob(t, s, hexOf([]byte(c))); got != c {
+			t.Errorf("blob %s reads %q", c, got)
+		}
+	}
+	walked := 0
+	if err := s.Walk(ctx, func(string, int64) error { walked++; return nil }); err != nil || walked != n {
+		t.Errorf("walked %d blobs (%v), want %d", walked, err, n)
+	}
+}

@@ -26,8 +26,8 @@ const maxPercent = 1000
 
 // HeapFloor lets the heap grow to at least floor bytes between collections, until ctx
 // ends (the percentage is then set back to what it was). It does nothing when the
-// collector is off (GOGC=off) or asked to run all the time (GOGC=0). The percentage is set again after every cycle, from the
-// live heap that cycle found.
+// collector is off (GOGC=off) or asked to run all the time (GOGC=0). The percentage is
+// set again after every cycle, from the live heap that cycle found.
 func HeapFloor(ctx context.Context, floor uint64) {
 	gogc := []metrics.Sample{{Name: "/gc/gogc:percent"}}
 	metrics.Read(gogc)

@@ -52,11 +52,7 @@ func TestCoveringProjectMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.Query(`EXPLAIN QUERY PLAN SELECT f.filename, f.size, rc.yanked, rc.yank_reason
-		FROM projects p
-		JOIN repository_content rc ON rc.repository_id = 1 AND rc.project_id = p.id
-		JOIN files f ON f.id = rc.file_id
-		WHERE p.name = 'demo' AND rc.version_added <= 2 AND (rc.version_removed IS NULL OR rc.version_removed > 2)`)
+	rows, err := db.Query(`EXPLAIN QUERY PLAN `+sqlite.ProjectPageFilesQuery, 1, "demo", 2, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
